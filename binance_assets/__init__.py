@@ -1,0 +1,1 @@
+"""Dagster asset platform for Binance market data."""

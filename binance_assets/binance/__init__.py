@@ -1,0 +1,1 @@
+"""Pure Binance I/O library: archive formats, archive client, simulator. No Dagster imports."""
