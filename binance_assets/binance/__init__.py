@@ -1,1 +1,5 @@
-"""Pure Binance I/O library: archive formats, archive client, simulator. No Dagster imports."""
+"""Pure Binance I/O library: archive formats, archive client, simulator. No Dagster imports.
+
+Modules: `reader` (parse one archive), `checksum`, `urls` (ArchiveSpec), `archive_client` (fetch,
+verify, quarantine, load), `simulator` (deterministic local mirror), `inspect` (CLI summary).
+"""

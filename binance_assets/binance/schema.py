@@ -8,18 +8,18 @@ millisecond and the microsecond archives at their full precision.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import pyarrow as pa
 
 
-class ArchiveKind(str, Enum):
+class ArchiveKind(StrEnum):
     TRADES = "trades"
     AGG_TRADES = "aggTrades"
     KLINES = "klines"
 
 
-class Market(str, Enum):
+class Market(StrEnum):
     SPOT = "spot"
     FUTURES_UM = "futures/um"
     FUTURES_CM = "futures/cm"

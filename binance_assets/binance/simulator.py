@@ -1,0 +1,100 @@
+"""Deterministic simulated Binance spot archive: a byte-format-exact local data.binance.vision.
+
+Any (seed, symbol, day) is generated on its own and agrees with a multi-day run: ids continue
+across days and each day's price path ends at the next day's open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+
+from .schema import ArchiveKind, Market
+from .sim_calendar import SYMBOL_PARAMS, SymbolParams, symbol_params
+from .sim_day import RawDay, generate_day
+from .sim_render import csv_bytes, tables, write_archive
+from .urls import ArchiveSpec, validate_symbol
+
+ALL_KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
+
+__all__ = [
+    "ALL_KINDS",
+    "SYMBOL_PARAMS",
+    "SimulatedDay",
+    "SymbolParams",
+    "simulate_day",
+    "simulate_mirror",
+    "symbol_params",
+]
+
+
+@dataclass(frozen=True)
+class SimulatedDay:
+    """The canonical tables of one simulated day (and its CSVs on demand)."""
+
+    symbol: str
+    day: date
+    timestamp_unit: str
+    trades: pa.Table
+    agg_trades: pa.Table
+    klines: pa.Table
+    raw: RawDay = field(repr=False, compare=False)
+
+    def table(self, kind: ArchiveKind) -> pa.Table:
+        return {
+            ArchiveKind.TRADES: self.trades,
+            ArchiveKind.AGG_TRADES: self.agg_trades,
+            ArchiveKind.KLINES: self.klines,
+        }[ArchiveKind(kind)]
+
+    def csv_bytes(self, kind: ArchiveKind) -> bytes:
+        return csv_bytes(self.raw, ArchiveKind(kind))
+
+    def spec(self, kind: ArchiveKind) -> ArchiveSpec:
+        return ArchiveSpec(self.symbol, ArchiveKind(kind), day=self.day, market=Market.SPOT)
+
+
+def simulate_day(symbol: str, day: date, seed: int = 7, trades_per_day: int = 20_000) -> SimulatedDay:
+    """One day of trades, aggTrades and 1m klines as canonical arrow tables."""
+    validate_symbol(symbol)
+    raw = generate_day(symbol, day, seed, trades_per_day)
+    built = tables(raw)
+    return SimulatedDay(
+        symbol=symbol,
+        day=day,
+        timestamp_unit=raw.unit,
+        trades=built[ArchiveKind.TRADES],
+        agg_trades=built[ArchiveKind.AGG_TRADES],
+        klines=built[ArchiveKind.KLINES],
+        raw=raw,
+    )
+
+
+def simulate_mirror(
+    out_dir: Path,
+    symbols: list[str],
+    start: date,
+    days: int,
+    seed: int = 7,
+    trades_per_day: int = 20_000,
+    kinds: Iterable[ArchiveKind] = ALL_KINDS,
+) -> list[Path]:
+    """Write zips + CHECKSUMs in the archive layout under out_dir; returns the zip paths."""
+    out_dir = Path(out_dir)
+    kinds = [ArchiveKind(k) for k in kinds]
+    written: list[Path] = []
+    for symbol in symbols:
+        validate_symbol(symbol)
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            raw = generate_day(symbol, day, seed, trades_per_day)
+            for kind in kinds:
+                spec = ArchiveSpec(symbol, kind, day=day, market=Market.SPOT)
+                zip_path = out_dir / spec.relative_path
+                write_archive(zip_path, spec.csv_name, csv_bytes(raw, kind), day)
+                written.append(zip_path)
+    return written

@@ -1,0 +1,86 @@
+"""Where an archive lives in the data.binance.vision layout."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import UnknownSymbol
+from .formats import INTERVAL_RE
+from .schema import ArchiveKind, Market
+
+SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}$")
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_KIND_FOLDER = {
+    ArchiveKind.TRADES: "trades",
+    ArchiveKind.AGG_TRADES: "aggTrades",
+    ArchiveKind.KLINES: "klines",
+}
+
+
+def validate_symbol(symbol: str) -> str:
+    if not isinstance(symbol, str) or not SYMBOL_RE.match(symbol):
+        raise UnknownSymbol(f"{symbol!r} is not a Binance symbol (expected ^[A-Z0-9]{{2,20}}$)")
+    return symbol
+
+
+@dataclass(frozen=True)
+class ArchiveSpec:
+    """One archive file: symbol, kind, a day or a month ("YYYY-MM"), market, klines interval."""
+
+    symbol: str
+    kind: ArchiveKind
+    day: date | None = None
+    month: str | None = None
+    market: Market = Market.SPOT
+    interval: str = "1m"
+
+    def __post_init__(self) -> None:
+        validate_symbol(self.symbol)
+        object.__setattr__(self, "kind", ArchiveKind(self.kind))
+        object.__setattr__(self, "market", Market(self.market))
+        if (self.day is None) == (self.month is None):
+            raise ValueError("ArchiveSpec needs exactly one of day= or month=")
+        if self.month is not None and not _MONTH_RE.match(self.month):
+            raise ValueError(f"month must be 'YYYY-MM', got {self.month!r}")
+        if self.kind is ArchiveKind.KLINES and not re.fullmatch(INTERVAL_RE, self.interval):
+            raise ValueError(f"not a klines interval: {self.interval!r}")
+
+    @property
+    def period(self) -> str:
+        return "daily" if self.day is not None else "monthly"
+
+    @property
+    def date_label(self) -> str:
+        return self.day.isoformat() if self.day is not None else str(self.month)
+
+    @property
+    def stem(self) -> str:
+        word = self.interval if self.kind is ArchiveKind.KLINES else self.kind.value
+        return f"{self.symbol}-{word}-{self.date_label}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.stem}.zip"
+
+    @property
+    def csv_name(self) -> str:
+        return f"{self.stem}.csv"
+
+    @property
+    def symbol_dir(self) -> str:
+        """`data/{market}/{period}/{kind}/{SYMBOL}`: the folder whose absence means no such symbol."""
+        return f"data/{self.market.value}/{self.period}/{_KIND_FOLDER[self.kind]}/{self.symbol}"
+
+    @property
+    def relative_path(self) -> str:
+        interval = f"{self.interval}/" if self.kind is ArchiveKind.KLINES else ""
+        return f"{self.symbol_dir}/{interval}{self.file_name}"
+
+    @property
+    def checksum_relative_path(self) -> str:
+        return f"{self.relative_path}.CHECKSUM"
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/{self.relative_path}"
