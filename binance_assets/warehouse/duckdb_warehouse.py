@@ -1,0 +1,162 @@
+"""The DuckDB warehouse: one local file, short-lived connections, one process at a time.
+
+DuckDB lets a single process open a database file for writing, and no other process may open it
+meanwhile (not even read-only). Several Dagster run processes therefore serialise on a cross-process
+`filelock.FileLock` at `<path>.lock`, taken around EVERY connection (reads included) and released
+only after the connection is closed. Waiting is bounded by `lock_timeout` (generous by default);
+running out raises `WarehouseLockTimeout` naming the lock file. Processes that open the file without
+that lock (a DuckDB CLI, a notebook, dbt run outside `lock()`) can still make opening fail with
+DuckDB's "Could not set lock on file": that is retried until the same deadline.
+
+Other code that opens the file itself (e.g. a dbt-duckdb invocation) should hold `lock()` meanwhile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import filelock
+import pyarrow as pa
+
+from binance_assets.warehouse.base import (
+    Warehouse,
+    WarehouseLockTimeout,
+    load_log_params,
+    upsert_load_log_sql,
+)
+from binance_assets.warehouse.tables import (
+    LOAD_LOG_TABLE,
+    RAW_SCHEMA,
+    RAW_TABLES,
+    RawTable,
+    create_load_log_sql,
+    create_table_sql,
+    quote_ident,
+)
+
+DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a replace of a big day can take a while
+_DATA_VIEW = "__bmp_partition_data"
+_FOREIGN_LOCK = re.compile(r"could not set lock on file", re.IGNORECASE)
+
+
+class DuckDBWarehouse(Warehouse):
+    engine = "duckdb"
+
+    def __init__(self, path: Path | str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        super().__init__()
+        self.path = Path(path).expanduser().resolve()
+        self.lock_timeout = float(lock_timeout)
+
+    def __repr__(self) -> str:
+        return f"DuckDBWarehouse({str(self.path)!r})"
+
+    @property
+    def lock_path(self) -> Path:
+        return Path(f"{self.path}.lock")
+
+    # --- connections ---------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the cross-process lock of this warehouse file (re-entrant within a thread)."""
+        timeout = self.lock_timeout if timeout is None else timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One lock object per path and process (is_singleton): re-entrant for nested use in a
+        # thread, while other threads and processes wait for it.
+        file_lock = filelock.FileLock(self.lock_path, is_singleton=True)
+        try:
+            file_lock.acquire(timeout=timeout)
+        except filelock.Timeout:
+            raise WarehouseLockTimeout(
+                f"could not lock the DuckDB warehouse {self.path} within {timeout:g}s: another "
+                f"process keeps {self.lock_path} locked (a long load, a dbt run or a stuck run); "
+                "retry later or raise lock_timeout"
+            ) from None
+        try:
+            yield
+        finally:
+            file_lock.release()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh connection to the file, held under the file lock, closed on exit."""
+        deadline = time.monotonic() + self.lock_timeout
+        with self.lock():
+            con = self._open(deadline)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def _open(self, deadline: float) -> duckdb.DuckDBPyConnection:
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if not _FOREIGN_LOCK.search(str(exc)):
+                    raise
+                if time.monotonic() + delay > deadline:
+                    raise WarehouseLockTimeout(
+                        f"DuckDB file {self.path} stayed locked by a process that does not use "
+                        f"{self.lock_path} (close other DuckDB sessions on it): {exc}"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    # --- engine hooks --------------------------------------------------------------------------
+
+    def _create_schema(self) -> None:
+        with self.connect() as con:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+            for table in RAW_TABLES.values():
+                con.execute(create_table_sql(table))
+            con.execute(create_load_log_sql())
+
+    def _drop_tables(self) -> None:
+        with self.connect() as con:
+            for table in RAW_TABLES.values():
+                con.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
+            con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+
+    def _replace(self, table: RawTable, symbol: str, day: dt.date, data: pa.Table, log_row: dict[str, Any]) -> None:
+        target = ", ".join(quote_ident(c) for c in table.column_names)
+        source = ", ".join(quote_ident(c) for c in table.data_column_names)
+        with self.connect() as con:
+            con.register(_DATA_VIEW, data)
+            try:
+                con.begin()
+                try:
+                    con.execute(
+                        f"DELETE FROM {table.qualified_name} WHERE symbol = ? AND trade_date = ?",
+                        [symbol, day],
+                    )
+                    con.execute(
+                        f"INSERT INTO {table.qualified_name} ({target}) "
+                        f"SELECT ?::VARCHAR, ?::DATE, {source} FROM {_DATA_VIEW}",
+                        [symbol, day],
+                    )
+                    self._write_load_log(con, log_row)
+                    con.commit()
+                except BaseException:
+                    con.rollback()
+                    raise
+            finally:
+                con.unregister(_DATA_VIEW)
+
+    def _write_load_log(self, con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+        con.execute(upsert_load_log_sql(), load_log_params(row))
+
+    def _query_arrow(self, sql: str, params: Sequence[Any] | None) -> pa.Table:
+        with self.connect() as con:
+            relation = con.sql(sql, params=list(params) if params is not None else None)
+            if relation is None:
+                return pa.table({})
+            return relation.to_arrow_table()

@@ -1,0 +1,174 @@
+"""Definitions of the raw warehouse tables (schema `raw`), shared by the DuckDB and PostgreSQL engines.
+
+One raw table per Binance archive kind. Each one is the two partition columns
+`symbol VARCHAR NOT NULL, trade_date DATE NOT NULL` followed by the canonical columns of
+`binance_assets.binance.schema` in the same order. Canonical columns are NOT NULL except
+`is_best_match` (null for futures, which do not have the column): a NULL anywhere else makes the load
+fail inside its transaction, so the previous copy of the partition stays.
+
+`raw.load_log` holds one row per loaded partition (table_name, symbol, trade_date): what was loaded
+(row count, first/last id and time) and from where (source url and the sha256 of the archive), so
+that a later, silently replaced archive file can be told apart from the one we loaded. It is written
+in the same transaction as the partition it describes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from binance_assets.binance.schema import ID_COLUMN, SCHEMAS, TIME_COLUMN, ArchiveKind
+
+RAW_SCHEMA = "raw"
+LOAD_LOG_TABLE = "load_log"
+
+PARTITION_COLUMNS: tuple[str, str] = ("symbol", "trade_date")
+PARTITION_SCHEMA = pa.schema(
+    [
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("trade_date", pa.date32(), nullable=False),
+    ]
+)
+
+# Canonical columns that may hold NULL; every other column is NOT NULL.
+NULLABLE_COLUMNS: frozenset[str] = frozenset({"is_best_match"})
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw table: its name inside schema `raw`, the archive kind it stores and its layout.
+
+    `arrow_schema` includes the partition columns (`symbol`, `trade_date`) first; the canonical
+    columns (what `replace_partition` takes and `read_partition` returns) are `data_schema`.
+    """
+
+    name: str
+    kind: ArchiveKind
+    arrow_schema: pa.Schema
+    id_column: str | None
+    time_column: str
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{RAW_SCHEMA}.{self.name}"
+
+    @property
+    def data_schema(self) -> pa.Schema:
+        """The canonical columns only (without the partition columns)."""
+        return pa.schema([f for f in self.arrow_schema if f.name not in PARTITION_COLUMNS])
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.arrow_schema.names)
+
+    @property
+    def data_column_names(self) -> list[str]:
+        return list(self.data_schema.names)
+
+    @property
+    def order_by(self) -> list[str]:
+        """Columns a partition is read back ordered by: the id (if any), then the time."""
+        return [c for c in (self.id_column, self.time_column) if c is not None]
+
+
+def _raw_schema(kind: ArchiveKind) -> pa.Schema:
+    canonical = [pa.field(f.name, f.type, nullable=f.name in NULLABLE_COLUMNS) for f in SCHEMAS[kind]]
+    return pa.schema(list(PARTITION_SCHEMA) + canonical)
+
+
+def _raw_table(name: str, kind: ArchiveKind) -> RawTable:
+    return RawTable(
+        name=name,
+        kind=kind,
+        arrow_schema=_raw_schema(kind),
+        id_column=ID_COLUMN[kind],
+        time_column=TIME_COLUMN[kind],
+    )
+
+
+SPOT_TRADES = _raw_table("spot_trades", ArchiveKind.TRADES)
+SPOT_AGG_TRADES = _raw_table("spot_agg_trades", ArchiveKind.AGG_TRADES)
+SPOT_KLINES_1M = _raw_table("spot_klines_1m", ArchiveKind.KLINES)
+
+RAW_TABLES: dict[str, RawTable] = {t.name: t for t in (SPOT_TRADES, SPOT_AGG_TRADES, SPOT_KLINES_1M)}
+RAW_TABLES_BY_KIND: dict[ArchiveKind, RawTable] = {t.kind: t for t in RAW_TABLES.values()}
+
+# raw.load_log: one row per (table_name, symbol, trade_date), primary key on the three.
+LOAD_LOG_SCHEMA = pa.schema(
+    [
+        pa.field("table_name", pa.string(), nullable=False),
+        pa.field("symbol", pa.string(), nullable=False),
+        pa.field("trade_date", pa.date32(), nullable=False),
+        pa.field("rows", pa.int64(), nullable=False),
+        pa.field("first_id", pa.int64()),
+        pa.field("last_id", pa.int64()),
+        pa.field("first_time", pa.timestamp("us")),
+        pa.field("last_time", pa.timestamp("us")),
+        pa.field("source_url", pa.string()),
+        pa.field("sha256", pa.string()),
+        pa.field("loaded_at", pa.timestamp("us"), nullable=False),
+    ]
+)
+LOAD_LOG_KEY: tuple[str, str, str] = ("table_name", "symbol", "trade_date")
+
+
+def raw_table_for(kind: ArchiveKind | str) -> RawTable:
+    """The raw table that stores archives of `kind` (an `ArchiveKind` or its value, e.g. "aggTrades")."""
+    try:
+        return RAW_TABLES_BY_KIND[ArchiveKind(kind)]
+    except (ValueError, KeyError):
+        raise KeyError(f"no raw table for archive kind {kind!r}") from None
+
+
+def get_raw_table(table: str | ArchiveKind | RawTable) -> RawTable:
+    """Resolve a table given by name (`spot_trades` or `raw.spot_trades`), by kind, or as itself."""
+    if isinstance(table, RawTable):
+        return table
+    if isinstance(table, ArchiveKind):
+        return RAW_TABLES_BY_KIND[table]
+    name = table.removeprefix(f"{RAW_SCHEMA}.")
+    try:
+        return RAW_TABLES[name]
+    except KeyError:
+        known = ", ".join(sorted(RAW_TABLES))
+        raise KeyError(f"unknown raw table {table!r} (known: {known})") from None
+
+
+# --- SQL types -------------------------------------------------------------------------------------
+# The same spelling works in DuckDB and PostgreSQL for every type used here.
+
+_SQL_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "VARCHAR",
+    pa.date32(): "DATE",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE PRECISION",
+    pa.bool_(): "BOOLEAN",
+    pa.timestamp("us"): "TIMESTAMP",  # without time zone, values are UTC
+}
+
+
+def sql_type(arrow_type: pa.DataType) -> str:
+    try:
+        return _SQL_TYPES[arrow_type]
+    except KeyError:
+        raise TypeError(f"no SQL type for arrow type {arrow_type}") from None
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_definitions(schema: pa.Schema) -> list[str]:
+    return [f"{quote_ident(f.name)} {sql_type(f.type)}{'' if f.nullable else ' NOT NULL'}" for f in schema]
+
+
+def create_table_sql(table: RawTable) -> str:
+    cols = ",\n    ".join(column_definitions(table.arrow_schema))
+    return f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n    {cols}\n)"
+
+
+def create_load_log_sql() -> str:
+    cols = ",\n    ".join(column_definitions(LOAD_LOG_SCHEMA))
+    key = ", ".join(LOAD_LOG_KEY)
+    return f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE} (\n    {cols},\n    PRIMARY KEY ({key})\n)"

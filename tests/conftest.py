@@ -1,0 +1,92 @@
+"""Fixtures shared by the whole suite: throw-away PostgreSQL databases and DuckDB paths.
+
+PostgreSQL is the server at 127.0.0.1:5432 (user postgres, trust auth); override the admin
+connection with `BINANCE_ASSETS_TEST_POSTGRES_ADMIN_URL`. Every database made here is called
+`bmp_test_<xdist worker>_<random hex>` and is dropped at teardown, so pytest-xdist workers never
+share one. If the server cannot be reached the tests that need it are skipped, unless `CI=true`,
+where they fail. Tests that use these fixtures get the `postgres` marker (`-m "not postgres"`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_postgres_url", "postgres_admin_url"})
+
+
+def _admin_url() -> str:
+    return os.environ.get("BINANCE_ASSETS_TEST_POSTGRES_ADMIN_URL", DEFAULT_ADMIN_URL)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _create_database(admin_url: str) -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"bmp_test_{worker}_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """URL of the admin database (`postgres`); skips (fails under CI=true) if the server is down."""
+    url = _admin_url()
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        reason = f"PostgreSQL is not reachable at {url}: {str(exc).strip()}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
+        pytest.skip(f"{reason} (start it, or set BINANCE_ASSETS_TEST_POSTGRES_ADMIN_URL)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin_url) -> Iterator[str]:
+    """A fresh, empty database for this test session (one per xdist worker), dropped at the end."""
+    name = _create_database(postgres_admin_url)
+    yield _with_database(postgres_admin_url, name)
+    _drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_admin_url) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped after it."""
+    name = _create_database(postgres_admin_url)
+    yield _with_database(postgres_admin_url, name)
+    _drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+def duckdb_path(tmp_path) -> Path:
+    """Path of a not-yet-existing DuckDB file in a folder that does not exist yet either."""
+    return tmp_path / "warehouse" / "warehouse.duckdb"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
