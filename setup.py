@@ -24,7 +24,7 @@ setup(
         "psycopg[binary]>=3.2,<4",
         "requests>=2.32,<3",
         "tenacity>=9,<10",
-        "filelock>=3.12,<4",
+        "filelock>=3.13",
         "pydantic-settings>=2.4,<3",
         "typer>=0.12,<1",
     ],

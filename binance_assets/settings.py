@@ -7,7 +7,7 @@ setting has a `BINANCE_ASSETS_` environment variable of its own (see `Settings`)
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     LOCAL = "local"
     CI = "ci"
     PROD = "prod"

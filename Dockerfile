@@ -1,0 +1,31 @@
+# Code location image: runs the `market_data` Dagster gRPC code server.
+# Build: docker build -t binance-assets . ; run: docker run -p 4000:4000 -e BINANCE_ASSETS_ENV=prod binance-assets
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    BINANCE_ASSETS_ENV=prod \
+    DAGSTER_HOME=/opt/dagster/home
+
+WORKDIR /opt/dagster/app
+
+# Dependencies first, so code changes do not reinstall them.
+COPY setup.py pyproject.toml ./
+COPY binance_assets/__init__.py binance_assets/__init__.py
+RUN python -m pip install --upgrade "pip>=24" && python -m pip install .
+
+COPY binance_assets binance_assets
+COPY dbt_project dbt_project
+COPY deploy deploy
+COPY workspace.yaml dagster_cloud.yaml ./
+RUN python -m pip install --no-deps --editable . \
+    && mkdir -p "$DAGSTER_HOME" \
+    && cp deploy/dagster/prod.yaml "$DAGSTER_HOME/dagster.yaml" \
+    && useradd --create-home --uid 10001 dagster \
+    && chown -R dagster "$DAGSTER_HOME"
+
+USER 10001
+EXPOSE 4000
+CMD ["dagster", "code-server", "start", "-h", "0.0.0.0", "-p", "4000", "-m", "binance_assets.definitions", "-a", "defs"]

@@ -1,0 +1,37 @@
+# binance-merchant-platform: the commands a newcomer needs. `make demo`, `make test`, `make dev`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install demo dev test lint bench clean
+
+# Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes).
+$(VENV)/.installed: setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DAGSTER_HOME)/dagster.yaml: deploy/dagster/local.yaml
+	mkdir -p $(DAGSTER_HOME) && cp $< $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml  ## simulate 2 symbols x 3 days and materialize everything into .data/warehouse.duckdb
+	$(BIN)/binance-assets demo
+
+dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+test: install  ## the whole suite, as CI runs it
+	$(BIN)/ruff check .
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install  ## benchmarks (big simulated days; minutes)
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf .data .dagster_home .pytest_cache

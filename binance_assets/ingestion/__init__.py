@@ -1,0 +1,1 @@
+"""Raw Binance assets: partitioned archive loads into the warehouse, and their checks."""

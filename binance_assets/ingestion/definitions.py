@@ -1,0 +1,26 @@
+"""The ingestion domain's definitions: raw assets and their checks."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from binance_assets.ingestion.assets import RAW_GROUP, build_raw_assets
+from binance_assets.ingestion.checks import build_raw_checks
+from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.settings import Settings
+
+INGEST_JOB = "ingest_raw_archives"
+
+
+def build_ingestion_defs(settings: Settings) -> dg.Definitions:
+    partitions = daily_symbol_partitions(settings)
+    ingest_job = dg.define_asset_job(
+        INGEST_JOB,
+        selection=dg.AssetSelection.groups(RAW_GROUP),
+        description="Load one (day, symbol) partition of every raw archive table and check it.",
+    )
+    return dg.Definitions(
+        assets=build_raw_assets(partitions),
+        asset_checks=build_raw_checks(partitions),
+        jobs=[ingest_job],
+    )

@@ -1,0 +1,155 @@
+"""pandera models of the raw warehouse tables, and the Binance-specific checks pandera does not cover.
+
+No Dagster here: the asset checks in `checks.py` call these and turn the outcome into check results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+ONE_DAY = pd.Timedelta(days=1)
+# Binance did not exist before this; anything earlier is a unit or parsing error.
+EARLIEST = pd.Timestamp("2017-01-01")
+
+
+class _PartitionedRaw(pa.DataFrameModel):
+    symbol: Series[str] = pa.Field(str_matches=r"^[A-Z0-9]{2,20}$")
+    trade_date: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
+
+    class Config:
+        coerce = True
+        strict = True
+
+
+class SpotTradesModel(_PartitionedRaw):
+    """raw.spot_trades: one row per trade."""
+
+    trade_id: Series[int] = pa.Field(ge=0)
+    price: Series[float] = pa.Field(gt=0)
+    qty: Series[float] = pa.Field(gt=0)
+    quote_qty: Series[float] = pa.Field(gt=0)
+    trade_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
+    is_buyer_maker: Series[bool]
+    is_best_match: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="trade_time inside the partition's UTC day")
+    def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
+        return _inside_day(df["trade_time"], df["trade_date"])
+
+    @pa.dataframe_check(name="quote_qty = price * qty (to 1e-6 relative)")
+    def quote_is_price_times_qty(cls, df: pd.DataFrame) -> Series[bool]:
+        expected = df["price"] * df["qty"]
+        return (df["quote_qty"] - expected).abs() <= 1e-6 * expected.abs() + 1e-8
+
+
+class SpotAggTradesModel(_PartitionedRaw):
+    """raw.spot_agg_trades: one row per aggregated trade (fills of one taker order at one price)."""
+
+    agg_trade_id: Series[int] = pa.Field(ge=0)
+    price: Series[float] = pa.Field(gt=0)
+    qty: Series[float] = pa.Field(gt=0)
+    first_trade_id: Series[int] = pa.Field(ge=0)
+    last_trade_id: Series[int] = pa.Field(ge=0)
+    trade_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
+    is_buyer_maker: Series[bool]
+    is_best_match: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="trade_time inside the partition's UTC day")
+    def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
+        return _inside_day(df["trade_time"], df["trade_date"])
+
+    @pa.dataframe_check(name="first_trade_id <= last_trade_id")
+    def trade_id_range(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["first_trade_id"] <= df["last_trade_id"]
+
+
+class SpotKlines1mModel(_PartitionedRaw):
+    """raw.spot_klines_1m: one row per symbol and minute, as Binance publishes it."""
+
+    open_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
+    open: Series[float] = pa.Field(gt=0)
+    high: Series[float] = pa.Field(gt=0)
+    low: Series[float] = pa.Field(gt=0)
+    close: Series[float] = pa.Field(gt=0)
+    volume: Series[float] = pa.Field(ge=0)
+    close_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
+    quote_volume: Series[float] = pa.Field(ge=0)
+    trade_count: Series[int] = pa.Field(ge=0)
+    taker_buy_base_volume: Series[float] = pa.Field(ge=0)
+    taker_buy_quote_volume: Series[float] = pa.Field(ge=0)
+
+    @pa.dataframe_check(name="open_time inside the partition's UTC day")
+    def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
+        return _inside_day(df["open_time"], df["trade_date"])
+
+    @pa.dataframe_check(name="low <= open, close <= high")
+    def ohlc_order(cls, df: pd.DataFrame) -> Series[bool]:
+        low, high = df["low"], df["high"]
+        return (low <= df["open"]) & (low <= df["close"]) & (df["open"] <= high) & (df["close"] <= high)
+
+    @pa.dataframe_check(name="taker buy volume <= volume")
+    def taker_within_volume(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["taker_buy_base_volume"] <= df["volume"] * (1 + 1e-9)
+
+    @pa.dataframe_check(name="close_time is the last instant of the minute")
+    def close_time_in_minute(cls, df: pd.DataFrame) -> Series[bool]:
+        span = df["close_time"] - df["open_time"]
+        return (span >= pd.Timedelta(seconds=59)) & (span < pd.Timedelta(minutes=1))
+
+
+MODELS: dict[str, type[_PartitionedRaw]] = {
+    "spot_trades": SpotTradesModel,
+    "spot_agg_trades": SpotAggTradesModel,
+    "spot_klines_1m": SpotKlines1mModel,
+}
+
+
+def _inside_day(times: pd.Series, days: pd.Series) -> pd.Series:
+    start = pd.to_datetime(days)
+    return (times >= start) & (times < start + ONE_DAY)
+
+
+@dataclass(frozen=True)
+class SchemaOutcome:
+    passed: bool
+    failure_cases: pd.DataFrame  # pandera's failure cases; empty when passed
+
+    @property
+    def failure_count(self) -> int:
+        return len(self.failure_cases)
+
+
+def validate_partition(table_name: str, frame: pd.DataFrame) -> SchemaOutcome:
+    """Validate one partition lazily, collecting every failure instead of stopping at the first."""
+    try:
+        MODELS[table_name].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return SchemaOutcome(passed=False, failure_cases=errors.failure_cases)
+    return SchemaOutcome(passed=True, failure_cases=pd.DataFrame())
+
+
+@dataclass(frozen=True)
+class IdGap:
+    after_id: int
+    before_id: int
+
+    @property
+    def missing(self) -> int:
+        return self.before_id - self.after_id - 1
+
+
+def find_id_gaps(ids: pd.Series) -> list[IdGap]:
+    """Holes in a run of ids (sorted first). Gaps are legitimate after exchange outages: report them."""
+    ordered = ids.drop_duplicates().sort_values().to_numpy()
+    if len(ordered) < 2:
+        return []
+    jumps = (ordered[1:] - ordered[:-1]) > 1
+    return [IdGap(int(a), int(b)) for a, b in zip(ordered[:-1][jumps], ordered[1:][jumps], strict=True)]
+
+
+def find_duplicate_ids(ids: pd.Series) -> list[int]:
+    return sorted(int(i) for i in ids[ids.duplicated()].unique())
