@@ -14,7 +14,6 @@ from binance_assets.instance import local_instance
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
 
-
 # The demo prints its own progress; Dagster's console logger only speaks up for warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

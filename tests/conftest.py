@@ -90,3 +90,22 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
+
+
+# Real Binance samples: shared/fixtures beside the repository (CI puts a copy of shared/ there).
+def _fixtures_root() -> Path:
+    env = os.environ.get("BINANCE_FIXTURES_DIR")
+    root = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+    return root / "binance" if (root / "binance").is_dir() else root
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """shared/fixtures/binance (or $BINANCE_FIXTURES_DIR); fail in CI, skip elsewhere if absent."""
+    root = _fixtures_root()
+    if not (root / "spot").is_dir():
+        reason = f"real Binance samples not found at {root} (set BINANCE_FIXTURES_DIR)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return root

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -16,24 +15,6 @@ from binance_assets.binance.simulator import simulate_mirror
 
 SIM_DAY = date(2025, 1, 1)
 SIM_SYMBOL = "BTCUSDT"
-
-
-def _fixtures_root() -> Path:
-    env = os.environ.get("BINANCE_FIXTURES_DIR")
-    root = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
-    return root / "binance" if (root / "binance").is_dir() else root
-
-
-@pytest.fixture(scope="session")
-def fixtures_dir() -> Path:
-    """shared/fixtures/binance (or $BINANCE_FIXTURES_DIR); fail in CI, skip elsewhere if absent."""
-    root = _fixtures_root()
-    if not (root / "spot").is_dir():
-        reason = f"real Binance samples not found at {root} (set BINANCE_FIXTURES_DIR)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return root
 
 
 @pytest.fixture(scope="session")
