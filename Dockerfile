@@ -21,6 +21,7 @@ COPY dbt_project dbt_project
 COPY deploy deploy
 COPY workspace.yaml dagster_cloud.yaml ./
 RUN python -m pip install --no-deps --editable . \
+    && dagster-dbt project prepare-and-package --file binance_assets/transform/project.py \
     && mkdir -p "$DAGSTER_HOME" \
     && cp deploy/dagster/prod.yaml "$DAGSTER_HOME/dagster.yaml" \
     && useradd --create-home --uid 10001 dagster \

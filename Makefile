@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# dbt (called by dagster-dbt) and the console scripts come from the venv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
 .PHONY: install demo dev test lint bench clean
 
@@ -14,7 +18,11 @@ $(VENV)/.installed: setup.py
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MANIFEST)
+
+# The dbt manifest Dagster builds the graph from: prepared here (and in the Docker build), never committed.
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	$(BIN)/dagster-dbt project prepare-and-package --file binance_assets/transform/project.py
 
 $(DAGSTER_HOME)/dagster.yaml: deploy/dagster/local.yaml
 	mkdir -p $(DAGSTER_HOME) && cp $< $@
@@ -34,4 +42,4 @@ bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
 
 clean:
-	rm -rf .data .dagster_home .pytest_cache
+	rm -rf .data .dagster_home .pytest_cache dbt_project/target dbt_project/logs

@@ -7,6 +7,7 @@ import dagster as dg
 from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.resources import resources_for
 from binance_assets.settings import get_settings
+from binance_assets.transform.definitions import build_transform_defs
 
 MAIN_JOB = "materialize_all"
 
@@ -20,6 +21,7 @@ def build_defs() -> dg.Definitions:
     )
     return dg.Definitions.merge(
         build_ingestion_defs(settings),
+        build_transform_defs(settings),
         dg.Definitions(jobs=[main_job], resources=resources_for(settings)),
     )
 

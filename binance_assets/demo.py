@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import time
 from collections.abc import Callable
 
@@ -35,9 +37,10 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
     failures = 0
     for n, part in enumerate(parts, 1):
         began = time.perf_counter()
-        result = job.execute_in_process(
-            partition_key=part.key(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
-        )
+        with contextlib.redirect_stdout(io.StringIO()):  # dbt's own log lines; they are in the run's logs
+            result = job.execute_in_process(
+                partition_key=part.key(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+            )
         failed_checks = _failed_checks(result)
         status = "ok" if result.success and not failed_checks else "FAILED"
         failures += status != "ok"
@@ -60,10 +63,24 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return failed
 
 
+SUMMARY_SQL = """
+select d.trade_date, d.symbol, d.trade_count, d.close, d.realised_volatility, d.buy_sell_imbalance,
+       (select count(*) from marts.fct_bars_1m b where b.symbol = d.symbol and b.trade_date = d.trade_date) as bars,
+       (select count(*) from marts.fct_data_gaps g where g.symbol = d.symbol and g.trade_date = d.trade_date) as gaps
+from marts.fct_symbol_daily d
+order by d.trade_date, d.symbol
+"""
+
+
 def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[[str], None]) -> None:
     warehouse = defs.resources["warehouse"].get()
-    echo(f"\n{'table':<22}{'symbol':<10}{'day':<12}{'rows':>10}")
-    for table in RAW_TABLES:
-        for part in parts:
-            rows = warehouse.partition_row_count(table, part.symbol, part.day)
-            echo(f"raw.{table:<18}{part.symbol:<10}{part.day.isoformat():<12}{rows:>10,}")
+    echo(f"\n{'day':<12}{'symbol':<10}{'trades':>9}{'aggTrades':>10}{'klines':>8}")
+    for part in parts:
+        counts = [warehouse.partition_row_count(table, part.symbol, part.day) for table in RAW_TABLES]
+        echo(f"{part.day.isoformat():<12}{part.symbol:<10}" + "".join(
+            f"{n:>{w},}" for n, w in zip(counts, (9, 10, 8), strict=True)))
+    echo("\nmarts.fct_symbol_daily (bars and gaps from marts.fct_bars_1m and marts.fct_data_gaps):")
+    echo(f"{'day':<12}{'symbol':<10}{'trades':>9}{'close':>12}{'rv':>8}{'imbalance':>10}{'bars':>6}{'gaps':>6}")
+    for row in warehouse.query(SUMMARY_SQL).itertuples(index=False):
+        echo(f"{row.trade_date:%Y-%m-%d}  {row.symbol:<10}{row.trade_count:>9,}{row.close:>12,.2f}"
+             f"{row.realised_volatility:>8.2%}{row.buy_sell_imbalance:>+10.3f}{row.bars:>6}{row.gaps:>6}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from binance_assets.binance.archive_client import ArchiveClient
-from binance_assets.settings import Environment, Settings, get_settings
+from binance_assets.settings import DBT_PROJECT_DIR, Environment, Settings, get_settings
+from binance_assets.transform.dbt_vars import dbt_env
 from binance_assets.warehouse import Warehouse, make_warehouse
 
 
@@ -17,6 +20,7 @@ class WarehouseResource(dg.ConfigurableResource):
     kind: str = "duckdb"
     duckdb_path: str = ""
     postgres_url: str = ""
+    dbt_target: str = "local"
 
     def get(self) -> Warehouse:
         warehouse = make_warehouse(
@@ -26,6 +30,10 @@ class WarehouseResource(dg.ConfigurableResource):
         )
         warehouse.ensure_schema()
         return warehouse
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables dbt_project/profiles.yml reads to reach this same warehouse."""
+        return dbt_env(self.dbt_target, duckdb_path=self.duckdb_path or None, postgres_url=self.postgres_url or None)
 
 
 class ArchiveResource(dg.ConfigurableResource):
@@ -45,8 +53,8 @@ class ArchiveResource(dg.ConfigurableResource):
 
 def warehouse_resource(settings: Settings) -> WarehouseResource:
     if settings.env is Environment.LOCAL:
-        return WarehouseResource(kind="duckdb", duckdb_path=str(settings.resolved_duckdb_path))
-    return WarehouseResource(kind="postgres", postgres_url=settings.postgres_url)
+        return WarehouseResource(kind="duckdb", duckdb_path=str(settings.resolved_duckdb_path), dbt_target="local")
+    return WarehouseResource(kind="postgres", postgres_url=settings.postgres_url, dbt_target=settings.env.value)
 
 
 def archive_resource(settings: Settings) -> ArchiveResource:
@@ -57,6 +65,22 @@ def archive_resource(settings: Settings) -> ArchiveResource:
     )
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (a venv that is not on PATH), else the one on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 def resources_for(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     settings = settings or get_settings()
-    return {"warehouse": warehouse_resource(settings), "archive": archive_resource(settings)}
+    warehouse = warehouse_resource(settings)
+    return {
+        "warehouse": warehouse,
+        "archive": archive_resource(settings),
+        "dbt": DbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            target=warehouse.dbt_target,
+            dbt_executable=dbt_executable(),
+        ),
+    }

@@ -29,10 +29,14 @@ class DaySymbol:
 
     @classmethod
     def from_key(cls, key: dg.MultiPartitionKey | str) -> DaySymbol:
-        if not isinstance(key, dg.MultiPartitionKey):
-            raise TypeError(f"expected a (date, symbol) partition key, got {key!r}")
-        by_dim = key.keys_by_dimension
-        return cls(dt.date.fromisoformat(by_dim[DATE_DIMENSION]), by_dim[SYMBOL_DIMENSION])
+        """From a MultiPartitionKey, or its string form `2025-01-01|BTCUSDT` (dimensions sorted by name)."""
+        if isinstance(key, dg.MultiPartitionKey):
+            by_dim = key.keys_by_dimension
+            return cls(dt.date.fromisoformat(by_dim[DATE_DIMENSION]), by_dim[SYMBOL_DIMENSION])
+        day, sep, symbol = str(key).partition("|")
+        if not sep:
+            raise ValueError(f"expected a (date, symbol) partition key like 2025-01-01|BTCUSDT, got {key!r}")
+        return cls(dt.date.fromisoformat(day), symbol)
 
     def key(self) -> dg.MultiPartitionKey:
         return dg.MultiPartitionKey({DATE_DIMENSION: self.day.isoformat(), SYMBOL_DIMENSION: self.symbol})

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -223,6 +224,10 @@ class Warehouse(ABC):
         """DROP the raw tables and the load_log if they exist."""
 
     # --- public API ----------------------------------------------------------------------------
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold the warehouse while another program (dbt) writes to it. PostgreSQL needs nothing."""
+        return nullcontext()
 
     def ensure_schema(self) -> None:
         """Create schema `raw`, the raw tables (and their indexes) and `raw.load_log` if missing."""

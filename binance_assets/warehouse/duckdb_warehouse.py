@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,10 @@ class DuckDBWarehouse(Warehouse):
             yield
         finally:
             file_lock.release()
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """DuckDB has one writing process at a time: dbt runs under this warehouse's file lock."""
+        return self.lock()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

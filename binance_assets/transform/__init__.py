@@ -1,0 +1,1 @@
+"""dbt transforms (staging -> intermediate -> marts) wired into Dagster with dagster-dbt."""

@@ -1,0 +1,67 @@
+"""Pure helpers that turn a run's partitions and the warehouse settings into dbt arguments. No Dagster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
+
+DBT_TARGETS = {"local": "local", "ci": "ci", "prod": "prod"}
+
+
+def partition_window_vars(partitions: Iterable[tuple[dt.date, str]]) -> dict:
+    """The dbt vars of a run: the smallest date window and symbol set covering its partitions.
+
+    An empty selection gives empty vars, so dbt covers everything (a full refresh).
+    """
+    parts = list(partitions)
+    if not parts:
+        return {}
+    days = [day for day, _ in parts]
+    return {
+        "min_date": min(days).isoformat(),
+        "max_date": max(days).isoformat(),
+        "symbols": sorted({symbol for _, symbol in parts}),
+    }
+
+
+def dbt_build_args(vars_: dict, *, full_refresh: bool = False) -> list[str]:
+    args = ["build"]
+    if vars_:
+        args += ["--vars", json.dumps(vars_, sort_keys=True)]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+def dbt_env(env: str, *, duckdb_path: str | None = None, postgres_url: str | None = None) -> dict[str, str]:
+    """Environment variables that dbt_project/profiles.yml reads, for the given deployment."""
+    variables = {"BINANCE_ASSETS_DBT_TARGET": DBT_TARGETS[env]}
+    if duckdb_path:
+        variables["BINANCE_ASSETS_DUCKDB_PATH"] = duckdb_path
+    if postgres_url:
+        url = urlsplit(postgres_url)
+        variables |= {
+            "BINANCE_ASSETS_PG_HOST": url.hostname or "127.0.0.1",
+            "BINANCE_ASSETS_PG_PORT": str(url.port or 5432),
+            "BINANCE_ASSETS_PG_USER": unquote(url.username or "postgres"),
+            "BINANCE_ASSETS_PG_PASSWORD": unquote(url.password or ""),
+            "BINANCE_ASSETS_PG_DATABASE": url.path.lstrip("/") or "postgres",
+        }
+    return variables
+
+
+def window_predicate(vars_: dict) -> tuple[str, list]:
+    """The same window as dbt's `partition_window()` macro, as SQL with `?` parameters."""
+    clauses, params = ["1 = 1"], []
+    if vars_.get("min_date"):
+        clauses.append("trade_date >= cast(? as date)")
+        params.append(vars_["min_date"])
+    if vars_.get("max_date"):
+        clauses.append("trade_date <= cast(? as date)")
+        params.append(vars_["max_date"])
+    if vars_.get("symbols"):
+        clauses.append(f"symbol in ({', '.join('?' for _ in vars_['symbols'])})")
+        params.extend(vars_["symbols"])
+    return " and ".join(clauses), params

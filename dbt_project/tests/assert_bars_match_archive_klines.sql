@@ -1,0 +1,49 @@
+{#-
+  The 1m bars built from trades must agree with the 1m klines Binance publishes for the same minutes:
+  same trade count and OHLC, volumes equal up to float summation error. Returns the disagreeing minutes.
+  A kline minute with trades but no bar, or a bar with no kline, disagrees too. Scoped to the run's window.
+-#}
+{{ config(severity='error', tags=['reconciliation'], meta={'dagster': {'ref': {'name': 'fct_bars_1m'}}}) }}
+
+with bars as (
+    select * from {{ ref('fct_bars_1m') }} where {{ partition_window() }}
+),
+
+klines as (
+    select * from {{ ref('stg_binance__spot_klines_1m') }}
+    where {{ partition_window() }}
+      and symbol in (select distinct symbol from bars)
+      and trade_date in (select distinct trade_date from bars)
+),
+
+compared as (
+    select
+        coalesce(bars.symbol, klines.symbol) as symbol,
+        coalesce(bars.open_time, klines.open_time) as open_time,
+        bars.trade_count as bar_trades,
+        klines.trade_count as kline_trades,
+        bars.open as bar_open, klines.open as kline_open,
+        bars.high as bar_high, klines.high as kline_high,
+        bars.low as bar_low, klines.low as kline_low,
+        bars.close as bar_close, klines.close as kline_close,
+        bars.volume as bar_volume, klines.volume as kline_volume,
+        bars.quote_volume as bar_quote_volume, klines.quote_volume as kline_quote_volume,
+        bars.taker_buy_base_volume as bar_taker_buy, klines.taker_buy_base_volume as kline_taker_buy
+    from bars
+    full outer join klines
+        on bars.symbol = klines.symbol
+        and bars.open_time = klines.open_time
+)
+
+select *
+from compared
+where coalesce(bar_trades, 0) <> coalesce(kline_trades, 0)
+   or (bar_trades is not null and (
+        bar_open <> kline_open
+     or bar_high <> kline_high
+     or bar_low <> kline_low
+     or bar_close <> kline_close
+     or abs(bar_volume - kline_volume) > 1e-9 * greatest(abs(kline_volume), 1)
+     or abs(bar_quote_volume - kline_quote_volume) > 1e-9 * greatest(abs(kline_quote_volume), 1)
+     or abs(bar_taker_buy - kline_taker_buy) > 1e-9 * greatest(abs(kline_taker_buy), 1)
+   ))
