@@ -6,14 +6,14 @@ import dagster as dg
 
 from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.resources import resources_for
-from binance_assets.settings import get_settings
+from binance_assets.settings import Settings, get_settings
 from binance_assets.transform.definitions import build_transform_defs
 
 MAIN_JOB = "materialize_all"
 
 
-def build_defs() -> dg.Definitions:
-    settings = get_settings()
+def build_defs(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or get_settings()
     main_job = dg.define_asset_job(
         MAIN_JOB,
         selection=dg.AssetSelection.all(),

@@ -47,3 +47,17 @@ def check_results(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg
             evaluation = event.event_specific_data
             evaluations[(evaluation.asset_key.path[-1], evaluation.check_name)] = evaluation
     return evaluations
+
+
+def run_main_job(settings: Settings, day: dt.date, symbol: str) -> dg.ExecuteInProcessResult:
+    """Everything for one partition, as the demo and the UI run it: raw assets, checks, dbt models."""
+    import contextlib
+    import io
+
+    from binance_assets.definitions import MAIN_JOB, build_defs
+
+    job = build_defs(settings).resolve_job_def(MAIN_JOB)
+    with dg.instance_for_test() as instance, contextlib.redirect_stdout(io.StringIO()):
+        return job.execute_in_process(
+            partition_key=DaySymbol(day, symbol).key(), instance=instance, raise_on_error=False
+        )
