@@ -232,6 +232,23 @@ def measure(
     return result
 
 
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores, {memory:.0f} GiB RAM, {platform.platform()}"
+
+
+def versions(postgres_url: str) -> str:
+    from importlib.metadata import version
+
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    packages = ("duckdb", "pyarrow", "pandas", "pandera", "sqlalchemy", "psycopg")
+    listed = ", ".join(f"{name} {version(name)}" for name in packages)
+    return f"Python {platform.python_version()}, {listed}, PostgreSQL {server}"
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trades", type=int, default=2_000_000, help="target rows of the day (default 2,000,000)")
@@ -265,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     per_day, expected = trades_per_day_for(args.trades, args.symbol, args.day, args.seed)
     print(
-        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}\n"
+        f"machine: {machine()}\nversions: {versions(args.postgres_url)}\n"
         f"day: {args.symbol} {args.day}, simulating trades_per_day={per_day:,} -> {expected:,} rows"
     )
     with tempfile.TemporaryDirectory(prefix="bmp_bench_") as tmp_name, TempDatabase(args.postgres_url) as db:
