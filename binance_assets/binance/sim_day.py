@@ -6,6 +6,7 @@ Prices are in ticks and quantities in steps; every amount is then expressed in u
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,14 @@ from .sim_calendar import MICROS_FROM, calendar, day_index, symbol_key, symbol_p
 
 SCALE = 10**8  # one unit = 1e-8
 MINUTES = 1440
+INTRADAY_VOL = 0.02  # the bridge's scale: a day's path moves ~2% around its straight line
+# planted signal (signal > 0 only): latent per-minute buy pressure, an AR(1) clipped to +-FLOW_CAP
+FLOW_AR = 0.7
+FLOW_SD = 0.22  # stationary sd before clipping
+FLOW_CAP = 0.45
+# impact of minute t's taker-buy imbalance, spread over minutes t+1..t+5 (front-loaded weights)
+IMPACT_WEIGHTS = 0.6 ** np.arange(5) / (0.6 ** np.arange(5)).sum()
+IMPACT = 4.0  # total move per unit of imbalance per unit of signal, in one-minute sigmas
 
 
 @dataclass
@@ -75,7 +84,39 @@ def _bridge(rng: np.random.Generator, t: np.ndarray, start: int, end: int) -> np
     dt = np.diff(t, prepend=0.0)
     walk = np.cumsum(np.sqrt(dt) * rng.standard_normal(len(t)))
     walk_end = walk[-1] + np.sqrt(max(1.0 - t[-1], 0.0)) * rng.standard_normal()
-    return start + (end - start) * t + 0.02 * start * (walk - t * walk_end)
+    return start + (end - start) * t + INTRADAY_VOL * start * (walk - t * walk_end)
+
+
+def _flow_sides(rng: np.random.Generator, order_minute: np.ndarray) -> np.ndarray:
+    """isBuyerMaker per order, following a latent AR(1) buy pressure x_t: P(taker buys) = 0.5 + x_t."""
+    shocks = rng.standard_normal(MINUTES) * FLOW_SD * np.sqrt(1 - FLOW_AR**2)
+    pressure = np.empty(MINUTES)
+    level = rng.standard_normal() * FLOW_SD
+    for i, shock in enumerate(shocks.tolist()):  # 1440 steps
+        pressure[i] = level
+        level = FLOW_AR * level + shock
+    pressure = np.clip(pressure, -FLOW_CAP, FLOW_CAP)
+    return rng.random(len(order_minute)) >= 0.5 + pressure[order_minute]
+
+
+def _impact_path(
+    trade_minute: np.ndarray, taker_buy: np.ndarray, steps: np.ndarray, t: np.ndarray, scale: float
+) -> np.ndarray:
+    """Drift in ticks at day fractions `t`: minute s's realised imbalance pushes minutes s+1..s+5.
+
+    The imbalance is the taker-buy share of the minute's base volume minus 0.5 (0 for an empty
+    minute), i.e. what the 1m klines show up to the tick's rounding. The drift rate of minute u is
+    `scale * sum_j IMPACT_WEIGHTS[j-1] * imbalance[u-j]`, integrated linearly within the minute; a
+    straight line is then taken off so the path still starts and ends at 0 (the day's endpoints).
+    """
+    volume = np.bincount(trade_minute, weights=steps, minlength=MINUTES)
+    bought = np.bincount(trade_minute, weights=np.where(taker_buy, steps, 0), minlength=MINUTES)
+    imbalance = np.divide(bought, volume, out=np.full(MINUTES, 0.5), where=volume > 0) - 0.5
+    rate = scale * np.concatenate(([0.0], np.convolve(imbalance, IMPACT_WEIGHTS)[: MINUTES - 1]))
+    level = np.concatenate(([0.0], np.cumsum(rate)))  # drift at each minute boundary
+    at = t * MINUTES
+    minute = np.minimum(at.astype(np.int64), MINUTES - 1)
+    return level[minute] + rate[minute] * (at - minute) - t * level[-1]
 
 
 def _klines(day: RawDay, per_minute: int) -> dict[str, np.ndarray]:
@@ -118,8 +159,16 @@ def _klines(day: RawDay, per_minute: int) -> dict[str, np.ndarray]:
     }
 
 
-def generate_day(symbol: str, day: date, seed: int, trades_per_day: int) -> RawDay:
-    """Deterministic from (seed, symbol, day, trades_per_day); joins the neighbouring days."""
+def generate_day(symbol: str, day: date, seed: int, trades_per_day: int, signal: float = 0.0) -> RawDay:
+    """Deterministic from (seed, symbol, day, trades_per_day, signal); joins the neighbouring days.
+
+    `signal` > 0 plants a learnable lead-lag: taker sides follow a latent AR(1) buy pressure and the
+    taker-buy imbalance of minute t drifts the price over minutes t+1..t+5 by about
+    `signal * IMPACT * imbalance` one-minute sigmas (INTRADAY_VOL / sqrt(1440) of the day's open).
+    Times, sizes, quantities and ids do not depend on `signal`; 0.0 is the plain random walk.
+    """
+    if not (math.isfinite(signal) and signal >= 0):
+        raise ValueError(f"signal must be a finite number >= 0, got {signal!r}")
     d = day_index(day)
     cal = calendar(seed, symbol, trades_per_day)
     params = symbol_params(symbol)
@@ -136,22 +185,30 @@ def generate_day(symbol: str, day: date, seed: int, trades_per_day: int) -> RawD
     order_time = _order_times(rng, orders, day_units)
     flips = rng.random(orders) < 0.3  # sides are autocorrelated
     seller = ((rng.integers(0, 2) + np.cumsum(flips)) % 2).astype(bool)  # isBuyerMaker
-    mid = _bridge(rng, order_time / day_units, int(cal.open_ticks[d]), int(cal.open_ticks[d + 1]))
+    day_open = int(cal.open_ticks[d])
+    mid = _bridge(rng, order_time / day_units, day_open, int(cal.open_ticks[d + 1]))
     gap = rng.integers(1, 3, orders)  # ticks between walked levels
+    group_order = np.repeat(np.arange(orders), levels)
+    trade_group = np.repeat(np.arange(m), sizes)
+    median_steps = params.median_notional / (cal.open_ticks[d] * 10.0 ** -(params.tick_decimals + params.step_decimals))
+    steps = np.rint(np.exp(np.log(max(median_steps, 1.0)) + 1.3 * rng.standard_normal(n)))
+    steps = np.clip(steps, 1, max(median_steps, 1.0) * 1e4).astype(np.int64)
+
+    if signal > 0:  # own stream: everything drawn above is the same for every signal
+        order_minute = order_time // (60 * per_second)
+        seller = _flow_sides(np.random.default_rng([seed, symbol_key(symbol), d, 2]), order_minute)
+        trade_order = group_order[trade_group]
+        minute_sigma = INTRADAY_VOL * day_open / np.sqrt(MINUTES)
+        scale = signal * IMPACT * minute_sigma
+        mid = mid + _impact_path(order_minute[trade_order], ~seller[trade_order], steps, order_time / day_units, scale)
+
     base = np.rint(mid).astype(np.int64) + (~seller)  # buyers lift the ask, one tick up
     base = np.maximum(base, 1 + np.where(seller, (levels - 1) * gap, 0))
-
-    group_order = np.repeat(np.arange(orders), levels)
     order_start = np.concatenate(([0], np.cumsum(levels)[:-1]))
     level = np.arange(m) - np.repeat(order_start, levels)
     direction = np.where(seller, -1, 1)
     group_ticks = base[group_order] + direction[group_order] * gap[group_order] * level
-
-    trade_group = np.repeat(np.arange(m), sizes)
     ticks = group_ticks[trade_group]
-    median_steps = params.median_notional / (cal.open_ticks[d] * 10.0 ** -(params.tick_decimals + params.step_decimals))
-    steps = np.rint(np.exp(np.log(max(median_steps, 1.0)) + 1.3 * rng.standard_normal(n)))
-    steps = np.clip(steps, 1, max(median_steps, 1.0) * 1e4).astype(np.int64)
 
     price_scale = 10 ** (8 - params.tick_decimals)
     qty_scale = 10 ** (8 - params.step_decimals)

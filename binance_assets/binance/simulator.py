@@ -58,10 +58,17 @@ class SimulatedDay:
         return ArchiveSpec(self.symbol, ArchiveKind(kind), day=self.day, market=Market.SPOT)
 
 
-def simulate_day(symbol: str, day: date, seed: int = 7, trades_per_day: int = 20_000) -> SimulatedDay:
-    """One day of trades, aggTrades and 1m klines as canonical arrow tables."""
+def simulate_day(
+    symbol: str, day: date, seed: int = 7, trades_per_day: int = 20_000, signal: float = 0.0
+) -> SimulatedDay:
+    """One day of trades, aggTrades and 1m klines as canonical arrow tables.
+
+    `signal` > 0 plants a learnable predictor: a minute's taker-buy imbalance (taker-buy share of
+    its volume minus 0.5) drifts the price over the next five minutes; 1.0 is "strong" (see
+    `sim_day.generate_day`). 0.0, the default, is a pure random walk (the historical output).
+    """
     validate_symbol(symbol)
-    raw = generate_day(symbol, day, seed, trades_per_day)
+    raw = generate_day(symbol, day, seed, trades_per_day, signal)
     built = tables(raw)
     return SimulatedDay(
         symbol=symbol,
@@ -82,8 +89,12 @@ def simulate_mirror(
     seed: int = 7,
     trades_per_day: int = 20_000,
     kinds: Iterable[ArchiveKind] = ALL_KINDS,
+    signal: float = 0.0,
 ) -> list[Path]:
-    """Write zips + CHECKSUMs in the archive layout under out_dir; returns the zip paths."""
+    """Write zips + CHECKSUMs in the archive layout under out_dir; returns the zip paths.
+
+    `signal` as in `simulate_day` (0.0: no planted predictor).
+    """
     out_dir = Path(out_dir)
     kinds = [ArchiveKind(k) for k in kinds]
     written: list[Path] = []
@@ -91,7 +102,7 @@ def simulate_mirror(
         validate_symbol(symbol)
         for offset in range(days):
             day = start + timedelta(days=offset)
-            raw = generate_day(symbol, day, seed, trades_per_day)
+            raw = generate_day(symbol, day, seed, trades_per_day, signal)
             for kind in kinds:
                 spec = ArchiveSpec(symbol, kind, day=day, market=Market.SPOT)
                 zip_path = out_dir / spec.relative_path

@@ -87,8 +87,9 @@ def test_agg_and_klines_byte_format(sim_mirror: Path) -> None:
     assert int(fields[6]) - int(fields[0]) == 59_999
 
 
-def test_klines_recomputed_from_trades() -> None:
-    sim = simulate_day("BTCUSDT", DAY_US, trades_per_day=5000)
+@pytest.mark.parametrize("signal", [0.0, 1.0])
+def test_klines_recomputed_from_trades(signal: float) -> None:
+    sim = simulate_day("BTCUSDT", DAY_US, trades_per_day=5000, signal=signal)
     t = sim.trades.to_pandas()
     t["minute"] = t.trade_time.dt.floor("min")
     t["taker_qty"] = t.qty.where(~t.is_buyer_maker, 0.0)
@@ -121,8 +122,9 @@ def test_klines_recomputed_from_trades() -> None:
     assert (empty[["open", "high", "low", "close"]].eq(previous_close, axis=0)).all().all()
 
 
-def test_agg_trades_regroup_trades() -> None:
-    sim = simulate_day("ETHUSDT", DAY_MS, trades_per_day=5000)
+@pytest.mark.parametrize("signal", [0.0, 1.0])
+def test_agg_trades_regroup_trades(signal: float) -> None:
+    sim = simulate_day("ETHUSDT", DAY_MS, trades_per_day=5000, signal=signal)
     t = sim.trades.to_pandas()
     key = t[["trade_time", "price", "is_buyer_maker"]]
     new_group = (key != key.shift()).any(axis=1)
@@ -154,8 +156,9 @@ def test_realistic_shape() -> None:
     assert t.price.std() > 0
 
 
-def test_ids_continue_across_days_and_days_join() -> None:
-    days = [simulate_day("BTCUSDT", DAY_MS + timedelta(days=i), trades_per_day=2000) for i in range(3)]
+@pytest.mark.parametrize("signal", [0.0, 1.0])
+def test_ids_continue_across_days_and_days_join(signal: float) -> None:
+    days = [simulate_day("BTCUSDT", DAY_MS + timedelta(days=i), trades_per_day=2000, signal=signal) for i in range(3)]
     for prev, nxt in itertools.pairwise(days):
         assert nxt.trades["trade_id"][0].as_py() == prev.trades["trade_id"][-1].as_py() + 1
         assert nxt.agg_trades["agg_trade_id"][0].as_py() == (prev.agg_trades["agg_trade_id"][-1].as_py() + 1)
@@ -164,16 +167,18 @@ def test_ids_continue_across_days_and_days_join() -> None:
         assert abs(first_open / last_close - 1) < 0.01
 
 
-def test_day_alone_equals_day_in_multi_day_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signal", [0.0, 1.0])
+def test_day_alone_equals_day_in_multi_day_run(tmp_path: Path, signal: float) -> None:
+    kinds = [ArchiveKind.TRADES]
     run = simulate_mirror(
-        tmp_path / "run", ["XRPUSDT"], date(2023, 3, 1), 3, seed=11, trades_per_day=1500, kinds=[ArchiveKind.TRADES]
+        tmp_path / "run", ["XRPUSDT"], date(2023, 3, 1), 3, seed=11, trades_per_day=1500, kinds=kinds, signal=signal
     )
     alone = simulate_mirror(
-        tmp_path / "alone", ["XRPUSDT"], date(2023, 3, 3), 1, seed=11, trades_per_day=1500, kinds=[ArchiveKind.TRADES]
+        tmp_path / "alone", ["XRPUSDT"], date(2023, 3, 3), 1, seed=11, trades_per_day=1500, kinds=kinds, signal=signal
     )
     assert len(run) == 3 and len(alone) == 1
     assert run[2].read_bytes() == alone[0].read_bytes()
-    a = simulate_day("XRPUSDT", date(2023, 3, 2), seed=11, trades_per_day=1500)
+    a = simulate_day("XRPUSDT", date(2023, 3, 2), seed=11, trades_per_day=1500, signal=signal)
     assert read_archive(run[1]).table.equals(a.trades)
     prices = a.trades["price"].to_numpy()
     assert np.allclose(np.rint(prices * 10_000) / 10_000, prices, atol=1e-12)  # 0.0001 tick
@@ -184,3 +189,76 @@ def test_seed_matters() -> None:
     b = simulate_day("BTCUSDT", DAY_US, seed=2, trades_per_day=1000)
     c = simulate_day("BTCUSDT", DAY_US, seed=1, trades_per_day=1000)
     assert a.trades.equals(c.trades) and not a.trades.equals(b.trades)
+
+
+# sha256 of the CSVs recorded before `signal` existed: signal=0.0 must keep producing these bytes
+GOLDEN = {
+    ("BTCUSDT", DAY_MS): {
+        ArchiveKind.TRADES: "1cb7794f26ea0062749999c5092738842b0fbcafae0be981d43d0c98ba20d220",
+        ArchiveKind.AGG_TRADES: "9dfec8c2eda272b4af046b99c053c372cf0dc7a7574be07cc8b5d992cce6921f",
+        ArchiveKind.KLINES: "ff12e3014251b503e7ba79b41685719725dd923c6ac02b29dbc83f8db753a708",
+    },
+    ("ETHUSDT", DAY_US): {
+        ArchiveKind.TRADES: "8e173383eb18e9111282251a954d870bbaea21227e29dd53c62d53cb9adef729",
+        ArchiveKind.AGG_TRADES: "609b5cb9f1362cec90f2a5c560ca588c814abf8dbceeb3caa20b36965639b023",
+        ArchiveKind.KLINES: "9180f72986020a97444e8b2ebb5e09975127d028033a6aaf000c715626758eab",
+    },
+}
+
+
+@pytest.mark.parametrize(("symbol", "day"), list(GOLDEN))
+def test_signal_zero_is_byte_identical_to_before(symbol: str, day: date) -> None:
+    default = simulate_day(symbol, day, trades_per_day=3000)
+    explicit = simulate_day(symbol, day, trades_per_day=3000, signal=0.0)
+    for kind, digest in GOLDEN[symbol, day].items():
+        assert hashlib.sha256(default.csv_bytes(kind)).hexdigest() == digest, kind
+        assert explicit.csv_bytes(kind) == default.csv_bytes(kind), kind
+
+
+def _imbalance_vs_returns(signal: float, horizon: int) -> tuple[float, float]:
+    """(corr, sign accuracy) of minute t's taker-buy imbalance vs log(close[t+h] / close[t]), 3 days."""
+    bars = [
+        simulate_day("BTCUSDT", DAY_MS + timedelta(days=i), seed=3, trades_per_day=20_000, signal=signal).klines
+        for i in range(3)
+    ]
+    quote, bought, close = (
+        np.concatenate([b[c].to_numpy() for b in bars]) for c in ("quote_volume", "taker_buy_quote_volume", "close")
+    )
+    traded = quote[:-horizon] > 0
+    imbalance = ((2 * bought - quote)[:-horizon] / np.where(traded, quote[:-horizon], 1.0))[traded]
+    ret = np.log(close[horizon:] / close[:-horizon])[traded]
+    corr = float(np.corrcoef(imbalance, ret)[0, 1])
+    accuracy = float(np.mean(np.sign(imbalance) == np.sign(ret)))
+    return corr, accuracy
+
+
+def test_signal_makes_imbalance_predict_returns() -> None:
+    corr5, acc5 = _imbalance_vs_returns(1.0, 5)
+    corr1, acc1 = _imbalance_vs_returns(1.0, 1)
+    assert corr5 > 0.4 and acc5 > 0.6, (corr5, acc5)
+    assert corr1 > 0.3 and acc1 > 0.6, (corr1, acc1)
+    weak, _ = _imbalance_vs_returns(0.25, 5)
+    assert 0.1 < weak < corr5
+    none5, _ = _imbalance_vs_returns(0.0, 5)
+    none1, _ = _imbalance_vs_returns(0.0, 1)
+    assert abs(none5) < 0.05 and abs(none1) < 0.05, (none5, none1)
+
+
+def test_signal_changes_only_sides_and_prices() -> None:
+    plain = simulate_day("ETHUSDT", DAY_US, trades_per_day=5000)
+    planted = simulate_day("ETHUSDT", DAY_US, trades_per_day=5000, signal=1.0)
+    for name in ("trade_id", "qty", "trade_time"):
+        assert planted.trades[name].equals(plain.trades[name]), name
+    assert not planted.trades["price"].equals(plain.trades["price"])
+    t = planted.trades.to_pandas()
+    assert 0.3 < t.is_buyer_maker.mean() < 0.7
+    assert np.allclose(np.rint(t.price * 100) / 100, t.price, rtol=0, atol=1e-9)  # on the 0.01 tick
+    close, first = plain.klines["close"][-1].as_py(), planted.klines["open"][0].as_py()
+    assert abs(planted.klines["close"][-1].as_py() / close - 1) < 0.005  # same endpoints as without
+    assert abs(first / plain.klines["open"][0].as_py() - 1) < 0.005
+
+
+@pytest.mark.parametrize("signal", [-0.5, float("nan"), float("inf")])
+def test_signal_must_be_finite_and_non_negative(signal: float) -> None:
+    with pytest.raises(ValueError, match="signal"):
+        simulate_day("BTCUSDT", DAY_US, trades_per_day=500, signal=signal)
