@@ -7,6 +7,11 @@ No Dagster imports here: the Dagster resource wrapping a `Warehouse` lives elsew
                          LoadRecord(source_url=url, sha256=checksum))
     wh.read_partition("spot_trades", "BTCUSDT", "2025-01-01")      # pandas, ordered by id/time
     wh.query("SELECT count(*) AS n FROM raw.spot_trades WHERE symbol = ?", ["BTCUSDT"])
+
+    # Derived tables (created on first write from the Arrow schema; same atomic partition replace):
+    wh.replace_table_partition("features.minute_features", "BTCUSDT", "2025-01-01", features)
+    wh.read_table("features.minute_features", symbols=["BTCUSDT"], start=date(2025, 1, 1))
+    wh.table_exists("ml.predictions")
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from binance_assets.warehouse.base import (
     LoadRecord,
     PartitionDataError,
     PartitionWriteError,
+    TableNotFoundError,
     Warehouse,
     WarehouseError,
     WarehouseLockTimeout,
@@ -92,6 +98,7 @@ __all__ = [
     "PartitionWriteError",
     "PostgresWarehouse",
     "RawTable",
+    "TableNotFoundError",
     "Warehouse",
     "WarehouseError",
     "WarehouseLockTimeout",

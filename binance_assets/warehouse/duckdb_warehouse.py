@@ -25,20 +25,16 @@ import duckdb
 import filelock
 import pyarrow as pa
 
-from binance_assets.warehouse.base import (
-    Warehouse,
-    WarehouseLockTimeout,
-    load_log_params,
-    upsert_load_log_sql,
-)
+from binance_assets.warehouse.base import Warehouse, WarehouseLockTimeout
 from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
+    PARTITION_COLUMNS,
     RAW_SCHEMA,
     RAW_TABLES,
-    RawTable,
     create_load_log_sql,
     create_table_sql,
     quote_ident,
+    quote_table,
 )
 
 DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a replace of a big day can take a while
@@ -121,7 +117,7 @@ class DuckDBWarehouse(Warehouse):
         with self.connect() as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             for table in RAW_TABLES.values():
-                con.execute(create_table_sql(table))
+                con.execute(create_table_sql(table.qualified_name, table.arrow_schema))
             con.execute(create_load_log_sql())
 
     def _drop_tables(self) -> None:
@@ -130,37 +126,31 @@ class DuckDBWarehouse(Warehouse):
                 con.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
 
-    def _replace(self, table: RawTable, symbol: str, day: dt.date, data: pa.Table, log_row: dict[str, Any]) -> None:
-        target = ", ".join(quote_ident(c) for c in table.column_names)
-        source = ", ".join(quote_ident(c) for c in table.data_column_names)
+    @contextmanager
+    def _partition_transaction(self, key: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        # The file lock held by connect() already keeps every other writer out.
         with self.connect() as con:
-            con.register(_DATA_VIEW, data)
+            con.begin()
             try:
-                con.begin()
-                try:
-                    con.execute(
-                        f"DELETE FROM {table.qualified_name} WHERE symbol = ? AND trade_date = ?",
-                        [symbol, day],
-                    )
-                    con.execute(
-                        f"INSERT INTO {table.qualified_name} ({target}) "
-                        f"SELECT ?::VARCHAR, ?::DATE, {source} FROM {_DATA_VIEW}",
-                        [symbol, day],
-                    )
-                    self._write_load_log(con, log_row)
-                    con.commit()
-                except BaseException:
-                    con.rollback()
-                    raise
-            finally:
-                con.unregister(_DATA_VIEW)
+                yield con
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
 
-    def _write_load_log(self, con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
-        con.execute(upsert_load_log_sql(), load_log_params(row))
+    def _insert_rows(
+        self, con: duckdb.DuckDBPyConnection, table: str, symbol: str, day: dt.date, data: pa.Table
+    ) -> None:
+        target = ", ".join(quote_ident(c) for c in [*PARTITION_COLUMNS, *data.column_names])
+        source = ", ".join(["?::VARCHAR", "?::DATE", *(quote_ident(c) for c in data.column_names)])
+        con.register(_DATA_VIEW, data)
+        con.execute(f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}", [symbol, day])
+        # Not in a `finally`: after a failed statement DuckDB refuses everything but ROLLBACK (and
+        # would mask the real error); the connection is closed right after the transaction anyway.
+        con.unregister(_DATA_VIEW)
 
-    def _query_arrow(self, sql: str, params: Sequence[Any] | None) -> pa.Table:
-        with self.connect() as con:
-            relation = con.sql(sql, params=list(params) if params is not None else None)
-            if relation is None:
-                return pa.table({})
-            return relation.to_arrow_table()
+    def _execute(self, con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> pa.Table:
+        relation = con.sql(sql, params=list(params) if params is not None else None)
+        if relation is None:
+            return pa.table({})
+        return relation.to_arrow_table()

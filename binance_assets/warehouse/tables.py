@@ -10,10 +10,15 @@ fail inside its transaction, so the previous copy of the partition stays.
 (row count, first/last id and time) and from where (source url and the sha256 of the archive), so
 that a later, silently replaced archive file can be told apart from the one we loaded. It is written
 in the same transaction as the partition it describes.
+
+Derived tables (features, predictions: `<schema>.<name>`, any schema but `raw`) have no registry
+entry: their layout is the Arrow schema of their first write (`symbol`, `trade_date` first, NOT
+NULL; every other column nullable), read back from `information_schema` afterwards.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -147,6 +152,30 @@ _SQL_TYPES: dict[pa.DataType, str] = {
     pa.timestamp("us"): "TIMESTAMP",  # without time zone, values are UTC
 }
 
+# `information_schema.columns.data_type` (lower case) of the types above, as DuckDB and PostgreSQL
+# spell them: the columns the warehouse can write.
+WRITABLE_SQL_TYPES: dict[str, pa.DataType] = {
+    "varchar": pa.string(),
+    "character varying": pa.string(),
+    "text": pa.string(),
+    "date": pa.date32(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "double precision": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us"),
+    "timestamp without time zone": pa.timestamp("us"),
+}
+# ... and a few more it can read (e.g. from dbt models); anything else is read as text.
+READABLE_SQL_TYPES: dict[str, pa.DataType] = {
+    **WRITABLE_SQL_TYPES,
+    "integer": pa.int64(),
+    "smallint": pa.int64(),
+    "real": pa.float64(),
+    "float": pa.float64(),
+    "numeric": pa.float64(),
+}
+
 
 def sql_type(arrow_type: pa.DataType) -> str:
     try:
@@ -155,17 +184,38 @@ def sql_type(arrow_type: pa.DataType) -> str:
         raise TypeError(f"no SQL type for arrow type {arrow_type}") from None
 
 
+def read_type(data_type: str) -> pa.DataType:
+    """The Arrow type a column of `information_schema` type `data_type` is read back as."""
+    name = data_type.lower()
+    return READABLE_SQL_TYPES.get(name) or (pa.float64() if name.startswith("decimal") else pa.string())
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+_TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+
+
+def check_table_name(table: str) -> str:
+    """A qualified `schema.table` name in lower-case letters, digits and underscores."""
+    if not isinstance(table, str) or not _TABLE_NAME.match(table):
+        raise ValueError(f"table must be a qualified name like 'features.minute_features' ([a-z0-9_]): {table!r}")
+    return table
+
+
+def quote_table(table: str) -> str:
+    """`schema.table` quoted part by part (names like `ml.order` are reserved words)."""
+    return ".".join(quote_ident(part) for part in table.split(".", 1))
 
 
 def column_definitions(schema: pa.Schema) -> list[str]:
     return [f"{quote_ident(f.name)} {sql_type(f.type)}{'' if f.nullable else ' NOT NULL'}" for f in schema]
 
 
-def create_table_sql(table: RawTable) -> str:
-    cols = ",\n    ".join(column_definitions(table.arrow_schema))
-    return f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n    {cols}\n)"
+def create_table_sql(table: str, schema: pa.Schema) -> str:
+    cols = ",\n    ".join(column_definitions(schema))
+    return f"CREATE TABLE IF NOT EXISTS {quote_table(table)} (\n    {cols}\n)"
 
 
 def create_load_log_sql() -> str:

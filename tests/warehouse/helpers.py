@@ -74,6 +74,40 @@ def klines(n: int = 4, *, day: dt.date = DAY) -> pa.Table:
     )
 
 
+FEATURES_SCHEMA = pa.schema(
+    [
+        ("symbol", pa.string()),
+        ("trade_date", pa.date32()),
+        ("minute", pa.timestamp("us")),
+        ("close", pa.float64()),
+        ("trades", pa.int64()),
+        ("is_up", pa.bool_()),
+        ("regime", pa.string()),
+        ("as_of", pa.date32()),
+    ]
+)
+
+
+def features(n: int = 5, *, symbol: str = "BTCUSDT", day: dt.date = DAY, close0: float = 100.0) -> pa.Table:
+    """`n` rows of a derived (feature) table for partition (symbol, day): one per minute, µs times,
+    NULLs in every column but the partition columns and `minute`."""
+    base = _midnight(day)
+    regimes = ["calm", None, "", "tempête ⚡"]
+    return pa.table(
+        {
+            "symbol": [symbol] * n,
+            "trade_date": [day] * n,
+            "minute": [base + dt.timedelta(minutes=i, microseconds=7 * i) for i in range(n)],
+            "close": [None if i % 4 == 1 else close0 + i / 3 for i in range(n)],
+            "trades": [None if i % 3 == 2 else 10 * i for i in range(n)],
+            "is_up": [[True, False, None][i % 3] for i in range(n)],
+            "regime": [regimes[i % 4] for i in range(n)],
+            "as_of": [None if i == 0 else day - dt.timedelta(days=i) for i in range(n)],
+        },
+        schema=FEATURES_SCHEMA,
+    )
+
+
 TABLE_DATA = {"spot_trades": trades, "spot_agg_trades": agg_trades, "spot_klines_1m": klines}
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import filelock
 import pytest
-from warehouse.helpers import DAY, hold_foreign_connection, load, replace_many, trades
+from warehouse.helpers import DAY, features, hold_foreign_connection, load, replace_many, trades
 
 from binance_assets.warehouse import DuckDBWarehouse, WarehouseLockTimeout
 
@@ -32,6 +32,17 @@ def test_lock_timeout_is_a_clear_error(duckdb_path):
         assert time.monotonic() - started < 5
         assert str(warehouse.lock_path) in str(info.value)
     assert warehouse.partition_row_count("spot_trades", "BTCUSDT", DAY) == 0  # free again
+
+
+def test_derived_table_writes_and_reads_take_the_same_lock(duckdb_path):
+    warehouse = DuckDBWarehouse(duckdb_path, lock_timeout=0.3)
+    warehouse.replace_table_partition("features.f", "BTCUSDT", DAY, features(3))
+    with filelock.FileLock(warehouse.lock_path):
+        with pytest.raises(WarehouseLockTimeout):  # not wrapped in PartitionWriteError
+            warehouse.replace_table_partition("features.f", "BTCUSDT", DAY, features(1))
+        with pytest.raises(WarehouseLockTimeout):
+            warehouse.read_table("features.f")
+    assert warehouse.read_table_arrow("features.f").num_rows == 3
 
 
 def test_lock_is_reentrant_for_callers_that_hold_it(duckdb_path):

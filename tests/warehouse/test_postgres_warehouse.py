@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pyarrow as pa
 import pytest
-from warehouse.helpers import DAY, load, trades
+from warehouse.helpers import DAY, features, load, trades
 
 from binance_assets.warehouse import RAW_TABLES, PostgresWarehouse
+from binance_assets.warehouse import postgres_warehouse as pgw
 from binance_assets.warehouse.postgres_warehouse import encode_copy_binary, qmark_to_dollar
 
 
@@ -71,6 +72,69 @@ def test_binary_copy_encoding():
     assert [r[3] for r in rows] == [struct.pack(">d", 0.5), struct.pack(">d", -1.25), None]
     assert [r[4] for r in rows] == [struct.pack(">q", 1), None, struct.pack(">q", -1_000_000)]
     assert [r[5] for r in rows] == [b"\x01", b"\x00", None]
+
+
+def test_binary_copy_encoding_of_strings_and_dates():
+    values = ["BTC", None, "", "tempête ⚡", "x" * 300, None]
+    days = [dt.date(2000, 1, 1), None, dt.date(1999, 12, 31), dt.date(2025, 1, 1), None, dt.date(1970, 1, 1)]
+    table = pa.table({"s": pa.array(values), "d": pa.array(days, pa.date32()), "i": pa.array(range(6), pa.int64())})
+    for sliced in (table, table.slice(1, 4), pa.concat_tables([table.slice(0, 2), table.slice(2)])):
+        rows = _fields(encode_copy_binary(sliced, ["S"]))
+        expected = sliced.to_pylist()
+        assert len(rows) == len(expected)
+        for row, want in zip(rows, expected, strict=True):
+            assert row[0] == b"S"
+            assert row[1] == (None if want["s"] is None else want["s"].encode())
+            assert row[2] == (None if want["d"] is None else struct.pack(">i", (want["d"] - dt.date(2000, 1, 1)).days))
+            assert row[3] == struct.pack(">q", want["i"])
+    assert encode_copy_binary(table.slice(0, 0), ["S"]) == b""
+    assert _fields(encode_copy_binary(pa.table({"s": pa.array([None, None], pa.string())}))) == [[None], [None]]
+
+
+@pytest.mark.postgres
+def test_long_strings_are_copied_in_smaller_chunks(fresh_postgres_url, monkeypatch):
+    monkeypatch.setattr(pgw, "COPY_CHUNK_STRING_BYTES", 2_000)  # longest value: 546 bytes, 3 rows a chunk
+    data = features(40)
+    data = data.set_column(
+        data.column_names.index("regime"), "regime", pa.array([("é" * i * 7) or None for i in range(40)])
+    )
+    chunks = list(pgw._copy_binary_chunks(data.drop_columns(["symbol", "trade_date"]), ["BTCUSDT", DAY]))
+    assert len(chunks) == 2 + 14  # header, ceil(40 / 3) chunks, trailer
+    wh = PostgresWarehouse(fresh_postgres_url)
+    assert wh.replace_table_partition("features.long_text", "BTCUSDT", DAY, data) == 40
+    assert wh.read_table_arrow("features.long_text").to_pylist() == data.to_pylist()
+
+
+@pytest.mark.postgres
+def test_concurrent_first_writes_of_a_new_table_create_it_once(fresh_postgres_url):
+    symbols = [f"S{i}USDT" for i in range(6)]
+
+    def write(symbol: str) -> int:
+        return PostgresWarehouse(fresh_postgres_url).replace_table_partition(
+            "features.minute_features", symbol, DAY, features(50, symbol=symbol)
+        )
+
+    with ThreadPoolExecutor(len(symbols)) as pool:
+        assert list(pool.map(write, symbols)) == [50] * len(symbols)
+    wh = PostgresWarehouse(fresh_postgres_url)
+    back = wh.read_table_arrow("features.minute_features")
+    assert back.num_rows == 50 * len(symbols)
+    assert sorted(set(back["symbol"].to_pylist())) == symbols
+    indexes = wh.query("SELECT indexdef FROM pg_indexes WHERE schemaname = 'features'")
+    assert len(indexes) == 1 and "(symbol, trade_date)" in indexes["indexdef"][0]
+
+
+@pytest.mark.postgres
+def test_concurrent_replaces_of_one_derived_partition_leave_one_copy(fresh_postgres_url):
+    PostgresWarehouse(fresh_postgres_url).replace_table_partition("ml.p", "BTCUSDT", DAY, features(1))
+    sizes = [100, 200, 300, 400, 500]
+
+    def replace(n: int) -> int:
+        return PostgresWarehouse(fresh_postgres_url).replace_table_partition("ml.p", "BTCUSDT", DAY, features(n))
+
+    with ThreadPoolExecutor(len(sizes)) as pool:
+        assert sorted(pool.map(replace, sizes)) == sizes
+    assert PostgresWarehouse(fresh_postgres_url).read_table_arrow("ml.p").num_rows in sizes
 
 
 def test_session_options_are_added_to_the_url_options():
