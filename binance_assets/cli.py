@@ -30,11 +30,14 @@ def simulate(
     days: Annotated[int, typer.Option(min=1)] = 3,
     seed: Annotated[int, typer.Option()] = 7,
     trades_per_day: Annotated[int, typer.Option(min=1)] = 20_000,
+    signal: Annotated[float, typer.Option(min=0, help="Planted predictive signal (0 = random walk).")] = 0.0,
 ) -> None:
     """Write a byte-exact simulated mirror: trades, aggTrades and 1m klines zips with .CHECKSUM files."""
     from binance_assets.binance.simulator import simulate_mirror
 
-    written = simulate_mirror(out, _symbols(symbols), start.date(), days, seed=seed, trades_per_day=trades_per_day)
+    written = simulate_mirror(
+        out, _symbols(symbols), start.date(), days, seed=seed, trades_per_day=trades_per_day, signal=signal
+    )
     typer.echo(f"wrote {len(written)} files under {out}")
 
 
@@ -70,6 +73,62 @@ def demo(
     settings = get_settings()
     ok = run_demo(settings, start.date(), days, echo=typer.echo)
     raise typer.Exit(0 if ok else 1)
+
+
+models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, promote, roll back.")
+app.add_typer(models_app, name="models")
+
+
+def _registry():
+    from binance_assets.ml.resources import registry_from_url
+
+    settings = get_settings()
+    return registry_from_url(settings.resolved_model_registry_url, s3_endpoint_url=settings.s3_endpoint_url)
+
+
+@models_app.command("list")
+def models_list(name: Annotated[str | None, typer.Argument(help="One model; default all.")] = None) -> None:
+    """Every registered version with its status, primary metric against its baseline, and window."""
+    registry = _registry()
+    names = [name] if name else registry.model_names()
+    if not names:
+        typer.echo(f"no models registered in {get_settings().resolved_model_registry_url}")
+    for model_name in names:
+        typer.echo(model_name)
+        for card in registry.list_versions(model_name):
+            metric = card.primary_metric
+            window = card.training_window
+            typer.echo(
+                f"  {card.version}  {card.status:<10} {metric}={card.metrics[metric]:.4f} "
+                f"baseline={card.baseline_metrics[metric]:.4f}  {window['start']}..{window['end']}  "
+                f"{card.created_at}  {card.status_reason or ''}"
+            )
+
+
+@models_app.command("promote")
+def models_promote(
+    name: Annotated[str, typer.Argument()],
+    version: Annotated[str, typer.Argument()],
+    reason: Annotated[str, typer.Option(help="Why, for the record.")] = "promoted by hand",
+) -> None:
+    """Make VERSION the champion of NAME (bypasses the gate; the reason is recorded)."""
+    _registry_call(lambda r: r.promote(name, version, reason))
+    typer.echo(f"{name}: {version} is champion")
+
+
+@models_app.command("rollback")
+def models_rollback(name: Annotated[str, typer.Argument()]) -> None:
+    """Restore the previous champion of NAME."""
+    card = _registry_call(lambda r: r.rollback(name))
+    typer.echo(f"{name}: {card.version} is champion again")
+
+
+def _registry_call(action):
+    try:
+        return action(_registry())
+    except (KeyError, ValueError, LookupError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def main() -> None:

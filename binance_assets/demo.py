@@ -21,7 +21,8 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str], None] = print) -> bool:
-    from binance_assets.definitions import MAIN_JOB, defs  # loads the code location as the UI does
+    from binance_assets.definitions import MAIN_JOB, defs  # loads the code locations as the UI does
+    from binance_assets.ml.definitions import PREDICT_JOB, TRAIN_JOB, build_ml_defs
 
     if start < settings.start_date:
         raise ValueError(f"start {start} is before the first partition {settings.start_date}")
@@ -29,25 +30,29 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
     echo(f"simulating {days} day(s) x {len(settings.symbols)} symbol(s), "
          f"{settings.sim_trades_per_day:,} trades/day, into {mirror}")
     simulate_mirror(mirror, list(settings.symbols), start, days, seed=settings.sim_seed,
-                    trades_per_day=settings.sim_trades_per_day)
+                    trades_per_day=settings.sim_trades_per_day, signal=settings.sim_signal)
 
     instance = local_instance()
-    job = defs.resolve_job_def(MAIN_JOB)
+    ml_defs = build_ml_defs(settings)
     parts = [DaySymbol(start + dt.timedelta(days=i), s) for i in range(days) for s in settings.symbols]
+    steps = [(f"{p.day} {p.symbol}: raw, dbt, features", defs.resolve_job_def(MAIN_JOB), p.key()) for p in parts]
+    steps.append(("models: train and gate", ml_defs.resolve_job_def(TRAIN_JOB), None))
+    steps += [(f"{p.day} {p.symbol}: predictions", ml_defs.resolve_job_def(PREDICT_JOB), p.key()) for p in parts]
     failures = 0
-    for n, part in enumerate(parts, 1):
+    for n, (label, job, partition_key) in enumerate(steps, 1):
         began = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # dbt's own log lines; they are in the run's logs
             result = job.execute_in_process(
-                partition_key=part.key(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+                partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
             )
         failed_checks = _failed_checks(result)
         status = "ok" if result.success and not failed_checks else "FAILED"
         failures += status != "ok"
         extra = f" failed checks: {', '.join(failed_checks)}" if failed_checks else ""
-        echo(f"[{n}/{len(parts)}] {part.day} {part.symbol}: {status} in {time.perf_counter() - began:.1f}s{extra}")
+        echo(f"[{n}/{len(steps)}] {label}: {status} in {time.perf_counter() - began:.1f}s{extra}")
 
     _print_summary(defs, parts, echo)
+    _print_models(ml_defs, echo)
     echo(f"\nDagster runs are in {instance.root_directory}. Browse the lineage with: make dev "
          "(then open http://127.0.0.1:3000)")
     return failures == 0
@@ -84,3 +89,17 @@ def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[
     for row in warehouse.query(SUMMARY_SQL).itertuples(index=False):
         echo(f"{row.trade_date:%Y-%m-%d}  {row.symbol:<10}{row.trade_count:>9,}{row.close:>12,.2f}"
              f"{row.realised_volatility:>8.2%}{row.buy_sell_imbalance:>+10.3f}{row.bars:>6}{row.gaps:>6}")
+
+
+def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
+    registry = ml_defs.resources["model_registry"].get()
+    warehouse = ml_defs.resources["warehouse"].get()
+    echo("\nmodels (walk-forward CV against the naive baseline):")
+    for name in registry.model_names():
+        for card in registry.list_versions(name):
+            metric = card.primary_metric
+            echo(f"  {name} {card.version} {card.status}: {metric} {card.metrics[metric]:.4f} "
+                 f"vs baseline {card.baseline_metrics[metric]:.4f}  ({card.status_reason})")
+    counts = warehouse.query("select model_name, count(*) as n from ml.predictions group by model_name order by 1")
+    for row in counts.itertuples(index=False):
+        echo(f"  ml.predictions: {row.n:,} rows from {row.model_name}")

@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     # Simulator size for the demo; benchmarks pass their own.
     sim_trades_per_day: int = 20_000
     sim_seed: int = 7
+    # Strength of the simulator's planted, learnable signal (0 = a pure random walk). The demo plants one
+    # so that its model has something to learn and gets promoted; real data has what it has.
+    sim_signal: float = 1.0
+    # A raw day's archive is due this many hours after midnight UTC of the following day.
+    raw_due_hours_after_midnight: float = 6.0
+    # Features and models.
+    label_horizon_minutes: int = 5
+    # Model registry: a local folder (embedded default) or s3://bucket/prefix.
+    model_registry_url: str | None = None
+    s3_endpoint_url: str | None = None
 
     @field_validator("symbols", mode="before")
     @classmethod
@@ -71,6 +81,10 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def resolved_model_registry_url(self) -> str:
+        return self.model_registry_url or str(self.data_dir / "models")
 
 
 @lru_cache

@@ -1,0 +1,171 @@
+"""Models trained on a window of feature partitions, gated into the registry; predictions from the champions."""
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+from pydantic import Field
+
+from binance_assets.automation.conditions import partition_refresh, retrain_on_cron
+from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_TABLE
+from binance_assets.features.compute import FEATURE_COLUMNS
+from binance_assets.ingestion.assets import WAREHOUSE_POOL
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.ml.promotion import register_with_gate
+from binance_assets.ml.registry import build_card
+from binance_assets.ml.resources import ModelRegistryResource
+from binance_assets.ml.scoring import score
+from binance_assets.ml.training import train_direction_classifier, train_return_regressor
+from binance_assets.resources import WarehouseResource
+
+MODELS_GROUP = "models"
+PREDICTIONS_KEY = dg.AssetKey(["ml", "predictions"])
+PREDICTIONS_TABLE = "ml.predictions"
+CLASSIFIER = "price_direction_classifier"
+REGRESSOR = "forward_return_regressor"
+MODEL_KEYS = {CLASSIFIER: dg.AssetKey(["models", CLASSIFIER]), REGRESSOR: dg.AssetKey(["models", REGRESSOR])}
+
+
+class TrainingConfig(dg.Config):
+    """Which partitions to train on, how to validate, and the promotion margin."""
+
+    train_days: int = Field(default=30, ge=1, description="Feature partitions (days) in the training window.")
+    end_date: str | None = Field(default=None, description="Last day of the window; default the latest features.")
+    symbols: list[str] | None = Field(default=None, description="Symbols to train on; default all.")
+    n_splits: int = Field(default=5, ge=2, description="Walk-forward (TimeSeriesSplit) folds.")
+    estimator: str = Field(default="hist_gradient_boosting", description="hist_gradient_boosting or linear.")
+    max_iter: int = 200
+    learning_rate: float = 0.05
+    max_depth: int | None = 4
+    l2_regularization: float = 1.0
+    promotion_margin: float = Field(
+        default=0.02, ge=0, description="Lead over champion and baseline needed (noise reaches ~0.015)."
+    )
+
+    def hyperparameters(self) -> dict:
+        return {
+            "estimator": self.estimator,
+            "max_iter": self.max_iter,
+            "learning_rate": self.learning_rate,
+            "max_depth": self.max_depth,
+            "l2_regularization": self.l2_regularization,
+        }
+
+
+def training_window(warehouse, config: TrainingConfig) -> tuple[dt.date, dt.date]:
+    if config.end_date:
+        end = dt.date.fromisoformat(config.end_date)
+    else:
+        latest = warehouse.query(f"select max(trade_date) as d from {MINUTE_FEATURES_TABLE}")["d"].iloc[0]
+        if pd.isna(latest):
+            raise dg.Failure("features.minute_features is empty: materialize feature partitions first")
+        end = pd.Timestamp(latest).date()
+    return end - dt.timedelta(days=config.train_days - 1), end
+
+
+def _build_model_asset(name: str, trainer, description: str, label_horizon: int) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=MODEL_KEYS[name],
+        deps=[MINUTE_FEATURES_KEY],
+        group_name=MODELS_GROUP,
+        kinds={"scikitlearn"},
+        owners=["team:ml"],
+        description=description,
+        pool=WAREHOUSE_POOL,
+        automation_condition=retrain_on_cron(),
+    )
+    def _model(
+        context: dg.AssetExecutionContext,
+        config: TrainingConfig,
+        warehouse: WarehouseResource,
+        model_registry: ModelRegistryResource,
+    ) -> dg.MaterializeResult:
+        wh = warehouse.get()
+        start, end = training_window(wh, config)
+        frame = wh.read_table(MINUTE_FEATURES_TABLE, symbols=config.symbols, start=start, end=end)
+        if frame.empty:
+            raise dg.Failure(f"no features between {start} and {end}")
+        trained = trainer(
+            frame, FEATURE_COLUMNS, params=config.hyperparameters(), n_splits=config.n_splits, gap=label_horizon
+        )
+        card = build_card(name, trained, frame, hyperparameters=config.hyperparameters())
+        card, decision = register_with_gate(
+            model_registry.get(), name, trained.pipeline, card, margin=config.promotion_margin
+        )
+        context.log.info(f"{name} {card.version}: {'promoted' if decision.promote else 'kept'}: {decision.reason}")
+        primary = trained.primary_metric
+        return dg.MaterializeResult(
+            metadata={
+                "version": card.version,
+                "promoted": decision.promote,
+                "promotion_reason": decision.reason,
+                "training_window": f"{start} .. {end}",
+                "rows": trained.n_rows,
+                "primary_metric": primary,
+                f"cv_{primary}": float(trained.metrics[primary]),
+                f"baseline_{primary}": float(trained.baseline_metrics[primary]),
+                "metrics": dg.MetadataValue.json(trained.metrics),
+                "baseline_metrics": dg.MetadataValue.json(trained.baseline_metrics),
+                "fold_metrics": dg.MetadataValue.json(trained.fold_metrics),
+            }
+        )
+
+    return _model
+
+
+def build_model_assets(label_horizon: int) -> list[dg.AssetsDefinition]:
+    """Both models; walk-forward folds leave `label_horizon` minutes between train and test (purge)."""
+    return [
+        _build_model_asset(
+            CLASSIFIER,
+            train_direction_classifier,
+            "Classifier of the sign of the forward return, validated walk-forward against the majority class.",
+            label_horizon,
+        ),
+        _build_model_asset(
+            REGRESSOR,
+            train_return_regressor,
+            "Regressor of the forward log return, validated walk-forward against predicting zero.",
+            label_horizon,
+        ),
+    ]
+
+
+def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=PREDICTIONS_KEY,
+        deps=[MINUTE_FEATURES_KEY, *MODEL_KEYS.values()],
+        group_name="predictions",
+        partitions_def=partitions_def,
+        pool=WAREHOUSE_POOL,
+        automation_condition=partition_refresh(ignore=dg.AssetSelection.assets(*MODEL_KEYS.values())),
+        kinds={"scikitlearn", "python"},
+        owners=["team:ml"],
+        description="Both champion models scored on a feature partition; model name and version on every row.",
+        metadata={"dagster/table_name": PREDICTIONS_TABLE},
+    )
+    def predictions(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource
+    ) -> dg.MaterializeResult:
+        part = DaySymbol.from_key(context.partition_key)
+        wh, registry = warehouse.get(), model_registry.get()
+        features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
+        if features.empty:
+            raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
+        scored, versions = [], {}
+        for name in MODEL_KEYS:
+            if registry.champion(name) is None:
+                raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
+            model, card = registry.load(name)
+            scored.append(score(model, card, features))
+            versions[name] = card.version
+        frame = pd.concat(scored, ignore_index=True)
+        frame.insert(1, "trade_date", part.day)
+        rows = wh.replace_table_partition(
+            PREDICTIONS_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
+        )
+        versions_metadata = {f"{name}_version": version for name, version in versions.items()}
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows, **versions_metadata})
+
+    return predictions

@@ -1,0 +1,49 @@
+"""Code location `ml`: models trained on the feature tables of `market_data`, predictions, drift checks."""
+
+import dagster as dg
+
+from binance_assets.automation.alerts import build_freshness_alert_sensor
+from binance_assets.automation.conditions import automation_sensor
+from binance_assets.automation.freshness import apply_freshness_policies_to_defs
+from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
+from binance_assets.ml.checks import build_drift_checks
+from binance_assets.ml.resources import model_registry_resource
+from binance_assets.resources import warehouse_resource
+from binance_assets.settings import Environment, Settings, get_settings
+
+TRAIN_JOB = "train_models"
+PREDICT_JOB = "predict"
+
+
+def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or get_settings()
+    partitions = daily_symbol_partitions(settings)
+    return apply_freshness_policies_to_defs(dg.Definitions(
+        assets=[*build_model_assets(settings.label_horizon_minutes), build_predictions_asset(partitions)],
+        asset_checks=build_drift_checks(partitions),
+        sensors=[
+            build_freshness_alert_sensor(
+                freshness_asset_keys=[PREDICTIONS_KEY],
+                name="ml_freshness_alert",
+                default_status=dg.DefaultSensorStatus.STOPPED
+                if settings.env is Environment.LOCAL
+                else dg.DefaultSensorStatus.RUNNING,
+            ),
+            automation_sensor(
+                "ml_automation",
+                dg.AssetSelection.assets(PREDICTIONS_KEY, *MODEL_KEYS.values()),
+                running=settings.env is Environment.LOCAL,
+            )
+        ],
+        jobs=[
+            dg.define_asset_job(TRAIN_JOB, selection=dg.AssetSelection.assets(*MODEL_KEYS.values()),
+                                description="Train both models on the latest window and gate them into the registry."),
+            dg.define_asset_job(PREDICT_JOB, selection=dg.AssetSelection.assets(PREDICTIONS_KEY),
+                                description="Score one (day, symbol) feature partition with the champion models."),
+        ],
+        resources={"warehouse": warehouse_resource(settings), "model_registry": model_registry_resource(settings)},
+    ))
+
+
+defs = build_ml_defs()

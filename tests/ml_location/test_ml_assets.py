@@ -1,0 +1,185 @@
+"""The ml code location end to end: features from simulated days with a planted signal, models trained
+walk-forward and gated into the registry, predictions written with their model version, drift checks."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+import pytest
+from support.ingestion import make_settings
+
+from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.simulator import simulate_mirror
+from binance_assets.features.definitions import build_features_defs
+from binance_assets.ingestion.load import load_partition
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.ml.assets import CLASSIFIER, REGRESSOR
+from binance_assets.ml.definitions import PREDICT_JOB, TRAIN_JOB, build_ml_defs
+from binance_assets.resources import resources_for
+from binance_assets.warehouse import RAW_TABLES
+
+pytestmark = pytest.mark.xdist_group("ml")
+
+SYMBOL = "BTCUSDT"
+START = dt.date(2025, 1, 1)
+DAYS = 4
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def build_history(settings, days: int) -> None:
+    """Raw loads and one dbt build (the market_data location's work), then the features partitions."""
+    resources = resources_for(settings)
+    warehouse = resources["warehouse"].get()
+    client = ArchiveClient(settings.resolved_archive_base_url, settings.download_dir, settings.quarantine_dir)
+    for offset in range(days):
+        for table in RAW_TABLES.values():
+            load_partition(client, warehouse, table, START + dt.timedelta(days=offset), SYMBOL)
+    os.environ.update(resources["warehouse"].dbt_env())
+    with contextlib.redirect_stdout(io.StringIO()):
+        resources["dbt"].cli(["build"], manifest=None).wait()
+    features = build_features_defs(settings)
+    assets = [*features.assets, *features.asset_checks]
+    for offset in range(days):
+        result = dg.materialize(assets, partition_key=DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key(),
+                                resources={"warehouse": resources["warehouse"]}, run_config=QUIET)
+        assert result.success
+
+
+@pytest.fixture(scope="module")
+def ml_settings(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ml")
+    mirror = root / "mirror"
+    simulate_mirror(mirror, [SYMBOL], START, DAYS, seed=3, trades_per_day=20_000, signal=1.0)
+    settings = make_settings(root, mirror).model_copy(
+        update={"symbols": [SYMBOL], "model_registry_url": str(root / "models")}
+    )
+    build_history(settings, DAYS)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def trained(ml_settings):
+    defs = build_ml_defs(ml_settings)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(TRAIN_JOB).execute_in_process(
+            instance=instance, run_config={**QUIET, "ops": {
+                f"models__{name}": {"config": {"train_days": DAYS, "n_splits": 4}} for name in (CLASSIFIER, REGRESSOR)
+            }},
+        )
+    assert result.success
+    return defs, result
+
+
+def materialization(result, name: str) -> dict:
+    (mat,) = result.asset_materializations_for_node(f"models__{name}")
+    return {k: v.value for k, v in mat.metadata.items()}
+
+
+def test_features_have_one_row_per_minute(ml_settings):
+    warehouse = resources_for(ml_settings)["warehouse"].get()
+    counts = warehouse.query("select trade_date, count(*) as n from features.minute_features group by 1")
+    assert len(counts) == DAYS
+    assert counts["n"].between(1300, 1440).all()
+
+
+def test_classifier_learns_the_planted_signal_and_is_promoted(trained):
+    meta = materialization(trained[1], CLASSIFIER)
+    assert meta["promoted"] is True, meta["promotion_reason"]
+    assert meta["cv_accuracy"] > meta["baseline_accuracy"] + 0.02
+    assert meta["version"] == "v0001"
+    registry = trained[0].resources["model_registry"].get()
+    assert registry.champion(CLASSIFIER).version == "v0001"
+
+
+def test_predictions_carry_model_name_and_version(trained, ml_settings):
+    defs, _ = trained
+    day = START + dt.timedelta(days=DAYS - 1)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(PREDICT_JOB).execute_in_process(
+            partition_key=DaySymbol(day, SYMBOL).key(), instance=instance, run_config=QUIET
+        )
+    assert result.success
+    drift = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert [d.check_name for d in drift] == ["feature_drift"]
+    assert drift[0].metadata["severity"].value in {"ok", "warn"}  # a day from inside the training window
+    predictions = defs.resources["warehouse"].get().read_table("ml.predictions")
+    registry = defs.resources["model_registry"].get()
+    assert set(predictions["model_name"]) == {CLASSIFIER, REGRESSOR}
+    for name, rows in predictions.groupby("model_name"):
+        assert set(rows["model_version"]) == {registry.champion(name).version}
+        assert (pd.to_datetime(rows["trade_date"]) == pd.Timestamp(day)).all()
+        assert rows["minute"].is_unique
+    classifier = predictions[predictions.model_name == CLASSIFIER]
+    assert classifier["probability"].between(0, 1).all()
+    assert set(classifier["prediction"].unique()) <= {0, 1}
+    assert predictions.loc[predictions.model_name == REGRESSOR, "probability"].isna().all()
+
+
+def test_drift_check_errors_on_a_shifted_partition(trained, ml_settings):
+    defs, _ = trained
+    warehouse = defs.resources["warehouse"].get()
+    day = START + dt.timedelta(days=DAYS - 2)
+    features = warehouse.read_table("features.minute_features", symbols=[SYMBOL], start=day, end=day)
+    shifted = features.copy()
+    for column in ("volume_z_60m", "log_ret_1m", "log_ret_5m", "realized_vol_15m"):
+        shifted[column] = shifted[column] * 5 + shifted[column].std() * 3
+    warehouse.replace_table_partition("features.minute_features", SYMBOL, day,
+                                      pa.Table.from_pandas(shifted, preserve_index=False))
+    try:
+        with dg.instance_for_test() as instance:
+            result = defs.resolve_job_def(PREDICT_JOB).execute_in_process(
+                partition_key=DaySymbol(day, SYMBOL).key(), instance=instance, run_config=QUIET, raise_on_error=False
+            )
+        (drift,) = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        assert not drift.passed
+        assert drift.metadata["severity"].value == "error"
+        assert drift.metadata["max_psi"].value >= 0.25
+    finally:
+        warehouse.replace_table_partition("features.minute_features", SYMBOL, day,
+                                          pa.Table.from_pandas(features, preserve_index=False))
+
+
+def test_retraining_on_the_same_window_does_not_promote_an_equal_model(trained, ml_settings):
+    defs, _ = trained
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(TRAIN_JOB).execute_in_process(
+            instance=instance, run_config={**QUIET, "ops": {
+                f"models__{CLASSIFIER}": {"config": {"train_days": DAYS, "n_splits": 4}},
+                f"models__{REGRESSOR}": {"config": {"train_days": DAYS, "n_splits": 4}},
+            }},
+        )
+    meta = materialization(result, CLASSIFIER)
+    assert meta["promoted"] is False
+    assert "champion" in meta["promotion_reason"]
+    registry = defs.resources["model_registry"].get()
+    assert registry.champion(CLASSIFIER).version == "v0001"
+    assert [c.version for c in registry.list_versions(CLASSIFIER)] == ["v0001", "v0002"]
+
+
+def test_models_cli_lists_promotes_and_rolls_back(trained, ml_settings):
+    cli = str(Path(sys.executable).parent / "binance-assets")
+    env = dict(os.environ, BINANCE_ASSETS_MODEL_REGISTRY_URL=ml_settings.model_registry_url)
+
+    def run(*args):
+        return subprocess.run([cli, "models", *args], capture_output=True, text=True, env=env, timeout=120)
+
+    listing = run("list", CLASSIFIER)
+    assert listing.returncode == 0, listing.stderr
+    assert "v0001  champion" in listing.stdout
+    promoted = run("promote", CLASSIFIER, "v0002", "--reason", "test")
+    assert promoted.returncode == 0, promoted.stderr
+    assert "v0002  champion" in run("list", CLASSIFIER).stdout
+    rolled = run("rollback", CLASSIFIER)
+    assert rolled.returncode == 0 and "v0001" in rolled.stdout
+    assert "v0001  champion" in run("list", CLASSIFIER).stdout
+    unknown = run("promote", CLASSIFIER, "v9999")
+    assert unknown.returncode != 0 and unknown.stderr.startswith("error: ")
