@@ -4,25 +4,49 @@ from __future__ import annotations
 
 import dagster as dg
 
+from binance_assets.automation.alerts import build_automation_alerting_defs
+from binance_assets.automation.conditions import automation_sensor
+from binance_assets.automation.freshness import DEADLINE_CHECK_NAME, apply_freshness_policies_to_defs
+from binance_assets.automation.sensors import build_landing_defs
+from binance_assets.features.definitions import build_features_defs
+from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.resources import resources_for
-from binance_assets.settings import Settings, get_settings
+from binance_assets.settings import Environment, Settings, get_settings
 from binance_assets.transform.definitions import build_transform_defs
+from binance_assets.warehouse import RAW_TABLES
 
 MAIN_JOB = "materialize_all"
 
 
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or get_settings()
+    raw_keys = [raw_asset_key(table) for table in RAW_TABLES]
+    alerting = build_automation_alerting_defs(settings, raw_keys, settings.raw_due_hours_after_midnight)
+    # The day-deadline checks look at "the latest due day", not at a partition: keep them out of partition runs.
+    deadline_checks = dg.AssetSelection.checks(*[dg.AssetCheckKey(k, DEADLINE_CHECK_NAME) for k in raw_keys])
     main_job = dg.define_asset_job(
         MAIN_JOB,
-        selection=dg.AssetSelection.all(),
+        selection=dg.AssetSelection.all() - deadline_checks,
         description="Everything for one (day, symbol) partition: raw archives, their checks, and downstream.",
     )
     return dg.Definitions.merge(
-        build_ingestion_defs(settings),
-        build_transform_defs(settings),
-        dg.Definitions(jobs=[main_job], resources=resources_for(settings)),
+        build_ingestion_defs(settings, exclude=deadline_checks),
+        apply_freshness_policies_to_defs(build_transform_defs(settings)),
+        apply_freshness_policies_to_defs(build_features_defs(settings)),
+        alerting,
+        build_landing_defs(settings),
+        dg.Definitions(
+            jobs=[main_job],
+            sensors=[
+                automation_sensor(
+                    "market_data_automation",
+                    dg.AssetSelection.groups("staging", "intermediate", "marts", "features"),
+                    running=settings.env is Environment.LOCAL,
+                )
+            ],
+            resources=resources_for(settings),
+        ),
     )
 
 

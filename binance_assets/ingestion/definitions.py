@@ -12,11 +12,13 @@ from binance_assets.settings import Settings
 INGEST_JOB = "ingest_raw_archives"
 
 
-def build_ingestion_defs(settings: Settings) -> dg.Definitions:
+def build_ingestion_defs(settings: Settings, exclude: dg.AssetSelection | None = None) -> dg.Definitions:
+    """`exclude`: checks on the raw assets defined elsewhere that a partition run must not run."""
     partitions = daily_symbol_partitions(settings)
+    selection = dg.AssetSelection.groups(RAW_GROUP)
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
-        selection=dg.AssetSelection.groups(RAW_GROUP),
+        selection=selection - exclude if exclude is not None else selection,
         description="Load one (day, symbol) partition of every raw archive table and check it.",
     )
     return dg.Definitions(

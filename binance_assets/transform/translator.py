@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from binance_assets.automation.conditions import partition_refresh
 from binance_assets.ingestion.assets import raw_asset_key
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -23,6 +24,11 @@ class BinanceDbtTranslator(DagsterDbtTranslator):
         if layer:
             return dg.AssetKey([layer, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        return partition_refresh()
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return self._layer(dbt_resource_props) or super().get_group_name(dbt_resource_props)

@@ -1,0 +1,203 @@
+"""Poll data.binance.vision (or any http(s) mirror) for the next day's archives. No Dagster imports.
+
+A day's archive is published once its `.CHECKSUM` answers 200 (Binance writes it with the zip); 404
+means not yet. Per symbol, `PollState` remembers the day it waits for and backs off while that day is
+not published: 15 min, doubling, at most 6 h; it resets once the day is published.
+
+    session = make_session()
+    state = PollState.from_json(cursor)
+    state.expect("BTCUSDT", next_expected_day(last_loaded, start_date))
+    for symbol in state.due(now):
+        day = state.next_day(symbol)
+        if all(probe(session, base_url, spec) for spec in day_specs(symbol, day)):
+            ...  # request the run
+            state.published(symbol)
+        else:
+            state.missing(symbol, now)
+    cursor = state.to_json()
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from binance_assets.binance.schema import ArchiveKind, Market
+from binance_assets.binance.urls import ArchiveSpec
+
+DAILY_KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
+BACKOFF_BASE = timedelta(minutes=15)
+BACKOFF_CAP = timedelta(hours=6)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class ProbeError(RuntimeError):
+    """The archive answered neither 200 (published) nor 404 (not yet), even after retries."""
+
+
+def is_http_url(base_url: str) -> bool:
+    return base_url.lower().startswith(("http://", "https://"))
+
+
+def next_expected_day(last_loaded: date | None, start_date: date) -> date:
+    """The day after the last loaded one; `start_date` if nothing was loaded (or only older days)."""
+    if last_loaded is None:
+        return start_date
+    return max(last_loaded + timedelta(days=1), start_date)
+
+
+def day_specs(symbol: str, day: date) -> list[ArchiveSpec]:
+    """The three spot daily archives of one (day, symbol) partition: trades, aggTrades, 1m klines."""
+    return [ArchiveSpec(symbol, kind, day=day, market=Market.SPOT) for kind in DAILY_KINDS]
+
+
+def make_session(
+    retries: int = 3, backoff_factor: float = 1.0, user_agent: str = "binance-assets-poller"
+) -> requests.Session:
+    """A session that retries connection errors, 429 and 5xx (honouring Retry-After) on HEAD and GET."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"HEAD", "GET"}),
+        backoff_factor=backoff_factor,
+        backoff_max=60,
+        respect_retry_after_header=True,
+        raise_on_status=False,  # the last response comes back; probe() raises ProbeError on it
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+def probe(session: requests.Session, base_url: str, spec: ArchiveSpec, timeout: float = 30.0) -> bool:
+    """True if `spec`'s `.CHECKSUM` is published under `base_url` (200), False if not yet (404).
+
+    HEAD first; a server that does not do HEAD (405/501) gets a streamed GET. Anything else, after the
+    session's retries, raises ProbeError (connection errors raise requests' own exceptions).
+    """
+    url = f"{base_url.rstrip('/')}/{spec.checksum_relative_path}"
+    response = session.head(url, timeout=timeout, allow_redirects=True)
+    if response.status_code in (405, 501):
+        with session.get(url, timeout=timeout, stream=True) as got:
+            return _published(url, got.status_code)
+    return _published(url, response.status_code)
+
+
+def _published(url: str, status: int) -> bool:
+    if status == 200:
+        return True
+    if status == 404:
+        return False
+    raise ProbeError(f"{url}: HTTP {status}")
+
+
+def backoff_delay(attempts: int, base: timedelta = BACKOFF_BASE, cap: timedelta = BACKOFF_CAP) -> timedelta:
+    """Wait after the `attempts`-th miss in a row: base, 2x base, 4x base, ... at most `cap`."""
+    if attempts <= 0:
+        return timedelta(0)
+    return min(base * 2 ** min(attempts - 1, 32), cap)
+
+
+@dataclass
+class SymbolPoll:
+    next_day: date
+    attempts: int = 0
+    not_before: datetime | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "next_day": self.next_day.isoformat(),
+            "attempts": self.attempts,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> SymbolPoll:
+        not_before = data.get("not_before")
+        return cls(
+            next_day=date.fromisoformat(str(data["next_day"])),
+            attempts=int(data.get("attempts", 0)),
+            not_before=_utc(datetime.fromisoformat(str(not_before))) if not_before else None,
+        )
+
+
+@dataclass
+class PollState:
+    """Per symbol: the day waited for, misses in a row, and when to probe next. JSON in a sensor cursor:
+    `{"BTCUSDT": {"next_day": "2025-01-03", "attempts": 2, "not_before": "2025-01-04T00:45:00+00:00"}}`.
+    """
+
+    symbols: dict[str, SymbolPoll] = field(default_factory=dict)
+    base: timedelta = BACKOFF_BASE
+    cap: timedelta = BACKOFF_CAP
+
+    @classmethod
+    def from_json(cls, text: str | None, base: timedelta = BACKOFF_BASE, cap: timedelta = BACKOFF_CAP) -> PollState:
+        if text is None or not text.strip():
+            return cls(base=base, cap=cap)
+        try:
+            data = json.loads(text)
+            symbols = {str(s): SymbolPoll.from_dict(v) for s, v in data.items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a poll state: {text[:200]!r} ({exc})") from exc
+        return cls(symbols=symbols, base=base, cap=cap)
+
+    def to_json(self) -> str:
+        return json.dumps({s: p.to_dict() for s, p in sorted(self.symbols.items())}, separators=(",", ":"))
+
+    def expect(self, symbol: str, day: date) -> None:
+        """Wait for `day` (the warehouse's next expected day) unless already waiting for it or a later one.
+
+        Later days stay: their runs were requested and may not have loaded yet (or failed: the failure
+        sensor reports that; the poller does not retry a requested day).
+        """
+        current = self.symbols.get(symbol)
+        if current is None or current.next_day < day:
+            self.symbols[symbol] = SymbolPoll(day)
+
+    def retain(self, symbols: Iterable[str]) -> None:
+        """Forget symbols that are no longer configured."""
+        keep = set(symbols)
+        self.symbols = {s: p for s, p in self.symbols.items() if s in keep}
+
+    def next_day(self, symbol: str) -> date:
+        return self.symbols[symbol].next_day
+
+    def due(self, now: datetime) -> list[str]:
+        """Symbols to probe now: their backoff ran out and the day they wait for is over (UTC)."""
+        now = _utc(now)
+        return sorted(
+            s
+            for s, p in self.symbols.items()
+            if p.next_day < now.date() and (p.not_before is None or p.not_before <= now)
+        )
+
+    def missing(self, symbol: str, now: datetime) -> timedelta:
+        """The day is not published yet: back off (15 min, 30, 60, ... at most 6 h). Returns the wait."""
+        poll = self.symbols[symbol]
+        poll.attempts += 1
+        wait = backoff_delay(poll.attempts, self.base, self.cap)
+        poll.not_before = _utc(now) + wait
+        return wait
+
+    def published(self, symbol: str) -> date:
+        """The day is published (its run requested): wait for the next day, backoff reset. Returns it."""
+        poll = self.symbols[symbol]
+        self.symbols[symbol] = SymbolPoll(poll.next_day + timedelta(days=1))
+        return self.symbols[symbol].next_day
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,262 @@
+"""Sensors that turn new Binance archives into runs of exactly the new raw partitions.
+
+- `archive_landing_sensor` (every 30 s): for a mirror the archive resource reads from (a local
+  folder, or an `s3://bucket/prefix` landing area), one run per newly landed archive file,
+  materializing only that file's raw asset for its (date, symbol) partition. The run key is
+  `<relative path>@<sha256 in the CHECKSUM>`: a replaced archive (new checksum) runs again, the same
+  file never runs twice, even if the cursor is lost.
+- `archive_poller` (every 15 min): for an http(s) base URL (data.binance.vision), per symbol, probes the
+  day after the last one loaded (`raw.load_log`) and requests one run of the three raw assets for
+  that partition once all three archives are published; backs off while they are not.
+
+Both are STOPPED by default (`running=True` turns them on at load): their cursor starts empty, so the
+landing sensor's first tick requests every archive already in the mirror (a backfill; in `local`, the
+demo has usually loaded them already), and the poller talks to the network. Start them in the UI or
+with `dagster sensor start`. Each one skips (with a reason) when the archive base URL is not of its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+import dagster as dg
+import requests
+
+from binance_assets.automation.landing import LocalMirror, MirrorSource, S3Mirror, find_landed
+from binance_assets.automation.poller import (
+    PollState,
+    ProbeError,
+    day_specs,
+    is_http_url,
+    make_session,
+    next_expected_day,
+    probe,
+)
+from binance_assets.binance.archive_client import mirror_root
+from binance_assets.ingestion.assets import raw_asset_key
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.resources import ArchiveResource, WarehouseResource
+from binance_assets.settings import Settings
+from binance_assets.warehouse import DuckDBWarehouse, Warehouse, WarehouseLockTimeout, make_warehouse
+from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_KIND
+
+LANDING_SENSOR = "archive_landing_sensor"
+POLLER_SENSOR = "archive_poller"
+RAW_ASSET_KEYS: list[dg.AssetKey] = [raw_asset_key(name) for name in RAW_TABLES]
+MAX_RUNS_PER_TICK = 200
+MAX_DAYS_PER_TICK = 7
+# How long the poller waits for the DuckDB file lock before skipping a tick (a load or dbt may hold it).
+WAREHOUSE_WAIT_SECONDS = 20.0
+
+TAG_PATH = "binance/archive_path"
+TAG_SHA256 = "binance/sha256"
+TAG_LANDED_AT = "binance/landed_at"
+TAG_SOURCE = "binance/source"
+
+# A job (e.g. the ingestion job) or anything `AssetSelection.from_coercible` takes; must include the raw assets.
+SensorTarget = Any
+
+
+def _status(running: bool) -> dg.DefaultSensorStatus:
+    return dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
+
+
+def last_partition_day(now: datetime | None = None) -> date:
+    """The newest day that is a partition: daily partitions end with the last complete UTC day."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).date() - timedelta(days=1)
+
+
+def mirror_source(base_url: str, settings: Settings) -> MirrorSource | None:
+    """The mirror behind an archive base URL: local folder, S3 prefix, or None for http(s)."""
+    if is_http_url(base_url):
+        return None
+    if base_url.lower().startswith("s3://"):
+        from dagster_aws.s3 import S3Resource
+
+        parsed = urlparse(base_url)
+        client = S3Resource(endpoint_url=settings.s3_endpoint_url).get_client()
+        return S3Mirror(client, parsed.netloc, parsed.path.strip("/"))
+    root = mirror_root(base_url)
+    assert root is not None
+    return LocalMirror(root)
+
+
+# --- landing ----------------------------------------------------------------------------------------
+
+
+def build_landing_sensor(
+    settings: Settings,
+    target: SensorTarget = None,
+    *,
+    running: bool = False,
+    max_runs_per_tick: int = MAX_RUNS_PER_TICK,
+) -> dg.SensorDefinition:
+    """One run per newly landed archive file in a local or S3 mirror (see the module docstring).
+
+    `target` must contain the raw assets (default: exactly them; the ingestion job works too).
+    """
+
+    @dg.sensor(
+        name=LANDING_SENSOR,
+        minimum_interval_seconds=30,
+        target=target if target is not None else RAW_ASSET_KEYS,
+        default_status=_status(running),
+        description=(
+            "One run per newly landed daily archive (zip + .CHECKSUM) in the local or S3 mirror: "
+            "the file's raw asset for its (date, symbol) partition. Run key: path@sha256."
+        ),
+    )
+    def archive_landing_sensor(context: dg.SensorEvaluationContext, archive: ArchiveResource):
+        source = mirror_source(archive.base_url, settings)
+        if source is None:
+            yield dg.SkipReason(f"{archive.base_url} is http(s), not a landing folder: {POLLER_SENSOR} polls it")
+            return
+        files, cursor = find_landed(
+            source,
+            context.cursor,
+            settings.symbols,
+            min_day=settings.start_date,
+            max_day=last_partition_day(),
+            limit=max_runs_per_tick,
+        )
+        for landed in files:
+            table = RAW_TABLES_BY_KIND[landed.kind]
+            yield dg.RunRequest(
+                run_key=f"{landed.relative_path}@{landed.sha256}",
+                partition_key=DaySymbol(landed.day, landed.symbol).key(),
+                asset_selection=[raw_asset_key(table.name)],
+                tags={
+                    TAG_PATH: landed.relative_path,
+                    TAG_SHA256: landed.sha256,
+                    TAG_LANDED_AT: datetime.fromtimestamp(landed.landed_at_ns / 1e9, UTC).isoformat(),
+                    TAG_SOURCE: LANDING_SENSOR,
+                },
+            )
+        context.update_cursor(cursor)
+        if not files:
+            yield dg.SkipReason(f"no newly landed archives in {archive.base_url}")
+
+    return archive_landing_sensor
+
+
+# --- poller -----------------------------------------------------------------------------------------
+
+
+def _warehouse_for_sensor(resource: WarehouseResource) -> Warehouse:
+    """The resource's warehouse, but waiting at most WAREHOUSE_WAIT_SECONDS for DuckDB's file lock."""
+    warehouse = make_warehouse(
+        resource.kind, duckdb_path=resource.duckdb_path or None, postgres_url=resource.postgres_url or None
+    )
+    if isinstance(warehouse, DuckDBWarehouse):
+        warehouse.lock_timeout = min(warehouse.lock_timeout, WAREHOUSE_WAIT_SECONDS)
+    return warehouse
+
+
+def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str]) -> dict[str, date]:
+    """Per symbol, the last day whose three raw tables are all in `raw.load_log`."""
+    if not symbols:
+        return {}
+    tables = list(RAW_TABLES)
+    sql = (
+        f"SELECT symbol, max(trade_date) AS last_day FROM ("
+        f" SELECT symbol, trade_date FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE}"
+        f" WHERE table_name IN ({', '.join('?' * len(tables))}) AND symbol IN ({', '.join('?' * len(symbols))})"
+        f" GROUP BY symbol, trade_date HAVING count(DISTINCT table_name) = {len(tables)}"
+        f") AS complete_days GROUP BY symbol"
+    )
+    frame = warehouse.query(sql, [*tables, *symbols])
+    out: dict[str, date] = {}
+    for symbol, last_day in zip(frame["symbol"], frame["last_day"], strict=True):
+        if last_day is None or last_day != last_day:  # None / NaT
+            continue
+        out[str(symbol)] = last_day.date() if isinstance(last_day, datetime) else date.fromisoformat(str(last_day))
+    return out
+
+
+def build_archive_poller(
+    settings: Settings,
+    target: SensorTarget = None,
+    *,
+    running: bool = False,
+    max_days_per_tick: int = MAX_DAYS_PER_TICK,
+    session_factory: Callable[[], requests.Session] = make_session,
+) -> dg.SensorDefinition:
+    """Polls an http(s) archive for each symbol's next day (see the module docstring)."""
+
+    @dg.sensor(
+        name=POLLER_SENSOR,
+        minimum_interval_seconds=900,
+        target=target if target is not None else RAW_ASSET_KEYS,
+        default_status=_status(running),
+        description=(
+            "For an http(s) archive (data.binance.vision): per symbol, probes the day after the last "
+            "loaded one and requests its raw partition once all three archives are published; backs "
+            "off (15 min doubling to 6 h) while they are not."
+        ),
+    )
+    def archive_poller(context: dg.SensorEvaluationContext, archive: ArchiveResource, warehouse: WarehouseResource):
+        base_url = archive.base_url
+        if not is_http_url(base_url):
+            yield dg.SkipReason(f"{base_url} is not http(s): the {LANDING_SENSOR} sensor watches it")
+            return
+        now = datetime.now(UTC)
+        try:
+            last_loaded = last_loaded_days(_warehouse_for_sensor(warehouse), list(settings.symbols))
+        except WarehouseLockTimeout as exc:
+            yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
+            return
+        state = PollState.from_json(context.cursor)
+        state.retain(settings.symbols)
+        for symbol in settings.symbols:
+            state.expect(symbol, next_expected_day(last_loaded.get(symbol), settings.start_date))
+
+        session = session_factory()
+        requested: list[str] = []
+        notes: list[str] = []
+        try:
+            for symbol in state.due(now):
+                for _ in range(max_days_per_tick):
+                    day = state.next_day(symbol)
+                    if day > last_partition_day(now):
+                        break
+                    try:
+                        published = all(probe(session, base_url, spec) for spec in day_specs(symbol, day))
+                    except (ProbeError, requests.RequestException) as exc:
+                        context.log.warning(f"{symbol} {day}: probe failed, trying again next tick: {exc}")
+                        notes.append(f"{symbol} {day}: probe failed ({type(exc).__name__})")
+                        break
+                    if not published:
+                        wait = state.missing(symbol, now)
+                        notes.append(f"{symbol} {day}: not published yet, next probe in {wait}")
+                        break
+                    partition = DaySymbol(day, symbol)
+                    yield dg.RunRequest(
+                        run_key=str(partition.key()),
+                        partition_key=partition.key(),
+                        asset_selection=RAW_ASSET_KEYS,
+                        tags={TAG_SOURCE: POLLER_SENSOR},
+                    )
+                    requested.append(str(partition.key()))
+                    state.published(symbol)
+        finally:
+            session.close()
+        context.update_cursor(state.to_json())
+        if not requested:
+            yield dg.SkipReason("; ".join(notes) or "no symbol due (backing off, or waiting for the day to end)")
+
+    return archive_poller
+
+
+def build_landing_defs(settings: Settings, *, running: bool = False) -> dg.Definitions:
+    """Both archive sensors. Merge into a location that has the raw assets and the `archive` and
+    `warehouse` resources (binance_assets.definitions)."""
+    return dg.Definitions(
+        sensors=[
+            build_landing_sensor(settings, running=running),
+            build_archive_poller(settings, running=running),
+        ]
+    )
