@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .checksum import sha256_file
 from .diagnose import data_lines, diagnose
 from .duplicates import check_no_duplicate_ids, find_duplicate_ids
 from .errors import (
@@ -47,6 +50,10 @@ __all__ = [
 
 MICROS_THRESHOLD = 10**14  # ms values stay below this until year 5138, µs values pass it in 1973
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_BOM = b"\xef\xbb\xbf"
+_SNIFF_BYTES = 1 << 16  # enough for a header and a first row; read further only for longer lines
+_BLOCK_SIZE = 16 << 20  # arrow parses blocks in parallel while the next ones are unzipped
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -63,36 +70,63 @@ class ArchiveContents:
 
 
 def read_archive(path: Path, kind: ArchiveKind | None = None, *, market: Market | None = None) -> ArchiveContents:
-    """Parse a `.zip` holding one CSV, or a plain `.csv`; `kind`/`market` override detection."""
+    """Parse a `.zip` holding one CSV, or a plain `.csv`; `kind`/`market` override detection.
+
+    A zip member is streamed into the CSV parser (unzip and parse overlap, the unzipped CSV is never
+    held whole); only an error re-reads it in full, to name the bad line.
+    """
     path = Path(path)
-    raw = path.read_bytes()
-    if not raw:
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if not magic:
         raise EmptyArchive(f"{path}: empty file")
-    sha = hashlib.sha256(raw).hexdigest()
-    if raw[:4] in _ZIP_MAGIC or path.suffix.lower() == ".zip":
-        csv_name, data = _single_csv(raw, path)
-        kind = kind or kind_from_name(csv_name) or kind_from_name(path.name)
-        display = f"{path} ({csv_name})"
-    else:
-        csv_name, data, display = path.name, raw, str(path)
-    return _parse(data, display, csv_name, kind, market, sha)
+    if magic in _ZIP_MAGIC or path.suffix.lower() == ".zip":
+        if magic not in _ZIP_MAGIC:
+            raise CorruptArchive(f"{path}: not a zip file")
+        sha = sha256_file(path)
+        with _ZipMember(path) as member:
+            kind = kind or kind_from_name(member.csv_name) or kind_from_name(path.name)
+            return _parse(member, kind, market, sha)
+    raw = path.read_bytes()
+    return _parse(_CsvBytes(raw, str(path), path.name), kind, market, hashlib.sha256(raw).hexdigest())
 
 
 def read_csv_bytes(
     data: bytes, *, name: str, kind: ArchiveKind | None = None, market: Market | None = None
 ) -> ArchiveContents:
     """Parse CSV bytes; `name` is used for kind detection and in error messages."""
-    return _parse(data, name, name, kind, market, hashlib.sha256(data).hexdigest())
+    return _parse(_CsvBytes(data, name, name), kind, market, hashlib.sha256(data).hexdigest())
 
 
-def _single_csv(raw: bytes, path: Path) -> tuple[str, bytes]:
-    if raw[:4] not in _ZIP_MAGIC:
-        raise CorruptArchive(f"{path}: not a zip file")
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+class _CsvBytes:
+    """CSV already in memory."""
+
+    def __init__(self, data: bytes, display: str, csv_name: str) -> None:
+        self.data = data[len(_BOM) :] if data.startswith(_BOM) else data
+        self.display = display
+        self.csv_name = csv_name
+
+    def head(self) -> bytes:
+        return self.data
+
+    def stream(self) -> pa.NativeFile:
+        return pa.BufferReader(pa.py_buffer(self.data))
+
+    def read_all(self) -> bytes:
+        return self.data
+
+
+class _ZipMember:
+    """The one CSV in a zip, read from the file as needed; every zip failure is CorruptArchive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with self._zip_errors():
+            self.zf = zipfile.ZipFile(path)
+        try:
             members = [
                 info
-                for info in zf.infolist()
+                for info in self.zf.infolist()
                 if not info.is_dir()
                 and info.filename.lower().endswith(".csv")
                 and not info.filename.startswith("__MACOSX/")
@@ -102,9 +136,56 @@ def _single_csv(raw: bytes, path: Path) -> tuple[str, bytes]:
                 raise ArchiveLayoutError(
                     f"{path}: expected exactly one CSV in the zip, found {len(members)} ({listed})"
                 )
-            return members[0].filename, zf.read(members[0])
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        raise CorruptArchive(f"{path}: unreadable zip ({exc})") from exc
+        except BaseException:
+            self.zf.close()
+            raise
+        self.info = members[0]
+        self.csv_name = self.info.filename
+        self.display = f"{path} ({self.csv_name})"
+        self._data: bytes | None = None
+
+    def __enter__(self) -> _ZipMember:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.zf.close()
+
+    @contextlib.contextmanager
+    def _zip_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except _ZIP_ERRORS as exc:
+            raise self.corrupt(exc) from exc
+
+    def corrupt(self, exc: BaseException) -> CorruptArchive:
+        return CorruptArchive(f"{self.path}: unreadable zip ({exc})")
+
+    def head(self) -> bytes:
+        """The member's first complete lines: 64 KiB cut at its last newline, or more if a line is longer."""
+        with self._zip_errors(), self.zf.open(self.info) as fh:
+            head, size = b"", _SNIFF_BYTES
+            while chunk := fh.read(size):
+                head += chunk
+                cut = head[: head.rfind(b"\n") + 1]
+                if len(_first_lines(cut.removeprefix(_BOM), 2)) == 2:
+                    return cut.removeprefix(_BOM)
+                size = len(head)  # doubling: a very long first line costs O(n), not O(n^2)
+        return head.removeprefix(_BOM)  # the whole member, shorter than two lines
+
+    def stream(self) -> IO[bytes]:
+        with self._zip_errors():
+            return self.zf.open(self.info)
+
+    def read_all(self) -> bytes:
+        """The whole unzipped member (error paths only)."""
+        if self._data is None:
+            with self._zip_errors():
+                data = self.zf.read(self.info)
+            self._data = data.removeprefix(_BOM)
+        return self._data
+
+
+_Source = _CsvBytes | _ZipMember
 
 
 def _first_lines(data: bytes, count: int) -> list[str]:
@@ -122,16 +203,13 @@ def _first_lines(data: bytes, count: int) -> list[str]:
 
 
 def _parse(
-    data: bytes,
-    display: str,
-    csv_name: str,
+    source: _Source,
     kind: ArchiveKind | None,
     market: Market | None,
     sha: str,
 ) -> ArchiveContents:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    lines = _first_lines(data, 2)
+    display = source.display
+    lines = _first_lines(source.head(), 2)
     if not lines:
         raise EmptyArchive(f"{display}: no data rows (empty CSV)")
     had_header = is_header(lines[0])
@@ -139,50 +217,58 @@ def _parse(
     if had_header and len(lines) < 2:
         raise EmptyArchive(f"{display}: header only, no data rows")
     first_row = split_fields(lines[1] if had_header else lines[0])
-    kind = detect_kind(csv_name, header, first_row, kind)
+    kind = detect_kind(source.csv_name, header, first_row, kind)
     line_no = 2 if had_header else 1
     fmt = choose_format(kind, len(first_row), where=f"{display} line {line_no}")
     if header is not None and len(header) != fmt.width:
         choose_format(kind, len(header), where=f"{display} line 1 (header)")
-    table = _read_typed(data, display, fmt, int(had_header))
-    table, unit = _to_micros(table, fmt, display, data, int(had_header))
+    table = _read_typed(source, fmt, int(had_header))
+    table, unit = _to_micros(table, fmt, source, int(had_header))
     return ArchiveContents(
         kind=kind,
         market=market or detect_market(fmt, had_header, first_row, header, unit),
         table=_canonical(table, kind),
         timestamp_unit=unit,
         had_header=had_header,
-        csv_name=csv_name,
+        csv_name=source.csv_name,
         sha256=sha,
     )
 
 
-def _read_typed(data: bytes, display: str, fmt: CsvFormat, skip_rows: int) -> pa.Table:
+def _read_typed(source: _Source, fmt: CsvFormat, skip_rows: int) -> pa.Table:
     types = {n: (pa.int64() if t == TIME else t) for n, t in fmt.columns if t != SKIP}
+    display = source.display
     try:
-        table = pacsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=fmt.names, skip_rows=skip_rows, block_size=16 << 20),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                include_columns=list(types),
-                true_values=["True", "true"],
-                false_values=["False", "false"],
-                null_values=[],
-                strings_can_be_null=False,
-            ),
-        )
+        with source.stream() as stream:
+            table = pacsv.read_csv(
+                stream,
+                read_options=pacsv.ReadOptions(column_names=fmt.names, skip_rows=skip_rows, block_size=_BLOCK_SIZE),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=types,
+                    include_columns=list(types),
+                    true_values=["True", "true"],
+                    false_values=["False", "false"],
+                    null_values=[],
+                    strings_can_be_null=False,
+                ),
+            )
     except pa.ArrowException as exc:
-        raise diagnose(data, display, fmt, skip_rows, exc) from None
+        # read_all() first: a damaged zip member (bad CRC, broken deflate stream), even if it surfaced
+        # wrapped in an arrow error, is CorruptArchive, not a CSV error.
+        raise diagnose(source.read_all(), display, fmt, skip_rows, exc) from None
+    except _ZIP_ERRORS as exc:  # raised by the zip stream while arrow was reading it
+        if isinstance(source, _ZipMember):
+            raise source.corrupt(exc) from exc
+        raise
     if table.num_rows == 0:
         raise EmptyArchive(f"{display}: no data rows")
     for name, col_type in fmt.columns:
         if col_type is FLOAT and not pc.all(pc.is_finite(table[name])).as_py():
-            raise diagnose(data, display, fmt, skip_rows, None)
+            raise diagnose(source.read_all(), display, fmt, skip_rows, None)
     return table
 
 
-def _to_micros(table: pa.Table, fmt: CsvFormat, display: str, data: bytes, skip_rows: int) -> tuple[pa.Table, str]:
+def _to_micros(table: pa.Table, fmt: CsvFormat, source: _Source, skip_rows: int) -> tuple[pa.Table, str]:
     """Detect ms vs µs by magnitude (whole file must agree) and convert to timestamp[us]."""
     time_cols = [n for n, t in fmt.columns if t == TIME]
     lows = [pc.min(table[n]).as_py() for n in time_cols]
@@ -192,7 +278,7 @@ def _to_micros(table: pa.Table, fmt: CsvFormat, display: str, data: bytes, skip_
     elif min(lows) >= MICROS_THRESHOLD:
         unit, factor = "us", 1
     else:
-        raise _mixed_units(table, time_cols, display, data, skip_rows)
+        raise _mixed_units(table, time_cols, source, skip_rows)
     for name in time_cols:
         idx = table.schema.get_field_index(name)
         values = pc.multiply(table[name], factor) if factor != 1 else table[name]
@@ -200,11 +286,11 @@ def _to_micros(table: pa.Table, fmt: CsvFormat, display: str, data: bytes, skip_
     return table, unit
 
 
-def _mixed_units(table: pa.Table, time_cols: list[str], display: str, data: bytes, skip_rows: int) -> FieldParseError:
+def _mixed_units(table: pa.Table, time_cols: list[str], source: _Source, skip_rows: int) -> FieldParseError:
     flags = np.concatenate([table[n].to_numpy() >= MICROS_THRESHOLD for n in time_cols])
     row = int(np.argmax(flags != flags[0])) % table.num_rows
-    line = int(data_lines(data)[0][skip_rows + row])
-    return FieldParseError(f"{display} line {line}: timestamps mix milliseconds and microseconds")
+    line = int(data_lines(source.read_all())[0][skip_rows + row])
+    return FieldParseError(f"{source.display} line {line}: timestamps mix milliseconds and microseconds")
 
 
 def _canonical(table: pa.Table, kind: ArchiveKind) -> pa.Table:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -116,6 +117,22 @@ def test_mirror_corrupt_zip_with_matching_checksum(own_mirror: Path, tmp_path: P
         _client(own_mirror, tmp_path).load(SPEC)
     assert (tmp_path / "quarantine" / SPEC.relative_path).read_bytes() == truncated
     assert zip_path.is_file()
+
+
+def test_mirror_damaged_member_with_matching_checksum(own_mirror: Path, tmp_path: Path) -> None:
+    """One byte changed mid-member (the CHECKSUM rewritten to match): the zip's CRC catches it."""
+    zip_path = own_mirror / SPEC.relative_path
+    with zipfile.ZipFile(zip_path) as zf:
+        info = zf.infolist()[0]
+        assert info.file_size > 2 * 65536  # the damage lies past the part read to sniff the format
+    raw = bytearray(zip_path.read_bytes())
+    data_start = info.header_offset + 30 + int.from_bytes(raw[26:28], "little") + int.from_bytes(raw[28:30], "little")
+    raw[data_start + info.compress_size // 2] ^= 0x10
+    zip_path.write_bytes(bytes(raw))
+    (own_mirror / SPEC.checksum_relative_path).write_text(f"{hashlib.sha256(raw).hexdigest()}  {SPEC.file_name}")
+    with pytest.raises(CorruptArchive, match=rf"{SPEC.file_name}: unreadable zip"):
+        _client(own_mirror, tmp_path).load(SPEC)
+    assert (tmp_path / "quarantine" / SPEC.relative_path).read_bytes() == bytes(raw)
 
 
 def test_mirror_duplicate_ids_quarantined(own_mirror: Path, tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import re
 import zipfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 
 from binance_assets.binance.errors import (
@@ -198,3 +200,101 @@ def test_crlf_and_bom_accepted() -> None:
     data = b"\xef\xbb\xbf" + GOOD.replace(b"\n", b"\r\n")
     assert read_csv_bytes(data, name=NAME).table.num_rows == 3
 
+
+# -- zips are streamed: only the first 64 KiB are sniffed, the rest goes straight to the parser ------
+
+BIG = b"".join(  # ~340 KB: well past the sniffed head
+    b"%d,92792.05000000,0.00129000,119.70174450,%d,False,True\n" % (i, 1735603200000 + i) for i in range(5000)
+)
+
+
+def _damage_middle(path: Path, new: bytes = b"7") -> None:
+    """Change one byte in the middle of the (only) member's stored/deflated data; CRC left as is."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.infolist()[0]
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = int.from_bytes(raw[26:28], "little"), int.from_bytes(raw[28:30], "little")
+    at = info.header_offset + 30 + name_len + extra_len + info.compress_size // 2
+    raw[at] = new[0] if raw[at] != new[0] else ord("3")
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize(
+    ("method", "new"),
+    [
+        (zipfile.ZIP_STORED, b"7"),  # still a digit: only the CRC can tell
+        (zipfile.ZIP_STORED, b"x"),  # the parser fails first: still CorruptArchive, not FieldParseError
+        (zipfile.ZIP_DEFLATED, b"7"),
+    ],
+)
+def test_damaged_byte_mid_member_is_corrupt(tmp_path: Path, method: int, new: bytes) -> None:
+    path = tmp_path / "BTCUSDT-trades-2024-12-31.zip"
+    with zipfile.ZipFile(path, "w", method) as zf:
+        zf.writestr(NAME, BIG)
+    assert read_archive(path).table.num_rows == 5000
+    _damage_middle(path, new)
+    with pytest.raises(CorruptArchive, match=rf"{path.name}: unreadable zip"):
+        read_archive(path)
+
+
+def test_damaged_byte_in_small_member_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "BTCUSDT-trades-2024-12-31.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(NAME, GOOD)  # all of it within the sniffed head
+    _damage_middle(path)
+    with pytest.raises(CorruptArchive, match="Bad CRC-32"):
+        read_archive(path)
+
+
+def test_streamed_zip_equals_in_memory_parse(tmp_path: Path) -> None:
+    c = read_archive(_zip(tmp_path, {NAME: b"\xef\xbb\xbf" + BIG.replace(b"\n", b"\r\n")}))
+    assert c.table.equals(read_csv_bytes(BIG, name=NAME).table)
+    assert c.table.num_rows == 5000 and c.csv_name == NAME and not c.had_header
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "error", "message"),
+    [
+        (b"4999,1.0,1.0,1.0,1735603204999,False\n", ColumnCountError, "line 5001: expected 7 columns"),
+        (b"4999,1.0,abc,1.0,1735603204999,False,True\n", FieldParseError, "line 5001, column qty: cannot read 'abc'"),
+        (b"4999,1.0,nan,1.0,1735603204999,False,True\n", FieldParseError, "line 5001, column qty"),
+        (b"4999,1.0,1.0,1.0,1735603204999000,False,True\n", FieldParseError, "line 5001: timestamps mix"),
+    ],
+)
+def test_errors_past_the_sniffed_head_name_the_line(tmp_path: Path, bad_row: bytes, error: type, message: str) -> None:
+    header = b"id,price,qty,quote_qty,time,is_buyer_maker,is_best_match\n"
+    path = _zip(tmp_path, {NAME: header + BIG.rsplit(b"\n", 2)[0] + b"\n" + bad_row})
+    with pytest.raises(error, match=rf"\.zip \({re.escape(NAME)}\) {re.escape(message)}"):
+        read_archive(path)
+
+
+def test_first_line_longer_than_the_sniffed_head(tmp_path: Path) -> None:
+    header = b"id,price,qty,quote_qty,time,is_buyer_maker,is_best_match" + b" " * 100_000 + b"\n"
+    c = read_archive(_zip(tmp_path, {NAME: header + GOOD}))
+    assert c.had_header and c.table.num_rows == 3
+    with pytest.raises(ColumnCountError, match=r"\) line 1: .* got 50001"):
+        read_archive(_zip(tmp_path, {NAME: b"1," * 50_000 + b"1\n" + GOOD}))
+
+
+def test_header_only_and_empty_zip_member(tmp_path: Path) -> None:
+    header = b"id,price,qty,quote_qty,time,is_buyer_maker,is_best_match\n"
+    with pytest.raises(EmptyArchive, match="header only"):
+        read_archive(_zip(tmp_path, {NAME: header + b"\n" * 100_000}))
+    with pytest.raises(EmptyArchive, match="empty CSV"):
+        read_archive(_zip(tmp_path, {NAME: b"\r\n" * 100_000}))
+
+
+def test_arrow_error_on_damaged_member_is_corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the damage shows first as a CSV error (garbage in an early block), the zip is still to blame."""
+    path = tmp_path / "BTCUSDT-trades-2024-12-31.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(NAME, BIG)
+    _damage_middle(path, b"x")
+
+    def parse_fails_first(source, **kwargs):
+        source.read(1000)
+        raise pa.ArrowInvalid("In CSV column #2: CSV conversion error to double: invalid value 'x'")
+
+    monkeypatch.setattr(pacsv, "read_csv", parse_fails_first)
+    with pytest.raises(CorruptArchive, match="Bad CRC-32"):
+        read_archive(path)
