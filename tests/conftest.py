@@ -20,7 +20,7 @@ import pytest
 from psycopg import sql
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_postgres_url", "postgres_admin_url"})
+POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_postgres_url", "module_postgres_url", "postgres_admin_url"})
 
 
 def _admin_url() -> str:
@@ -109,3 +109,11 @@ def fixtures_dir() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return root
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres_admin_url) -> Iterator[str]:
+    """A fresh database for one test module (e.g. one whose dbt views must not meet other tests' drops)."""
+    name = _create_database(postgres_admin_url)
+    yield _with_database(postgres_admin_url, name)
+    _drop_database(postgres_admin_url, name)

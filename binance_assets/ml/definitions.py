@@ -5,6 +5,7 @@ import dagster as dg
 from binance_assets.automation.alerts import build_freshness_alert_sensor
 from binance_assets.automation.conditions import automation_sensor
 from binance_assets.automation.freshness import apply_freshness_policies_to_defs
+from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
 from binance_assets.ml.checks import build_drift_checks
@@ -20,7 +21,14 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or get_settings()
     partitions = daily_symbol_partitions(settings)
     return apply_freshness_policies_to_defs(dg.Definitions(
-        assets=[*build_model_assets(settings.label_horizon_minutes), build_predictions_asset(partitions)],
+        assets=[
+            # The feature table is materialized by market_data; declared here with its partitions so that
+            # automation sees which feature partition updated (an undeclared dep would be unpartitioned).
+            dg.AssetSpec(MINUTE_FEATURES_KEY, partitions_def=partitions, group_name="features",
+                         description="Materialized by the market_data code location."),
+            *build_model_assets(settings.label_horizon_minutes),
+            build_predictions_asset(partitions),
+        ],
         asset_checks=build_drift_checks(partitions),
         sensors=[
             build_freshness_alert_sensor(

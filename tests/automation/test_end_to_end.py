@@ -1,0 +1,93 @@
+"""A new day lands in the mirror; the landing sensor and the automation conditions (ticked in process,
+as dagster-daemon would) carry it through raw, dbt marts, features and predictions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+from support.ingestion import make_settings
+
+from binance_assets.automation.local_daemon import LocalDaemon
+from binance_assets.automation.sensors import LANDING_SENSOR
+from binance_assets.binance.simulator import simulate_mirror
+from binance_assets.definitions import MAIN_JOB, build_defs
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
+
+pytestmark = pytest.mark.xdist_group("e2e")
+
+SYMBOL = "ETHUSDT"
+START = dt.date(2025, 1, 1)
+HISTORY = 2
+NEW_DAY = START + dt.timedelta(days=HISTORY)
+TRADES = 6_000
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    mirror = root / "mirror"
+    simulate_mirror(mirror, [SYMBOL], START, HISTORY, seed=9, trades_per_day=TRADES, signal=1.0)
+    settings = make_settings(root, mirror).model_copy(
+        update={"symbols": [SYMBOL], "model_registry_url": str(root / "models")}
+    )
+    with dg.instance_for_test() as instance:
+        market, ml = LocalDaemon(build_defs(settings), instance), LocalDaemon(build_ml_defs(settings), instance)
+        # History as the platform would have it: every partition materialized, a champion trained.
+        main_job = market.defs.resolve_job_def(MAIN_JOB)
+        for offset in range(HISTORY):
+            result = main_job.execute_in_process(
+                instance=instance, partition_key=DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key()
+            )
+            assert result.success
+        train = ml.defs.resolve_job_def(TRAIN_JOB).execute_in_process(
+            instance=instance,
+            run_config={"ops": {f"models__{name}": {"config": {"train_days": HISTORY, "n_splits": 3}}
+                                for name in ("price_direction_classifier", "forward_return_regressor")}},
+        )
+        assert train.success
+        # The daemon has been ticking all along: its first evaluation takes the present state as handled.
+        for daemon in (market, ml):
+            daemon.tick_automation()
+        yield settings, mirror, market, ml
+
+
+def test_new_day_flows_from_landing_to_predictions(platform):
+    _, mirror, market, ml = platform
+    warehouse = market.defs.resources["warehouse"].get()
+
+    # The sensor has seen the history already.
+    _, cursor = market.tick_sensor(LANDING_SENSOR, None)
+    assert market.tick_sensor(LANDING_SENSOR, cursor)[0] == []
+
+    simulate_mirror(mirror, [SYMBOL], NEW_DAY, 1, seed=9, trades_per_day=TRADES, signal=1.0)
+    requests, cursor = market.tick_sensor(LANDING_SENSOR, cursor)
+    assert sorted(r.asset_selection[0].path[-1] for r in requests) == [
+        "spot_agg_trades", "spot_klines_1m", "spot_trades"
+    ]
+    assert {r.partition_key for r in requests} == {str(DaySymbol(NEW_DAY, SYMBOL).key())}
+    assert all(run.success for run in market.run_requests(requests))
+    assert market.tick_sensor(LANDING_SENSOR, cursor)[0] == []  # nothing repeated
+    assert warehouse.partition_row_count("spot_trades", SYMBOL, NEW_DAY) > 0
+
+    def predictions_for_new_day() -> int:
+        if not warehouse.table_exists("ml.predictions"):
+            return 0
+        return len(warehouse.read_table("ml.predictions", symbols=[SYMBOL], start=NEW_DAY, end=NEW_DAY))
+
+    for _ in range(6):  # automation ticks: dbt models, then features, then predictions
+        for daemon in (market, ml):
+            for run in daemon.tick_automation():
+                assert run.success
+        if predictions_for_new_day():
+            break
+    bars = warehouse.query("select count(*) as n from marts.fct_bars_1m where trade_date = ?", [NEW_DAY])
+    assert bars["n"].iloc[0] > 0
+    features = warehouse.read_table("features.minute_features", symbols=[SYMBOL], start=NEW_DAY, end=NEW_DAY)
+    assert len(features) == 1440
+    assert predictions_for_new_day() == 2 * 1440  # both champions, every minute
+
+    # Settled: another round of ticks requests nothing (no run twice).
+    assert market.tick_automation() == [] and ml.tick_automation() == []
