@@ -41,6 +41,7 @@ test: install  ## the whole suite, as CI runs it
 bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/incremental.py
+	$(BIN)/python benchmarks/refresh_latency.py
 
 clean:
 	rm -rf .data .dagster_home .pytest_cache dbt_project/target dbt_project/logs

@@ -7,6 +7,7 @@ import dagster as dg
 from binance_assets.automation.alerts import build_automation_alerting_defs
 from binance_assets.automation.conditions import automation_sensor
 from binance_assets.automation.freshness import DEADLINE_CHECK_NAME, apply_freshness_policies_to_defs
+from binance_assets.automation.schedules import build_backfill_schedule
 from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.assets import raw_asset_key
@@ -38,6 +39,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         build_landing_defs(settings),
         dg.Definitions(
             jobs=[main_job],
+            schedules=[build_backfill_schedule(settings)],
             sensors=[
                 automation_sensor(
                     "market_data_automation",

@@ -162,7 +162,7 @@ def _py_datetime(value: Any) -> dt.datetime | None:
     return as_utc(value)
 
 
-def _loaded_partitions(
+def loaded_partitions(
     warehouse: Warehouse, first: dt.date, last: dt.date
 ) -> dict[tuple[str, str, dt.date], tuple[dt.datetime | None, int | None]]:
     cols = ", ".join(quote_ident(c) for c in ("table_name", "symbol", "trade_date", "loaded_at", "rows"))
@@ -206,7 +206,7 @@ def evaluate_raw_deadlines(
     days = due_days + pending_days
     if not (table_names and symbol_list and days):
         return []
-    loaded = _loaded_partitions(warehouse, min(days), max(days))
+    loaded = loaded_partitions(warehouse, min(days), max(days))
     results = []
     for table in table_names:
         for symbol in symbol_list:

@@ -1,0 +1,67 @@
+"""A daily schedule that catches up on anything missed: raw partitions of recent days not in the warehouse.
+
+Sensors react to what lands; this is the safety net for what did not (a sensor that was stopped, a run
+that failed, a day published after the poller gave up). Each missing (day, symbol) gets one run of the
+raw tables it lacks; automation takes it downstream from there.
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+from binance_assets.automation.freshness import latest_due_day, loaded_partitions
+from binance_assets.ingestion.assets import raw_asset_key
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.resources import WarehouseResource
+from binance_assets.settings import Environment, Settings
+from binance_assets.warehouse import RAW_TABLES
+
+BACKFILL_SCHEDULE = "daily_missed_partitions"
+LOOKBACK_DAYS = 7
+
+
+def missing_partitions(
+    loaded: set[tuple[str, str, dt.date]], tables: list[str], symbols: list[str], days: list[dt.date]
+) -> dict[DaySymbol, list[str]]:
+    """For every (day, symbol), the raw tables it lacks."""
+    missing = {}
+    for day in days:
+        for symbol in symbols:
+            lacking = [t for t in tables if (t, symbol, day) not in loaded]
+            if lacking:
+                missing[DaySymbol(day, symbol)] = lacking
+    return missing
+
+
+def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK_DAYS) -> dg.ScheduleDefinition:
+    raw_keys = [raw_asset_key(table) for table in RAW_TABLES]
+
+    @dg.schedule(
+        name=BACKFILL_SCHEDULE,
+        cron_schedule="0 8 * * *",  # after the archives' publication window and the raw deadline (06:00)
+        execution_timezone="UTC",
+        target=dg.AssetSelection.assets(*raw_keys),
+        default_status=dg.DefaultScheduleStatus.STOPPED
+        if settings.env is Environment.LOCAL
+        else dg.DefaultScheduleStatus.RUNNING,
+        description=f"Request runs for raw partitions of the last {lookback_days} due days that are not loaded.",
+    )
+    def daily_missed_partitions(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+        last = latest_due_day(context.scheduled_execution_time, settings.raw_due_hours_after_midnight)
+        first = max(last - dt.timedelta(days=lookback_days - 1), settings.start_date)
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        loaded = set(loaded_partitions(warehouse.get(), first, last))
+        missing = missing_partitions(loaded, list(RAW_TABLES), list(settings.symbols), days)
+        if not missing:
+            return dg.SkipReason(f"every raw partition from {first} to {last} is loaded")
+        return [
+            dg.RunRequest(
+                run_key=f"{BACKFILL_SCHEDULE}:{part.day}:{part.symbol}:{context.scheduled_execution_time:%Y-%m-%d}",
+                partition_key=part.key(),
+                asset_selection=[raw_asset_key(table) for table in tables],
+                tags={"binance/reason": "missed partition"},
+            )
+            for part, tables in sorted(missing.items(), key=lambda item: (item[0].day, item[0].symbol))
+        ]
+
+    return daily_missed_partitions

@@ -1,0 +1,69 @@
+"""The daily catch-up schedule requests exactly the raw partitions of recent due days that are missing."""
+
+import datetime as dt
+
+import dagster as dg
+from warehouse.helpers import load, sample
+
+from binance_assets.automation.schedules import build_backfill_schedule, missing_partitions
+from binance_assets.ingestion.assets import build_raw_assets, raw_asset_key
+from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
+from binance_assets.resources import WarehouseResource, resources_for
+from binance_assets.settings import Settings
+from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse
+
+D1, D2, D3 = dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)
+SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+
+
+def test_missing_partitions_lists_the_tables_each_partition_lacks():
+    loaded = {("spot_trades", "BTCUSDT", D1), ("spot_klines_1m", "BTCUSDT", D1)}
+    missing = missing_partitions(loaded, ["spot_trades", "spot_klines_1m"], ["BTCUSDT"], [D1, D2])
+    assert missing == {
+        DaySymbol(D2, "BTCUSDT"): ["spot_trades", "spot_klines_1m"],
+    }
+    assert missing_partitions(loaded, ["spot_trades"], ["BTCUSDT"], [D1]) == {}
+
+
+def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    for table in RAW_TABLES:  # D1 complete for both symbols, D2 only BTCUSDT's trades
+        for symbol in SYMBOLS:
+            warehouse.replace_partition(table, symbol, D1, sample(table, day=D1), load())
+    warehouse.replace_partition("spot_trades", "BTCUSDT", D2, sample("spot_trades", day=D2), load())
+    settings = Settings(data_dir=tmp_path, symbols=SYMBOLS, start_date=D1, raw_due_hours_after_midnight=6)
+    schedule = build_backfill_schedule(settings)
+    resources = {"warehouse": WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "w.duckdb"))}
+    repository = dg.Definitions(
+        assets=build_raw_assets(daily_symbol_partitions(settings)),
+        schedules=[schedule],
+        resources={**resources_for(settings), **resources},
+    ).get_repository_def()
+
+    # At 08:00 on D4, D3's deadline (06:00 on D4) has passed: D1..D3 are due.
+    when = dt.datetime(2025, 1, 4, 8, 0, tzinfo=dt.UTC)
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=when, resources=resources, repository_def=repository
+        )
+        requests = schedule.evaluate_tick(context).run_requests
+    wanted = {(r.partition_key, tuple(k.path[-1] for k in r.asset_selection)) for r in requests}
+    every_table = tuple(RAW_TABLES)
+    assert wanted == {
+        (str(DaySymbol(D2, "BTCUSDT").key()), tuple(t for t in every_table if t != "spot_trades")),
+        (str(DaySymbol(D2, "ETHUSDT").key()), every_table),
+        (str(DaySymbol(D3, "BTCUSDT").key()), every_table),
+        (str(DaySymbol(D3, "ETHUSDT").key()), every_table),
+    }
+    assert len({r.run_key for r in requests}) == 4
+    assert all(k in {raw_asset_key(t) for t in RAW_TABLES} for r in requests for k in r.asset_selection)
+
+    # Before D2's deadline nothing but D1 is due, and D1 is complete.
+    early = dt.datetime(2025, 1, 3, 5, 0, tzinfo=dt.UTC)
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=early, resources=resources, repository_def=repository
+        )
+        result = schedule.evaluate_tick(context)
+    assert not result.run_requests
+    assert "is loaded" in result.skip_message
