@@ -36,7 +36,8 @@ dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.
 test: install  ## the whole suite, as CI runs it
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
-	$(BIN)/pytest -n 2 --dist loadgroup
+	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadgroup
 
 bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
