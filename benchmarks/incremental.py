@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import datetime as dt
 import io
-import os
 import secrets
 import sys
 import tempfile
@@ -25,15 +24,12 @@ from pathlib import Path
 import dagster as dg
 import psycopg
 
-from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.ingestion.load import load_partition
 from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import resources_for
+from binance_assets.lib.history import load_raw_days, run_dbt
 from binance_assets.settings import Environment, Settings
 from binance_assets.transform.dbt_vars import dbt_build_args
-from binance_assets.warehouse import RAW_TABLES
 
 SYMBOL = "BTCUSDT"
 START = dt.date(2025, 1, 1)
@@ -51,15 +47,8 @@ def settings_for(engine: str, work: Path, mirror: Path, postgres_url: str | None
 
 def load_history(settings: Settings, days: int) -> None:
     """Raw loads for the history days, then one full dbt build: the state a running platform is in."""
-    resources = resources_for(settings)
-    warehouse = resources["warehouse"].get()
-    client = ArchiveClient(settings.resolved_archive_base_url, settings.download_dir, settings.quarantine_dir)
-    for offset in range(days):
-        for table in RAW_TABLES.values():
-            load_partition(client, warehouse, table, START + dt.timedelta(days=offset), SYMBOL)
-    os.environ.update(resources["warehouse"].dbt_env())
-    with contextlib.redirect_stdout(io.StringIO()):
-        resources["dbt"].cli(dbt_build_args({}), manifest=None).wait()
+    load_raw_days(settings, [START + dt.timedelta(days=offset) for offset in range(days)], [SYMBOL])
+    run_dbt(settings, dbt_build_args({}))
 
 
 def time_new_day(settings: Settings, day: dt.date, repeat: int) -> tuple[float, float]:

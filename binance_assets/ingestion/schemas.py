@@ -25,13 +25,11 @@ class _PartitionedRaw(pa.DataFrameModel):
         strict = True
 
 
-class SpotTradesModel(_PartitionedRaw):
-    """raw.spot_trades: one row per trade."""
+class _TradesLike(_PartitionedRaw):
+    """What trades and aggregated trades share: positive price and size, a time inside the day."""
 
-    trade_id: Series[int] = pa.Field(ge=0)
     price: Series[float] = pa.Field(gt=0)
     qty: Series[float] = pa.Field(gt=0)
-    quote_qty: Series[float] = pa.Field(gt=0)
     trade_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
     is_buyer_maker: Series[bool]
     is_best_match: Series[pd.BooleanDtype] = pa.Field(nullable=True)
@@ -39,6 +37,13 @@ class SpotTradesModel(_PartitionedRaw):
     @pa.dataframe_check(name="trade_time inside the partition's UTC day")
     def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
         return _inside_day(df["trade_time"], df["trade_date"])
+
+
+class SpotTradesModel(_TradesLike):
+    """raw.spot_trades: one row per trade."""
+
+    trade_id: Series[int] = pa.Field(ge=0)
+    quote_qty: Series[float] = pa.Field(gt=0)
 
     @pa.dataframe_check(name="quote_qty = price * qty (to 1e-6 relative)")
     def quote_is_price_times_qty(cls, df: pd.DataFrame) -> Series[bool]:
@@ -46,21 +51,12 @@ class SpotTradesModel(_PartitionedRaw):
         return (df["quote_qty"] - expected).abs() <= 1e-6 * expected.abs() + 1e-8
 
 
-class SpotAggTradesModel(_PartitionedRaw):
+class SpotAggTradesModel(_TradesLike):
     """raw.spot_agg_trades: one row per aggregated trade (fills of one taker order at one price)."""
 
     agg_trade_id: Series[int] = pa.Field(ge=0)
-    price: Series[float] = pa.Field(gt=0)
-    qty: Series[float] = pa.Field(gt=0)
     first_trade_id: Series[int] = pa.Field(ge=0)
     last_trade_id: Series[int] = pa.Field(ge=0)
-    trade_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
-    is_buyer_maker: Series[bool]
-    is_best_match: Series[pd.BooleanDtype] = pa.Field(nullable=True)
-
-    @pa.dataframe_check(name="trade_time inside the partition's UTC day")
-    def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
-        return _inside_day(df["trade_time"], df["trade_date"])
 
     @pa.dataframe_check(name="first_trade_id <= last_trade_id")
     def trade_id_range(cls, df: pd.DataFrame) -> Series[bool]:

@@ -3,9 +3,7 @@ walk-forward and gated into the registry, predictions written with their model v
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import os
 import subprocess
 import sys
@@ -17,15 +15,13 @@ import pyarrow as pa
 import pytest
 from support.ingestion import make_settings
 
-from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.features.definitions import build_features_defs
-from binance_assets.ingestion.load import load_partition
 from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.history import load_raw_days, run_dbt
 from binance_assets.ml.assets import CLASSIFIER, REGRESSOR
 from binance_assets.ml.definitions import PREDICT_JOB, TRAIN_JOB, build_ml_defs
 from binance_assets.resources import resources_for
-from binance_assets.warehouse import RAW_TABLES
 
 pytestmark = pytest.mark.xdist_group("ml")
 
@@ -38,15 +34,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 def build_history(settings, days: int) -> None:
     """Raw loads and one dbt build (the market_data location's work), then the features partitions."""
+    load_raw_days(settings, [START + dt.timedelta(days=offset) for offset in range(days)], [SYMBOL])
+    run_dbt(settings, ["build"])
     resources = resources_for(settings)
-    warehouse = resources["warehouse"].get()
-    client = ArchiveClient(settings.resolved_archive_base_url, settings.download_dir, settings.quarantine_dir)
-    for offset in range(days):
-        for table in RAW_TABLES.values():
-            load_partition(client, warehouse, table, START + dt.timedelta(days=offset), SYMBOL)
-    os.environ.update(resources["warehouse"].dbt_env())
-    with contextlib.redirect_stdout(io.StringIO()):
-        resources["dbt"].cli(["build"], manifest=None).wait()
     features = build_features_defs(settings)
     assets = [*features.assets, *features.asset_checks]
     for offset in range(days):

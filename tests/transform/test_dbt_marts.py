@@ -3,22 +3,17 @@ bars built from trades equal the archive's klines."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
-import os
 
 import numpy as np
 import pandas as pd
 import pytest
 from support.ingestion import SYMBOLS, make_settings, run_main_job
 
-from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.simulator import simulate_mirror
-from binance_assets.ingestion.load import load_partition
+from binance_assets.lib.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 from binance_assets.transform.dbt_vars import dbt_build_args, partition_window_vars
-from binance_assets.warehouse import RAW_TABLES
 
 pytestmark = pytest.mark.xdist_group("dbt")
 
@@ -42,20 +37,10 @@ def snapshot(settings) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def dbt(settings, args: list[str]) -> None:
-    resources = resources_for(settings)
-    os.environ.update(resources["warehouse"].dbt_env())
-    with contextlib.redirect_stdout(io.StringIO()):
-        resources["dbt"].cli(args, manifest=None).wait()
-
-
 def incremental_dbt_run(settings, day: dt.date, symbol: str) -> None:
     """What the dbt asset does for one partition, without Dagster around it: load raw, build the window."""
-    warehouse = resources_for(settings)["warehouse"].get()
-    client = ArchiveClient(settings.resolved_archive_base_url, settings.download_dir, settings.quarantine_dir)
-    for table in RAW_TABLES.values():
-        load_partition(client, warehouse, table, day, symbol)
-    dbt(settings, dbt_build_args(partition_window_vars([(day, symbol)])))
+    load_raw_days(settings, [day], [symbol])
+    run_dbt(settings, dbt_build_args(partition_window_vars([(day, symbol)])))
 
 
 def assert_same_marts(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
@@ -86,7 +71,7 @@ def built(mirror, tmp_path_factory, module_postgres_url):
         for day, symbol in PARTITIONS[1:]:
             incremental_dbt_run(settings, day, symbol)
         incremental = snapshot(settings)
-        dbt(settings, ["build", "--full-refresh"])
+        run_dbt(settings, ["build", "--full-refresh"])
         results[name] = {"settings": settings, "runs": runs, "incremental": incremental, "full": snapshot(settings)}
     return results
 

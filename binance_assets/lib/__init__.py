@@ -1,0 +1,1 @@
+"""Reusable machinery shared by the domains, tests and benchmarks."""

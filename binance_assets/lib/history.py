@@ -1,0 +1,38 @@
+"""Bulk work outside Dagster runs: load raw days and call dbt directly, for backfills, tests and benchmarks.
+
+The same functions the assets use (`load_partition`, the dbt resource with the warehouse's profile
+environment), without one Dagster run per partition around them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+from collections.abc import Iterable
+
+from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.ingestion.load import load_partition
+from binance_assets.resources import resources_for
+from binance_assets.settings import Settings
+from binance_assets.warehouse import RAW_TABLES
+
+
+def load_raw_days(settings: Settings, days: Iterable[dt.date], symbols: Iterable[str]) -> None:
+    """Load every raw table of the given days and symbols, each partition replaced in one transaction."""
+    warehouse = resources_for(settings)["warehouse"].get()
+    client = ArchiveClient(settings.resolved_archive_base_url, settings.download_dir, settings.quarantine_dir)
+    symbols = list(symbols)
+    for day in days:
+        for symbol in symbols:
+            for table in RAW_TABLES.values():
+                load_partition(client, warehouse, table, day, symbol)
+
+
+def run_dbt(settings: Settings, args: list[str]) -> None:
+    """Run dbt on this deployment's warehouse (its output, dbt's log lines, is not printed)."""
+    resources = resources_for(settings)
+    os.environ.update(resources["warehouse"].dbt_env())
+    with contextlib.redirect_stdout(io.StringIO()):
+        resources["dbt"].cli(args, manifest=None).wait()
