@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
 from binance_assets.binance.archive_client import ArchiveClient
@@ -42,12 +43,17 @@ class ArchiveResource(dg.ConfigurableResource):
     base_url: str
     download_dir: str
     quarantine_dir: str
+    s3_endpoint_url: str | None = None
 
     def client(self) -> ArchiveClient:
+        s3_client = None
+        if self.base_url.lower().startswith("s3://"):
+            s3_client = S3Resource(endpoint_url=self.s3_endpoint_url).get_client()
         return ArchiveClient(
             base_url=self.base_url,
             download_dir=Path(self.download_dir),
             quarantine_dir=Path(self.quarantine_dir),
+            s3_client=s3_client,
         )
 
 
@@ -62,6 +68,7 @@ def archive_resource(settings: Settings) -> ArchiveResource:
         base_url=settings.resolved_archive_base_url,
         download_dir=str(settings.download_dir),
         quarantine_dir=str(settings.quarantine_dir),
+        s3_endpoint_url=settings.s3_endpoint_url,
     )
 
 

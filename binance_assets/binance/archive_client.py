@@ -22,7 +22,7 @@ from .errors import (
     UnknownSymbol,
 )
 from .reader import ArchiveContents, check_no_duplicate_ids, read_archive
-from .transport import HttpTransport, NotFound
+from .transport import HttpTransport, NotFound, S3Transport
 from .urls import ArchiveSpec
 
 
@@ -46,9 +46,9 @@ class LoadedArchive:
 
 
 def mirror_root(base_url: str | os.PathLike) -> Path | None:
-    """The folder of a local mirror (plain path or file:// URL); None for http(s)."""
+    """The folder of a local mirror (plain path or file:// URL); None for http(s) and s3."""
     text = os.fspath(base_url)
-    if re.match(r"^https?://", text, re.IGNORECASE):
+    if re.match(r"^(https?|s3)://", text, re.IGNORECASE):
         return None
     if text.lower().startswith("file://"):
         return Path(url2pathname(urlparse(text).path))
@@ -69,18 +69,23 @@ class ArchiveClient:
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         timeout: float = 60.0,
+        s3_client=None,
     ) -> None:
         self.base_url = os.fspath(base_url)
         self.download_dir = Path(download_dir)
         self.quarantine_dir = Path(quarantine_dir)
         self.known_symbols = known_symbols
         self.mirror = mirror_root(self.base_url)
-        self.transport = HttpTransport(session or requests.Session(), retries, backoff, max_backoff, timeout)
+        if self.base_url.lower().startswith("s3://"):
+            # An S3 landing prefix with the archive layout; downloaded like HTTP files.
+            self.transport = S3Transport(s3_client or _default_s3_client())
+        else:
+            self.transport = HttpTransport(session or requests.Session(), retries, backoff, max_backoff, timeout)
 
     # -- fetch ---------------------------------------------------------------------------------
 
     def fetch(self, spec: ArchiveSpec) -> FetchedArchive:
-        """Zip and checksum, verified. Mirror files are read in place; HTTP ones downloaded."""
+        """Zip and checksum, verified. Mirror files are read in place; HTTP and S3 ones downloaded."""
         if self.mirror is not None:
             return self._fetch_mirror(spec)
         return self._fetch_http(spec)
@@ -191,6 +196,12 @@ class ArchiveClient:
             exc.add_note(f"quarantined to {where}")
             raise
         return LoadedArchive(fetched, contents)
+
+
+def _default_s3_client():
+    import boto3
+
+    return boto3.client("s3")
 
 
 def _temp_beside(final: Path) -> Path:

@@ -95,3 +95,21 @@ class HttpTransport:
             requests.exceptions.ContentDecodingError,
         ) as exc:
             raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+
+
+class S3Transport:
+    """Downloads `s3://bucket/key` URLs with a boto3 S3 client (its own retries apply); NotFound on a
+    missing key, DownloadError on any other failure. For an S3 landing prefix in the archive layout."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def download(self, url: str, dest: Path) -> None:
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        try:
+            self.client.download_file(bucket, key, str(dest))
+        except Exception as exc:  # botocore's ClientError carries the HTTP status
+            status = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if status in ("404", "NoSuchKey", "NotFound"):
+                raise NotFound(url) from None
+            raise DownloadError(f"{url}: {type(exc).__name__}: {exc}") from exc
