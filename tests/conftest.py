@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -64,20 +65,27 @@ def postgres_admin_url() -> str:
     return url
 
 
+@contextmanager
+def _temporary_database(admin_url: str) -> Iterator[str]:
+    name = _create_database(admin_url)
+    try:
+        yield _with_database(admin_url, name)
+    finally:
+        _drop_database(admin_url, name)
+
+
 @pytest.fixture(scope="session")
 def postgres_url(postgres_admin_url) -> Iterator[str]:
     """A fresh, empty database for this test session (one per xdist worker), dropped at the end."""
-    name = _create_database(postgres_admin_url)
-    yield _with_database(postgres_admin_url, name)
-    _drop_database(postgres_admin_url, name)
+    with _temporary_database(postgres_admin_url) as url:
+        yield url
 
 
 @pytest.fixture
 def fresh_postgres_url(postgres_admin_url) -> Iterator[str]:
     """A fresh, empty database for one test, dropped after it."""
-    name = _create_database(postgres_admin_url)
-    yield _with_database(postgres_admin_url, name)
-    _drop_database(postgres_admin_url, name)
+    with _temporary_database(postgres_admin_url) as url:
+        yield url
 
 
 @pytest.fixture
@@ -114,6 +122,5 @@ def fixtures_dir() -> Path:
 @pytest.fixture(scope="module")
 def module_postgres_url(postgres_admin_url) -> Iterator[str]:
     """A fresh database for one test module (e.g. one whose dbt views must not meet other tests' drops)."""
-    name = _create_database(postgres_admin_url)
-    yield _with_database(postgres_admin_url, name)
-    _drop_database(postgres_admin_url, name)
+    with _temporary_database(postgres_admin_url) as url:
+        yield url

@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['symbol', 'trade_date'],
-        on_schema_change='fail'
-    )
-}}
 {#-
   1-minute OHLCV bars per symbol built from the trades, with the columns of a Binance kline plus VWAP.
   Only minutes with trades have a bar (fct_data_gaps lists the others). Each run rebuilds exactly the

@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['symbol', 'trade_date'],
-        on_schema_change='fail'
-    )
-}}
 {#-
   Where the data has holes, one row per gap: runs of minutes without a single trade ('no_trades'),
   and jumps in the trade ids inside a day ('trade_id_gap'). Quiet markets and exchange outages make

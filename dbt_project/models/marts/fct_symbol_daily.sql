@@ -1,11 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['symbol', 'trade_date'],
-        on_schema_change='fail'
-    )
-}}
 {#-
   One row per symbol and UTC day: OHLC, volumes, VWAP, realised volatility of 1m log returns,
   the distribution of trade sizes (in quote currency) and the taker buy/sell imbalance.
