@@ -47,11 +47,11 @@ class LocalDaemon:
     def tick_sensor(self, name: str, cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
         """Evaluate a sensor once; return its run requests (not yet run) and its new cursor."""
         sensor = self.defs.resolve_sensor_def(name)
-        context = dg.build_sensor_context(
+        with dg.build_sensor_context(
             instance=self.instance, cursor=cursor, definitions=self.defs, sensor_name=name,
             resources=self.defs.resources,
-        )
-        result = sensor.evaluate_tick(context)
+        ) as context:
+            result = sensor.evaluate_tick(context)
         return list(result.run_requests or []), result.cursor
 
     def run_requests(self, requests: Iterable[dg.RunRequest]) -> list[dg.ExecuteInProcessResult]:

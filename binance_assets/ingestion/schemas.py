@@ -34,8 +34,9 @@ class _TradesLike(_PartitionedRaw):
     is_buyer_maker: Series[bool]
     is_best_match: Series[pd.BooleanDtype] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name="trade_time inside the partition's UTC day")
-    def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
+    # Named by the method: pandera drops a custom `name=` on checks inherited by a subclass.
+    @pa.dataframe_check
+    def trade_time_inside_partition_day(cls, df: pd.DataFrame) -> Series[bool]:
         return _inside_day(df["trade_time"], df["trade_date"])
 
 

@@ -42,10 +42,9 @@ def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
 
     # At 08:00 on D4, D3's deadline (06:00 on D4) has passed: D1..D3 are due.
     when = dt.datetime(2025, 1, 4, 8, 0, tzinfo=dt.UTC)
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=when, resources=resources, repository_def=repository
-        )
+    with dg.instance_for_test() as instance, dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=when, resources=resources, repository_def=repository
+    ) as context:
         requests = schedule.evaluate_tick(context).run_requests
     wanted = {(r.partition_key, tuple(k.path[-1] for k in r.asset_selection)) for r in requests}
     every_table = tuple(RAW_TABLES)
@@ -60,10 +59,9 @@ def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
 
     # Before D2's deadline nothing but D1 is due, and D1 is complete.
     early = dt.datetime(2025, 1, 3, 5, 0, tzinfo=dt.UTC)
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(
-            instance=instance, scheduled_execution_time=early, resources=resources, repository_def=repository
-        )
+    with dg.instance_for_test() as instance, dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=early, resources=resources, repository_def=repository
+    ) as context:
         result = schedule.evaluate_tick(context)
     assert not result.run_requests
     assert "is loaded" in result.skip_message

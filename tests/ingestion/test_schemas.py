@@ -63,7 +63,7 @@ def test_good_trades_and_klines_pass():
     [
         ("price", -1.0, "greater_than(0)"),
         ("qty", 0.0, "greater_than(0)"),
-        ("trade_time", pd.Timestamp("2025-01-02 00:00:00"), "trade_time inside the partition's UTC day"),
+        ("trade_time", pd.Timestamp("2025-01-02 00:00:00"), "trade_time_inside_partition_day"),
         ("quote_qty", 1.0, "quote_qty = price * qty (to 1e-6 relative)"),
         ("symbol", "btc-usdt", "str_matches('^[A-Z0-9]{2,20}$')"),
     ],
