@@ -1,4 +1,5 @@
-# Code location image: runs the `market_data` Dagster gRPC code server.
+# Code location image: runs the `market_data` Dagster gRPC code server; the same image serves the `ml`
+# location with the command overridden to `-m binance_assets.ml.definitions`.
 # Build: docker build -t binance-assets . ; run: docker run -p 4000:4000 -e BINANCE_ASSETS_ENV=prod binance-assets
 FROM python:3.11-slim
 
