@@ -124,3 +124,39 @@ def module_postgres_url(postgres_admin_url) -> Iterator[str]:
     """A fresh database for one test module (e.g. one whose dbt views must not meet other tests' drops)."""
     with _temporary_database(postgres_admin_url) as url:
         yield url
+
+
+# S3: moto in server mode on loopback (a real HTTP endpoint), shared by the registry and landing tests.
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+    from support.network import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_client(moto_endpoint, monkeypatch):
+    """A boto3 S3 client for the moto server, with dummy credentials and no user AWS config leaking in."""
+    import boto3
+
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
+                 "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")

@@ -4,7 +4,6 @@ run, the check/freshness alert sensor, and the definitions the lead merges."""
 import datetime as dt
 import json
 import logging
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import dagster as dg
 import pytest
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
+from support.network import free_port
 
 from binance_assets.automation import freshness
 from binance_assets.automation.alerts import (
@@ -78,12 +78,6 @@ def webhook(monkeypatch):
     monkeypatch.setenv(DEFAULT_WEBHOOK_ENV_VAR, hook.url)
     yield hook
     hook.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- send_alert ----------------------------------------------------------------------------------------

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import uuid
 
-import boto3
 import numpy as np
 import pandas as pd
 import pytest
-from moto.server import ThreadedMotoServer
 
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.ml.registry import LocalModelRegistry, S3ModelRegistry
@@ -51,38 +48,6 @@ def signal_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def noise_frame() -> pd.DataFrame:
     return synthetic_features(signal=0.0, seed=2, minutes=6000)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """moto in server mode on loopback (a real HTTP endpoint, as in CI), for the whole session."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_client(moto_endpoint, monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
 
 
 @pytest.fixture

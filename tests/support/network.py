@@ -1,0 +1,10 @@
+"""Loopback helpers for tests that start servers of their own."""
+
+import socket
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
