@@ -1,18 +1,16 @@
 """Sensors that turn new Binance archives into runs of exactly the new raw partitions.
 
-- `archive_landing_sensor` (every 30 s): for a mirror the archive resource reads from (a local
-  folder, or an `s3://bucket/prefix` landing area), one run per newly landed archive file,
-  materializing only that file's raw asset for its (date, symbol) partition. The run key is
-  `<relative path>@<sha256 in the CHECKSUM>`: a replaced archive (new checksum) runs again, the same
-  file never runs twice, even if the cursor is lost.
+- `archive_landing_sensor` (every 5 s): for a mirror the archive resource reads from (a local
+  folder, or an `s3://bucket/prefix` landing area), one run per (date, symbol) partition with newly
+  landed archive files, materializing only those files' raw assets. A file whose sha256 is already in
+  `raw.load_log` for its partition is skipped (`landing_runs`): switched on over a loaded mirror, it
+  requests nothing; a replaced archive (new checksum) loads again. RUNNING by default everywhere.
 - `archive_poller` (every 15 min): for an http(s) base URL (data.binance.vision), per symbol, probes the
   day after the last one loaded (`raw.load_log`) and requests one run of the three raw assets for
   that partition once all three archives are published; backs off while they are not.
 
-Both are STOPPED by default (`running=True` turns them on at load): their cursor starts empty, so the
-landing sensor's first tick requests every archive already in the mirror (a backfill; in `local`, the
-demo has usually loaded them already), and the poller talks to the network. Start them in the UI or
-with `dagster sensor start`. Each one skips (with a reason) when the archive base URL is not of its kind.
+The poller is STOPPED by default (`running=True` turns it on at load): it talks to the network. Each
+sensor skips (with a reason) when the archive base URL is not of its kind.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ import dagster as dg
 import requests
 
 from binance_assets.automation.landing import LocalMirror, MirrorSource, S3Mirror, find_landed
+from binance_assets.automation.landing_runs import LoadedSha256, plan_partition_loads
 from binance_assets.automation.poller import (
     PollState,
     ProbeError,
@@ -41,12 +40,14 @@ from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import DuckDBWarehouse, Warehouse, WarehouseLockTimeout, make_warehouse
-from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_KIND
+from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
 
 LANDING_SENSOR = "archive_landing_sensor"
 POLLER_SENSOR = "archive_poller"
 RAW_ASSET_KEYS: list[dg.AssetKey] = [raw_asset_key(name) for name in RAW_TABLES]
 MAX_RUNS_PER_TICK = 200
+# A tick lists the mirror and, only when files landed, reads raw.load_log: cheap enough to run often.
+LANDING_INTERVAL_SECONDS = 5
 MAX_DAYS_PER_TICK = 7
 # How long the poller waits for the DuckDB file lock before skipping a tick (a load or dbt may hold it).
 WAREHOUSE_WAIT_SECONDS = 20.0
@@ -92,25 +93,28 @@ def build_landing_sensor(
     settings: Settings,
     target: SensorTarget = None,
     *,
-    running: bool = False,
+    running: bool = True,
     max_runs_per_tick: int = MAX_RUNS_PER_TICK,
+    minimum_interval_seconds: int = LANDING_INTERVAL_SECONDS,
 ) -> dg.SensorDefinition:
-    """One run per newly landed archive file in a local or S3 mirror (see the module docstring).
+    """One run per partition with newly landed archive files in a local or S3 mirror (see the module docstring).
 
     `target` must contain the raw assets (default: exactly them; the ingestion job works too).
     """
 
     @dg.sensor(
         name=LANDING_SENSOR,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=minimum_interval_seconds,
         target=target if target is not None else RAW_ASSET_KEYS,
         default_status=_status(running),
         description=(
-            "One run per newly landed daily archive (zip + .CHECKSUM) in the local or S3 mirror: "
-            "the file's raw asset for its (date, symbol) partition. Run key: path@sha256."
+            "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
+            "local or S3 mirror: those files' raw assets. Files whose sha256 raw.load_log holds are skipped."
         ),
     )
-    def archive_landing_sensor(context: dg.SensorEvaluationContext, archive: ArchiveResource):
+    def archive_landing_sensor(
+        context: dg.SensorEvaluationContext, archive: ArchiveResource, warehouse: WarehouseResource
+    ):
         source = mirror_source(archive.base_url, settings)
         if source is None:
             yield dg.SkipReason(f"{archive.base_url} is http(s), not a landing folder: {POLLER_SENSOR} polls it")
@@ -123,22 +127,28 @@ def build_landing_sensor(
             max_day=last_partition_day(),
             limit=max_runs_per_tick,
         )
-        for landed in files:
-            table = RAW_TABLES_BY_KIND[landed.kind]
+        try:
+            loads, skipped = plan_partition_loads(files, warehouse_sha256(warehouse) if files else _nothing_loaded)
+        except WarehouseLockTimeout as exc:  # the cursor stays: the same files are looked at next tick
+            yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
+            return
+        for load in loads:
+            landed_at = datetime.fromtimestamp(max(f.landed_at_ns for f in load.files) / 1e9, UTC)
             yield dg.RunRequest(
-                run_key=f"{landed.relative_path}@{landed.sha256}",
-                partition_key=DaySymbol(landed.day, landed.symbol).key(),
-                asset_selection=[raw_asset_key(table.name)],
+                run_key=load.run_key,
+                partition_key=DaySymbol(load.day, load.symbol).key(),
+                asset_selection=[raw_asset_key(table) for table in load.tables],
                 tags={
-                    TAG_PATH: landed.relative_path,
-                    TAG_SHA256: landed.sha256,
-                    TAG_LANDED_AT: datetime.fromtimestamp(landed.landed_at_ns / 1e9, UTC).isoformat(),
+                    TAG_PATH: ",".join(f.relative_path for f in load.files),
+                    TAG_SHA256: ",".join(f.sha256 for f in load.files),
+                    TAG_LANDED_AT: landed_at.isoformat(),
                     TAG_SOURCE: LANDING_SENSOR,
                 },
             )
         context.update_cursor(cursor)
-        if not files:
-            yield dg.SkipReason(f"no newly landed archives in {archive.base_url}")
+        if not loads:
+            already = f" ({len(skipped)} already loaded with the same sha256)" if skipped else ""
+            yield dg.SkipReason(f"no newly landed archives in {archive.base_url}{already}")
 
     return archive_landing_sensor
 
@@ -154,6 +164,21 @@ def _warehouse_for_sensor(resource: WarehouseResource) -> Warehouse:
     if isinstance(warehouse, DuckDBWarehouse):
         warehouse.lock_timeout = min(warehouse.lock_timeout, WAREHOUSE_WAIT_SECONDS)
     return warehouse
+
+
+def warehouse_sha256(resource: WarehouseResource) -> LoadedSha256:
+    """`(table, day, symbol) -> sha256` of the archive `raw.load_log` records for that partition, or None."""
+    warehouse = _warehouse_for_sensor(resource)
+
+    def loaded_sha256(table: str, day: date, symbol: str) -> str | None:
+        row = warehouse.load_log(table, symbol, day)
+        return None if row is None else row.get("sha256")
+
+    return loaded_sha256
+
+
+def _nothing_loaded(table: str, day: date, symbol: str) -> None:
+    return None
 
 
 def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str]) -> dict[str, date]:
@@ -252,11 +277,12 @@ def build_archive_poller(
 
 
 def build_landing_defs(settings: Settings, *, running: bool = False) -> dg.Definitions:
-    """Both archive sensors. Merge into a location that has the raw assets and the `archive` and
+    """Both archive sensors; `running` is the poller's default status (the landing sensor always runs).
+    Merge into a location that has the raw assets and the `archive` and
     `warehouse` resources (binance_assets.definitions)."""
     return dg.Definitions(
         sensors=[
-            build_landing_sensor(settings, running=running),
+            build_landing_sensor(settings),
             build_archive_poller(settings, running=running),
         ]
     )
