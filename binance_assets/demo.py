@@ -10,12 +10,15 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from binance_assets.automation.sensors import TAG_SOURCE
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.instance import local_instance
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
 
+# The demo's runs, told apart from the sensors' (`binance/source`: archive_landing_sensor, archive_poller).
+DEMO_TAGS = {TAG_SOURCE: "demo"}
 # The demo prints its own progress; Dagster's console logger only speaks up for warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -43,7 +46,8 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
         began = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # dbt's own log lines; they are in the run's logs
             result = job.execute_in_process(
-                partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+                partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE,
+                tags=DEMO_TAGS,
             )
         # A failed blocking check fails its run; a non-blocking one (drift, id gaps) is flagged, not fatal.
         failed_checks = _failed_checks(result)
