@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo dev test lint bench clean
+.PHONY: install demo dev test lint bench bench-live clean
 
 # Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes).
 $(VENV)/.installed: setup.py
@@ -43,6 +43,9 @@ bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/incremental.py
 	$(BIN)/python benchmarks/refresh_latency.py
+
+bench-live: install  ## latency a user waits: a new day landed -> raw, marts, features, predictions through `dagster dev`
+	$(BIN)/python benchmarks/live_refresh.py
 
 clean:
 	rm -rf .data .dagster_home .pytest_cache dbt_project/target dbt_project/logs

@@ -7,6 +7,7 @@ import dagster as dg
 from binance_assets.automation.alerts import build_automation_alerting_defs
 from binance_assets.automation.conditions import automation_sensor
 from binance_assets.automation.freshness import DEADLINE_CHECK_NAME, apply_freshness_policies_to_defs
+from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.automation.schedules import build_backfill_schedule
 from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
@@ -45,9 +46,11 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
                     "market_data_automation",
                     dg.AssetSelection.groups("staging", "intermediate", "marts", "features"),
                     running=settings.env is Environment.LOCAL,
+                    minimum_interval_seconds=automation_interval_seconds(settings),
                 )
             ],
             resources=resources_for(settings),
+            executor=PARTITION_RUN_EXECUTOR,
         ),
     )
 

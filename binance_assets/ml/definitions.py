@@ -5,6 +5,7 @@ import dagster as dg
 from binance_assets.automation.alerts import build_freshness_alert_sensor
 from binance_assets.automation.conditions import automation_sensor
 from binance_assets.automation.freshness import apply_freshness_policies_to_defs
+from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
@@ -42,6 +43,7 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
                 "ml_automation",
                 dg.AssetSelection.assets(PREDICTIONS_KEY, *MODEL_KEYS.values()),
                 running=settings.env is Environment.LOCAL,
+                minimum_interval_seconds=automation_interval_seconds(settings),
             )
         ],
         jobs=[
@@ -51,6 +53,7 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
                                 description="Score one (day, symbol) feature partition with the champion models."),
         ],
         resources={"warehouse": warehouse_resource(settings), "model_registry": model_registry_resource(settings)},
+        executor=PARTITION_RUN_EXECUTOR,
     ))
 
 
