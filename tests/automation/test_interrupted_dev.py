@@ -82,7 +82,7 @@ def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
         wait_for("partition a to start", (state / "a.pid").exists, 120, log)
         worker = int((state / "a.pid").read_text())
         # Kill once no run is half-launched: a run still STARTING is failed only after start_timeout_seconds
-        # (60 s locally), which this test need not wait for.
+        # (180 s locally), which this test need not wait for.
         wait_for("the other runs to start or queue", lambda: not any(
             r.status == dg.DagsterRunStatus.STARTING for r in runs(home)), 60, log)
     finally:
