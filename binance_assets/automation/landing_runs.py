@@ -5,7 +5,8 @@ No Dagster imports. A landed file is skipped when the warehouse already holds th
 sensor on over a mirror the demo (or a backfill) already loaded requests nothing, while a replaced archive
 (new checksum) is loaded again. The files of one partition found in the same tick (a day's three archives
 landing together) make one run, which loads them one after the other under the `warehouse` pool: one run
-start instead of three, and no run queued behind its siblings.
+start instead of three, and no run queued behind its siblings. A load is `complete` when, after it, every
+raw table holds the partition: only then may the same run build what is downstream.
 
     loads, skipped = plan_partition_loads(files, loaded_sha256)
 """
@@ -31,6 +32,7 @@ class PartitionLoad:
     day: date
     symbol: str
     files: tuple[LandedFile, ...]  # at most one per raw table, in table order
+    complete: bool = False  # after this load every raw table holds the partition (downstream may build)
 
     @property
     def tables(self) -> list[str]:
@@ -61,5 +63,9 @@ def plan_partition_loads(
             skipped.append(landed)
         else:
             by_partition.setdefault((day, symbol), []).append(landed)
-    loads = [PartitionLoad(day, symbol, tuple(group)) for (day, symbol), group in sorted(by_partition.items())]
+    loads = []
+    for (day, symbol), group in sorted(by_partition.items()):
+        missing = set(order) - {RAW_TABLES_BY_KIND[f.kind].name for f in group}
+        complete = all(loaded_sha256(table, day, symbol) is not None for table in sorted(missing))
+        loads.append(PartitionLoad(day, symbol, tuple(group), complete))
     return loads, skipped

@@ -99,13 +99,13 @@ def build_landing_sensor(
 ) -> dg.SensorDefinition:
     """One run per partition with newly landed archive files in a local or S3 mirror (see the module docstring).
 
-    `target` must contain the raw assets (default: exactly them; the ingestion job works too).
+    `target` must contain the raw assets (default: them and everything downstream of them in the location).
     """
 
     @dg.sensor(
         name=LANDING_SENSOR,
         minimum_interval_seconds=minimum_interval_seconds,
-        target=target if target is not None else RAW_ASSET_KEYS,
+        target=target if target is not None else dg.AssetSelection.assets(*RAW_ASSET_KEYS).downstream(),
         default_status=_status(running),
         description=(
             "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
@@ -137,7 +137,7 @@ def build_landing_sensor(
             yield dg.RunRequest(
                 run_key=load.run_key,
                 partition_key=DaySymbol(load.day, load.symbol).key(),
-                asset_selection=[raw_asset_key(table) for table in load.tables],
+                asset_selection=run_selection(context, [raw_asset_key(table) for table in load.tables], load.complete),
                 tags={
                     TAG_PATH: ",".join(f.relative_path for f in load.files),
                     TAG_SHA256: ",".join(f.sha256 for f in load.files),
@@ -154,6 +154,23 @@ def build_landing_sensor(
 
 
 # --- poller -----------------------------------------------------------------------------------------
+
+
+def run_selection(
+    context: dg.SensorEvaluationContext, raw_keys: list[dg.AssetKey], complete: bool
+) -> list[dg.AssetKey]:
+    """The raw assets to load and, once the partition is `complete` (all raw tables there after this run),
+    everything downstream of them in this code location (dbt models, features) in the same run: one
+    process start instead of one per automation hop; a failed blocking check still stops them. Dagster's
+    automation conditions see those assets updated after their upstream and do not request them again;
+    assets of other locations (predictions) follow through their own automation, as does downstream of an
+    incomplete partition. Without a code location at hand (a bare `build_sensor_context`), raw only."""
+    repository = context.repository_def
+    if repository is None or not complete:
+        return raw_keys
+    downstream = dg.AssetSelection.assets(*raw_keys).downstream().resolve(repository.asset_graph)
+    later = sorted(downstream - set(raw_keys), key=lambda key: key.to_user_string())
+    return [*raw_keys, *later]
 
 
 def _warehouse_for_sensor(resource: WarehouseResource) -> Warehouse:

@@ -64,9 +64,9 @@ def test_new_day_flows_from_landing_to_predictions(platform):
 
     simulate_mirror(mirror, [SYMBOL], NEW_DAY, 1, seed=9, trades_per_day=TRADES, signal=1.0)
     requests, cursor = market.tick_sensor(LANDING_SENSOR, cursor)
-    (request,) = requests  # one run for the day's three archives
-    tables = sorted(key.path[-1] for key in request.asset_selection)
-    assert tables == ["spot_agg_trades", "spot_klines_1m", "spot_trades"]
+    (request,) = requests  # one run for the day's three archives and, in the same run, what is downstream
+    assert {key.path[-1] for key in request.asset_selection[:3]} == {"spot_agg_trades", "spot_klines_1m", "spot_trades"}
+    assert {"marts/fct_bars_1m", "features/minute_features"} <= {k.to_user_string() for k in request.asset_selection}
     assert request.partition_key == str(DaySymbol(NEW_DAY, SYMBOL).key())
     assert all(run.success for run in market.run_requests(requests))
     assert market.tick_sensor(LANDING_SENSOR, cursor)[0] == []  # nothing repeated

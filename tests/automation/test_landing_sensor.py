@@ -110,6 +110,7 @@ def test_plan_batches_a_partition_and_skips_what_the_warehouse_holds() -> None:
         ("ETHUSDT", ["spot_trades", "spot_klines_1m"]),  # trades: another version is loaded; aggTrades: this one
     ]
     assert [(f.symbol, f.kind) for f in skipped] == [("ETHUSDT", ArchiveKind.AGG_TRADES)]
+    assert all(load.complete for load in loads)  # ETHUSDT's aggTrades is in the warehouse already
     again, _ = plan_partition_loads(list(reversed(files)), lambda t, d, s: holds.get((t, d, s)))
     assert [load.run_key for load in again] == [load.run_key for load in loads]
 
@@ -119,6 +120,7 @@ def test_plan_keeps_the_latest_version_of_a_file_and_keys_runs_by_content() -> N
     new = landed("BTCUSDT", ArchiveKind.TRADES, START, "d" * 64, at=2)
     (load,), _ = plan_partition_loads([new, old], lambda *_: None)
     assert load.files == (new,)
+    assert not load.complete  # aggTrades and klines of that day are not there: downstream must wait
     (load_old,), _ = plan_partition_loads([old], lambda *_: None)
     assert load.run_key != load_old.run_key
     assert plan_partition_loads([new], lambda *_: "d" * 64) == ([], [new])
