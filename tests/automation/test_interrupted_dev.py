@@ -58,16 +58,9 @@ def wait_for(what: str, condition: Callable[[], object], timeout: float, log: Pa
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n--- dagster dev log ---\n{tail}")
 
 
-def runs(home: Path) -> list[dg.DagsterRun]:
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        return list(instance.get_runs())
-
-
-def claimed_slots(home: Path) -> int:
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        info = instance.event_log_storage.get_pool_limits()
-        pools = {limit.name for limit in info} | {"warehouse"}
-        return sum(instance.event_log_storage.get_concurrency_info(pool).active_slot_count for pool in pools)
+def claimed_slots(instance: dg.DagsterInstance) -> int:
+    pools = {limit.name for limit in instance.event_log_storage.get_pool_limits()} | {"warehouse"}
+    return sum(instance.event_log_storage.get_concurrency_info(pool).active_slot_count for pool in pools)
 
 
 def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
@@ -76,6 +69,8 @@ def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
     state.mkdir()
     shutil.copyfile(LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
 
+    instance = dg.DagsterInstance.from_config(str(home))  # reads what the dev processes write (SQLite)
+    runs = instance.get_runs
     dev = start_dev(home, state, log)
     try:
         # The sensor queues a, b, c; "a" blocks inside its step once it holds the warehouse slot.
@@ -84,25 +79,26 @@ def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
         # Kill once no run is half-launched: a run still STARTING is failed only after start_timeout_seconds
         # (180 s locally), which this test need not wait for.
         wait_for("the other runs to start or queue", lambda: not any(
-            r.status == dg.DagsterRunStatus.STARTING for r in runs(home)), 60, log)
+            r.status == dg.DagsterRunStatus.STARTING for r in runs()), 60, log)
     finally:
         kill_group(dev)
     wait_for("the run worker to die with its group", lambda: not psutil.pid_exists(worker), 30, log)
-    interrupted = {r.run_id: r for r in runs(home) if r.tags.get("dagster/partition") == "a"}
+    interrupted = {r.run_id: r for r in runs() if r.tags.get("dagster/partition") == "a"}
     assert any(r.status in IN_PROGRESS_RUN_STATUSES for r in interrupted.values()), "nothing was interrupted"
 
     dev = start_dev(home, state, log)
     try:
         def drained() -> list[dg.DagsterRun] | None:
-            current = runs(home)
+            current = list(runs())
             done = {r.tags.get("dagster/partition") for r in current if r.status == dg.DagsterRunStatus.SUCCESS}
             busy = [r for r in current if r.status in IN_PROGRESS_RUN_STATUSES or r.status.value == "QUEUED"]
             return current if done >= PARTITIONS and not busy else None
 
         final = wait_for("every partition to succeed and the queue to drain", drained, 150, log)
-        assert claimed_slots(home) == 0, "a pool slot is still claimed after the queue drained"
+        assert claimed_slots(instance) == 0, "a pool slot is still claimed after the queue drained"
     finally:
         kill_group(dev)
+        instance.dispose()
 
     first_a = next(r for r in final if r.run_id in interrupted and r.tags.get("dagster/partition") == "a")
     assert first_a.status == dg.DagsterRunStatus.FAILURE
