@@ -12,8 +12,8 @@ from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.ml.card import build_card
 from binance_assets.ml.promotion import register_with_gate
-from binance_assets.ml.registry import build_card
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
 from binance_assets.ml.training import train_direction_classifier, train_return_regressor
