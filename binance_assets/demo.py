@@ -105,3 +105,18 @@ def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
     counts = warehouse.query("select model_name, count(*) as n from ml.predictions group by model_name order by 1")
     for row in counts.itertuples(index=False):
         echo(f"  ml.predictions: {row.n:,} rows from {row.model_name}")
+    _print_realised_accuracy(warehouse, echo)
+
+
+def _print_realised_accuracy(warehouse, echo: Callable[[str], None]) -> None:
+    from binance_assets.ml.assets import CLASSIFIER
+    from binance_assets.ml.card import format_metric
+    from binance_assets.ml.point_in_time import out_of_sample_accuracy
+
+    predictions = warehouse.query(
+        "select symbol, minute, prediction, in_sample from ml.predictions where model_name = ?", [CLASSIFIER]
+    )
+    labels = warehouse.query("select symbol, minute, label_up from features.minute_features")
+    accuracy, rows, in_sample = out_of_sample_accuracy(predictions, labels)
+    echo(f"  {CLASSIFIER} realised accuracy out of sample: {format_metric(accuracy)} on {rows:,} minutes "
+         f"({in_sample:,} in-sample minutes left out: scored by a model trained on their day)")

@@ -184,6 +184,13 @@ class ModelRegistry(ABC):
         card = self.get(name, version)
         return self._set_status(name, version, card.status, reason)
 
+    def champion_lineage(self, name: str) -> list[ModelCard]:
+        """Every version that is or was champion and was not rolled back, in the order they became champion
+        (the current champion last); [] when there has never been one."""
+        pointer = self._pointer(name)
+        versions = [*pointer["history"], *([pointer["champion"]] if pointer["champion"] else [])]
+        return [self.get(name, version) for version in versions]
+
     def history(self, name: str) -> dict[str, Any]:
         """The champion pointer: {"champion", "history" (previous champions, oldest first), "events"}."""
         return self._pointer(name)

@@ -59,13 +59,20 @@ def test_models_list_prints_na_for_a_null_metric(registry_dir):
 
 def test_demo_summary_prints_na_for_a_null_metric(registry_dir, tmp_path):
     warehouse = WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "wh.duckdb"), dbt_target="local")
-    warehouse.get().replace_table_partition("ml.predictions", "BTCUSDT", dt.date(2025, 1, 3), pd.DataFrame({
-        "symbol": ["BTCUSDT"], "trade_date": [dt.date(2025, 1, 3)], "minute": [pd.Timestamp("2025-01-03")],
-        "prediction": [0.0], "model_name": [NAME], "model_version": ["v0001"],
+    day, minute = dt.date(2025, 1, 3), pd.Timestamp("2025-01-03")
+    warehouse.get().replace_table_partition("ml.predictions", "BTCUSDT", day, pd.DataFrame({
+        "symbol": ["BTCUSDT"], "trade_date": [day], "minute": [minute], "prediction": [0.0],
+        "model_name": ["price_direction_classifier"], "model_version": ["v0001"], "in_sample": [True],
+    }))
+    warehouse.get().replace_table_partition("features.minute_features", "BTCUSDT", day, pd.DataFrame({
+        "symbol": ["BTCUSDT"], "trade_date": [day], "minute": [minute], "label_up": [False],
     }))
     defs = dg.Definitions(resources={"warehouse": warehouse,
                                      "model_registry": ModelRegistryResource(url=str(registry_dir))})
     lines: list[str] = []
     _print_models(defs, lines.append)
     assert f"  {NAME} v0001 challenger: skill n/a vs baseline n/a  (registered)" in lines
-    assert f"  ml.predictions: 1 rows from {NAME}" in lines
+    assert "  ml.predictions: 1 rows from price_direction_classifier" in lines
+    # The only prediction is in sample: no accuracy figure, and the summary says why (n/a, not 0 or 1).
+    assert ("  price_direction_classifier realised accuracy out of sample: n/a on 0 minutes (1 in-sample "
+            "minutes left out: scored by a model trained on their day)") in lines
