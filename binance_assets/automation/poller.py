@@ -2,7 +2,21 @@
 
 A day's archive is published once its `.CHECKSUM` answers 200 (Binance writes it with the zip); 404
 means not yet. Per symbol, `PollState` remembers the day it waits for and backs off while that day is
-not published: 15 min, doubling, at most 6 h; it resets once the day is published.
+not published.
+
+Timing that meets the deadline. Day D is due `due_hours` (6 h) after midnight of D+1. Waits double
+from 5 min, but before the deadline a wait never reaches past half the time left until `deadline - lead`
+(`lead`: the time a load needs, 20 min), nor below 5 min: probes get denser as the deadline nears. So a
+day published at any time up to `deadline - lead - base` (05:35 with the defaults) is requested by
+`deadline - lead` (05:40) and loaded before its deadline (the
+sensor ticks every minute, the waits are checked on each tick; tests/automation/test_poller.py
+simulates publish times across the day). After the deadline (the day is late and
+the deadline check has alerted), waits double up to 6 h.
+
+Replaced archives. Binance sometimes replaces a published file. Every hour (`RECHECK_INTERVAL`) the
+poller re-reads the `.CHECKSUM` of the loaded days of the last `recheck_days` days (setting
+`BINANCE_ASSETS_RECHECK_DAYS`, 7) and requests a reload of each partition whose published sha256 is not
+the one in `raw.load_log` (`replaced_archives`).
 
     session = make_session()
     state = PollState.from_json(cursor)
@@ -13,14 +27,14 @@ not published: 15 min, doubling, at most 6 h; it resets once the day is publishe
             ...  # request the run
             state.published(symbol)
         else:
-            state.missing(symbol, now)
+            state.missing(symbol, now, deadline=...)
     cursor = state.to_json()
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,12 +42,17 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from binance_assets.binance.checksum import parse_checksum
+from binance_assets.binance.errors import ChecksumFileError
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
 
 DAILY_KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
-BACKOFF_BASE = timedelta(minutes=15)
+BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
+# Time a day's load needs between being requested and being in the warehouse (run start, download, load).
+LOAD_LEAD = timedelta(minutes=20)
+RECHECK_INTERVAL = timedelta(hours=1)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -110,6 +129,28 @@ def backoff_delay(attempts: int, base: timedelta = BACKOFF_BASE, cap: timedelta 
     return min(base * 2 ** min(attempts - 1, 32), cap)
 
 
+def wait_before_deadline(
+    attempts: int,
+    now: datetime,
+    deadline: datetime | None,
+    *,
+    base: timedelta = BACKOFF_BASE,
+    cap: timedelta = BACKOFF_CAP,
+    lead: timedelta = LOAD_LEAD,
+) -> timedelta:
+    """The wait after the `attempts`-th miss at `now`: `backoff_delay`, but while `now` is before
+    `deadline - lead` at most half the time left until then (and never less than `base`). After that
+    point (or without a deadline) plain `backoff_delay`."""
+    wait = backoff_delay(attempts, base, cap)
+    if deadline is None:
+        return wait
+    last_useful = _utc(deadline) - lead
+    now = _utc(now)
+    if now >= last_useful:
+        return wait if now >= _utc(deadline) else min(wait, base)
+    return min(wait, max(base, (last_useful - now) / 2))
+
+
 @dataclass
 class SymbolPoll:
     next_day: date
@@ -142,20 +183,39 @@ class PollState:
     symbols: dict[str, SymbolPoll] = field(default_factory=dict)
     base: timedelta = BACKOFF_BASE
     cap: timedelta = BACKOFF_CAP
+    lead: timedelta = LOAD_LEAD
+    # When the `.CHECKSUM`s of recently loaded days are read again (replaced archives); None: now.
+    recheck_after: datetime | None = None
 
     @classmethod
     def from_json(cls, text: str | None, base: timedelta = BACKOFF_BASE, cap: timedelta = BACKOFF_CAP) -> PollState:
+        """The state in a cursor: `{"symbols": {...}, "recheck_after": ...}` (or the older bare symbol map)."""
         if text is None or not text.strip():
             return cls(base=base, cap=cap)
         try:
             data = json.loads(text)
-            symbols = {str(s): SymbolPoll.from_dict(v) for s, v in data.items()}
+            by_symbol = data.get("symbols", data)
+            symbols = {str(s): SymbolPoll.from_dict(v) for s, v in by_symbol.items()}
+            recheck = data.get("recheck_after") if "symbols" in data else None
+            recheck_after = _utc(datetime.fromisoformat(recheck)) if recheck else None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a poll state: {text[:200]!r} ({exc})") from exc
-        return cls(symbols=symbols, base=base, cap=cap)
+        return cls(symbols=symbols, base=base, cap=cap, recheck_after=recheck_after)
 
     def to_json(self) -> str:
-        return json.dumps({s: p.to_dict() for s, p in sorted(self.symbols.items())}, separators=(",", ":"))
+        return json.dumps(
+            {
+                "symbols": {s: p.to_dict() for s, p in sorted(self.symbols.items())},
+                "recheck_after": self.recheck_after.isoformat() if self.recheck_after else None,
+            },
+            separators=(",", ":"),
+        )
+
+    def recheck_due(self, now: datetime) -> bool:
+        return self.recheck_after is None or self.recheck_after <= _utc(now)
+
+    def rechecked(self, now: datetime, interval: timedelta = RECHECK_INTERVAL) -> None:
+        self.recheck_after = _utc(now) + interval
 
     def expect(self, symbol: str, day: date) -> None:
         """Wait for `day` (the warehouse's next expected day) unless already waiting for it or a later one.
@@ -184,11 +244,12 @@ class PollState:
             if p.next_day < now.date() and (p.not_before is None or p.not_before <= now)
         )
 
-    def missing(self, symbol: str, now: datetime) -> timedelta:
-        """The day is not published yet: back off (15 min, 30, 60, ... at most 6 h). Returns the wait."""
+    def missing(self, symbol: str, now: datetime, deadline: datetime | None = None) -> timedelta:
+        """The day is not published yet: back off (`wait_before_deadline` of the day's `deadline`).
+        Returns the wait."""
         poll = self.symbols[symbol]
         poll.attempts += 1
-        wait = backoff_delay(poll.attempts, self.base, self.cap)
+        wait = wait_before_deadline(poll.attempts, now, deadline, base=self.base, cap=self.cap, lead=self.lead)
         poll.not_before = _utc(now) + wait
         return wait
 
@@ -197,6 +258,48 @@ class PollState:
         poll = self.symbols[symbol]
         self.symbols[symbol] = SymbolPoll(poll.next_day + timedelta(days=1))
         return self.symbols[symbol].next_day
+
+
+# --- replaced archives ---------------------------------------------------------------------------------
+
+
+def fetch_checksum(session: requests.Session, base_url: str, spec: ArchiveSpec, timeout: float = 30.0) -> str | None:
+    """The sha256 in `spec`'s published `.CHECKSUM` (lower-case hex), None if it is not published (404).
+
+    Raises ProbeError for any other answer or a checksum file that does not parse, and requests'
+    exceptions for connection errors."""
+    url = f"{base_url.rstrip('/')}/{spec.checksum_relative_path}"
+    response = session.get(url, timeout=timeout)
+    if response.status_code == 404:
+        return None
+    if response.status_code != 200:
+        raise ProbeError(f"{url}: HTTP {response.status_code}")
+    try:
+        sha256, name = parse_checksum(response.content)
+    except ChecksumFileError as exc:
+        raise ProbeError(f"{url}: {exc}") from exc
+    if name != spec.file_name:
+        raise ProbeError(f"{url}: names {name!r}, not {spec.file_name!r}")
+    return sha256
+
+
+def recheck_window(last_loaded: date | None, recheck_days: int) -> list[date]:
+    """The `recheck_days` days up to the last loaded one, oldest first (none if nothing is loaded)."""
+    if last_loaded is None or recheck_days <= 0:
+        return []
+    return [last_loaded - timedelta(days=n) for n in reversed(range(recheck_days))]
+
+
+def replaced_archives(
+    loaded: Mapping[ArchiveSpec, str | None], published: Mapping[ArchiveSpec, str | None]
+) -> dict[ArchiveSpec, str]:
+    """The archives whose published sha256 differs from the loaded one: {spec: new sha256}. An archive
+    that was not loaded, or that has no published checksum (any more), is not a replacement."""
+    return {
+        spec: new
+        for spec, old in loaded.items()
+        if old and (new := published.get(spec)) and new.lower() != old.lower()
+    }
 
 
 def _utc(value: datetime) -> datetime:
