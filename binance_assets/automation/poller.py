@@ -6,12 +6,13 @@ not published.
 
 Timing that meets the deadline. Day D is due `due_hours` (6 h) after midnight of D+1. Waits double
 from 5 min, but before the deadline a wait never reaches past half the time left until `deadline - lead`
-(`lead`: the time a load needs, 20 min), nor below 5 min: probes get denser as the deadline nears. So a
-day published at any time up to `deadline - lead - base` (05:35 with the defaults) is requested by
-`deadline - lead` (05:40) and loaded before its deadline (the
-sensor ticks every minute, the waits are checked on each tick; tests/automation/test_poller.py
-simulates publish times across the day). After the deadline (the day is late and
-the deadline check has alerted), waits double up to 6 h.
+(`lead`: the time a load needs, 20 min), nor below 5 min: probes get denser as the deadline nears
+(00:00, 00:05, 00:15, 00:35, 01:15, 02:35, 04:08, 04:54, 05:17, 05:29, 05:35, 05:40, then every 5 min).
+So a day published at any time up to `deadline - lead - base` (05:35 with the defaults) is requested
+by `deadline - lead` (05:40) and loaded before its deadline; the sensor ticks every minute.
+tests/automation/test_poller.py simulates publish times across the day. After the deadline (the day
+is late and the deadline check has alerted) a wait is at most as long as the day is late already:
+probes at deadline + 5, 10, 20, 40 min ... then every 6 h.
 
 Replaced archives. Binance sometimes replaces a published file. Every hour (`RECHECK_INTERVAL`) the
 poller re-reads the `.CHECKSUM` of the loaded days of the last `recheck_days` days (setting
@@ -138,17 +139,25 @@ def wait_before_deadline(
     cap: timedelta = BACKOFF_CAP,
     lead: timedelta = LOAD_LEAD,
 ) -> timedelta:
-    """The wait after the `attempts`-th miss at `now`: `backoff_delay`, but while `now` is before
-    `deadline - lead` at most half the time left until then (and never less than `base`). After that
-    point (or without a deadline) plain `backoff_delay`."""
+    """The wait after the `attempts`-th miss at `now`: `backoff_delay`, but
+
+    - before `deadline - lead`: at most half the time left until then (never less than `base`), so the
+      probes get denser towards the last moment a load can still make the deadline;
+    - from there to the deadline: `base`;
+    - after the deadline (the day is late): at most as long as it is late already (never less than
+      `base`), so a late day is probed at deadline + 5, 10, 20, 40 min ... up to every `cap`.
+    Without a deadline: plain `backoff_delay`.
+    """
     wait = backoff_delay(attempts, base, cap)
     if deadline is None:
         return wait
-    last_useful = _utc(deadline) - lead
-    now = _utc(now)
-    if now >= last_useful:
-        return wait if now >= _utc(deadline) else min(wait, base)
-    return min(wait, max(base, (last_useful - now) / 2))
+    deadline, now = _utc(deadline), _utc(now)
+    last_useful = deadline - lead
+    if now < last_useful:
+        return min(wait, max(base, (last_useful - now) / 2))
+    if now < deadline:
+        return min(wait, base)
+    return min(wait, max(base, now - deadline))
 
 
 @dataclass
