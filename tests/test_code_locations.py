@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import dagster as dg
 import pydantic
 import pytest
 import yaml
+from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster_aws.ecs.container_context import EcsContainerContext
 from dagster_cloud_cli.config.models import load_dagster_cloud_yaml
+from dagster_shared.serdes import serialize_value
 
 from binance_assets.automation.defaults import check_defaults_cover
-from binance_assets.settings import SECRET_ENV_VARS, Environment, Settings
+from binance_assets.resources import WarehouseResource
+from binance_assets.settings import ALERT_WEBHOOK_ENV, PG_PASSWORD_ENV, SECRET_ENV_VARS, Environment, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("spot_trades", "spot_agg_trades", "spot_klines_1m")}
@@ -85,16 +90,51 @@ RUNNING_BY_DEFAULT = {
 RUNNING_BY_DEFAULT[Environment.PROD] = RUNNING_BY_DEFAULT[Environment.CI]
 
 
+# Distinctive secrets in the environment while the locations load (as ECS puts them there in prod).
+PG_SECRET = f"pg-secret-{uuid.uuid4().hex}"
+HOOK_TOKEN = uuid.uuid4().hex
+HOOK_SECRET = f"https://hooks.example.invalid/services/{HOOK_TOKEN}"
+
+
 @pytest.fixture(scope="module")
 def defs_by_env(tmp_path_factory) -> dict[Environment, list[dg.Definitions]]:
     from binance_assets.definitions import build_defs
     from binance_assets.ml.definitions import build_ml_defs
 
     out = {}
-    for env in Environment:
-        settings = Settings(env=env, data_dir=tmp_path_factory.mktemp(f"data_{env.value}"))
-        out[env] = [build_defs(settings), build_ml_defs(settings)]
+    with pytest.MonkeyPatch.context() as env_vars:
+        env_vars.setenv(PG_PASSWORD_ENV, PG_SECRET)
+        env_vars.setenv(ALERT_WEBHOOK_ENV, HOOK_SECRET)
+        for env in Environment:
+            settings = Settings(env=env, data_dir=tmp_path_factory.mktemp(f"data_{env.value}"))
+            out[env] = [build_defs(settings), build_ml_defs(settings)]
     return out
+
+
+def ui_snapshot(defs: dg.Definitions) -> str:
+    """Everything the UI gets about a location (resources with their config, jobs, sensors, ...)."""
+    return serialize_value(RepositorySnap.from_def(defs.get_repository_def()))
+
+
+@pytest.mark.parametrize("env", [Environment.CI, Environment.PROD])
+def test_no_secret_in_what_the_ui_shows_only_references(defs_by_env, env):
+    for defs in defs_by_env[env]:
+        text = ui_snapshot(defs)
+        assert PG_SECRET not in text
+        assert HOOK_TOKEN not in text
+        snap = RepositorySnap.from_def(defs.get_repository_def())
+        warehouse = next(r for r in snap.resources if r.name == "warehouse")
+        assert warehouse.configured_values["postgres_password"].name == PG_PASSWORD_ENV  # shown as a reference
+        for job in defs.get_repository_def().get_all_jobs():
+            assert PG_SECRET not in json.dumps(dict(job.tags)) + json.dumps(dict(job.run_tags or {}))
+    # Control: the same snapshot does show a password put into plain resource config.
+    leaky = dg.Definitions(resources={"warehouse": WarehouseResource(kind="postgres", postgres_password=PG_SECRET)})
+    assert PG_SECRET in ui_snapshot(leaky)
+
+
+def test_a_password_in_the_postgres_url_is_refused():
+    with pytest.raises(pydantic.ValidationError, match=PG_PASSWORD_ENV):
+        Settings(postgres_url="postgresql://binance:hunter2@db.internal:5432/binance")
 
 
 @pytest.mark.parametrize("env", list(Environment))
