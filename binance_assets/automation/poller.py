@@ -14,10 +14,8 @@ tests/automation/test_poller.py simulates publish times across the day. After th
 is late and the deadline check has alerted) a wait is at most as long as the day is late already:
 probes at deadline + 5, 10, 20, 40 min ... then every 6 h.
 
-Replaced archives. Binance sometimes replaces a published file. Every hour (`RECHECK_INTERVAL`) the
-poller re-reads the `.CHECKSUM` of the loaded days of the last `recheck_days` days (setting
-`BINANCE_ASSETS_RECHECK_DAYS`, 7) and requests a reload of each partition whose published sha256 is not
-the one in `raw.load_log` (`replaced_archives`).
+Replaced archives: `PollState` also remembers when the poller next re-reads the `.CHECKSUM`s of
+recently loaded days (every `RECHECK_INTERVAL`); what it compares is in binance_assets.automation.recheck.
 
     session = make_session()
     state = PollState.from_json(cursor)
@@ -35,7 +33,7 @@ the one in `raw.load_log` (`replaced_archives`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -43,8 +41,6 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from binance_assets.binance.checksum import parse_checksum
-from binance_assets.binance.errors import ChecksumFileError
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
 
@@ -267,48 +263,6 @@ class PollState:
         poll = self.symbols[symbol]
         self.symbols[symbol] = SymbolPoll(poll.next_day + timedelta(days=1))
         return self.symbols[symbol].next_day
-
-
-# --- replaced archives ---------------------------------------------------------------------------------
-
-
-def fetch_checksum(session: requests.Session, base_url: str, spec: ArchiveSpec, timeout: float = 30.0) -> str | None:
-    """The sha256 in `spec`'s published `.CHECKSUM` (lower-case hex), None if it is not published (404).
-
-    Raises ProbeError for any other answer or a checksum file that does not parse, and requests'
-    exceptions for connection errors."""
-    url = f"{base_url.rstrip('/')}/{spec.checksum_relative_path}"
-    response = session.get(url, timeout=timeout)
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200:
-        raise ProbeError(f"{url}: HTTP {response.status_code}")
-    try:
-        sha256, name = parse_checksum(response.content)
-    except ChecksumFileError as exc:
-        raise ProbeError(f"{url}: {exc}") from exc
-    if name != spec.file_name:
-        raise ProbeError(f"{url}: names {name!r}, not {spec.file_name!r}")
-    return sha256
-
-
-def recheck_window(last_loaded: date | None, recheck_days: int) -> list[date]:
-    """The `recheck_days` days up to the last loaded one, oldest first (none if nothing is loaded)."""
-    if last_loaded is None or recheck_days <= 0:
-        return []
-    return [last_loaded - timedelta(days=n) for n in reversed(range(recheck_days))]
-
-
-def replaced_archives(
-    loaded: Mapping[ArchiveSpec, str | None], published: Mapping[ArchiveSpec, str | None]
-) -> dict[ArchiveSpec, str]:
-    """The archives whose published sha256 differs from the loaded one: {spec: new sha256}. An archive
-    that was not loaded, or that has no published checksum (any more), is not a replacement."""
-    return {
-        spec: new
-        for spec, old in loaded.items()
-        if old and (new := published.get(spec)) and new.lower() != old.lower()
-    }
 
 
 def _utc(value: datetime) -> datetime:

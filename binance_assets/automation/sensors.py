@@ -34,14 +34,12 @@ from binance_assets.automation.poller import (
     PollState,
     ProbeError,
     day_specs,
-    fetch_checksum,
     is_http_url,
     make_session,
     next_expected_day,
     probe,
-    recheck_window,
-    replaced_archives,
 )
+from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
 from binance_assets.automation.selections import partition_run_checks
 from binance_assets.binance.archive_client import mirror_root
 from binance_assets.ingestion.assets import raw_asset_key

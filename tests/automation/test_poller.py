@@ -26,14 +26,12 @@ from binance_assets.automation.poller import (
     ProbeError,
     backoff_delay,
     day_specs,
-    fetch_checksum,
     make_session,
     next_expected_day,
     probe,
-    recheck_window,
-    replaced_archives,
     wait_before_deadline,
 )
+from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
 from binance_assets.automation.sensors import (
     POLLER_SENSOR,
     RAW_ASSET_KEYS,
