@@ -1,7 +1,8 @@
 """Dagster resources and the one place that maps an environment to them (hooli's per-env dicts).
 
 Secrets only by reference: the PostgreSQL password is the resource field `postgres_password`, set to
-`dg.EnvVar("BINANCE_ASSETS_PG_PASSWORD")`. Dagster shows that field as the variable's name and resolves
+`dg.EnvVar("BINANCE_ASSETS_PG_PASSWORD")`, and the alert webhook URL is `AlertWebhook.url`, set to
+`dg.EnvVar("BINANCE_ASSETS_ALERT_WEBHOOK_URL")`. Dagster shows that field as the variable's name and resolves
 it only where the resource is used (a run's or sensor's process), so the password is in no resource
 config the UI shows, nor in run config or tags. dbt's profile reads the same variable itself
 (dbt_project/profiles.yml): it is not copied into the run's environment either.
@@ -17,8 +18,10 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
+from binance_assets.automation.webhook import send_alert
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.settings import (
+    ALERT_WEBHOOK_ENV,
     DBT_PROJECT_DIR,
     PG_PASSWORD_ENV,
     Environment,
@@ -57,6 +60,21 @@ class WarehouseResource(dg.ConfigurableResource):
         """The variables dbt_project/profiles.yml reads to reach this same warehouse, but the password:
         dbt reads that one from PG_PASSWORD_ENV itself, so it is not copied anywhere."""
         return dbt_env(self.dbt_target, duckdb_path=self.duckdb_path or None, postgres_url=self.postgres_url or None)
+
+
+class AlertWebhook(dg.ConfigurableResource):
+    """Where alerts go: a Slack-compatible webhook URL (a secret: give it as `dg.EnvVar`), or none, in
+    which case alerts are only logged. Sending never raises (binance_assets.automation.webhook)."""
+
+    url: str | None = None
+
+    def send(self, text: str, logger: object = None) -> bool:
+        return send_alert(text, webhook_url=(self.url or "").strip() or None, logger=logger)
+
+
+def alert_webhook_resource() -> AlertWebhook:
+    """The webhook as a reference to its environment variable when that is set where the location loads."""
+    return AlertWebhook(url=dg.EnvVar(ALERT_WEBHOOK_ENV)) if os.environ.get(ALERT_WEBHOOK_ENV) else AlertWebhook()
 
 
 class ArchiveResource(dg.ConfigurableResource):
@@ -119,6 +137,7 @@ def resources_for(settings: Settings | None = None) -> dict[str, dg.Configurable
     return {
         "warehouse": warehouse,
         "archive": archive_resource(settings),
+        "alert_webhook": alert_webhook_resource(),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

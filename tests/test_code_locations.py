@@ -125,6 +125,8 @@ def test_no_secret_in_what_the_ui_shows_only_references(defs_by_env, env):
         snap = RepositorySnap.from_def(defs.get_repository_def())
         warehouse = next(r for r in snap.resources if r.name == "warehouse")
         assert warehouse.configured_values["postgres_password"].name == PG_PASSWORD_ENV  # shown as a reference
+        webhook = next(r for r in snap.resources if r.name == "alert_webhook")
+        assert webhook.configured_values["url"].name == ALERT_WEBHOOK_ENV
         for job in defs.get_repository_def().get_all_jobs():
             assert PG_SECRET not in json.dumps(dict(job.tags)) + json.dumps(dict(job.run_tags or {}))
     # Control: the same snapshot does show a password put into plain resource config.

@@ -20,7 +20,6 @@ from binance_assets.automation.deadline_checks import (
 from binance_assets.automation.deadlines import DEFAULT_DUE_HOURS, DEFAULT_LOOKBACK_DAYS
 from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.failure_alerts import RUN_FAILURE_SENSOR_NAME, build_run_failure_alert_sensor
-from binance_assets.automation.webhook import DEFAULT_WEBHOOK_ENV_VAR
 from binance_assets.settings import Settings
 
 
@@ -30,14 +29,14 @@ def build_automation_alerting_defs(
     due_hours: float = DEFAULT_DUE_HOURS,
     *,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    webhook_env_var: str = DEFAULT_WEBHOOK_ENV_VAR,
     freshness_asset_keys: Sequence[dg.AssetKey] | None = None,
     extra_alert_check_keys: Iterable[dg.AssetCheckKey] = (),
     running: bool | None = None,
 ) -> dg.Definitions:
     """The raw deadline checks, `raw_deadline_sensor`, `run_failure_alert` and `freshness_alert`.
 
-    The checks need the `warehouse` resource (the location's `resources_for(settings)` provides it;
+    The checks need the `warehouse` resource and the sensors `alert_webhook` (the location's
+    `resources_for(settings)` provides both;
     nothing here defines resources, so merging adds no conflict). Default statuses come from the table
     in binance_assets.automation.defaults for `settings.env`; `running` overrides the deadline and
     freshness sensors (tests).
@@ -55,13 +54,10 @@ def build_automation_alerting_defs(
         asset_checks=[checks],
         sensors=[
             build_raw_deadline_sensor(checks, due_hours, default_status=status(DEADLINE_SENSOR_NAME)),
-            build_run_failure_alert_sensor(
-                webhook_env_var, default_status=sensor_status(RUN_FAILURE_SENSOR_NAME, settings.env)
-            ),
+            build_run_failure_alert_sensor(default_status=sensor_status(RUN_FAILURE_SENSOR_NAME, settings.env)),
             build_freshness_alert_sensor(
                 [*checks.check_keys, *extra_alert_check_keys],
                 freshness_asset_keys=freshness_asset_keys,
-                webhook_env_var=webhook_env_var,
                 default_status=status(FRESHNESS_ALERT_SENSOR_NAME),
             ),
         ],

@@ -22,7 +22,7 @@ from typing import Any
 
 import dagster as dg
 
-from binance_assets.automation.webhook import DEFAULT_WEBHOOK_ENV_VAR, send_alert, webhook_url_from_env
+from binance_assets.resources import AlertWebhook
 
 FRESHNESS_ALERT_SENSOR_NAME = "freshness_alert"
 HISTORY_LIMIT = 100
@@ -131,7 +131,6 @@ def build_freshness_alert_sensor(
     check_keys: Iterable[dg.AssetCheckKey] = (),
     *,
     freshness_asset_keys: Sequence[dg.AssetKey] | None = None,
-    webhook_env_var: str = DEFAULT_WEBHOOK_ENV_VAR,
     name: str = FRESHNESS_ALERT_SENSOR_NAME,
     minimum_interval_seconds: int = 60,
     alert_states: Iterable[str] = ("FAIL",),
@@ -153,11 +152,11 @@ def build_freshness_alert_sensor(
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=default_status,
         description=(
-            f"Posts failed deadline/freshness checks and assets failing their freshness policy to the webhook "
-            f"in ${webhook_env_var} (logged when it is unset)."
+            "Posts failed deadline/freshness checks and assets failing their freshness policy to the "
+            "`alert_webhook` resource's URL (logged when it has none)."
         ),
     )
-    def _freshness_alert(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    def _freshness_alert(context: dg.SensorEvaluationContext, alert_webhook: AlertWebhook) -> dg.SkipReason:
         cursor = json.loads(context.cursor) if context.cursor else {}
         check_state = dict(cursor.get("checks", {}))
         freshness_state = dict(cursor.get("freshness", {}))
@@ -169,9 +168,8 @@ def build_freshness_alert_sensor(
             alerts += new
         keys = _freshness_keys(context, freshness_asset_keys)
         alerts += _freshness_alerts(context.instance, keys, freshness_state, states, notify_recovery)
-        url = webhook_url_from_env(webhook_env_var)
         for text in alerts:
-            send_alert(text, webhook_url=url, logger=context.log)
+            alert_webhook.send(text, logger=context.log)
         context.update_cursor(json.dumps({"checks": check_state, "freshness": freshness_state}, sort_keys=True))
         return dg.SkipReason(f"{len(alerts)} alert(s) sent" if alerts else "nothing to alert")
 

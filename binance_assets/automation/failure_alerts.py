@@ -10,7 +10,8 @@ from typing import Any
 
 import dagster as dg
 
-from binance_assets.automation.webhook import DEFAULT_WEBHOOK_ENV_VAR, send_alert, truncate, webhook_url_from_env
+from binance_assets.automation.webhook import truncate
+from binance_assets.resources import AlertWebhook
 
 RUN_FAILURE_SENSOR_NAME = "run_failure_alert"
 MAX_ERROR_CHARS = 1500
@@ -61,7 +62,6 @@ def format_run_failure(context: dg.RunFailureSensorContext, *, max_error_chars: 
 
 
 def build_run_failure_alert_sensor(
-    webhook_env_var: str = DEFAULT_WEBHOOK_ENV_VAR,
     *,
     name: str = RUN_FAILURE_SENSOR_NAME,
     monitor_all_code_locations: bool = True,
@@ -73,9 +73,9 @@ def build_run_failure_alert_sensor(
         name=name,
         monitor_all_code_locations=monitor_all_code_locations,
         default_status=default_status,
-        description=f"Posts failed runs to the webhook in ${webhook_env_var} (logged when it is unset).",
+        description="Posts failed runs to the `alert_webhook` resource's URL (logged when it has none).",
     )
-    def _run_failure_alert(context: dg.RunFailureSensorContext) -> None:
-        send_alert(format_run_failure(context), webhook_url=webhook_url_from_env(webhook_env_var), logger=context.log)
+    def _run_failure_alert(context: dg.RunFailureSensorContext, alert_webhook: AlertWebhook) -> None:
+        alert_webhook.send(format_run_failure(context), logger=context.log)
 
     return _run_failure_alert

@@ -1,14 +1,14 @@
 """Sending an alert to a Slack-compatible webhook. No Dagster imports.
 
-The webhook URL is a secret (its path is the credential): it is read from its environment variable
-(`BINANCE_ASSETS_ALERT_WEBHOOK_URL`, from Secrets Manager in prod) when an alert is sent, so it is never
-part of the definitions, resource config or run tags, and it is redacted from every log line. Without a
+The webhook URL is a secret (its path is the credential): it reaches Dagster as
+`dg.EnvVar("BINANCE_ASSETS_ALERT_WEBHOOK_URL")` in the `alert_webhook` resource
+(binance_assets.resources.AlertWebhook; from Secrets Manager in prod), so the UI shows the variable's
+name, never the URL, and the URL is redacted from every log line. Without a
 URL an alert is logged (warning) instead. `send_alert` never raises: an alert must not crash the sensor
 that sends it.
 """
 
 import logging
-import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,10 +51,6 @@ def alert_payload(text: str) -> dict[str, Any]:
         "text": text,
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_BLOCK_TEXT)}}],
     }
-
-
-def webhook_url_from_env(env_var: str = DEFAULT_WEBHOOK_ENV_VAR) -> str | None:
-    return os.environ.get(env_var, "").strip() or None
 
 
 def send_alert(

@@ -11,7 +11,7 @@ from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
 from binance_assets.ml.checks import build_drift_checks
 from binance_assets.ml.resources import model_registry_resource
-from binance_assets.resources import warehouse_resource
+from binance_assets.resources import alert_webhook_resource, warehouse_resource
 from binance_assets.settings import Settings, get_settings
 
 TRAIN_JOB = "train_models"
@@ -51,7 +51,11 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
             dg.define_asset_job(PREDICT_JOB, selection=dg.AssetSelection.assets(PREDICTIONS_KEY),
                                 description="Score one (day, symbol) feature partition with the champion models."),
         ],
-        resources={"warehouse": warehouse_resource(settings), "model_registry": model_registry_resource(settings)},
+        resources={
+            "warehouse": warehouse_resource(settings),
+            "model_registry": model_registry_resource(settings),
+            "alert_webhook": alert_webhook_resource(),
+        },
     ))
     return check_defaults_cover(defs, settings.env)
 
