@@ -195,7 +195,6 @@ def test_switched_on_over_a_loaded_mirror_it_requests_nothing_but_replaced_files
     dg.Definitions.validate_loadable(defs)
     repository = defs.get_repository_def()
     sensor = repository.get_sensor_def(LANDING_SENSOR)
-    assert repository.get_sensor_def(POLLER_SENSOR).minimum_interval_seconds == 900
 
     instance = dagster_instance
     context = dg.build_sensor_context(instance=instance, repository_def=repository, resources=resources(settings))
