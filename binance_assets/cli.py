@@ -131,6 +131,36 @@ def _registry_call(action):
         raise typer.Exit(2) from None
 
 
+# --- the serving API (binance_api) ----------------------------------------------------------------
+api_app = typer.Typer(no_args_is_help=True, help="The serving API: local tokens.")
+app.add_typer(api_app, name="api")
+
+
+@api_app.command("token")
+def api_token(
+    subject: Annotated[str, typer.Option(help="The token's subject (who calls).")] = "local-user",
+    scopes: Annotated[str, typer.Option(help="Comma-separated: market_data, predictions, admin.")] = (
+        "market_data,predictions,admin"
+    ),
+    ttl_hours: Annotated[float, typer.Option(min=0.001, help="Lifetime in hours.")] = 24.0,
+) -> None:
+    """Mint a local HS256 bearer token for the API (signed with the local secret; not for prod)."""
+    from binance_api.middleware.auth import mint_token
+    from binance_api.settings import ApiConfig, AuthMode
+
+    config = ApiConfig(core=get_settings())
+    if config.auth_mode is not AuthMode.HS256:
+        typer.echo("error: the API verifies Cognito tokens here (auth mode cognito): get one from Cognito", err=True)
+        raise typer.Exit(2)
+    try:
+        token = mint_token(config, subject, [s.strip() for s in scopes.split(",") if s.strip()],
+                           dt.timedelta(hours=ttl_hours))
+    except (ValueError, RuntimeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(token)
+
+
 def main() -> None:
     # Partitioned asset checks are a Dagster preview feature; say so once in the README, not on every run.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
