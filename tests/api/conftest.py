@@ -56,17 +56,23 @@ def redis_prefix(redis_url) -> Iterator[str]:
         client.delete(key)
 
 
-def make_config(warehouse, data_dir: Path, **api):
-    from binance_api.settings import ApiConfig, ApiSettings
-    from binance_assets.settings import Environment, Settings
+@pytest.fixture(scope="session")
+def make_config():
+    """ApiConfig over a warehouse, with a fixed HS256 secret unless given (factory)."""
 
-    core = Settings(env=Environment.LOCAL, duckdb_path=warehouse.path, data_dir=data_dir, symbols=SYMBOLS)
-    api.setdefault("jwt_secret", "test-secret-" + "x" * 32)
-    return ApiConfig(api=ApiSettings(**api), core=core)
+    def make(warehouse, data_dir: Path, **api):
+        from binance_api.settings import ApiConfig, ApiSettings
+        from binance_assets.settings import Environment, Settings
+
+        core = Settings(env=Environment.LOCAL, duckdb_path=warehouse.path, data_dir=data_dir, symbols=SYMBOLS)
+        api.setdefault("jwt_secret", "test-secret-" + "x" * 32)
+        return ApiConfig(api=ApiSettings(**api), core=core)
+
+    return make
 
 
 @pytest.fixture(scope="session")
-def api_config(api_warehouse, redis_url, redis_prefix, tmp_path_factory):
+def api_config(api_warehouse, redis_url, redis_prefix, tmp_path_factory, make_config):
     return make_config(api_warehouse, tmp_path_factory.mktemp("api_data"), redis_url=redis_url,
                        redis_prefix=redis_prefix)
 
