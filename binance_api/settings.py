@@ -40,6 +40,8 @@ class ApiSettings(BaseSettings):
     jwks_url: str | None = None  # default derived from region + pool id
     cognito_issuer: str | None = None  # default derived from region + pool id
     jwks_cache_seconds: float = 300.0
+    # A token with an unknown kid refetches the JWKS (key rotation), at most once per this many seconds.
+    jwks_refresh_cooldown_seconds: float = 30.0
     # Whether /api/v3 (Binance's public paths) needs a token: open by default outside prod.
     market_data_public: bool | None = None
 
