@@ -287,6 +287,7 @@ class CheckResult(BaseModel):
     partition: str | None
     status: str
     passed: bool | None
+    severity: str | None = None
     evaluated_at: dt.datetime | str | None
     run_id: str | None
 
@@ -304,7 +305,7 @@ class Quality(BaseModel):
                        "partitions": 2, "lag_hours": 6.2}],
         "checks": {"status": "ok", "checks": [{"asset": "raw/spot_trades", "check_name": "pandera_schema",
                                                "partition": "2025-01-02|BTCUSDT", "status": "SUCCEEDED",
-                                               "passed": True, "evaluated_at": "2025-01-03T06:01:13",
+                                               "passed": True, "severity": "ERROR", "evaluated_at": "2025-01-03T06:01:13",
                                                "run_id": "5a14dc75"}]}}]})
     freshness: list[AssetFreshness]
     checks: CheckResults

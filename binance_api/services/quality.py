@@ -56,23 +56,24 @@ def freshness(session) -> list[dict[str, Any]]:
     return out
 
 
-def _passed(event_json: str | None) -> bool | None:
-    """`passed` of a serialized AssetCheckEvaluation (found anywhere in the JSON), else None."""
+def _evaluation(event_json: str | None) -> dict[str, Any]:
+    """`passed` and `severity` of a serialized AssetCheckEvaluation (Dagster stores `success`), else None."""
     if not event_json:
-        return None
+        return {"passed": None, "severity": None}
     try:
         stack = [json.loads(event_json)]
     except ValueError:
-        return None
+        return {"passed": None, "severity": None}
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if isinstance(item.get("passed"), bool):
-                return item["passed"]
+            if item.get("__class__") == "AssetCheckEvaluation":
+                severity = (item.get("severity") or {}).get("__enum__", "")
+                return {"passed": item.get("success"), "severity": severity.rsplit(".", 1)[-1] or None}
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return None
+    return {"passed": None, "severity": None}
 
 
 def _asset_key(raw: str) -> str:
@@ -109,7 +110,7 @@ def check_results(storage: str | None) -> dict[str, Any]:
         "check_name": r["check_name"],
         "partition": r["partition"],
         "status": r["execution_status"],
-        "passed": _passed(r["evaluation_event"]),
+        **_evaluation(r["evaluation_event"]),
         "evaluated_at": r["evaluation_event_timestamp"],
         "run_id": r["run_id"],
     } for r in rows]

@@ -27,7 +27,7 @@ class JwksServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 outer.fetches += 1
                 body = json.dumps({"keys": outer.keys}).encode()
                 self.send_response(200 if self.path == "/pool/.well-known/jwks.json" else 404)
