@@ -305,7 +305,8 @@ class Quality(BaseModel):
                        "partitions": 2, "lag_hours": 6.2}],
         "checks": {"status": "ok", "checks": [{"asset": "raw/spot_trades", "check_name": "pandera_schema",
                                                "partition": "2025-01-02|BTCUSDT", "status": "SUCCEEDED",
-                                               "passed": True, "severity": "ERROR", "evaluated_at": "2025-01-03T06:01:13",
+                                               "passed": True, "severity": "ERROR",
+                                               "evaluated_at": "2025-01-03T06:01:13",
                                                "run_id": "5a14dc75"}]}}]})
     freshness: list[AssetFreshness]
     checks: CheckResults
