@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# The warehouse stores naive UTC; the API says so (RFC 3339 with "Z").
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 KLINE_EXAMPLE = [
     1735689600000, "93576.00000000", "93610.93000000", "93537.50000000", "93610.93000000", "8.21827000",
@@ -106,7 +115,7 @@ class ExchangeInfo(BaseModel):
 
 
 class Bar(BaseModel):
-    open_time: dt.datetime = Field(description="Start of the minute, UTC.")
+    open_time: UtcDatetime = Field(description="Start of the minute, UTC.")
     open: float
     high: float
     low: float
@@ -176,8 +185,8 @@ class Gap(BaseModel):
     symbol: str
     trade_date: dt.date
     gap_type: str
-    gap_start: dt.datetime | None = None
-    gap_end: dt.datetime | None = None
+    gap_start: UtcDatetime | None = None
+    gap_end: UtcDatetime | None = None
     missing_count: int | None = None
 
 
@@ -193,7 +202,7 @@ class Gaps(BaseModel):
 
 
 class Prediction(BaseModel):
-    minute: dt.datetime = Field(description="The minute the prediction is for (UTC).")
+    minute: UtcDatetime = Field(description="The minute the prediction is for (UTC).")
     model_name: str
     model_version: str
     prediction: float | None = Field(description="Classifier: 1.0 up / 0.0 not up; regressor: forward log return.")
@@ -275,8 +284,8 @@ class AssetFreshness(BaseModel):
     asset: str
     symbol: str
     latest_partition: dt.date | None
-    latest_data_time: dt.datetime | None
-    loaded_at: dt.datetime | None
+    latest_data_time: UtcDatetime | None
+    loaded_at: UtcDatetime | None
     partitions: int
     lag_hours: float | None
 
@@ -288,7 +297,7 @@ class CheckResult(BaseModel):
     status: str
     passed: bool | None
     severity: str | None = None
-    evaluated_at: dt.datetime | str | None
+    evaluated_at: UtcDatetime | str | None
     run_id: str | None
 
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.xdist_group("api")
 def test_latest_and_history_with_realised_outcomes(client, auth, api_warehouse):
     latest = client.get("/api/v1/predictions/BTCUSDT/latest", headers=auth).json()
     last = api_warehouse.query("SELECT max(minute) AS m FROM ml.predictions WHERE symbol = 'BTCUSDT'")["m"].iloc[0]
-    assert [dt.datetime.fromisoformat(p["minute"]) for p in latest["items"]] == [last.to_pydatetime()]
+    assert [dt.datetime.fromisoformat(p["minute"]).replace(tzinfo=None) for p in latest["items"]] == [last.to_pydatetime()]
     assert latest["items"][0]["model_version"] == "v1"
     assert latest["items"][0]["outcome_known"] is False  # the day's last minute has no forward bars yet
 
@@ -27,7 +27,7 @@ def test_latest_and_history_with_realised_outcomes(client, auth, api_warehouse):
     page2 = client.get("/api/v1/predictions/BTCUSDT", params={"limit": 150, "cursor": page1["next_cursor"]},
                        headers=auth).json()
     items = [i for i in page1["items"] + page2["items"] if i["outcome_known"]]
-    by_minute = {dt.datetime.fromisoformat(i["minute"]): i for i in items}
+    by_minute = {dt.datetime.fromisoformat(i["minute"]).replace(tzinfo=None): i for i in items}
     checked = 0
     for row in joined.itertuples():
         item = by_minute.get(row.minute.to_pydatetime())
