@@ -24,7 +24,9 @@ class BadCursor(ValueError):
 def make_reader(config: ApiConfig) -> DuckDBSnapshotReader | PostgresReader:
     if config.core.warehouse_kind == "duckdb":
         return DuckDBSnapshotReader(config.core.resolved_duckdb_path, config.snapshot_dir)
-    return PostgresReader(config.core.postgres_url)
+    from binance_assets.settings import postgres_connection_url
+
+    return PostgresReader(postgres_connection_url(config.core))  # the password from its secret env var
 
 
 def encode_cursor(values: dict[str, Any]) -> str:

@@ -105,7 +105,7 @@ def registry(config):
     """The model registry the pipeline writes (a local folder, or s3://bucket/prefix)."""
     from urllib.parse import urlsplit
 
-    from binance_assets.ml.registry import LocalModelRegistry, S3ModelRegistry
+    from binance_assets.ml.stores import LocalModelRegistry, S3ModelRegistry
 
     url = config.core.resolved_model_registry_url
     parts = urlsplit(url)
