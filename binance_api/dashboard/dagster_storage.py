@@ -70,6 +70,14 @@ def metadata_value(entry: Any) -> Any:
     return {k: v for k, v in entry.items() if k != "__class__"}
 
 
+def metadata_dict(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain metadata of a serialized event body: a `metadata` mapping, or the older `metadata_entries` list."""
+    if isinstance(data.get("metadata"), dict):
+        return {k: metadata_value(v) for k, v in data["metadata"].items()}
+    entries = data.get("metadata_entries") or []
+    return {e["label"]: metadata_value(e.get("entry_data")) for e in entries if isinstance(e, dict) and "label" in e}
+
+
 def parse_evaluation(event_json: str) -> tuple[bool | None, str, dict[str, Any]]:
     """(passed, severity, metadata) of a serialized AssetCheckEvaluation event."""
     try:
@@ -78,8 +86,7 @@ def parse_evaluation(event_json: str) -> tuple[bool | None, str, dict[str, Any]]
     except (ValueError, KeyError, TypeError):
         return None, "ERROR", {}
     severity = (data.get("severity") or {}).get("__enum__", "AssetCheckSeverity.ERROR").rsplit(".", 1)[-1]
-    metadata = {k: metadata_value(v) for k, v in (data.get("metadata") or {}).items()}
-    return data.get("success"), severity, metadata
+    return data.get("success"), severity, metadata_dict(data)
 
 
 def _asset(raw: str) -> str:
@@ -163,10 +170,10 @@ class CheckStore:
         sha: dict[tuple[str, str], set] = {}
         for asset_key, partition, event in self._rows(MATERIALIZATIONS_SQL, ['["raw",%']):
             try:
-                meta = json.loads(event)["dagster_event"]["event_specific_data"]["materialization"]["metadata"]
+                meta = metadata_dict(json.loads(event)["dagster_event"]["event_specific_data"]["materialization"])
             except (ValueError, KeyError, TypeError):
                 continue
-            digest = metadata_value(meta.get("sha256"))
+            digest = meta.get("sha256")
             if partition and digest:
                 sha.setdefault((_asset(asset_key), partition), set()).add(digest)
         return {k: len(v) for k, v in sha.items()}

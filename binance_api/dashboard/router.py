@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,7 +27,6 @@ from binance_api.dashboard.session import (
     verify,
 )
 from binance_api.dashboard.settings import COOKIE_NAME, DashboardSettings
-from binance_api.deps import read_session
 from binance_api.middleware.auth import AuthError, Principal
 from binance_assets.settings import Environment
 
@@ -34,6 +35,13 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 PAGES = {"market": "Market", "health": "Data health", "models": "Models"}
 MAX_HEALTH_DAYS = 92
+
+
+@contextmanager
+def _read(request: Request) -> Iterator:
+    """One consistent read of the warehouse, opened in the thread that uses it (DuckDB cursors are per thread)."""
+    with request.app.state.services.reader.session() as session:
+        yield session
 
 
 def _settings(request: Request) -> DashboardSettings:
@@ -114,16 +122,18 @@ async def logout() -> RedirectResponse:
 
 # --- pages -----------------------------------------------------------------------------------------
 @router.get("/market", response_class=HTMLResponse)
-def market_page(request: Request, principal: Principal = Depends(page_principal), session=Depends(read_session)):
-    lo, hi = market.day_range(session)
-    return _page(request, "market", principal, symbols=market.symbols(session), first_day=lo, last_day=hi,
+def market_page(request: Request, principal: Principal = Depends(page_principal)):
+    with _read(request) as session:
+        (lo, hi), symbols = market.day_range(session), market.symbols(session)
+    return _page(request, "market", principal, symbols=symbols, first_day=lo, last_day=hi,
                  intervals=list(market.INTERVAL_SECONDS), max_days=_settings(request).max_market_days,
                  can_predict="predictions" in principal.scopes)
 
 
 @router.get("/health", response_class=HTMLResponse)
-def health_page(request: Request, principal: Principal = Depends(page_principal), session=Depends(read_session)):
-    lo, hi = health.loaded_range(session)
+def health_page(request: Request, principal: Principal = Depends(page_principal)):
+    with _read(request) as session:
+        lo, hi = health.loaded_range(session)
     return _page(request, "health", principal, first_day=lo, last_day=hi, statuses=health.STATUSES,
                  dagster_ui=_settings(request).dagster_ui_url)
 
@@ -142,8 +152,12 @@ def market_data(
     start: str | None = None,
     end: str | None = None,
     principal: Principal = Depends(data_principal),
-    session=Depends(read_session),
 ):
+    with _read(request) as session:
+        return _market_data(request, session, principal, symbol, interval, start, end)
+
+
+def _market_data(request: Request, session, principal: Principal, symbol: str, interval: str, start, end):
     try:
         _, hi = market.day_range(session)
         end_day = _day(end, "end") or hi
@@ -174,8 +188,12 @@ def health_data(
     start: str | None = None,
     end: str | None = None,
     principal: Principal = Depends(data_principal),
-    session=Depends(read_session),
 ):
+    with _read(request) as session:
+        return _health_data(request, session, start, end)
+
+
+def _health_data(request: Request, session, start: str | None, end: str | None):
     try:
         lo, hi = health.loaded_range(session)
         end_day = _day(end, "end") or hi
@@ -204,13 +222,13 @@ def partition_data(
     symbol: str,
     day: str,
     principal: Principal = Depends(data_principal),
-    session=Depends(read_session),
 ):
     try:
         when = _day(day, "day")
-        detail = health.partition_detail(
-            session, _store(request), _settings(request).dagster_ui_url, table, symbol, when, _due_hours(request)
-        )
+        with _read(request) as session:
+            detail = health.partition_detail(
+                session, _store(request), _settings(request).dagster_ui_url, table, symbol, when, _due_hours(request)
+            )
     except (ValueError, KeyError) as exc:
         return _bad(str(exc).strip("'"), 404 if isinstance(exc, KeyError) else 400)
     except CheckStorageError as exc:

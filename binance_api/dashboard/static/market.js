@@ -9,6 +9,7 @@
   const tpl = document.getElementById("chart-template");
   const UP = "#1a7f37", DOWN = "#c62828";
   let charts = [];
+  let generation = 0; // a newer load supersedes an older one still waiting for its data
 
   function params() {
     const data = new FormData(form);
@@ -97,6 +98,7 @@
   }
 
   async function load() {
+    const gen = ++generation;
     const t0 = performance.now();
     const p = params();
     for (const c of charts) c.remove();
@@ -114,6 +116,7 @@
         if (!r.ok) throw new Error(body.reason || `HTTP ${r.status}`);
         return body;
       }));
+      if (gen !== generation) return;
       for (const data of results) {
         const card = tpl.content.firstElementChild.cloneNode(true);
         card.dataset.symbol = data.symbol;
@@ -123,11 +126,13 @@
         charts.push(draw(card, data));
       }
       await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      if (gen !== generation) return;
       const versions = [...new Set(results.flatMap((d) => d.predictions.model_versions))];
       status.textContent = `${results.length} chart(s) shown` + (versions.length ? `; model version ${versions.join(", ")}.` : ".");
       holder.dataset.renderMs = String(Math.round(performance.now() - t0));
       holder.dataset.totalMs = String(Math.round(performance.now()));
     } catch (err) {
+      if (gen !== generation) return;
       status.textContent = `Could not load the chart: ${err.message}`;
       holder.dataset.renderMs = "error";
     }
