@@ -27,23 +27,27 @@
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", `${version.name} ${version.version}: ${metric} per walk-forward fold, model against baseline`);
     if (!values.length) return svg;
-    const max = Math.max(...values, 0) || 1, min = Math.min(...values, 0);
-    const y = (v) => h - pad - ((v - min) / (max - min || 1)) * (h - 2 * pad);
+    // The axis spans the values (metrics such as accuracy differ in the second decimal), 10% padded.
+    const hi = Math.max(...values), lo = Math.min(...values), span = (hi - lo) || Math.abs(hi) || 1;
+    const max = hi + span * 0.1, min = lo - span * 0.1;
+    const y = (v) => h - pad - ((v - min) / (max - min)) * (h - 2 * pad);
     const slot = (w - 2 * pad) / folds.length;
     const add = (tag, attrs, text) => { const n = document.createElementNS(SVG, tag);
       for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); if (text != null) n.textContent = text; svg.append(n); return n; };
-    add("line", { x1: pad, x2: w - pad, y1: y(0), y2: y(0), stroke: "#57606a" });
+    const base = y(min);
+    add("line", { x1: pad, x2: w - pad, y1: base, y2: base, stroke: "#57606a" });
     folds.forEach((f, i) => {
       const m = f.metrics?.[metric], b = f.baseline_metrics?.[metric];
       const x = pad + i * slot + slot * 0.15, bw = slot * 0.33;
-      if (m != null) { const r = add("rect", { x, y: Math.min(y(m), y(0)), width: bw, height: Math.abs(y(m) - y(0)), fill: "#0b5cad" });
+      if (m != null) { const r = add("rect", { x, y: y(m), width: bw, height: base - y(m), fill: "#0b5cad" });
         r.append(Object.assign(document.createElementNS(SVG, "title"), { textContent: `fold ${f.fold} model ${fmt(m)}` })); }
-      if (b != null) { const r = add("rect", { x: x + bw, y: Math.min(y(b), y(0)), width: bw, height: Math.abs(y(b) - y(0)), fill: "#9aa4ae" });
+      if (b != null) { const r = add("rect", { x: x + bw, y: y(b), width: bw, height: base - y(b), fill: "#9aa4ae" });
         r.append(Object.assign(document.createElementNS(SVG, "title"), { textContent: `fold ${f.fold} baseline ${fmt(b)}` })); }
       add("text", { x: x + bw, y: h - 10, "text-anchor": "middle", "font-size": 11 }, `fold ${f.fold}`);
     });
     add("text", { x: pad, y: 14, "font-size": 11 }, `${metric}: ■ model (blue)  ■ baseline (grey)`);
-    add("text", { x: 2, y: y(max) + 4, "font-size": 10 }, fmt(max));
+    add("text", { x: 2, y: y(hi) + 4, "font-size": 10 }, fmt(hi));
+    add("text", { x: 2, y: y(lo) + 4, "font-size": 10 }, fmt(lo));
     return svg;
   }
 
