@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# The warehouse stores naive UTC; the API says so (RFC 3339 with "Z").
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 KLINE_EXAMPLE = [
     1735689600000, "93576.00000000", "93610.93000000", "93537.50000000", "93610.93000000", "8.21827000",
@@ -106,7 +115,7 @@ class ExchangeInfo(BaseModel):
 
 
 class Bar(BaseModel):
-    open_time: dt.datetime = Field(description="Start of the minute, UTC.")
+    open_time: UtcDatetime = Field(description="Start of the minute, UTC.")
     open: float
     high: float
     low: float
@@ -176,8 +185,8 @@ class Gap(BaseModel):
     symbol: str
     trade_date: dt.date
     gap_type: str
-    gap_start: dt.datetime | None = None
-    gap_end: dt.datetime | None = None
+    gap_start: UtcDatetime | None = None
+    gap_end: UtcDatetime | None = None
     missing_count: int | None = None
 
 
@@ -190,3 +199,123 @@ class Gaps(BaseModel):
         }
     )
     items: list[Gap]
+
+
+class Prediction(BaseModel):
+    minute: UtcDatetime = Field(description="The minute the prediction is for (UTC).")
+    model_name: str
+    model_version: str
+    prediction: float | None = Field(description="Classifier: 1.0 up / 0.0 not up; regressor: forward log return.")
+    probability: float | None = Field(description="P(up) for classifiers; null for regressors.")
+    realised_return: float | None = Field(description="log(close[t+h]/close[t]) once known, else null.")
+    outcome_known: bool
+    correct: bool | None = Field(description="Classifiers: whether the direction was right, once known.")
+
+
+PREDICTION_EXAMPLE = {
+    "minute": "2025-01-02T23:54:00", "model_name": "price_direction_classifier", "model_version": "v0003",
+    "prediction": 1.0, "probability": 0.61, "realised_return": 0.00042, "outcome_known": True, "correct": True,
+}
+
+
+class LatestPredictions(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"symbol": "BTCUSDT", "items": [PREDICTION_EXAMPLE]}]})
+    symbol: str
+    items: list[Prediction]
+
+
+class PredictionsPage(Page):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"symbol": "BTCUSDT", "items": [PREDICTION_EXAMPLE], "next_cursor": None}]}
+    )
+    symbol: str
+    items: list[Prediction]
+
+
+class ModelAccuracy(BaseModel):
+    model_name: str
+    model_version: str
+    predictions: int
+    realised: int = Field(description="Predictions whose outcome is known.")
+    hit_rate: float | None = Field(description="Share of right directions (classifiers).")
+    mae: float | None = Field(description="Mean absolute error of the return (regressors).")
+
+
+class Accuracy(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"symbol": "BTCUSDT", "items": [
+        {"model_name": "price_direction_classifier", "model_version": "v0003", "predictions": 2880,
+         "realised": 2870, "hit_rate": 0.54, "mae": None}]}]})
+    symbol: str
+    items: list[ModelAccuracy]
+
+
+class ModelVersion(BaseModel):
+    version: str
+    status: str
+    status_reason: str
+    created_at: str
+    task: str
+    primary_metric: str
+    metrics: dict[str, float | None]
+    baseline_metrics: dict[str, float | None]
+    training_window: dict
+
+
+class Model(BaseModel):
+    name: str
+    champion: str | None
+    versions: list[ModelVersion]
+    promotion_history: list[dict]
+
+
+class Models(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{
+        "name": "price_direction_classifier", "champion": "v0002",
+        "versions": [{"version": "v0002", "status": "champion", "status_reason": "beat v0001 by 0.03",
+                      "created_at": "2025-01-03T06:00:00Z", "task": "classification", "primary_metric": "roc_auc",
+                      "metrics": {"roc_auc": 0.58}, "baseline_metrics": {"roc_auc": 0.5},
+                      "training_window": {"start": "2024-12-04", "end": "2025-01-02"}}],
+        "promotion_history": [{"at": "2025-01-03T06:00:00Z", "action": "promote", "version": "v0002",
+                               "previous": "v0001", "reason": "gate"}]}]}]})
+    items: list[Model]
+
+
+class AssetFreshness(BaseModel):
+    asset: str
+    symbol: str
+    latest_partition: dt.date | None
+    latest_data_time: UtcDatetime | None
+    loaded_at: UtcDatetime | None
+    partitions: int
+    lag_hours: float | None
+
+
+class CheckResult(BaseModel):
+    asset: str
+    check_name: str
+    partition: str | None
+    status: str
+    passed: bool | None
+    severity: str | None = None
+    evaluated_at: UtcDatetime | str | None
+    run_id: str | None
+
+
+class CheckResults(BaseModel):
+    status: str = Field(description="ok, not_configured or unavailable")
+    reason: str | None = None
+    checks: list[CheckResult]
+
+
+class Quality(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "freshness": [{"asset": "raw.spot_trades", "symbol": "BTCUSDT", "latest_partition": "2025-01-02",
+                       "latest_data_time": "2025-01-02T23:59:59.912000", "loaded_at": "2025-01-03T06:01:12",
+                       "partitions": 2, "lag_hours": 6.2}],
+        "checks": {"status": "ok", "checks": [{"asset": "raw/spot_trades", "check_name": "pandera_schema",
+                                               "partition": "2025-01-02|BTCUSDT", "status": "SUCCEEDED",
+                                               "passed": True, "severity": "ERROR",
+                                               "evaluated_at": "2025-01-03T06:01:13",
+                                               "run_id": "5a14dc75"}]}}]})
+    freshness: list[AssetFreshness]
+    checks: CheckResults

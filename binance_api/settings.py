@@ -40,6 +40,8 @@ class ApiSettings(BaseSettings):
     jwks_url: str | None = None  # default derived from region + pool id
     cognito_issuer: str | None = None  # default derived from region + pool id
     jwks_cache_seconds: float = 300.0
+    # A token with an unknown kid refetches the JWKS (key rotation), at most once per this many seconds.
+    jwks_refresh_cooldown_seconds: float = 30.0
     # Whether /api/v3 (Binance's public paths) needs a token: open by default outside prod.
     market_data_public: bool | None = None
 
@@ -53,6 +55,9 @@ class ApiSettings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     snapshot_dir: Path | None = None  # DuckDB: where serving snapshots go (default <data_dir>/api/snapshots)
     stale_after_hours: float = 36.0  # /health/ready: data older than this is "stale"
+    # The Dagster instance's event log (asset check results): a SQLite index.db path or a PostgreSQL URL.
+    # Default: <DAGSTER_HOME>/history/runs/index.db when DAGSTER_HOME is set.
+    dagster_storage: str | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -112,6 +117,13 @@ class ApiConfig:
             finally:
                 tmp.unlink()
         return path.read_text().strip()
+
+    @property
+    def dagster_storage(self) -> str | None:
+        if self.api.dagster_storage:
+            return self.api.dagster_storage
+        home = os.environ.get("DAGSTER_HOME")
+        return str(Path(home) / "history" / "runs" / "index.db") if home else None
 
     @property
     def cognito_issuer(self) -> str | None:

@@ -85,9 +85,13 @@ class CognitoVerifier:
     (`aud` in id tokens, `client_id` in access tokens), `exp`; keys from the JWKS by `kid`, cached
     (`jwks_cache_seconds`) and refetched when a token names a `kid` the cache does not hold (rotation)."""
 
-    def __init__(self, jwks_url: str, issuer: str, client_id: str, token_use: str, cache_seconds: float) -> None:
+    def __init__(
+        self, jwks_url: str, issuer: str, client_id: str, token_use: str, cache_seconds: float, cooldown: float = 30.0
+    ) -> None:
         self.issuer, self.client_id, self.token_use = issuer, client_id, token_use
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_jwk_set=True, lifespan=max(cache_seconds, 1), timeout=5)
+        self._jwks = jwt.PyJWKClient(
+            jwks_url, cache_jwk_set=True, lifespan=max(cache_seconds, 1), timeout=5, cooldown_duration=cooldown
+        )
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
@@ -129,7 +133,7 @@ def build_verifier(config: ApiConfig) -> HS256Verifier | CognitoVerifier:
         raise RuntimeError(f"auth mode cognito needs {', '.join(missing)}")
     return CognitoVerifier(
         config.jwks_url, config.cognito_issuer, config.api.cognito_client_id, config.api.cognito_token_use,
-        config.api.jwks_cache_seconds,
+        config.api.jwks_cache_seconds, config.api.jwks_refresh_cooldown_seconds,
     )
 
 

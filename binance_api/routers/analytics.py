@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from binance_api import schemas
 from binance_api.deps import read_session, require
 from binance_api.routers.trading_data import AUTH_ERRORS, SYMBOL_PATTERN
 from binance_api.services import data_service as ds
+from binance_api.services import quality
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"], dependencies=[Depends(require("market_data"))],
                    responses=AUTH_ERRORS)
@@ -36,3 +38,17 @@ def gaps(
     session=Depends(read_session),
 ) -> dict:
     return {"items": ds.gaps(session, symbol, start, end)}
+
+
+@router.get("/quality", response_model=schemas.Quality, summary="Freshness per asset and the latest check results.")
+async def data_quality(request: Request) -> dict:
+    services = request.app.state.services
+
+    def read() -> list:
+        with services.reader.session() as session:
+            return quality.freshness(session)
+
+    return {
+        "freshness": await run_in_threadpool(read),
+        "checks": await run_in_threadpool(quality.check_results, services.config.dagster_storage),
+    }

@@ -8,6 +8,7 @@ computed directly (the cache is an optimisation, never a source of stale data).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -22,8 +23,16 @@ log = logging.getLogger("binance_api.cache")
 CACHE_REQUESTS = Counter("binance_api_cache_requests", "Response cache lookups", ["result"])
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):  # naive values are UTC (the warehouse's convention)
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), default=str).encode()
+    return json.dumps(body, separators=(",", ":"), default=_default).encode()
 
 
 def json_response(body: Any) -> Response:

@@ -50,7 +50,7 @@ async def readiness(services, run_in_threadpool) -> dict[str, Any]:
         stale_after = dt.timedelta(hours=services.config.api.stale_after_hours)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         stale = [
-            r["symbol"] for r in warehouse["symbols"] if r["loaded_at"] is None or now - r["loaded_at"] > stale_after
+            r["symbol"] for r in warehouse["symbols"] if r["last_time"] is None or now - r["last_time"] > stale_after
         ]
         checks["freshness"] = {"status": "stale" if stale else "ok", "stale_symbols": stale,
                                "stale_after_hours": services.config.api.stale_after_hours}

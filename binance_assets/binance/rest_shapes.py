@@ -62,7 +62,7 @@ def decimal_str(value) -> str:
     if isinstance(value, bool) or value is None:
         raise TypeError(f"not a decimal: {value!r}")
     try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
+        number = Decimal(float.__repr__(value)) if isinstance(value, float) else Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"not a decimal: {value!r}") from None
     if not number.is_finite():

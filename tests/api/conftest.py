@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,17 +54,23 @@ def redis_prefix(redis_url) -> Iterator[str]:
         client.delete(key)
 
 
-def make_config(warehouse, data_dir: Path, **api):
-    from binance_api.settings import ApiConfig, ApiSettings
-    from binance_assets.settings import Environment, Settings
+@pytest.fixture(scope="session")
+def make_config():
+    """ApiConfig over a warehouse, with a fixed HS256 secret unless given (factory)."""
 
-    core = Settings(env=Environment.LOCAL, duckdb_path=warehouse.path, data_dir=data_dir, symbols=SYMBOLS)
-    api.setdefault("jwt_secret", "test-secret-" + "x" * 32)
-    return ApiConfig(api=ApiSettings(**api), core=core)
+    def make(warehouse, data_dir: Path, **api):
+        from binance_api.settings import ApiConfig, ApiSettings
+        from binance_assets.settings import Environment, Settings
+
+        core = Settings(env=Environment.LOCAL, duckdb_path=warehouse.path, data_dir=data_dir, symbols=SYMBOLS)
+        api.setdefault("jwt_secret", "test-secret-" + "x" * 32)
+        return ApiConfig(api=ApiSettings(**api), core=core)
+
+    return make
 
 
 @pytest.fixture(scope="session")
-def api_config(api_warehouse, redis_url, redis_prefix, tmp_path_factory):
+def api_config(api_warehouse, redis_url, redis_prefix, tmp_path_factory, make_config):
     return make_config(api_warehouse, tmp_path_factory.mktemp("api_data"), redis_url=redis_url,
                        redis_prefix=redis_prefix)
 
@@ -101,36 +105,10 @@ def auth(token):
     return {"Authorization": f"Bearer {token()}"}
 
 
-class LiveServer:
-    def __init__(self, app) -> None:
-        import uvicorn
-        from support.network import free_port
-
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="session")
 def live_url(app) -> Iterator[str]:
     """The app served by a real uvicorn on a free loopback port (for ccxt, binance-sdk-spot, schemathesis)."""
+    from support.live_server import LiveServer
+
     with LiveServer(app) as server:
         yield server.url

@@ -47,7 +47,7 @@ def test_bars_match_the_warehouse_across_pages(client, auth, api_warehouse):
         if cursor is None:
             break
     assert len(expected) > 400 and pages == -(-len(expected) // 400)
-    assert [dt.datetime.fromisoformat(b["open_time"]) for b in got] == list(expected["open_time"])
+    assert [dt.datetime.fromisoformat(b["open_time"]).replace(tzinfo=None) for b in got] == list(expected["open_time"])
     assert [b["close"] for b in got] == list(expected["close"])
 
 

@@ -48,6 +48,21 @@ def run_dbt(warehouse: DuckDBWarehouse, parts: list[tuple[dt.date, str]] | None 
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
+def write_features(warehouse: Warehouse, symbols: list[str], days: list[dt.date]) -> None:
+    """features.minute_features (the labels give the predictions' realised outcome), as the asset computes them."""
+    from binance_assets.features.compute import compute_minute_features
+
+    for symbol in symbols:
+        for day in days:
+            bars = warehouse.query(
+                "SELECT * FROM marts.fct_bars_1m WHERE symbol = ? AND trade_date = ? ORDER BY open_time", [symbol, day]
+            )
+            frame = compute_minute_features(bars)
+            warehouse.replace_table_partition(
+                "features.minute_features", symbol, day, pa.Table.from_pandas(frame, preserve_index=False)
+            )
+
+
 def write_predictions(warehouse: Warehouse, symbols: list[str], days: list[dt.date], version: str = "v1") -> None:
     for symbol in symbols:
         for day in days:
@@ -79,5 +94,6 @@ def build_api_warehouse(
     warehouse = DuckDBWarehouse(work / "warehouse.duckdb")
     load_raw(warehouse, mirror, work, symbols, day_list)
     run_dbt(warehouse)
+    write_features(warehouse, symbols, day_list)
     write_predictions(warehouse, symbols, day_list)
     return warehouse
