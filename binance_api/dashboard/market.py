@@ -1,5 +1,5 @@
 """The Market page's reads: candles (1m bars or their 5m/15m/1h/1d aggregates) with volume and VWAP, and the
-direction classifier's predictions per bar with whether each call came true (the features' `label_up`)."""
+direction classifier's predictions per bar with whether each call came true (the features' forward return)."""
 
 from __future__ import annotations
 
@@ -48,13 +48,15 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
     """The classifier's calls per bar: share of minutes called up, mean P(up), and hits over known outcomes.
 
     A minute's call is a hit when it says up and `label_up` (forward return > 0) is true, or says down and
-    it is false; minutes whose forward return is not known yet (no label) count in neither.
+    it is false (forward return > 0, the rule of `ml_service.accuracy`); minutes whose forward return is not
+    known yet count in neither.
     """
     empty = {"points": [], "model_versions": [], "available": False}
     if not table_exists(session, PREDICTIONS_TABLE):
         return empty
     has_labels = table_exists(session, FEATURES_TABLE)
-    label = "f.label_up" if has_labels else "CAST(NULL AS BOOLEAN)"
+    # The realised outcome as `services.ml_service.accuracy` judges it: up when the forward return is > 0.
+    label = "f.label_forward_return > 0" if has_labels else "CAST(NULL AS BOOLEAN)"
     join = f"LEFT JOIN {FEATURES_TABLE} f ON f.symbol = p.symbol AND f.minute = p.minute" if has_labels else ""
     rows = session.query(
         f"SELECT p.minute, p.prediction, p.probability, p.model_version, {label} AS label_up "
@@ -69,7 +71,7 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
     if minute.dt.tz is not None:
         minute = minute.dt.tz_convert("UTC").dt.tz_localize(None)
     epoch = (minute - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
-    up = rows["prediction"].astype("float64") > 0.5
+    up = rows["prediction"].astype("float64") == 1.0
     label_up = rows["label_up"].astype("boolean")
     known = label_up.notna()
     frame = pd.DataFrame({

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from binance_api.dashboard.dagster_storage import CheckStore
-from binance_assets.ml.registry import LocalModelRegistry, ModelRegistry, S3ModelRegistry
+from binance_assets.ml.registry import ModelRegistry
 
 PREDICTIONS_ASSET = ["ml", "predictions"]
 DRIFT_CHECK = "feature_drift"
@@ -15,17 +13,6 @@ CARD_FIELDS = (
     "name", "version", "status", "status_reason", "created_at", "task", "primary_metric", "metrics",
     "baseline_metrics", "fold_metrics", "training_window", "n_rows", "features",
 )
-
-
-def open_registry(url: str, *, s3_endpoint_url: str | None = None, s3_region: str = "us-east-1") -> ModelRegistry:
-    """The registry at a folder or `s3://bucket/prefix` (as `ml.resources.registry_from_url`, without Dagster)."""
-    parts = urlsplit(url)
-    if parts.scheme == "s3":
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=s3_endpoint_url, region_name=s3_region)
-        return S3ModelRegistry(bucket=parts.netloc, prefix=parts.path.strip("/"), client=client)
-    return LocalModelRegistry(Path(url))
 
 
 def models_overview(registry: ModelRegistry) -> list[dict[str, Any]]:

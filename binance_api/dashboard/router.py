@@ -28,6 +28,7 @@ from binance_api.dashboard.session import (
 )
 from binance_api.dashboard.settings import COOKIE_NAME, DashboardSettings
 from binance_api.middleware.auth import AuthError, Principal
+from binance_api.services import ml_service
 from binance_assets.settings import Environment
 
 HERE = Path(__file__).parent
@@ -49,7 +50,7 @@ def _settings(request: Request) -> DashboardSettings:
 
 
 def _store(request: Request) -> CheckStore:
-    return CheckStore(_settings(request).storage_target())
+    return CheckStore(request.app.state.services.config.dagster_storage)
 
 
 def _due_hours(request: Request) -> float:
@@ -240,8 +241,7 @@ def partition_data(
 def models_data(request: Request, principal: Principal = Depends(data_principal)):
     if "admin" not in principal.scopes:
         return JSONResponse({"error": "insufficient_scope", "reason": "the token lacks the scope 'admin'"}, 403)
-    core = request.app.state.services.config.core
-    registry = models.open_registry(core.resolved_model_registry_url, s3_endpoint_url=core.s3_endpoint_url)
+    registry = ml_service.registry(request.app.state.services.config)
     try:
         drift = models.drift_by_day(_store(request))
     except CheckStorageError as exc:

@@ -14,8 +14,6 @@ import datetime as dt
 import os
 import secrets
 import shutil
-import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -137,7 +135,6 @@ def dash_env(tmp_path_factory):
     from binance_assets.ingestion.load import load_partition
     from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse
 
-    start = time.perf_counter()
     work = tmp_path_factory.mktemp("dash")
     simulate_mirror(work / "mirror", SYMBOLS, DAY1, 2, seed=7, trades_per_day=12000)
     wh = DuckDBWarehouse(work / "warehouse.duckdb")
@@ -147,17 +144,13 @@ def dash_env(tmp_path_factory):
             for table in RAW_TABLES.values():
                 if (table.name, symbol, day) != MISSING:
                     load_partition(client, wh, table, day, symbol)
-    t0 = time.perf_counter()
     run_dbt(wh)
-    t1 = time.perf_counter()
     _build_features_models_predictions(wh, work / "models")
-    t2 = time.perf_counter()
     duplicates = _break_partition(wh)
     assert duplicates == DUPLICATES
     home = work / "dagster_home"
     home.mkdir()
     _record_in_dagster(home, wh, duplicates)
-    print(f"dash fixture: load {t0 - start:.1f}s dbt {t1 - t0:.1f}s ml {t2 - t1:.1f}s dagster {time.perf_counter() - t2:.1f}s")
     return {"warehouse": wh, "work": work, "dagster_home": home, "registry": work / "models"}
 
 
@@ -168,33 +161,22 @@ def dash_config(dash_env):
 
     core = Settings(env=Environment.LOCAL, duckdb_path=dash_env["warehouse"].path, data_dir=dash_env["work"] / "data",
                     symbols=SYMBOLS, model_registry_url=str(dash_env["registry"]))
-    return ApiConfig(api=ApiSettings(jwt_secret="dash-secret-" + secrets.token_hex(16), redis_url=None), core=core)
+    api = ApiSettings(jwt_secret="dash-secret-" + secrets.token_hex(16), redis_url=None,
+                      dagster_storage=str(dash_env["dagster_home"] / "history" / "runs" / "index.db"))
+    return ApiConfig(api=api, core=core)
 
 
 @pytest.fixture(scope="module")
 def dash_url(dash_env, dash_config):
-    import uvicorn
-    from support.network import free_port
+    from support.live_server import LiveServer
 
     from binance_api.dashboard.settings import DashboardSettings
     from binance_api.main import create_app
 
     app = create_app(dash_config)
-    app.state.services.extra["dashboard"] = DashboardSettings(
-        dagster_storage=str(dash_env["dagster_home"] / "history" / "runs" / "index.db"), dagster_ui_url=DAGSTER_UI,
-    )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    app.state.services.extra["dashboard"] = DashboardSettings(dagster_ui_url=DAGSTER_UI)
+    with LiveServer(app) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module")
