@@ -34,6 +34,8 @@ dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 test: install  ## the whole suite, as CI runs it
+	# The dashboard's browser tests drive Debian's chromium (Playwright never downloads one).
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
 	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
