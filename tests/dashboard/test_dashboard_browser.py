@@ -162,3 +162,28 @@ def test_a_token_without_admin_sees_why_models_are_hidden(page, token):
 def test_artifacts_are_not_committed():
     ignore = (Path(__file__).resolve().parents[2] / ".gitignore").read_text().split()
     assert ".artifacts/" in ignore
+
+
+def test_data_routes_refuse_bad_input_with_a_reason(dash_url, token, spec):
+    cookies = {"bmp_dashboard": token()}
+    with httpx.Client(base_url=dash_url, cookies=cookies) as c:
+        def get(path, **params):
+            return c.get(path, params=params)
+
+        r = get("/dashboard/data/market", symbol="BTCUSDT", start="2025-13-01")
+        assert r.status_code == 400 and "YYYY-MM-DD" in r.json()["reason"]
+        r = get("/dashboard/data/market", symbol="BTCUSDT", start="2025-01-01", end="2025-01-31")
+        assert r.status_code == 400 and "at most 7 days" in r.json()["reason"]
+        r = get("/dashboard/data/market", symbol="BTCUSDT", interval="7m")
+        assert r.status_code == 400 and "interval must be one of" in r.json()["reason"]
+        assert get("/dashboard/data/market", symbol="NOPE").status_code == 404
+        r = get("/dashboard/data/partition", table="marts.nope", symbol="BTCUSDT", day=spec.DAY1.isoformat())
+        assert r.status_code == 404 and "unknown table" in r.json()["reason"]
+        r = get("/dashboard/data/market", symbol="BTCUSDT", start=spec.DAY1.isoformat(), end=spec.DAY1.isoformat())
+        body = r.json()
+        assert r.status_code == 200 and body["predictions"]["model_versions"] == ["v0001"]
+    with httpx.Client(base_url=dash_url, cookies={"bmp_dashboard": token(("market_data",))}) as c:
+        r = c.get("/dashboard/data/models")
+        assert r.status_code == 403 and "admin" in r.json()["reason"]
+        r = c.get("/dashboard/data/market", params={"symbol": "BTCUSDT"})
+        assert r.status_code == 200 and r.json()["predictions"]["points"] == []
