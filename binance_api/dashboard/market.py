@@ -85,13 +85,14 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
         calls=("up", "size"), ups=("up", "sum"), probability=("probability", "mean"), known=("known", "sum"),
         hits=("hit", "sum"),
     )
+    probability = grouped["probability"].round(4).astype(object).where(grouped["probability"].notna(), None)
     points = [
-        {
-            "time": int(t), "calls": int(r.calls), "direction": "up" if r.ups * 2 >= r.calls else "down",
-            "probability": None if pd.isna(r.probability) else round(float(r.probability), 4),
-            "known": int(r.known), "hits": int(r.hits),
-        }
-        for t, r in grouped.iterrows()
+        {"time": int(t), "calls": int(n), "direction": "up" if ups * 2 >= n else "down", "probability": prob,
+         "known": int(k), "hits": int(h)}
+        for t, n, ups, prob, k, h in zip(
+            grouped.index, grouped["calls"], grouped["ups"], probability, grouped["known"], grouped["hits"],
+            strict=True,
+        )
     ]
     return {"points": points, "model_versions": sorted(rows["model_version"].astype(str).unique()), "available": True}
 
