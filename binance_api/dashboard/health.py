@@ -98,12 +98,12 @@ def cell_status(
 
 
 def heatmap(
-    session, store: CheckStore, start: dt.date, end: dt.date, due_hours: float
+    session, store: CheckStore, start: dt.date, end: dt.date, due_hours: float, expected_symbols=()
 ) -> dict[str, Any]:
-    """Per table: one row per symbol, one cell per day, with its status."""
+    """Per table: one row per symbol (loaded or configured), one cell per day, with its status."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     records = load_records(session, start, end)
-    symbols = sorted({r["symbol"] for r in records})
+    symbols = sorted({r["symbol"] for r in records} | set(expected_symbols))
     raw_tables = sorted({r["table_name"] for r in records})
     by_key = {(r["table_name"], r["symbol"], r["trade_date"]): r for r in records}
     checks = _checks_by_partition(store.latest())

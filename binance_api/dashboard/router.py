@@ -207,7 +207,8 @@ def _health_data(request: Request, session, start: str | None, end: str | None):
         return _bad(str(exc))
     store, due = _store(request), _due_hours(request)
     try:
-        grid = health.heatmap(session, store, start_day, end_day, due)
+        symbols = request.app.state.services.config.core.symbols
+        grid = health.heatmap(session, store, start_day, end_day, due, expected_symbols=symbols)
         failing = health.failing_checks(store)
     except CheckStorageError as exc:
         return _bad(str(exc), 503)

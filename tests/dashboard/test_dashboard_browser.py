@@ -87,6 +87,9 @@ def test_market_page_draws_every_candle_and_the_predictions(page, token, dash_en
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     expect(card.locator(".hit-rate")).not_to_have_text(before)
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(card.locator("canvas").first).to_be_visible()
+    shot(page, "market-narrow")
 
 
 def test_health_page_shows_the_broken_partition_as_failed(page, shot, spec):
