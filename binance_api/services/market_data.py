@@ -59,7 +59,7 @@ def klines(
     where, params = ["symbol = ?"], [symbol]
     if start_ms is not None:  # widen by one interval on the raw side; the bucket filter is exact
         where.append("open_time >= ?")
-        params.append(ms_to_ts(start_ms - (iv or 31 * 86_400_000)))
+        params.append(ms_to_ts(start_ms - (0 if interval == "1m" else (iv or 31 * 86_400_000))))
     if end_ms is not None:
         where.append("open_time <= ?")
         params.append(ms_to_ts(end_ms))
@@ -71,6 +71,8 @@ def klines(
         outer.append("bucket <= ?")
         outer_params.append(end_ms)
     newest_first = start_ms is None  # no start: the most recent `limit` klines (up to endTime)
+    if interval == "1m":  # the bars themselves: no aggregation
+        return _klines_1m(session, engine, where, params, newest_first, limit)
     sql = f"""
         WITH b AS (
             SELECT {bucket} AS bucket, open_time, open, high, low, close, volume, quote_volume, trade_count,
@@ -104,6 +106,23 @@ def klines(
             )
         )
     return out
+
+
+def _klines_1m(session, engine: str, where: list[str], params: list, newest_first: bool, limit: int) -> list[list]:
+    t = epoch_ms_sql(engine, "open_time")
+    rows = session.query(
+        f"SELECT {t} AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
+        f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_TABLE} "
+        f"WHERE {' AND '.join(where)} ORDER BY open_time {'DESC' if newest_first else 'ASC'} LIMIT {int(limit)}",
+        params,
+    ).to_pylist()
+    if newest_first:
+        rows.reverse()
+    return [
+        kline_array(int(r["bucket"]), r["open"], r["high"], r["low"], r["close"], r["volume"],
+                    int(r["bucket"]) + 59_999, r["quote_volume"], int(r["trades"]), r["tbb"], r["tbq"])
+        for r in rows
+    ]
 
 
 def agg_trades(

@@ -14,7 +14,8 @@ tries again. A request is never blocked by a long load or dbt build, and never s
 The snapshot's stamp (the live file's mtime, size and inode at copy time) is the version token the
 response cache keys on.
 
-PostgreSQL (ci, prod) needs none of this: every request reads in one REPEATABLE READ transaction.
+PostgreSQL (ci, prod) needs none of this: every request reads in one REPEATABLE READ transaction, and
+its version token is the warehouse's publish record (`raw.publish_log`), read in that transaction.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import Any, Protocol
 import duckdb
 import filelock
 import pyarrow as pa
+
+from binance_assets.warehouse.tables import PUBLISH_VERSION_SQL
 
 SNAPSHOT_SUFFIX = ".duckdb"
 KEEP_OLD_SNAPSHOTS_SECONDS = 120.0
@@ -72,11 +75,15 @@ class _Snapshot:
 
 @dataclass
 class DuckDBSession:
+    """One request's view: one snapshot. The cursor is taken per call in the calling thread (FastAPI
+    enters a dependency and runs the endpoint in different pool threads; a DuckDB connection refuses
+    concurrent calls)."""
+
     version: str
-    _cursor: duckdb.DuckDBPyConnection
+    _snapshot: _Snapshot
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        relation = self._cursor.sql(sql, params=list(params) if params is not None else None)
+        relation = self._snapshot.cursor().sql(sql, params=list(params) if params is not None else None)
         return relation.to_arrow_table() if relation is not None else pa.table({})
 
 
@@ -107,7 +114,7 @@ class DuckDBSnapshotReader:
     @contextmanager
     def session(self) -> Iterator[DuckDBSession]:
         snap = self._snapshot()
-        yield DuckDBSession(snap.stamp, snap.cursor())
+        yield DuckDBSession(snap.stamp, snap)
 
     def _snapshot(self) -> _Snapshot:
         current = self._current
@@ -188,9 +195,9 @@ class PostgresSession:
         return self._warehouse._execute(self._conn, sql, params)
 
 
-# The version the PostgreSQL warehouse publishes, from the pipeline's publish record (raw.load_log:
-# one row per partition, rewritten by every replace). Cheap: a few thousand rows at most.
-PG_VERSION_SQL = "SELECT coalesce(max(loaded_at)::text, '') || '/' || count(*)::text AS v FROM raw.load_log"
+# The version the PostgreSQL warehouse publishes (raw.publish_log: bumped in the transaction of every
+# partition replace, raw or derived, and after every dbt build). One primary-key read.
+PG_VERSION_SQL = PUBLISH_VERSION_SQL
 
 
 class PostgresReader:
@@ -214,10 +221,10 @@ class PostgresReader:
             conn.read_only = True
             with conn.transaction():
                 try:
-                    version = self.warehouse._execute(conn, PG_VERSION_SQL, None).column(0)[0].as_py()
+                    rows = self.warehouse._execute(conn, PG_VERSION_SQL, None).to_pylist()
                 except psycopg.errors.UndefinedTable:
-                    raise WarehouseUnavailable("the warehouse has no raw.load_log yet (run the pipeline)") from None
-                yield PostgresSession(version, conn, self.warehouse)
+                    raise WarehouseUnavailable("the warehouse has no raw.publish_log yet (run the pipeline)") from None
+                yield PostgresSession(f"pg-{rows[0]['version'] if rows else 0}", conn, self.warehouse)
 
     def close(self) -> None:
         pass

@@ -64,6 +64,7 @@ from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
     PARTITION_COLUMNS,
     PARTITION_SCHEMA,
+    PUBLISH_VERSION_SQL,
     RAW_SCHEMA,
     WRITABLE_SQL_TYPES,
     RawTable,
@@ -73,6 +74,7 @@ from binance_assets.warehouse.tables import (
     quote_ident,
     quote_table,
     read_type,
+    record_publish_sql,
 )
 
 TableRef = str | ArchiveKind | RawTable
@@ -564,9 +566,12 @@ class Warehouse(ABC):
     @contextmanager
     def _replacing(self, table: str, symbol: str, day: dt.date) -> Iterator[Any]:
         """The transaction of one partition replace; any failure in it is a `PartitionWriteError`."""
+        key = f"{table}/{symbol}/{day.isoformat()}"
+        self._ensure_schema_once()  # raw.publish_log, even when a derived table is written first
         try:
-            with self._partition_transaction(f"{table}/{symbol}/{day.isoformat()}") as con:
+            with self._partition_transaction(key) as con:
                 yield con
+                self._record_publish(con, key)  # same transaction: readers see the data and the version together
         except (WarehouseLockTimeout, PartitionDataError):
             raise
         except Exception as exc:
@@ -574,6 +579,22 @@ class Warehouse(ABC):
                 f"replacing {table} partition ({symbol}, {day}) failed and was rolled "
                 f"back, the previous copy is unchanged: {type(exc).__name__}: {exc}"
             ) from exc
+
+    def _record_publish(self, con: Any, what: str) -> None:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self._execute(con, record_publish_sql(), [now, what])
+
+    def record_publish(self, what: str) -> None:
+        """Bump `raw.publish_log`'s version for a write made outside this class (e.g. a dbt build)."""
+        self._ensure_schema_once()
+        with self.connect() as con:
+            self._record_publish(con, what)
+
+    def publish_version(self) -> int:
+        """The warehouse's publish version: grows with every published write (0 before the first)."""
+        self._ensure_schema_once()
+        rows = self._query_arrow(PUBLISH_VERSION_SQL, None).to_pylist()
+        return int(rows[0]["version"]) if rows else 0
 
     def _replace_rows(self, con: Any, table: str, symbol: str, day: dt.date, data: pa.Table) -> None:
         self._execute(con, f"DELETE FROM {quote_table(table)} WHERE symbol = ? AND trade_date = ?", [symbol, day])

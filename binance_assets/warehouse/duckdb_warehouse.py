@@ -29,9 +29,11 @@ from binance_assets.warehouse.base import Warehouse, WarehouseLockTimeout
 from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
     PARTITION_COLUMNS,
+    PUBLISH_LOG_TABLE,
     RAW_SCHEMA,
     RAW_TABLES,
     create_load_log_sql,
+    create_publish_log_sql,
     create_table_sql,
     quote_ident,
     quote_table,
@@ -119,12 +121,14 @@ class DuckDBWarehouse(Warehouse):
             for table in RAW_TABLES.values():
                 con.execute(create_table_sql(table.qualified_name, table.arrow_schema))
             con.execute(create_load_log_sql())
+            con.execute(create_publish_log_sql())
 
     def _drop_tables(self) -> None:
         with self.connect() as con:
             for table in RAW_TABLES.values():
                 con.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+            con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
 
     @contextmanager
     def _partition_transaction(self, key: str) -> Iterator[duckdb.DuckDBPyConnection]:

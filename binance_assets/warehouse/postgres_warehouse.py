@@ -41,10 +41,12 @@ from binance_assets.warehouse.base import Filter, Warehouse, select_sql, where_s
 from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
     PARTITION_COLUMNS,
+    PUBLISH_LOG_TABLE,
     RAW_SCHEMA,
     RAW_TABLES,
     RawTable,
     create_load_log_sql,
+    create_publish_log_sql,
     create_table_sql,
     quote_ident,
     quote_table,
@@ -295,6 +297,7 @@ class PostgresWarehouse(Warehouse):
         relations = [t.qualified_name for t in RAW_TABLES.values()]
         relations += [f"{RAW_SCHEMA}.{_index_name(t)}" for t in RAW_TABLES.values()]
         relations.append(f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+        relations.append(f"{RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
         with self.connect() as conn, conn.cursor() as cur:
             # Fast path without DDL: CREATE INDEX IF NOT EXISTS takes a SHARE lock on its table
             # even when the index exists, i.e. it would wait for every running replace.
@@ -312,6 +315,7 @@ class PostgresWarehouse(Warehouse):
                     f"ON {table.qualified_name} (symbol, trade_date)"
                 )
             cur.execute(create_load_log_sql())
+            cur.execute(create_publish_log_sql())
 
     def _drop_tables(self) -> None:
         with self.connect() as conn, conn.cursor() as cur:
@@ -319,6 +323,7 @@ class PostgresWarehouse(Warehouse):
             for table in RAW_TABLES.values():
                 cur.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+            cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
 
     def _lock(self, conn: psycopg.Connection, key: str) -> None:
         """Advisory lock on `key` until the end of the transaction."""

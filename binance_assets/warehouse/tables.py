@@ -117,6 +117,13 @@ LOAD_LOG_SCHEMA = pa.schema(
 )
 LOAD_LOG_KEY: tuple[str, str, str] = ("table_name", "symbol", "trade_date")
 
+# raw.publish_log: one row ('warehouse') whose `version` grows by one with every published write (each
+# partition replace, raw or derived, in its own transaction; each dbt build through `record_publish`).
+# Readers (the serving API) key their caches on it: one cheap primary-key read tells them whether
+# anything changed.
+PUBLISH_LOG_TABLE = "publish_log"
+PUBLISH_LOG_ROW = "warehouse"
+
 
 def raw_table_for(kind: ArchiveKind | str) -> RawTable:
     """The raw table that stores archives of `kind` (an `ArchiveKind` or its value, e.g. "aggTrades")."""
@@ -222,3 +229,23 @@ def create_load_log_sql() -> str:
     cols = ",\n    ".join(column_definitions(LOAD_LOG_SCHEMA))
     key = ", ".join(LOAD_LOG_KEY)
     return f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE} (\n    {cols},\n    PRIMARY KEY ({key})\n)"
+
+
+def create_publish_log_sql() -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE} (\n    id VARCHAR PRIMARY KEY,\n"
+        "    version BIGINT NOT NULL,\n    published_at TIMESTAMP NOT NULL,\n    last_publish VARCHAR\n)"
+    )
+
+
+def record_publish_sql() -> str:
+    """Portable upsert that bumps the publish version; params: published_at, what was published."""
+    table = f"{RAW_SCHEMA}.{PUBLISH_LOG_TABLE}"
+    return (
+        f"INSERT INTO {table} (id, version, published_at, last_publish) VALUES ('{PUBLISH_LOG_ROW}', 1, ?, ?) "
+        f"ON CONFLICT (id) DO UPDATE SET version = {PUBLISH_LOG_TABLE}.version + 1, "
+        "published_at = excluded.published_at, last_publish = excluded.last_publish"
+    )
+
+
+PUBLISH_VERSION_SQL = f"SELECT version FROM {RAW_SCHEMA}.{PUBLISH_LOG_TABLE} WHERE id = '{PUBLISH_LOG_ROW}'"

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.xdist_group("api")
 def test_latest_and_history_with_realised_outcomes(client, auth, api_warehouse):
     latest = client.get("/api/v1/predictions/BTCUSDT/latest", headers=auth).json()
     last = api_warehouse.query("SELECT max(minute) AS m FROM ml.predictions WHERE symbol = 'BTCUSDT'")["m"].iloc[0]
-    assert [dt.datetime.fromisoformat(p["minute"]).replace(tzinfo=None) for p in latest["items"]] == [last.to_pydatetime()]
+    got = [dt.datetime.fromisoformat(p["minute"]).replace(tzinfo=None) for p in latest["items"]]
+    assert got == [last.to_pydatetime()]
     assert latest["items"][0]["model_version"] == "v1"
     assert latest["items"][0]["outcome_known"] is False  # the day's last minute has no forward bars yet
 

@@ -117,3 +117,17 @@ def test_each_client_raises_its_rate_limit_error(tight_server):
     ex = _ccxt(tight_server)
     with pytest.raises(ccxt.DDoSProtection):
         ex.fetch_time()
+
+
+def test_concurrent_requests_over_real_http(live_url):
+    """Many requests at once through uvicorn's thread pool: each gets its own DuckDB cursor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    urls = [f"{live_url}/api/v3/klines?symbol=BTCUSDT&interval={iv}&limit=50&startTime={DAY_MS + i * 60_000}"
+            for i in range(40) for iv in ("1m", "5m")]
+    urls += [f"{live_url}/api/v3/aggTrades?symbol=ETHUSDT&limit=20&startTime={DAY_MS + i * 60_000}" for i in range(40)]
+    with httpx.Client(timeout=30) as http, ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(lambda u: http.get(u).status_code, urls))
+    assert codes == [200] * len(urls)

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 pytestmark = pytest.mark.xdist_group("api")
-MAX_EXAMPLES = 12  # per operation: bounded so the whole run stays ~20 s on 2 cores
+MAX_EXAMPLES = 8  # per operation: bounded so the whole run stays ~15 s on 2 cores
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_reads_continue_during_loads_and_dbt_builds(private_warehouse, private_c
     assert n_bars > 100
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER.format(paths=sys.path, path=str(wh.path), mirror=str(mirror),
-                                             work=str(tmp_path / "writer"), rounds=2)],
+                                             work=str(tmp_path / "writer"), rounds=1)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     errors, reads, torn = [], [], []
@@ -87,11 +87,11 @@ def test_reads_continue_during_loads_and_dbt_builds(private_warehouse, private_c
     for t in threads:
         t.join(30)
     assert writer.returncode == 0, err[-2000:]
-    assert out.count("published") == 2
+    assert out.count("published") == 1
     assert not errors and not torn, (errors[:3], torn[:3])
     assert len(reads) > 20 and max(reads) < 5.0  # never blocked behind a write
     reader_obj = app.state.services.reader
-    assert reader_obj.refreshes >= 2  # it switched to the new published states
+    assert reader_obj.refreshes >= 2  # the first snapshot, then the published state(s) after the writes
     # After the last publish the API serves the new state: the rebuilt bars, all of them.
     after = client.get("/api/v1/bars/BTCUSDT", params=bars_params, headers=_auth(app))
     expected = wh.query("SELECT count(*) AS n FROM marts.fct_bars_1m WHERE symbol = 'BTCUSDT' AND "
