@@ -112,6 +112,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--trades-per-day", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the warehouse in this folder and reuse it on the next run (default: a temp dir)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -121,9 +123,17 @@ def main() -> None:
     from binance_api.settings import ApiConfig, ApiSettings
     from binance_assets.settings import Environment, Settings
 
-    work = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-api-"))
     try:
-        wh = build(work, args.days, args.trades_per_day)
+        if args.work and (work / "built").exists():
+            from binance_assets.warehouse import DuckDBWarehouse
+
+            wh = DuckDBWarehouse(work / "warehouse.duckdb")
+            print(f"warehouse: reusing {wh.path}", flush=True)
+        else:
+            work.mkdir(parents=True, exist_ok=True)
+            wh = build(work, args.days, args.trades_per_day)
+            (work / "built").touch()
         prefix = f"bench-api-{secrets.token_hex(4)}"
         secret = secrets.token_urlsafe(32)
         env = {"BINANCE_ASSETS_ENV": "local", "BINANCE_ASSETS_DUCKDB_PATH": str(wh.path),
@@ -142,7 +152,7 @@ def main() -> None:
         body_file = work / "body.json"
         body_file.write_bytes(body)
         const_dir = work / "constapp"
-        const_dir.mkdir()
+        const_dir.mkdir(exist_ok=True)
         (const_dir / "constant_app.py").write_text(CONSTANT_APP)
         const = serve("constant_app:create_app", const_port, {"BENCH_BODY": str(body_file)}, str(const_dir))
         rows = []
@@ -185,7 +195,8 @@ def main() -> None:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,10 +18,26 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
-def read_session(request: Request) -> Iterator:
-    """One consistent read of the warehouse for the whole request (one snapshot / one transaction)."""
-    with request.app.state.services.reader.session() as session:
+async def read_session(request: Request) -> AsyncIterator:
+    """One consistent read of the warehouse for the whole request (one snapshot / one transaction).
+
+    The DuckDB snapshot in use is taken on the event loop (a stat); opening a new snapshot or a
+    PostgreSQL transaction blocks, so that runs in the thread pool."""
+    reader = request.app.state.services.reader
+    fast = getattr(reader, "current_session", None)
+    session = fast() if fast is not None else None
+    if session is not None:
         yield session
+        return
+    manager = reader.session()
+    session = await run_in_threadpool(manager.__enter__)
+    try:
+        yield session
+    except BaseException as exc:
+        if not await run_in_threadpool(manager.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await run_in_threadpool(manager.__exit__, None, None, None)
 
 
 def require(scope: str, *, optional_if_public: bool = False):

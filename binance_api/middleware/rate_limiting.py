@@ -59,11 +59,17 @@ class WeightLimiter:
         return self.redis
 
     async def spend(self, key: str, weight: int) -> tuple[bool, int, int]:
-        """(allowed, used weight in this minute, seconds until the window resets)."""
+        """(allowed, used weight in this minute, seconds until the window resets; 0 when allowed).
+
+        A fixed window as `FixedWindowRateLimiter.hit` keeps it, in ONE storage round trip (its
+        `incr` returns the window's count); the reset time is read only for a refusal."""
         limiter = self._limiter()
+        name = self.item.key_for(key)
         try:
-            allowed = await limiter.hit(self.item, key, cost=weight)
-            stats = await limiter.get_window_stats(self.item, key)
+            used = await limiter.storage.incr(name, self.item.get_expiry(), amount=weight)
+            retry = 0
+            if used > self.item.amount:
+                retry = max(1, math.ceil(await limiter.storage.get_expiry(name) - time.time()))
         except Exception as exc:
             if limiter is self.memory:
                 raise
@@ -74,9 +80,7 @@ class WeightLimiter:
         if limiter is self.redis and self.degraded_since is not None:
             log.warning("rate-limit storage is back")
             self.degraded_since = None
-        used = self.item.amount - stats.remaining
-        retry = max(1, math.ceil(stats.reset_time - time.time()))
-        return allowed, used, retry
+        return used <= self.item.amount, used, retry
 
 
 class RateLimitMiddleware:

@@ -116,6 +116,13 @@ class DuckDBSnapshotReader:
         snap = self._snapshot()
         yield DuckDBSession(snap.stamp, snap)
 
+    def current_session(self) -> DuckDBSession | None:
+        """The session without any blocking work (a stat), or None when a new snapshot may be due."""
+        current = self._current
+        if current is not None and file_stamp(self.source) == current.stamp:
+            return DuckDBSession(current.stamp, current)
+        return None
+
     def _snapshot(self) -> _Snapshot:
         current = self._current
         if current is not None and file_stamp(self.source) == current.stamp:

@@ -72,7 +72,7 @@ def test_ensure_schema_is_idempotent_and_tables_have_the_canonical_layout(wareho
         "WHERE table_schema = ? ORDER BY table_name, ordinal_position",
         ["raw"],
     )
-    assert set(columns["table_name"]) == {*RAW_TABLES, "load_log"}
+    assert set(columns["table_name"]) == {*RAW_TABLES, "load_log", "publish_log"}
     types = SQL_TYPES[warehouse.engine]
     for name, table in RAW_TABLES.items():
         rows = columns[columns["table_name"] == name]
