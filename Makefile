@@ -40,6 +40,8 @@ api: install  ## the serving API on http://127.0.0.1:8000 (uvicorn, 2 workers) o
 		--host 127.0.0.1 --port $${API_PORT:-8000} --workers 2 --no-access-log
 
 test: install  ## the whole suite, as CI runs it
+	# The dashboard's browser tests drive Debian's chromium (Playwright never downloads one).
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
 	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.

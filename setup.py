@@ -7,6 +7,8 @@ setup(
     python_requires=">=3.11,<3.14",
     packages=find_packages(exclude=["tests", "tests.*", "benchmarks"]),
     include_package_data=True,
+    # The dashboard's pages, styles, scripts and vendored chart library ship inside the package (no CDN).
+    package_data={"binance_api.dashboard": ["templates/*.html", "static/*.css", "static/*.js", "static/vendor/*"]},
     install_requires=[
         "dagster==1.13.*",
         "dagster-aws==0.29.*",
@@ -37,6 +39,7 @@ setup(
             "redis>=5,<8",
             "limits[async-redis]>=4,<6",
             "prometheus-client>=0.20",
+            "jinja2>=3.1,<4",  # the dashboard's page templates
         ],
         # Real clients and fuzzing the API's tests use.
         "api-test": [
@@ -44,6 +47,8 @@ setup(
             "ccxt>=4.5,<5",
             "binance-sdk-spot>=13,<14",
             "schemathesis>=4,<5",
+            # The dashboard's browser tests drive Debian's chromium (never a downloaded browser).
+            "playwright>=1.45,<2",
         ],
         "dev": [
             "binance_assets[api,api-test]",  # the serving API and its test clients

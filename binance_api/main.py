@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from binance_api.dashboard.router import install as install_dashboard
 from binance_api.middleware.auth import build_verifier
 from binance_api.middleware.cors import install_cors
 from binance_api.middleware.logging import RequestLogMiddleware, configure_logging
@@ -63,6 +64,7 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     errors.install(app)
     for module in (market_data, trading_data, analytics, predictions, health):
         app.include_router(module.router)
+    install_dashboard(app)  # /dashboard: pages, their data, static assets (binance_api/dashboard)
     # Outermost last: request log (with id) -> CORS -> rate limit -> metrics -> app.
     install_metrics(app)
     app.add_middleware(RateLimitMiddleware, limiter=limiter, verifier=verifier)
