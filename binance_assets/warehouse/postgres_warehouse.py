@@ -43,6 +43,7 @@ from binance_assets.warehouse.tables import (
     PARTITION_COLUMNS,
     RAW_SCHEMA,
     RAW_TABLES,
+    STAGING_SCHEMA,
     RawTable,
     create_load_log_sql,
     create_table_sql,
@@ -298,13 +299,18 @@ class PostgresWarehouse(Warehouse):
         with self.connect() as conn, conn.cursor() as cur:
             # Fast path without DDL: CREATE INDEX IF NOT EXISTS takes a SHARE lock on its table
             # even when the index exists, i.e. it would wait for every running replace.
-            cur.execute("SELECT bool_and(to_regclass(r) IS NOT NULL) FROM unnest(%s::text[]) AS r", [relations])
+            cur.execute(
+                "SELECT bool_and(to_regclass(r) IS NOT NULL) AND to_regnamespace(%s) IS NOT NULL "
+                "FROM unnest(%s::text[]) AS r",
+                [STAGING_SCHEMA, relations],
+            )
             row = cur.fetchone()
             if row is not None and row[0]:
                 return
             # Concurrent CREATE ... IF NOT EXISTS can still collide in the catalog: serialise.
             self._lock(conn, _SCHEMA_LOCK_KEY)
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING_SCHEMA}")
             for table in RAW_TABLES.values():
                 cur.execute(create_table_sql(table.qualified_name, table.arrow_schema))
                 cur.execute(
@@ -319,6 +325,7 @@ class PostgresWarehouse(Warehouse):
             for table in RAW_TABLES.values():
                 cur.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+            cur.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
 
     def _lock(self, conn: psycopg.Connection, key: str) -> None:
         """Advisory lock on `key` until the end of the transaction."""
@@ -331,6 +338,14 @@ class PostgresWarehouse(Warehouse):
         with self.connect() as conn:
             self._lock(conn, key)
             yield conn
+
+    @contextmanager
+    def _stage_lock(self, key: str) -> Iterator[None]:
+        # A session advisory lock on a connection of its own, held until staging ends: the server
+        # releases it when the session ends, also when the process holding it is killed.
+        with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [f"stage:{key}"])
+            yield
 
     def _create_table(self, con: psycopg.Connection, table: str, schema: pa.Schema) -> None:
         self._lock(con, _SCHEMA_LOCK_KEY)

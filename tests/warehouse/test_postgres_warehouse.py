@@ -153,7 +153,7 @@ def test_each_raw_table_has_a_partition_index(postgres_url):
         defs = indexes[indexes["tablename"] == name]["indexdef"].tolist()
         assert any("(symbol, trade_date)" in d for d in defs), (name, defs)
     log = indexes[indexes["tablename"] == "load_log"]["indexdef"].tolist()
-    assert any("UNIQUE" in d and "(table_name, symbol, trade_date)" in d for d in log)
+    assert any("UNIQUE" in d and "(table_name, symbol, trade_date, version)" in d for d in log)
 
 
 @pytest.mark.postgres
