@@ -69,8 +69,20 @@ def schema_check(table: RawTable, frame: pd.DataFrame) -> CheckOutcome:
         "failures_by_check": by_check.astype({"column": str, "check": str}).to_dict(orient="records"),
         "failure_cases": cases.head(MAX_EXAMPLES).astype(str).to_dict(orient="records"),
     }
-    worst = "; ".join(f"{r['check']} on {r['column']} ({r['failures']}x)" for r in metadata["failures_by_check"][:3])
-    return CheckOutcome(PANDERA_SCHEMA, False, True, f"{len(cases)} schema failures: {worst}", len(cases), metadata)
+    return CheckOutcome(PANDERA_SCHEMA, False, True, _schema_summary(cases), len(cases), metadata)
+
+
+def _schema_summary(cases: pd.DataFrame, show: int = 4) -> str:
+    """`3 schema failures: greater_than(0) on qty (1 row); trade_time_inside_partition_day (2 rows)`:
+    one entry per failed rule, naming the column for column rules (dataframe rules list every column)."""
+    parts = []
+    for check, group in cases.groupby("check", sort=False):
+        columns = group["column"].dropna().astype(str).unique()
+        where = f" on {columns[0]}" if group["schema_context"].eq("Column").all() and len(columns) == 1 else ""
+        rows = group["index"].nunique() if "index" in group else len(group)
+        parts.append(f"{check}{where} ({rows} row{'s' if rows != 1 else ''})")
+    more = f" (+{len(parts) - show} more rules)" if len(parts) > show else ""
+    return f"{len(cases)} schema failures: {'; '.join(parts[:show])}{more}"
 
 
 def unique_ids_check(table: RawTable, frame: pd.DataFrame) -> CheckOutcome:
