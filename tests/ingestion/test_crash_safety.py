@@ -17,6 +17,7 @@ import pytest
 from support.ingestion import START
 
 from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.errors import ChecksumMismatch
 from binance_assets.binance.schema import ArchiveKind
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.load import load_partition
@@ -120,3 +121,28 @@ def test_sigkill_at_every_point_leaves_a_whole_partition(kind, request, tmp_path
         assert load_partition(client, warehouse, SPOT_TRADES, START, SPEC.symbol).published
         assert state(warehouse) == after, point
         assert warehouse.staging_tables() == []
+
+
+def test_sha256_recorded_is_that_of_the_bytes_parsed(tmp_path, mirror, duckdb_path, monkeypatch):
+    warehouse = DuckDBWarehouse(duckdb_path)
+    client = ArchiveClient(base_url=str(mirror), download_dir=tmp_path / "downloads", quarantine_dir=tmp_path / "q")
+    with zipfile.ZipFile(mirror / SPEC.relative_path) as archive:
+        lines = archive.read(archive.namelist()[0]).decode().splitlines()
+    good = publish_file(mirror, zip_bytes("\n".join(lines) + "\n"))
+    load = load_partition(client, warehouse, SPOT_TRADES, START, SPEC.symbol)
+    assert load.sha256 == good == warehouse.loaded_sha256(SPOT_TRADES, START, SPEC.symbol)
+
+    # The file is replaced after its checksum was verified and before it is parsed: the bytes
+    # parsed do not match the verified checksum, so nothing is loaded and nothing is recorded.
+    fetch = ArchiveClient.fetch
+
+    def fetch_then_replace(self, spec):
+        fetched = fetch(self, spec)
+        (mirror / SPEC.relative_path).write_bytes(zip_bytes("\n".join(lines[:-1]) + "\n"))
+        return fetched
+
+    monkeypatch.setattr(ArchiveClient, "fetch", fetch_then_replace)
+    with pytest.raises(ChecksumMismatch, match="bytes parsed"):
+        load_partition(client, warehouse, SPOT_TRADES, START, SPEC.symbol)
+    assert warehouse.loaded_sha256(SPOT_TRADES, START, SPEC.symbol) == good
+    assert [v["sha256"] for v in warehouse.load_log_history(SPOT_TRADES, START, SPEC.symbol)] == [good]
