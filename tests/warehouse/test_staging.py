@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
+import pyarrow as pa
 import pytest
 from warehouse.helpers import DAY, load, trades
 
 from binance_assets.warehouse import PartitionDataError
 from binance_assets.warehouse.staging import staging_prefix
-from binance_assets.warehouse.tables import SPOT_TRADES, STAGING_SCHEMA, create_table_sql
+from binance_assets.warehouse.tables import (
+    LOAD_LOG_SCHEMA,
+    SPOT_TRADES,
+    STAGING_SCHEMA,
+    column_definitions,
+    create_table_sql,
+)
 
 
 def published(warehouse):
@@ -69,3 +77,25 @@ def test_a_stale_stage_of_a_killed_load_is_dropped_by_the_next_one(warehouse):
     warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, trades(3), load())
     assert warehouse.staging_tables() == [other]  # another partition's stage is not this load's to drop
     assert warehouse.partition_row_count("spot_trades", "BTCUSDT", DAY) == 3
+
+
+def test_a_load_log_of_the_layout_before_versions_is_migrated(warehouse):
+    old_columns = [f for f in LOAD_LOG_SCHEMA if f.name not in ("version", "superseded_at")]
+    names = ", ".join(f.name for f in old_columns)
+    with warehouse.connect() as con:
+        warehouse._execute(con, "DROP TABLE raw.load_log", None)
+        columns = ", ".join(column_definitions(pa.schema(old_columns)))
+        warehouse._execute(
+            con, f"CREATE TABLE raw.load_log ({columns}, PRIMARY KEY (table_name, symbol, trade_date))", None
+        )
+        warehouse._execute(
+            con,
+            f"INSERT INTO raw.load_log ({names}) VALUES (?, ?, ?, 4, 1, 4, NULL, NULL, 'u', ?, ?)",
+            ["spot_trades", "BTCUSDT", DAY, "aa" * 32, dt.datetime(2025, 1, 2, 6)],
+        )
+    warehouse.ensure_schema()
+    warehouse.ensure_schema()  # idempotent
+    [row] = warehouse.load_log_history("spot_trades", DAY, "BTCUSDT")
+    assert (row["version"], row["sha256"], row["rows"], row["superseded_at"]) == (1, "aa" * 32, 4, None)
+    warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, trades(2), load(sha="bb" * 32))
+    assert [v["version"] for v in warehouse.load_log_history("spot_trades", DAY, "BTCUSDT")] == [1, 2]
