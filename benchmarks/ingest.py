@@ -5,8 +5,9 @@
 Paths, each run in its own fresh subprocess (peak RSS = that process's `ru_maxrss`):
 
   (a) project   `load_partition(client, warehouse, SPOT_TRADES, day, symbol)`: zip read from disk,
-                sha256 against the .CHECKSUM, parse + structural checks, replace of the partition in
-                one transaction; on DuckDB (temp file) and on PostgreSQL (temp database).
+                sha256 against the .CHECKSUM, parse + structural checks, then write-audit-publish:
+                stage, the blocking checks (pandera model + unique ids) on the staged rows, publish
+                in one transaction; on DuckDB (temp file) and on PostgreSQL (temp database).
   (b) naive     `pandas.read_csv(zip)` + pandera `SpotTradesModel`, then into the same table as (a) on
                 each engine: DuckDB `INSERT INTO raw.spot_trades BY NAME SELECT * FROM frame` (DuckDB's
                 own pandas scan, the natural pandas -> DuckDB path), and PostgreSQL `DataFrame.to_sql`

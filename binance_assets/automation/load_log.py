@@ -1,7 +1,6 @@
-"""What the poller reads from `raw.load_log`: the last fully loaded day per symbol, and the sha256 loaded.
+"""What the poller reads from `raw.load_log`: the last fully loaded day per symbol.
 
-`loaded_sha256` has the shape of the warehouse function the write-audit-publish work (issue 8 item 6)
-adds for versioned load_log rows; until it is merged this reads the newest row of the partition.
+The sha256 of a partition's current version is the warehouse's own `Warehouse.loaded_sha256`.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from binance_assets.warehouse import Warehouse
-from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, quote_ident
+from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
 
 
 def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str]) -> dict[str, date]:
@@ -32,20 +31,6 @@ def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str]) -> dict[str, 
             continue
         out[str(symbol)] = _as_date(last_day)
     return out
-
-
-def loaded_sha256(warehouse: Warehouse, table: str, day: date, symbol: str) -> str | None:
-    """The sha256 of the archive loaded last into (table, day, symbol); None if it is not loaded."""
-    cols = ", ".join(quote_ident(c) for c in ("sha256", "loaded_at"))
-    frame = warehouse.query(
-        f"SELECT {cols} FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE} WHERE table_name = ? AND trade_date = ? AND symbol = ?"
-        f" ORDER BY loaded_at DESC LIMIT 1",
-        [table, day, symbol],
-    )
-    if frame.empty:
-        return None
-    value = frame["sha256"].iloc[0]
-    return str(value) if value is not None and value == value else None
 
 
 def _as_date(value: object) -> date:

@@ -31,7 +31,7 @@ from binance_assets.automation.deadlines import deadline_for
 from binance_assets.automation.defaults import sensor_running
 from binance_assets.automation.landing import LocalMirror, MirrorSource, S3Mirror, find_landed
 from binance_assets.automation.landing_runs import LoadedSha256, plan_partition_loads
-from binance_assets.automation.load_log import last_loaded_days, loaded_sha256
+from binance_assets.automation.load_log import last_loaded_days
 from binance_assets.automation.poller import (
     PollState,
     ProbeError,
@@ -189,7 +189,7 @@ def run_selection(
 def warehouse_sha256(resource: WarehouseResource) -> LoadedSha256:
     """`(table, day, symbol) -> sha256` of the archive `raw.load_log` holds for that partition, or None."""
     warehouse = _warehouse_for_sensor(resource)
-    return lambda table, day, symbol: loaded_sha256(warehouse, table, day, symbol)
+    return lambda table, day, symbol: warehouse.loaded_sha256(table, day, symbol)
 
 
 def _nothing_loaded(table: str, day: date, symbol: str) -> None:
@@ -309,7 +309,7 @@ def _replaced_archive_requests(
         for day in recheck_window(last_loaded.get(symbol), settings.recheck_days):
             for spec in day_specs(symbol, day):
                 table = RAW_TABLES_BY_KIND[spec.kind].name
-                sha = loaded_sha256(warehouse, table, day, symbol)
+                sha = warehouse.loaded_sha256(table, day, symbol)
                 if sha:
                     loaded[spec] = sha
                     published[spec] = fetch_checksum(session, base_url, spec)

@@ -59,6 +59,8 @@ class ModelCard:
     feature_dtypes: dict[str, str] = field(default_factory=dict)
     n_rows: int | None = None
     model_sha256: str = ""
+    # Per walk-forward fold: window, sizes, metrics, baseline_metrics (`TrainedModel.fold_metrics`).
+    fold_metrics: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def primary_value(self) -> float | None:
@@ -106,6 +108,7 @@ def build_card(name: str, trained, frame: pd.DataFrame, *, hyperparameters: dict
         primary_metric=trained.primary_metric,
         hyperparameters=dict(hyperparameters if hyperparameters is not None else trained.params),
         n_rows=trained.n_rows,
+        fold_metrics=list(getattr(trained, "fold_metrics", []) or []),
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from binance_assets.automation.deadlines import deadline_for
-from binance_assets.automation.load_log import last_loaded_days, loaded_sha256
+from binance_assets.automation.load_log import last_loaded_days
 from binance_assets.automation.poller import (
     BACKOFF_BASE,
     BACKOFF_CAP,
@@ -376,7 +376,7 @@ def test_poller_rechecks_recent_checksums_and_reloads_a_replaced_archive(
     for table in RAW_TABLES.values():
         load_partition(client, warehouse, table, START, "BTCUSDT")
     klines = ArchiveSpec("BTCUSDT", ArchiveKind.KLINES, day=START, market=Market.SPOT)
-    old_sha = loaded_sha256(warehouse, "spot_klines_1m", START, "BTCUSDT")
+    old_sha = warehouse.loaded_sha256("spot_klines_1m", START, "BTCUSDT")
     assert old_sha == sha256_file(mirror / klines.relative_path)
 
     clock = {"now": NOW}
@@ -408,7 +408,7 @@ def test_poller_rechecks_recent_checksums_and_reloads_a_replaced_archive(
 
     # The requested run reloads the partition: the new sha256 is loaded, and the next re-check is quiet.
     load_partition(client, warehouse, RAW_TABLES["spot_klines_1m"], START, "BTCUSDT")
-    assert loaded_sha256(warehouse, "spot_klines_1m", START, "BTCUSDT") == new_sha
+    assert warehouse.loaded_sha256("spot_klines_1m", START, "BTCUSDT") == new_sha
     clock["now"] = NOW + 2 * RECHECK_INTERVAL
     requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
     assert requests_ == []
