@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,21 @@ from .rest_shapes import (
 from .rest_signing import Signer
 
 log = logging.getLogger(__name__)
+_SIGNATURE = re.compile(r"signature=[^&\s\"]+")
+
+
+class _RedactSignatures(logging.Filter):
+    """urllib3 logs every request line at DEBUG: cut the signature out (it is replayable for recvWindow)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                _SIGNATURE.sub("signature=<redacted>", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactSignatures())
 
 C2C_HISTORY_PATH = "/sapi/v1/c2c/orderMatch/listUserOrderHistory"
 AGG_KEYS = frozenset("apqflTmM")
