@@ -186,7 +186,7 @@ def test_ed25519_and_hmac_keys_both_sign_correctly(sim, clock):
 def test_changed_response_shape_is_a_clear_error(sim, clock, path):
     sim.inject("shape", path=path)
     c = client(sim, clock, api_key=HMAC_KEY, signer=HmacSigner(HMAC_SECRET))
-    with pytest.raises(ResponseShapeError, match="orderNumber|expected a list"):
+    with pytest.raises(ResponseShapeError, match=r"orderNumber|expected a list"):
         if path == C2C_PATH:
             c.c2c_order_history("BUY", *c2c_window(clock))
         else:
