@@ -10,6 +10,7 @@ from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
 from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.rest_resources import rest_resources
 from binance_assets.settings import DBT_PROJECT_DIR, Environment, Settings, get_settings
 from binance_assets.transform.dbt_vars import dbt_env
 from binance_assets.warehouse import Warehouse, make_warehouse
@@ -82,6 +83,7 @@ def resources_for(settings: Settings | None = None) -> dict[str, dg.Configurable
     settings = settings or get_settings()
     warehouse = warehouse_resource(settings)
     return {
+        **rest_resources(settings),
         "warehouse": warehouse,
         "archive": archive_resource(settings),
         "dbt": DbtCliResource(
