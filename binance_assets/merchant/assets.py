@@ -14,6 +14,7 @@ import pandera.errors
 
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.merchant.c2c_load import HISTORY_TABLE, LOOKBACK_DAYS, ORDERS_TABLE, load_c2c_day, open_days
+from binance_assets.merchant.dbt_assets import build_merchant_dbt_assets
 from binance_assets.merchant.schemas import validate_orders
 from binance_assets.resources import WarehouseResource
 from binance_assets.rest_resources import account_resource_key
@@ -189,8 +190,10 @@ def build_c2c_sensor(settings: Settings, job) -> dg.SensorDefinition:
 
 
 def build_merchant_defs(settings: Settings) -> dg.Definitions:
+    """The merchant marts always (empty without a merchant); the C2C loader with a merchant account."""
+    marts = build_merchant_dbt_assets(dg.DailyPartitionsDefinition(start_date=settings.start_date.isoformat()))
     if not settings.merchant_accounts:
-        return dg.Definitions()
+        return dg.Definitions(assets=[marts])
     assets = build_c2c_assets(settings)
     job = dg.define_asset_job(
         C2C_JOB,
@@ -199,5 +202,8 @@ def build_merchant_defs(settings: Settings) -> dg.Definitions:
         description="Load one day (and account) of the merchant's C2C orders and check them.",
     )
     return dg.Definitions(
-        assets=[assets], asset_checks=[build_c2c_check(settings)], jobs=[job], sensors=[build_c2c_sensor(settings, job)]
+        assets=[assets, marts],
+        asset_checks=[build_c2c_check(settings)],
+        jobs=[job],
+        sensors=[build_c2c_sensor(settings, job)],
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import pytest
 import requests
+from support.rest import FakeClock
 
 from binance_assets.binance.c2c_sim import SimMerchant
 from binance_assets.binance.rest_client import BinanceRestClient
@@ -24,7 +25,6 @@ from binance_assets.binance.rest_errors import (
 from binance_assets.binance.rest_signing import Ed25519Signer, Ed25519Verifier, HmacSigner, new_ed25519_pem
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import C2C_PATH, MerchantAccount, RestSimulator
-from tests.support.rest import FakeClock
 
 SYMBOL = "BTCUSDT"
 DAY = date(2025, 1, 1)

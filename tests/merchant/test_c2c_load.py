@@ -8,6 +8,7 @@ import itertools
 
 import pandera.errors
 import pytest
+from support.rest import FakeClock
 
 from binance_assets.binance.c2c_sim import FINAL_STATUSES, SimMerchant
 from binance_assets.binance.rest_client import BinanceRestClient
@@ -27,7 +28,6 @@ from binance_assets.merchant.c2c_load import (
 )
 from binance_assets.merchant.schemas import validate_orders
 from binance_assets.warehouse import DuckDBWarehouse, PostgresWarehouse
-from tests.support.rest import FakeClock
 
 DAY = dt.date(2026, 6, 15)
 FIRST_POLL = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC).timestamp()
