@@ -9,10 +9,12 @@ import contextlib
 import datetime as dt
 import io
 import json
+import time
 
 import dagster as dg
 import pandas as pd
 import pytest
+from support.rest import FakeClock
 
 from binance_assets.binance.c2c_sim import SimMerchant
 from binance_assets.binance.rest_signing import Ed25519Signer, Ed25519Verifier, new_ed25519_pem
@@ -41,10 +43,15 @@ MERCHANT = SimMerchant(name="acme", orders_per_day=30, assets=("USDT",), fiats=(
 KEY = "acme-api-key-not-for-logs"
 
 
+# the first poll: 30 s after the first order that will be paid was created, so a poll sees it unpaid
+FIRST_POLL = next(o for o in MERCHANT.orders_of_day(DAY) if "BUYER_PAYED" in dict(o.timeline)).create_ms / 1000 + 30
+CLOCK = FakeClock(FIRST_POLL)  # the simulator's clock; the Dagster resource's client keeps the real one
+
+
 @pytest.fixture(scope="module")
 def sim():
     accounts = {KEY: MerchantAccount(Ed25519Verifier.from_pem(Ed25519Signer.from_pem(PEM).public_pem()), MERCHANT)}
-    with RestSimulator(MARKET, accounts) as server:
+    with RestSimulator(MARKET, accounts, clock=CLOCK) as server:
         yield server
 
 
@@ -90,9 +97,16 @@ def built(sim, mirror, tmp_path_factory, module_postgres_url):
             load_raw_days(settings, [DAY], [PAIR])
             defs = _defs(settings)
             with dg.instance_for_test() as instance, contextlib.redirect_stdout(io.StringIO()):
-                load = defs.resolve_job_def(C2C_JOB).execute_in_process(
-                    partition_key=DAY.isoformat(), instance=instance, raise_on_error=False
-                )
+                # a poll at noon of DAY (the client resyncs its clock to the simulator's: -1021), then one now
+                loads = []
+                for now in (FIRST_POLL, time.time()):
+                    CLOCK.now = now
+                    loads.append(
+                        defs.resolve_job_def(C2C_JOB).execute_in_process(
+                            partition_key=DAY.isoformat(), instance=instance, raise_on_error=False
+                        )
+                    )
+                load = loads[-1]
                 marts = None
                 if engine == "duckdb":
                     run_dbt(settings, ["run", "--select", "+fct_bars_1m", "--vars", json.dumps(window)])
@@ -119,6 +133,7 @@ def built(sim, mirror, tmp_path_factory, module_postgres_url):
             wh = resources_for(settings)["warehouse"].get()
             results[engine] = {
                 "load": load,
+                "first_load": loads[0],
                 "marts": marts,
                 "tick": tick,
                 "orders": wh.query("select * from marts.fct_c2c_orders order by order_number"),
@@ -131,16 +146,16 @@ def built(sim, mirror, tmp_path_factory, module_postgres_url):
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
 def test_c2c_asset_check_and_marts_runs_succeed(built, engine):
     result = built[engine]
-    for run in ("load", "marts") if engine == "duckdb" else ("load",):
+    for run in ("first_load", "load", "marts") if engine == "duckdb" else ("first_load", "load"):
         assert result[run].success, [e.message for e in result[run].all_events if e.is_failure]
     checks = [
         e.event_specific_data for e in result["load"].all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
     assert [(c.check_name, c.passed) for c in checks] == [("pandera_schema", True)]
-    dbt_checks = [
-        e.event_specific_data for e in result["marts"].all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    ]
-    assert dbt_checks and all(c.passed for c in dbt_checks)
+    if engine == "duckdb":  # the merchant marts' dbt tests ran as Dagster asset checks
+        events = result["marts"].all_events
+        dbt_checks = [e.event_specific_data for e in events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+        assert len(dbt_checks) >= 10 and all(c.passed for c in dbt_checks)
     logs = "\n".join(str(e.message) for e in result["load"].all_events)
     assert KEY not in logs and "PRIVATE KEY" not in logs
 
@@ -163,8 +178,15 @@ def test_fct_c2c_orders_latest_status_and_premium(built, engine):
     premium = priced["unit_price"].astype(float) / priced["spot_price"].astype(float) - 1
     assert (premium - priced["premium_over_spot"].astype(float)).abs().max() < 1e-9
     assert priced["premium_over_spot"].astype(float).abs().max() < 0.2  # near the spot price
-    paid = orders[orders["order_status"] == "COMPLETED"]
-    assert paid["minutes_to_pay"].notna().all() and (paid["minutes_to_pay"].astype(float) >= 0).all()
+    # orders seen unpaid at the first poll and paid later have a time to pay; those first seen later have none
+    noon_ms = int(FIRST_POLL * 1000)
+    seen_unpaid = {n for n, o in truth.items() if o.status_at(noon_ms) in ("TRADING", "PENDING")}
+    timed = orders[orders["minutes_to_pay"].notna()]
+    paid_later = {n for n in seen_unpaid if "BUYER_PAYED" in [s for s, _ in truth[n].timeline]}
+    assert set(timed["order_number"]) == paid_later and paid_later
+    assert (timed["minutes_to_pay"].astype(float) > 0).all()
+    unseen = orders[orders["created_at"] > pd.Timestamp(FIRST_POLL, unit="s")]
+    assert len(unseen) and unseen["minutes_to_pay"].isna().all() and (unseen["statuses_seen"] == 1).all()
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
@@ -180,9 +202,22 @@ def test_fct_merchant_daily_adds_up(built, engine):
         assert row["counterparties"] == side["counterparty_nickname"].nunique()
 
 
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    out = {}
+    for column in frame.columns:
+        try:
+            out[column] = frame[column].astype(float)
+        except (TypeError, ValueError):
+            out[column] = frame[column].astype(str)
+    return pd.DataFrame(out)
+
+
 def test_engines_agree(built):
-    duck, pg = built["duckdb"]["daily"], built["postgres"]["daily"]
-    pd.testing.assert_frame_equal(duck.astype(str), pg.astype(str).reindex(columns=duck.columns))
+    for mart in ("daily", "orders"):
+        duck, pg = built["duckdb"][mart], built["postgres"][mart]
+        # when a poll saw an order differs by milliseconds between the two engines' runs
+        duck = duck[[c for c in duck.columns if not c.endswith("_seen_at") and "minutes_to" not in c]]
+        pd.testing.assert_frame_equal(_comparable(duck), _comparable(pg[duck.columns]), check_exact=False, rtol=1e-9)
 
 
 def test_sensor_requests_today_open_days_and_backfill(built):

@@ -1,7 +1,8 @@
 {#-
-  One row per C2C order: its latest status, when it was seen paid and released (the times to pay and
-  to release are upper bounds at the loader's poll resolution), and the premium of its unit price over
+  One row per C2C order: its latest status, when it was seen paid and released, and the premium of its unit price over
   Binance's spot price at order time where a spot pair of that asset and fiat is in the warehouse.
+  Times to pay and to release are upper bounds at the loader's poll resolution, and only known when a
+  poll saw the order before that step (a first sight of an already completed order tells nothing).
 -#}
 {{ config(unique_key=['merchant_account', 'trade_date'], tags=['merchant']) }}
 
@@ -13,6 +14,9 @@ with orders as (
 history as (
     select
         order_number,
+        min(case when order_status in ('PENDING', 'TRADING') then observed_at end) as unpaid_seen_at,
+        min(case when order_status in ('BUYER_PAYED', 'DISTRIBUTING', 'IN_APPEAL') then observed_at end)
+            as paid_unreleased_seen_at,
         min(case when order_status in ('BUYER_PAYED', 'DISTRIBUTING', 'IN_APPEAL', 'COMPLETED') then observed_at end)
             as paid_seen_at,
         min(case when order_status = 'COMPLETED' then observed_at end) as completed_seen_at,
@@ -48,8 +52,10 @@ select
     o.created_at,
     h.paid_seen_at,
     h.completed_seen_at,
-    {{ dbt.datediff('o.created_at', 'h.paid_seen_at', 'second') }} / 60.0 as minutes_to_pay,
-    {{ dbt.datediff('h.paid_seen_at', 'h.completed_seen_at', 'second') }} / 60.0 as minutes_to_release,
+    case when h.unpaid_seen_at is not null
+        then {{ dbt.datediff('o.created_at', 'h.paid_seen_at', 'second') }} / 60.0 end as minutes_to_pay,
+    case when h.paid_unreleased_seen_at is not null
+        then {{ dbt.datediff('h.paid_seen_at', 'h.completed_seen_at', 'second') }} / 60.0 end as minutes_to_release,
     coalesce(h.was_appealed, 0) = 1 as was_appealed,
     coalesce(h.statuses_seen, 0) as statuses_seen,
     o.counterparty_nickname,
