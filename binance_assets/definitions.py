@@ -12,6 +12,8 @@ from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
+from binance_assets.ingestion.gapfill import build_gapfill_defs
+from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.merchant.definitions import build_merchant_defs, merchant_selection
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings, get_settings
@@ -39,6 +41,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         alerting,
         build_landing_defs(settings),
         build_merchant_defs(settings),
+        build_gapfill_defs(settings, daily_symbol_partitions(settings)),
         dg.Definitions(
             jobs=[main_job],
             schedules=[build_backfill_schedule(settings)],

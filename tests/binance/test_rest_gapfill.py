@@ -4,7 +4,7 @@ and the archive disagree, says that)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -110,3 +110,62 @@ def test_id_holes_head_and_tail_are_fetched_by_id(sim, warehouse):
     assert fill.requests == client.stats.requests and fill.weight == client.stats.weight
     again = gapfill_partition(RestFetcher(client), warehouse, table, DAY, SYMBOL)
     assert again.reason == "complete" and again.rows_fetched == 0
+
+
+def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
+    """The user's path on DuckDB: the sensor finds the withheld day, the job fills it over REST (raw assets
+    materialized with source rest), the archive's ingest run then passes `matches_rest_gapfill`."""
+    import dagster as dg
+
+    from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
+    from binance_assets.ingestion.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
+    from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
+    from binance_assets.resources import resources_for
+    from binance_assets.settings import Environment, Settings
+
+    mirror = tmp_path / "mirror"
+    simulate_mirror(mirror, [SYMBOL], BEFORE, 1, trades_per_day=TRADES)
+    settings = Settings(
+        env=Environment.LOCAL,
+        data_dir=tmp_path / "data",
+        duckdb_path=tmp_path / "wh.duckdb",
+        archive_base_url=str(mirror),
+        symbols=[SYMBOL],
+        start_date=BEFORE,
+        rest_base_url=sim.base_url,
+    )
+    defs = dg.Definitions.merge(
+        build_ingestion_defs(settings),
+        build_gapfill_defs(
+            settings, daily_symbol_partitions(settings), clock=lambda: datetime(2025, 1, 3, 12, tzinfo=UTC)
+        ),
+        dg.Definitions(resources=resources_for(settings)),
+    )
+    warehouse = resources_for(settings)["warehouse"].get()
+    for table in RAW_TABLES.values():
+        load_partition(archive_client(tmp_path, mirror), warehouse, table, BEFORE, SYMBOL)
+    with dg.instance_for_test() as instance:
+        with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
+            requests = list(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx))
+        assert [r.partition_key for r in requests] == [DaySymbol(DAY, SYMBOL).key()]  # BEFORE is complete
+        assert requests[0].run_config["ops"]["rest_gapfill"]["config"]["tables"] == list(RAW_TABLES)
+        filled = defs.resolve_job_def(GAPFILL_JOB).execute_in_process(
+            partition_key=requests[0].partition_key, run_config=requests[0].run_config, instance=instance
+        )
+        materialized = filled.asset_materializations_for_node("rest_gapfill")
+        assert {m.asset_key.path[-1] for m in materialized} == set(RAW_TABLES)
+        assert all(m.metadata["source"].value == "rest" for m in materialized)
+        with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
+            assert isinstance(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx), dg.SkipReason)  # nothing left
+
+        simulate_mirror(mirror, [SYMBOL], DAY, 1, trades_per_day=TRADES)  # the archive is published
+        ingest = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+            partition_key=DaySymbol(DAY, SYMBOL).key(), instance=instance, raise_on_error=False
+        )
+    evaluations = [
+        e.event_specific_data
+        for e in ingest.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == GAPFILL_CHECK
+    ]
+    assert len(evaluations) == 3 and all(e.passed for e in evaluations)
+    assert all(e.metadata["compared"].value for e in evaluations)

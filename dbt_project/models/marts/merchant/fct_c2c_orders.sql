@@ -23,7 +23,9 @@ history as (
         max(case when order_status = 'IN_APPEAL' then 1 else 0 end) as was_appealed,
         count(*) as statuses_seen
     from {{ ref('stg_c2c__order_status_history') }}
-    where {{ partition_window() }}
+    -- a history row has no spot pair: window it by account (a market run's `symbols` leaves it, and the
+    -- orders, empty, so the merchant marts are left as they are)
+    where {{ partition_window(symbol_column='merchant_account') }}
     group by order_number
 ),
 
