@@ -24,6 +24,7 @@ MERCHANT_GROUP = "merchant"
 ORDERS_KEY = dg.AssetKey(["raw", "c2c_orders"])
 HISTORY_KEY = dg.AssetKey(["raw", "c2c_order_status_history"])
 C2C_JOB = "load_c2c_orders"
+MARTS_JOB = "merchant_marts"
 C2C_SENSOR = "c2c_orders_sensor"
 DATE_DIMENSION, ACCOUNT_DIMENSION = "date", "account"
 BACKFILL_DAYS_PER_TICK = 14
@@ -192,8 +193,11 @@ def build_c2c_sensor(settings: Settings, job) -> dg.SensorDefinition:
 def build_merchant_defs(settings: Settings) -> dg.Definitions:
     """The merchant marts always (empty without a merchant); the C2C loader with a merchant account."""
     marts = build_merchant_dbt_assets(dg.DailyPartitionsDefinition(start_date=settings.start_date.isoformat()))
+    marts_job = dg.define_asset_job(
+        MARTS_JOB, selection=dg.AssetSelection.assets(marts), description="Rebuild the merchant marts of a day."
+    )
     if not settings.merchant_accounts:
-        return dg.Definitions(assets=[marts])
+        return dg.Definitions(assets=[marts], jobs=[marts_job])
     assets = build_c2c_assets(settings)
     job = dg.define_asset_job(
         C2C_JOB,
@@ -204,6 +208,6 @@ def build_merchant_defs(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=[assets, marts],
         asset_checks=[build_c2c_check(settings)],
-        jobs=[job],
+        jobs=[job, marts_job],
         sensors=[build_c2c_sensor(settings, job)],
     )

@@ -22,8 +22,7 @@ from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import MerchantAccount, RestSimulator
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.lib.history import load_raw_days, run_dbt
-from binance_assets.merchant.assets import C2C_JOB, C2C_SENSOR, build_merchant_defs
-from binance_assets.merchant.dbt_assets import MERCHANT_DBT_KEYS
+from binance_assets.merchant.assets import C2C_JOB, C2C_SENSOR, MARTS_JOB, build_merchant_defs
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 
@@ -78,8 +77,7 @@ def _settings(tmp, mirror, sim, postgres_url=None) -> Settings:
 
 def _defs(settings: Settings) -> dg.Definitions:
     merchant = build_merchant_defs(settings)
-    marts_job = dg.define_asset_job("merchant_marts", selection=dg.AssetSelection.assets(*MERCHANT_DBT_KEYS))
-    return dg.Definitions.merge(merchant, dg.Definitions(jobs=[marts_job], resources=resources_for(settings)))
+    return dg.Definitions.merge(merchant, dg.Definitions(resources=resources_for(settings)))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +108,7 @@ def built(sim, mirror, tmp_path_factory, module_postgres_url):
                 marts = None
                 if engine == "duckdb":
                     run_dbt(settings, ["run", "--select", "+fct_bars_1m", "--vars", json.dumps(window)])
-                    marts = defs.resolve_job_def("merchant_marts").execute_in_process(
+                    marts = defs.resolve_job_def(MARTS_JOB).execute_in_process(
                         partition_key=DAY.isoformat(), instance=instance, raise_on_error=False
                     )
                 else:
