@@ -37,7 +37,7 @@ class GapFillConfig(dg.Config):
 
 
 @dg.op(required_resource_keys={"warehouse", PUBLIC_REST_KEY}, pool=WAREHOUSE_POOL)
-def rest_gapfill(context: dg.OpExecutionContext, config: GapFillConfig):
+def fill_from_rest(context: dg.OpExecutionContext, config: GapFillConfig):
     part = DaySymbol.from_key(context.partition_key)
     client = getattr(context.resources, PUBLIC_REST_KEY).client()
     fetcher = RestFetcher(client)
@@ -64,7 +64,7 @@ def rest_gapfill(context: dg.OpExecutionContext, config: GapFillConfig):
 def build_gapfill_job(partitions_def: dg.PartitionsDefinition) -> dg.JobDefinition:
     @dg.job(name=GAPFILL_JOB, partitions_def=partitions_def, description="Fill a raw partition from Binance REST.")
     def _job():
-        rest_gapfill()
+        fill_from_rest()
 
     return _job
 
@@ -144,7 +144,7 @@ def build_gapfill_sensor(settings: Settings, job: dg.JobDefinition, clock=_utc_n
             dg.RunRequest(
                 run_key=key,
                 partition_key=part.key(),
-                run_config={"ops": {"rest_gapfill": {"config": {"tables": tables}}}},
+                run_config={"ops": {"fill_from_rest": {"config": {"tables": tables}}}},
                 tags={"binance/source": "rest"},
             )
             for part, tables, key in wanted

@@ -148,11 +148,11 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
         with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
             requests = list(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx))
         assert [r.partition_key for r in requests] == [DaySymbol(DAY, SYMBOL).key()]  # BEFORE is complete
-        assert requests[0].run_config["ops"]["rest_gapfill"]["config"]["tables"] == list(RAW_TABLES)
+        assert requests[0].run_config["ops"]["fill_from_rest"]["config"]["tables"] == list(RAW_TABLES)
         filled = defs.resolve_job_def(GAPFILL_JOB).execute_in_process(
             partition_key=requests[0].partition_key, run_config=requests[0].run_config, instance=instance
         )
-        materialized = filled.asset_materializations_for_node("rest_gapfill")
+        materialized = filled.asset_materializations_for_node("fill_from_rest")
         assert {m.asset_key.path[-1] for m in materialized} == set(RAW_TABLES)
         assert all(m.metadata["source"].value == "rest" for m in materialized)
         with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
