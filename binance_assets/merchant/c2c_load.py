@@ -65,6 +65,7 @@ def windows(start_ms: int, end_ms: int, now_ms: int) -> list[tuple[int, int]]:
 
 def fetch_orders(client: BinanceRestClient, start_ms: int, end_ms: int) -> list[dict]:
     """Every order created in [start_ms, end_ms] (both trade types), deduplicated by orderNumber."""
+    client.sync_clock()  # Binance's "now" decides the 6-month horizon (and signed timestamps must match it)
     now_ms = client.server_now_ms()
     by_number: dict[str, dict] = {}
     for trade_type in TRADE_TYPES:

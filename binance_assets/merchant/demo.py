@@ -3,8 +3,7 @@
 A fresh Ed25519 key pair is made for the run; the private key reaches the C2C asset only through the
 environment variables the settings name (never printed). The simulator's clock stands one day after
 the last demo day (so every order has settled and the days are inside Binance's 6-month window); the
-client's clock is the real one, so its first signed request meets -1021 and resyncs, as it would
-against a drifting Binance.
+loader syncs its clock offset from `/api/v3/time` first, as it does against Binance.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def built(sim, mirror, tmp_path_factory, module_postgres_url):
             load_raw_days(settings, [DAY], [PAIR])
             defs = _defs(settings)
             with dg.instance_for_test() as instance, contextlib.redirect_stdout(io.StringIO()):
-                # a poll at noon of DAY (the client resyncs its clock to the simulator's: -1021), then one now
+                # a poll soon after the first paid order was created (the client syncs to the simulator clock), then now
                 loads = []
                 for now in (FIRST_POLL, time.time()):
                     CLOCK.now = now
