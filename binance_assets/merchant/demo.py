@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 
 import dagster as dg
+import pandas as pd
 
 from binance_assets.binance.c2c_sim import SimMerchant
 from binance_assets.binance.rest_signing import Ed25519Signer, Ed25519Verifier, new_ed25519_pem
@@ -86,5 +87,6 @@ def _print_merchant(defs: dg.Definitions, echo: Callable[[str], None]) -> None:
     for row in frame.itertuples(index=False):
         echo(
             f"  {row.trade_date:%Y-%m-%d}  {row.asset:<6}{row.fiat:<5}{row.trade_type:<5}{row.order_count:>7}"
-            f"{row.completion_rate:>7.0%}{float(row.volume):>14,.4f}{float(row.avg_unit_price or 0):>13,.2f}"
+            f"{row.completion_rate:>7.0%}{float(row.volume):>14,.4f}"
+            + (f"{float(row.avg_unit_price):>13,.2f}" if pd.notna(row.avg_unit_price) else f"{'-':>13}")
         )
