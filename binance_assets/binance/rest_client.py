@@ -23,22 +23,12 @@ from urllib.parse import quote, urlencode
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from .rest_errors import (
-    BinanceApiError,
-    ClockSkew,
-    IpBanned,
-    RateLimited,
-    ResponseShapeError,
-    ServerError,
-)
-from .rest_shapes import (
-    REQUEST_WEIGHTS,
-    TIME_UNIT_HEADER,
-    TIMESTAMP_OUTSIDE_RECV_WINDOW,
-    WEIGHT_HEADER,
-    WEIGHT_LIMIT_1M,
-)
+from .rest_errors import BinanceApiError, ClockSkew, RateLimited, ResponseShapeError, ServerError
+from .rest_parse import AGG_KEYS, C2C_HISTORY_PATH, TRADE_KEYS, error_from_response, parse_c2c_page, peek, rows_of
+from .rest_shapes import REQUEST_WEIGHTS, TIME_UNIT_HEADER, WEIGHT_HEADER, WEIGHT_LIMIT_1M
 from .rest_signing import Signer
+
+__all__ = ["AGG_KEYS", "C2C_HISTORY_PATH", "TRADE_KEYS", "BinanceRestClient", "RestStats", "parse_c2c_page"]
 
 log = logging.getLogger(__name__)
 _SIGNATURE = re.compile(r"signature=[^&\s\"]+")
@@ -56,10 +46,6 @@ class _RedactSignatures(logging.Filter):
 
 
 logging.getLogger("urllib3.connectionpool").addFilter(_RedactSignatures())
-
-C2C_HISTORY_PATH = "/sapi/v1/c2c/orderMatch/listUserOrderHistory"
-AGG_KEYS = frozenset("apqflTmM")
-TRADE_KEYS = frozenset({"id", "price", "qty", "quoteQty", "time", "isBuyerMaker", "isBestMatch"})
 
 
 @dataclass
@@ -199,14 +185,14 @@ class BinanceRestClient:
                 return response.json()
             except ValueError:
                 raise ResponseShapeError(f"{path}: HTTP 200 but the body is not JSON") from None
-        raise _error(response, path)
+        raise error_from_response(response, path)
 
     # --- endpoints -----------------------------------------------------------------------------
 
     def server_time(self) -> int:
         body = self.request("/api/v3/time")
         if not isinstance(body, dict) or not isinstance(body.get("serverTime"), int):
-            raise ResponseShapeError(f"/api/v3/time: expected {{'serverTime': int}}, got {_peek(body)}")
+            raise ResponseShapeError(f"/api/v3/time: expected {{'serverTime': int}}, got {peek(body)}")
         return body["serverTime"]
 
     def sync_clock(self) -> float:
@@ -222,7 +208,7 @@ class BinanceRestClient:
         params = {"symbols": "[" + ",".join(f'"{s}"' for s in symbols) + "]"} if symbols else None
         body = self.request("/api/v3/exchangeInfo", params)
         if not isinstance(body, dict) or not isinstance(body.get("symbols"), list):
-            raise ResponseShapeError(f"/api/v3/exchangeInfo: expected an object with 'symbols', got {_peek(body)}")
+            raise ResponseShapeError(f"/api/v3/exchangeInfo: expected an object with 'symbols', got {peek(body)}")
         return body
 
     def agg_trades(self, symbol: str, *, from_id=None, start_time=None, end_time=None, limit: int = 1000) -> list[dict]:
@@ -230,11 +216,11 @@ class BinanceRestClient:
             "/api/v3/aggTrades",
             {"symbol": symbol, "fromId": from_id, "startTime": start_time, "endTime": end_time, "limit": limit},
         )
-        return _rows(body, AGG_KEYS, "/api/v3/aggTrades")
+        return rows_of(body, AGG_KEYS, "/api/v3/aggTrades")
 
     def historical_trades(self, symbol: str, *, from_id: int | None = None, limit: int = 1000) -> list[dict]:
         body = self.request("/api/v3/historicalTrades", {"symbol": symbol, "fromId": from_id, "limit": limit})
-        return _rows(body, TRADE_KEYS, "/api/v3/historicalTrades")
+        return rows_of(body, TRADE_KEYS, "/api/v3/historicalTrades")
 
     def klines(self, symbol: str, interval: str, *, start_time=None, end_time=None, limit: int = 1000) -> list[list]:
         body = self.request(
@@ -242,7 +228,7 @@ class BinanceRestClient:
             {"symbol": symbol, "interval": interval, "startTime": start_time, "endTime": end_time, "limit": limit},
         )
         if not isinstance(body, list) or any(not isinstance(r, list) or len(r) != 12 for r in body):
-            raise ResponseShapeError(f"/api/v3/klines: expected a list of 12-element arrays, got {_peek(body)}")
+            raise ResponseShapeError(f"/api/v3/klines: expected a list of 12-element arrays, got {peek(body)}")
         return body
 
     def c2c_order_history(
@@ -259,61 +245,3 @@ class BinanceRestClient:
             signed=True,
         )
         return parse_c2c_page(body)
-
-
-def parse_c2c_page(body: Any) -> tuple[list[dict], int | None]:
-    """`{code, message, data, total, success}` or a bare list -> (rows, total or None)."""
-    if isinstance(body, list):
-        data, total = body, None
-    elif isinstance(body, dict) and "data" in body:
-        if body.get("success") is False or str(body.get("code", "000000")) != "000000":
-            raise BinanceApiError(200, None, f"C2C error {body.get('code')}: {body.get('message')}", C2C_HISTORY_PATH)
-        data, total = body["data"] or [], body.get("total")
-    else:
-        raise ResponseShapeError(f"{C2C_HISTORY_PATH}: expected a wrapped object or a list, got {_peek(body)}")
-    required = {"orderNumber", "tradeType", "asset", "fiat", "amount", "totalPrice", "unitPrice", "orderStatus"}
-    for row in data:
-        missing = (required | {"createTime"}) - set(row) if isinstance(row, dict) else required
-        if missing:
-            raise ResponseShapeError(f"{C2C_HISTORY_PATH}: order row lacks {sorted(missing)}: {_peek(row)}")
-    return data, (int(total) if total is not None else None)
-
-
-def _rows(body: Any, keys: frozenset[str], path: str) -> list[dict]:
-    if not isinstance(body, list):
-        raise ResponseShapeError(f"{path}: expected a list, got {_peek(body)}")
-    for row in body:
-        if not isinstance(row, dict) or not keys <= set(row):
-            missing = sorted(keys - set(row)) if isinstance(row, dict) else sorted(keys)
-            raise ResponseShapeError(f"{path}: row lacks fields {missing}: {_peek(row)}")
-    return body
-
-
-def _peek(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _retry_after(response: requests.Response, default: float) -> float:
-    try:
-        return float(response.headers.get("Retry-After", default))
-    except ValueError:
-        return default
-
-
-def _error(response: requests.Response, path: str) -> BinanceApiError:
-    status = response.status_code
-    try:
-        body = response.json()
-        code, msg = body.get("code"), str(body.get("msg", body))
-    except (ValueError, AttributeError):
-        code, msg = None, (response.text or response.reason or "")[:200]
-    if status == 418:
-        return IpBanned(status, code, msg, path, _retry_after(response, 120.0))
-    if status == 429:
-        return RateLimited(status, code, msg, path, _retry_after(response, 60.0))
-    if status >= 500:
-        return ServerError(status, code, msg, path)
-    if code == TIMESTAMP_OUTSIDE_RECV_WINDOW:
-        return ClockSkew(status, code, msg, path)
-    return BinanceApiError(status, code, msg, path)

@@ -23,33 +23,26 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from . import rest_shapes as shapes
 from .c2c_sim import SimMerchant
 from .rest_signing import Verifier
+from .rest_sim_faults import (
+    FAULT_KINDS,
+    Fault,
+    SimError,
+    changed_shape,
+    fault_error,
+    limit_param,
+    opt_int,
+)
 from .rest_sim_market import SimMarket, to_us
 
 C2C_PATH = "/sapi/v1/c2c/orderMatch/listUserOrderHistory"
 MAX_C2C_WINDOW_MS = 30 * 86_400_000
 C2C_LOOKBACK_MS = 180 * 86_400_000  # "the last 6 months"
-FAULT_KINDS = frozenset({"429", "418", "5xx", "shape"})
-
-
-class SimError(Exception):
-    def __init__(self, status: int, code: int, msg: str, retry_after: int | None = None) -> None:
-        super().__init__(msg)
-        self.status, self.code, self.msg, self.retry_after = status, code, msg, retry_after
 
 
 @dataclass
 class MerchantAccount:
     verifier: Verifier
     merchant: SimMerchant
-
-
-@dataclass
-class Fault:
-    kind: str
-    remaining: int
-    path: str | None
-    status: int = 503
-    retry_after: int = 1
 
 
 @dataclass
@@ -145,10 +138,10 @@ class RestSimulator:
         try:
             self._police(now, minute, used)
             if fault is not None and fault.kind != "shape":
-                raise _fault_error(fault)
+                raise fault_error(fault)
             body = self._route(path, dict(parse_qsl(query, keep_blank_values=True)), query, headers, now)
             if fault is not None:
-                body = _changed_shape(body)
+                body = changed_shape(body)
             status = 200
         except SimError as exc:
             status, body = exc.status, shapes.error_body(exc.code, exc.msg)
@@ -185,21 +178,21 @@ class RestSimulator:
         if path == "/api/v3/exchangeInfo":
             return self._exchange_info(now)
         if path == "/api/v3/aggTrades":
-            symbol, limit = self._symbol(params), _limit(params)
-            start, end = _opt_int(params, "startTime"), _opt_int(params, "endTime")
+            symbol, limit = self._symbol(params), limit_param(params)
+            start, end = opt_int(params, "startTime"), opt_int(params, "endTime")
             start, end = (to_us(start) if start is not None else None), (to_us(end) if end is not None else None)
             if start is not None and end is not None and end - start > 3_600_000_000:
                 raise SimError(400, -1127, "More than 1 hours between startTime and endTime.")
-            return self.market.agg_trades(symbol, _opt_int(params, "fromId"), start, end, limit, micros)
+            return self.market.agg_trades(symbol, opt_int(params, "fromId"), start, end, limit, micros)
         if path in ("/api/v3/historicalTrades", "/api/v3/trades"):
-            symbol, limit = self._symbol(params), _limit(params)
-            from_id = _opt_int(params, "fromId") if path.endswith("historicalTrades") else None
+            symbol, limit = self._symbol(params), limit_param(params)
+            from_id = opt_int(params, "fromId") if path.endswith("historicalTrades") else None
             return self.market.trades(symbol, from_id, limit, micros)
         if path == "/api/v3/klines":
-            symbol, limit = self._symbol(params), _limit(params)
+            symbol, limit = self._symbol(params), limit_param(params)
             if params.get("interval") != "1m":
                 raise SimError(400, -1120, "Invalid interval (the simulator serves 1m).")
-            start, end = _opt_int(params, "startTime"), _opt_int(params, "endTime")
+            start, end = opt_int(params, "startTime"), opt_int(params, "endTime")
             return self.market.klines_1m(
                 symbol,
                 to_us(start) if start is not None else None,
@@ -241,8 +234,8 @@ class RestSimulator:
         if not account.verifier.verify(payload, unquote(signature)):
             raise SimError(400, shapes.INVALID_SIGNATURE, "Signature for this request is not valid.")
         params = dict(parse_qsl(payload))
-        timestamp = _opt_int(params, "timestamp")
-        window = _opt_int(params, "recvWindow") or 5000
+        timestamp = opt_int(params, "timestamp")
+        window = opt_int(params, "recvWindow") or 5000
         if timestamp is None:
             raise SimError(400, shapes.MANDATORY_PARAM_MISSING, "Mandatory parameter 'timestamp' was not sent.")
         if not 0 < window <= 60_000:
@@ -257,11 +250,11 @@ class RestSimulator:
         trade_type = params.get("tradeType")
         if trade_type not in ("BUY", "SELL"):
             raise SimError(400, -1102, "Mandatory parameter 'tradeType' was not sent, was empty/null, or malformed.")
-        rows, page = _opt_int(params, "rows") or 100, _opt_int(params, "page") or 1
+        rows, page = opt_int(params, "rows") or 100, opt_int(params, "page") or 1
         if not 1 <= rows <= 100 or page < 1:
             raise SimError(400, -1130, "Data sent for parameter 'rows' or 'page' is not valid.")
-        end = _opt_int(params, "endTimestamp") or now
-        start = _opt_int(params, "startTimestamp") or end - MAX_C2C_WINDOW_MS
+        end = opt_int(params, "endTimestamp") or now
+        start = opt_int(params, "startTimestamp") or end - MAX_C2C_WINDOW_MS
         if end - start > MAX_C2C_WINDOW_MS or end < start:
             raise SimError(400, -1127, "More than 30 days between startTimestamp and endTimestamp.")
         if start < now - C2C_LOOKBACK_MS:
@@ -271,45 +264,6 @@ class RestSimulator:
         if self.c2c_shape == "bare":
             return data
         return {"code": "000000", "message": "success", "data": data, "total": len(orders), "success": True}
-
-
-def _opt_int(params: dict[str, str], name: str) -> int | None:
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise SimError(400, -1100, f"Illegal characters found in parameter '{name}'.") from None
-
-
-def _limit(params: dict[str, str]) -> int:
-    limit = _opt_int(params, "limit") or 500
-    if not 1 <= limit <= 1000:
-        raise SimError(400, -1130, "Data sent for parameter 'limit' is not valid.")
-    return limit
-
-
-def _fault_error(fault: Fault) -> SimError:
-    if fault.kind == "429":
-        return SimError(429, -1003, "Too many requests (injected burst).", fault.retry_after)
-    if fault.kind == "418":
-        return SimError(418, -1003, "Way too many requests; IP banned (injected).", fault.retry_after)
-    return SimError(fault.status, -1000, "An unknown error occurred while processing the request.")
-
-
-def _changed_shape(body: Any) -> Any:
-    """What a changed response looks like: lists wrapped in an object, C2C rows with renamed fields."""
-    if isinstance(body, dict) and isinstance(body.get("data"), list):
-        return {
-            **body,
-            "data": [{("orderNo" if k == "orderNumber" else k): v for k, v in r.items()} for r in body["data"]],
-        }
-    if isinstance(body, list):
-        return {"data": body}
-    if isinstance(body, dict):
-        return {"result": body}
-    return body
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 
 from binance_assets.binance import rest_shapes as shapes
-from binance_assets.binance.rest_client import AGG_KEYS, TRADE_KEYS, BinanceRestClient, _rows, parse_c2c_page
+from binance_assets.binance.rest_client import BinanceRestClient
 from binance_assets.binance.rest_errors import ResponseShapeError
+from binance_assets.binance.rest_parse import AGG_KEYS, TRADE_KEYS, parse_c2c_page, rows_of
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import RestSimulator
 from binance_assets.binance.rest_tables import RestFetcher, agg_trades_table, klines_table, trades_table
@@ -53,17 +54,17 @@ def test_real_responses_rebuild_verbatim(fixtures_dir):
 
 
 def test_real_responses_parse_into_canonical_tables(fixtures_dir):
-    aggs = _rows(_load(fixtures_dir, "agg_trades.json"), AGG_KEYS, "/api/v3/aggTrades")
+    aggs = rows_of(_load(fixtures_dir, "agg_trades.json"), AGG_KEYS, "/api/v3/aggTrades")
     table = agg_trades_table(aggs, micros=False)
     assert table.column("agg_trade_id").to_pylist()[0] == 966492862
     assert table.column("price").to_pylist()[0] == 60759.6
     assert str(table.column("trade_time")[0]) == "2021-10-22 23:08:16.633000"
-    trades = trades_table(_rows(_load(fixtures_dir, "historical_trades.json"), TRADE_KEYS, "t"), micros=False)
+    trades = trades_table(rows_of(_load(fixtures_dir, "historical_trades.json"), TRADE_KEYS, "t"), micros=False)
     assert trades.column("quote_qty").to_pylist()[0] == 20.6770252
     klines = klines_table(_load(fixtures_dir, "klines.json"), micros=False)
     assert klines.num_rows == 10 and klines.column("trade_count").to_pylist()[0] == 617
     with pytest.raises(ResponseShapeError, match=r"lacks fields \['M'\]"):
-        _rows([{k: v for k, v in aggs[0].items() if k != "M"}], AGG_KEYS, "/api/v3/aggTrades")
+        rows_of([{k: v for k, v in aggs[0].items() if k != "M"}], AGG_KEYS, "/api/v3/aggTrades")
 
 
 def test_c2c_docs_example_and_bare_list_parse_alike(fixtures_dir):
@@ -77,7 +78,7 @@ def test_c2c_docs_example_and_bare_list_parse_alike(fixtures_dir):
 
 
 @pytest.mark.parametrize("day", [date(2024, 12, 31), date(2025, 1, 2)], ids=["ms-day", "us-day"])
-def test_simulator_rest_rows_equal_archive_rows(day):
+def test_simulator_rest_rows_equal_archiverows_of(day):
     market = SimMarket(("ETHUSDT",), date(2024, 12, 30), date(2025, 1, 3), trades_per_day=3000, signal=1.0)
     archive = simulate_day("ETHUSDT", day, trades_per_day=3000, signal=1.0)
     with RestSimulator(market) as sim:
