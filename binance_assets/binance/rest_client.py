@@ -25,7 +25,8 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from .rest_errors import BinanceApiError, ClockSkew, RateLimited, ResponseShapeError, ServerError
 from .rest_parse import AGG_KEYS, C2C_HISTORY_PATH, TRADE_KEYS, error_from_response, parse_c2c_page, peek, rows_of
-from .rest_shapes import REQUEST_WEIGHTS, TIME_UNIT_HEADER, WEIGHT_HEADER, WEIGHT_LIMIT_1M
+from .rest_protocol import API_KEY_HEADER, DEFAULT_WEIGHT, TIME_UNIT_HEADER, WEIGHT_HEADER
+from .rest_shapes import REQUEST_WEIGHTS, WEIGHT_LIMIT_1M
 from .rest_signing import Signer
 
 __all__ = ["AGG_KEYS", "C2C_HISTORY_PATH", "TRADE_KEYS", "BinanceRestClient", "RestStats", "parse_c2c_page"]
@@ -159,14 +160,14 @@ class BinanceRestClient:
             if self._signer is None or not self._api_key:
                 raise BinanceApiError(0, None, "signed endpoint needs an API key and a signing key", path)
             params = {**params, "recvWindow": self.recv_window_ms, "timestamp": self.server_now_ms()}
-            headers["X-MBX-APIKEY"] = self._api_key
+            headers[API_KEY_HEADER] = self._api_key
         query = urlencode(params)
         if signed:
             query += "&signature=" + quote(self._signer.sign(query), safe="")
         return f"{self.base_url}{path}" + (f"?{query}" if query else ""), headers
 
     def _send(self, path: str, params: dict[str, Any], signed: bool) -> Any:
-        weight = REQUEST_WEIGHTS.get(path, 1)
+        weight = REQUEST_WEIGHTS.get(path, DEFAULT_WEIGHT)
         self._throttle(weight)
         url, headers = self._url(path, params, signed)
         self.stats.requests += 1

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 
 from .rest_errors import BinanceApiError, ClockSkew, IpBanned, RateLimited, ResponseShapeError, ServerError
-from .rest_shapes import TIMESTAMP_OUTSIDE_RECV_WINDOW
+from .rest_protocol import TIMESTAMP_OUTSIDE_RECV_WINDOW
 
 C2C_HISTORY_PATH = "/sapi/v1/c2c/orderMatch/listUserOrderHistory"
 AGG_KEYS = frozenset("apqflTmM")

@@ -2,7 +2,8 @@
 
 Shared by the REST simulator/client (this package) and the serving API, so both speak one dialect:
 request weights, the 1-minute weight budget, decimals as fixed 8-decimal strings, kline arrays,
-aggTrade/trade objects and error bodies. Times in REST responses are milliseconds by default
+aggTrade/trade objects and error bodies (the contract shared with the serving API: headers, error codes
+and anything else the REST client needs live in `rest_protocol.py`). Times in REST responses are milliseconds by default
 (microseconds when the request sends `X-MBX-TIME-UNIT: MICROSECOND`).
 """
 
@@ -19,12 +20,8 @@ REQUEST_WEIGHTS: dict[str, int] = {
     "/api/v3/aggTrades": 4,
     "/api/v3/trades": 25,
     "/api/v3/historicalTrades": 25,
-    # SAPI endpoints count against the IP's weight too; C2C order history is weight 1.
-    "/sapi/v1/c2c/orderMatch/listUserOrderHistory": 1,
 }
 WEIGHT_LIMIT_1M = 6000
-WEIGHT_HEADER = "X-MBX-USED-WEIGHT-1M"
-TIME_UNIT_HEADER = "X-MBX-TIME-UNIT"
 
 _MINUTE = 60_000
 INTERVAL_MS: dict[str, int | None] = {
@@ -44,15 +41,6 @@ INTERVAL_MS: dict[str, int | None] = {
     "1w": 7 * 1440 * _MINUTE,
     "1M": None,  # a calendar month
 }
-
-# Error codes the client and the simulator use (binance-spot-api-docs errors.md).
-TOO_MANY_REQUESTS = -1003
-TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
-INVALID_SIGNATURE = -1022
-MANDATORY_PARAM_MISSING = -1102
-ILLEGAL_PARAM = -1100
-INVALID_SYMBOL = -1121
-INVALID_API_KEY = -2015
 
 _EIGHT = Decimal("0.00000001")
 

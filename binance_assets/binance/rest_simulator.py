@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from . import rest_protocol as protocol
 from . import rest_shapes as shapes
 from .c2c_sim import SimMerchant
 from .rest_signing import Verifier
@@ -127,14 +128,14 @@ class RestSimulator:
     # --- request handling ----------------------------------------------------------------------
 
     def handle(self, path: str, query: str, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
-        weight = shapes.REQUEST_WEIGHTS.get(path, 1)
+        weight = shapes.REQUEST_WEIGHTS.get(path, protocol.DEFAULT_WEIGHT)
         now = self.now_ms()
         minute = now // 60_000
         extra: dict[str, str] = {}
         with self._lock:
             self._used[minute] = used = self._used.get(minute, 0) + weight
             fault = self._take_fault(path)
-        extra[shapes.WEIGHT_HEADER] = str(used)
+        extra[protocol.WEIGHT_HEADER] = str(used)
         try:
             self._police(now, minute, used)
             if fault is not None and fault.kind != "shape":
@@ -170,7 +171,7 @@ class RestSimulator:
             raise SimError(429, -1003, f"Too much request weight used; current limit is {self.weight_limit}.", wait)
 
     def _route(self, path: str, params: dict[str, str], query: str, headers: dict[str, str], now: int) -> Any:
-        micros = headers.get(shapes.TIME_UNIT_HEADER.lower(), "").upper() == "MICROSECOND"
+        micros = headers.get(protocol.TIME_UNIT_HEADER.lower(), "").upper() == "MICROSECOND"
         if path == "/api/v3/ping":
             return {}
         if path == "/api/v3/time":
@@ -210,7 +211,7 @@ class RestSimulator:
         if not symbol:
             raise SimError(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
         if symbol not in self.market.symbols:
-            raise SimError(400, shapes.INVALID_SYMBOL, "Invalid symbol.")
+            raise SimError(400, protocol.INVALID_SYMBOL, "Invalid symbol.")
         return symbol
 
     def _exchange_info(self, now: int) -> dict:
@@ -225,24 +226,24 @@ class RestSimulator:
         }
 
     def _authenticate(self, query: str, headers: dict[str, str], now: int) -> MerchantAccount:
-        account = self.accounts.get(headers.get("x-mbx-apikey", ""))
+        account = self.accounts.get(headers.get(protocol.API_KEY_HEADER.lower(), ""))
         if account is None:
-            raise SimError(401, shapes.INVALID_API_KEY, "Invalid API-key, IP, or permissions for action.")
+            raise SimError(401, protocol.INVALID_API_KEY, "Invalid API-key, IP, or permissions for action.")
         payload, sep, signature = query.rpartition("&signature=")
         if not sep or not signature:
-            raise SimError(400, shapes.MANDATORY_PARAM_MISSING, "Mandatory parameter 'signature' was not sent.")
+            raise SimError(400, protocol.MANDATORY_PARAM_MISSING, "Mandatory parameter 'signature' was not sent.")
         if not account.verifier.verify(payload, unquote(signature)):
-            raise SimError(400, shapes.INVALID_SIGNATURE, "Signature for this request is not valid.")
+            raise SimError(400, protocol.INVALID_SIGNATURE, "Signature for this request is not valid.")
         params = dict(parse_qsl(payload))
         timestamp = opt_int(params, "timestamp")
         window = opt_int(params, "recvWindow") or 5000
         if timestamp is None:
-            raise SimError(400, shapes.MANDATORY_PARAM_MISSING, "Mandatory parameter 'timestamp' was not sent.")
+            raise SimError(400, protocol.MANDATORY_PARAM_MISSING, "Mandatory parameter 'timestamp' was not sent.")
         if not 0 < window <= 60_000:
             raise SimError(400, -1131, "recvWindow must be less than 60000")
         if timestamp >= now + 1000 or now - timestamp > window:
             raise SimError(
-                400, shapes.TIMESTAMP_OUTSIDE_RECV_WINDOW, "Timestamp for this request is outside of the recvWindow."
+                400, protocol.TIMESTAMP_OUTSIDE_RECV_WINDOW, "Timestamp for this request is outside of the recvWindow."
             )
         return account
 
