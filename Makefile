@@ -43,6 +43,7 @@ bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/incremental.py
 	$(BIN)/python benchmarks/refresh_latency.py
+	$(BIN)/python benchmarks/rest_gapfill.py
 
 clean:
 	rm -rf .data .dagster_home .pytest_cache dbt_project/target dbt_project/logs

@@ -78,7 +78,7 @@ def test_c2c_docs_example_and_bare_list_parse_alike(fixtures_dir):
 
 
 @pytest.mark.parametrize("day", [date(2024, 12, 31), date(2025, 1, 2)], ids=["ms-day", "us-day"])
-def test_simulator_rest_rows_equal_archiverows_of(day):
+def test_simulator_rest_rows_equal_archive_rows(day):
     market = SimMarket(("ETHUSDT",), date(2024, 12, 30), date(2025, 1, 3), trades_per_day=3000, signal=1.0)
     archive = simulate_day("ETHUSDT", day, trades_per_day=3000, signal=1.0)
     with RestSimulator(market) as sim:
