@@ -11,6 +11,7 @@ extrapolates to a real BTCUSDT day (3,347,847 trades on 2024-12-31) under the cl
 Last line, machine-readable:
 
     rest_gapfill: requests=<n> weight=<w> rest_seconds=<s> archive_seconds=<a> rows=<r>
+                  waited_seconds=<t> peak_weight_1m=<p>
 """
 
 from __future__ import annotations
@@ -67,12 +68,14 @@ def main() -> None:
                 )
                 rows.append((table.name, fill.rows_after, fill.requests, fill.weight, rest_s, archive_s, same))
             assert client.stats.weight == sim.weight_used(), "client and server disagree on the weight"
+            waited, peak = client.stats.waited_seconds, client.stats.max_used_weight
     print(f"REST gap-fill of {symbol} {day}, {args.trades} simulated trades/day (simulator on loopback)")
     print(f"{'table':<16}{'rows':>8}{'requests':>10}{'weight':>8}{'rest s':>9}{'archive s':>11}  same rows")
     for name, n, req, weight, rest_s, archive_s, same in rows:
         print(f"{name:<16}{n:>8}{req:>10}{weight:>8}{rest_s:>9.2f}{archive_s:>11.2f}  {same}")
     total = [sum(r[i] for r in rows) for i in (1, 2, 3, 4, 5)]
     print(f"{'total':<16}{total[0]:>8}{total[1]:>10}{total[2]:>8}{total[3]:>9.2f}{total[4]:>11.2f}")
+    print(f"waited for the next minute's weight: {waited:.1f} s; highest X-MBX-USED-WEIGHT-1M seen: {peak}")
 
     budget = int(WEIGHT_LIMIT_1M * args.weight_share)
     trade_pages = math.ceil(REAL_DAY_TRADES / 1000) + 1
@@ -89,7 +92,7 @@ def main() -> None:
     print(f"  {'total':<18}{sum(r for _, r, _ in estimate):>8} requests {weight:>8} weight = {weight / budget:.1f} min")
     print(
         f"rest_gapfill: requests={total[1]} weight={total[2]} rest_seconds={total[3]:.2f} "
-        f"archive_seconds={total[4]:.2f} rows={total[0]}"
+        f"archive_seconds={total[4]:.2f} rows={total[0]} waited_seconds={waited:.1f} peak_weight_1m={peak}"
     )
 
 
