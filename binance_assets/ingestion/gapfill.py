@@ -18,7 +18,7 @@ from pydantic import Field
 
 from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.assets import WAREHOUSE_POOL, raw_asset_key
-from binance_assets.ingestion.gapfill_load import compare_rest_copy, gapfill_partition, load_source
+from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, gapfill_partition, load_source
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import WarehouseResource
 from binance_assets.rest_resources import PUBLIC_REST_KEY
@@ -120,7 +120,9 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
                 if log is None:
                     tables.append(table.name)
                     state.append(f"{table.name}=none")
-                elif table.id_column and log["last_id"] - log["first_id"] + 1 != log["rows"]:
+                elif (table.id_column and log["last_id"] - log["first_id"] + 1 != log["rows"]) or (
+                    table.id_column is None and log["rows"] < MINUTES_PER_DAY  # Binance lists every minute
+                ):
                     tables.append(table.name)
                     state.append(f"{table.name}={log['rows']}")
             if tables:

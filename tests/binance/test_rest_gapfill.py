@@ -169,3 +169,22 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     ]
     assert len(evaluations) == 3 and all(e.passed for e in evaluations)
     assert all(e.metadata["compared"].value for e in evaluations)
+
+
+def test_sensor_logic_finds_missing_tables_id_holes_and_missing_minutes(tmp_path):
+    from binance_assets.ingestion.gapfill import partitions_to_fill
+    from binance_assets.settings import Settings
+
+    warehouse = DuckDBWarehouse(tmp_path / "wh.duckdb")
+    full = simulate_day(SYMBOL, BEFORE, trades_per_day=TRADES)
+    record = LoadRecord(source_url="file:///archive.zip")
+    head = full.trades.slice(0, 100)
+    holey = head.filter(pc.not_equal(head.column("trade_id"), head.column("trade_id")[50]))  # one id missing
+    warehouse.replace_partition("spot_trades", SYMBOL, BEFORE, holey, record)
+    warehouse.replace_partition("spot_agg_trades", SYMBOL, BEFORE, full.agg_trades, record)
+    warehouse.replace_partition("spot_klines_1m", SYMBOL, BEFORE, full.klines.slice(0, 1000), record)
+    settings = Settings(symbols=[SYMBOL], start_date=BEFORE)
+    due = datetime(2025, 1, 2, 7, tzinfo=UTC)  # BEFORE is due at 06:00 on the next day
+    wanted = partitions_to_fill(warehouse, settings, due)
+    assert [(p.day, tables) for p, tables, _ in wanted] == [(BEFORE, ["spot_trades", "spot_klines_1m"])]
+    assert partitions_to_fill(warehouse, settings, datetime(2025, 1, 2, 5, tzinfo=UTC)) == []  # not due yet
