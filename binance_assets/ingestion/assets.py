@@ -1,5 +1,6 @@
 """The raw assets: one partitioned asset per raw warehouse table, built by one factory."""
 
+
 import dagster as dg
 
 from binance_assets.binance.errors import ArchiveNotYetAvailable, BinanceDataError

@@ -1,5 +1,6 @@
 """Asset checks on every raw partition: the pandera model, duplicate ids and id continuity."""
 
+
 import dagster as dg
 import pandas as pd
 

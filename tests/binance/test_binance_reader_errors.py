@@ -170,7 +170,7 @@ def test_known_kind_with_unknown_width() -> None:
 
 
 def test_no_raw_arrow_errors_escape() -> None:
-    for data in (b"\xff\xfe,1,2\n", b'1,"unterminated\n', b"1," * 20 + b"\n"):
+    for data in (b"\xff\xfe,1,2\n", b"1,\"unterminated\n", b"1," * 20 + b"\n"):
         with pytest.raises(BinanceDataError):
             read_csv_bytes(data, name=NAME)
 
