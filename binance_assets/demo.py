@@ -96,14 +96,30 @@ def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[
 
 
 def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
+    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+
     registry = ml_defs.resources["model_registry"].get()
     warehouse = ml_defs.resources["warehouse"].get()
     echo("\nmodels (walk-forward CV against the naive baseline):")
     for name in registry.model_names():
         for card in registry.list_versions(name):
-            metric = card.primary_metric
-            echo(f"  {name} {card.version} {card.status}: {metric} {card.metrics[metric]:.4f} "
-                 f"vs baseline {card.baseline_metrics[metric]:.4f}  ({card.status_reason})")
+            echo(f"  {name} {card.version} {card.status}: {card.primary_metric} {format_metric(card.primary_value)} "
+                 f"vs baseline {format_metric(card.baseline_value)}  ({card.status_reason})")
     counts = warehouse.query("select model_name, count(*) as n from ml.predictions group by model_name order by 1")
     for row in counts.itertuples(index=False):
         echo(f"  ml.predictions: {row.n:,} rows from {row.model_name}")
+    _print_realised_accuracy(warehouse, echo)
+
+
+def _print_realised_accuracy(warehouse, echo: Callable[[str], None]) -> None:
+    from binance_assets.ml.assets import CLASSIFIER
+    from binance_assets.ml.card import format_metric
+    from binance_assets.ml.point_in_time import out_of_sample_accuracy
+
+    predictions = warehouse.query(
+        "select symbol, minute, prediction, in_sample from ml.predictions where model_name = ?", [CLASSIFIER]
+    )
+    labels = warehouse.query("select symbol, minute, label_up from features.minute_features")
+    accuracy, rows, in_sample = out_of_sample_accuracy(predictions, labels)
+    echo(f"  {CLASSIFIER} realised accuracy out of sample: {format_metric(accuracy)} on {rows:,} minutes "
+         f"({in_sample:,} in-sample minutes left out: scored by a model trained on their day)")

@@ -5,19 +5,20 @@
   materializing only that file's raw asset for its (date, symbol) partition. The run key is
   `<relative path>@<sha256 in the CHECKSUM>`: a replaced archive (new checksum) runs again, the same
   file never runs twice, even if the cursor is lost.
-- `archive_poller` (every 15 min): for an http(s) base URL (data.binance.vision), per symbol, probes the
-  day after the last one loaded (`raw.load_log`) and requests one run of the three raw assets for
-  that partition once all three archives are published; backs off while they are not.
+- `archive_poller` (ticks every minute): for an http(s) base URL (data.binance.vision), per symbol,
+  probes the day after the last one loaded (`raw.load_log`) and requests one run of the three raw
+  assets for that partition once all three archives are published; backs off while they are not, on a
+  schedule that meets the raw deadline (binance_assets.automation.poller). Every hour it also re-reads
+  the `.CHECKSUM`s of the last `recheck_days` loaded days and requests a reload of a replaced archive.
 
-Both are STOPPED by default (`running=True` turns them on at load): their cursor starts empty, so the
-landing sensor's first tick requests every archive already in the mirror (a backfill; in `local`, the
-demo has usually loaded them already), and the poller talks to the network. Start them in the UI or
-with `dagster sensor start`. Each one skips (with a reason) when the archive base URL is not of its kind.
+Their default status in each environment is the table in binance_assets.automation.defaults. Each one
+skips (with a reason) when the archive base URL is not of its kind. Their runs execute the raw assets'
+partition checks, never the deadline checks (binance_assets.automation.selections).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -25,7 +26,10 @@ from urllib.parse import urlparse
 import dagster as dg
 import requests
 
+from binance_assets.automation.deadlines import deadline_for
+from binance_assets.automation.defaults import sensor_running
 from binance_assets.automation.landing import LocalMirror, MirrorSource, S3Mirror, find_landed
+from binance_assets.automation.load_log import last_loaded_days
 from binance_assets.automation.poller import (
     PollState,
     ProbeError,
@@ -35,13 +39,15 @@ from binance_assets.automation.poller import (
     next_expected_day,
     probe,
 )
+from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
+from binance_assets.automation.selections import partition_run_checks
 from binance_assets.binance.archive_client import mirror_root
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
-from binance_assets.warehouse import DuckDBWarehouse, Warehouse, WarehouseLockTimeout, make_warehouse
-from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_KIND
+from binance_assets.warehouse import DuckDBWarehouse, Warehouse, WarehouseLockTimeout
+from binance_assets.warehouse.tables import RAW_TABLES, RAW_TABLES_BY_KIND
 
 LANDING_SENSOR = "archive_landing_sensor"
 POLLER_SENSOR = "archive_poller"
@@ -55,6 +61,8 @@ TAG_PATH = "binance/archive_path"
 TAG_SHA256 = "binance/sha256"
 TAG_LANDED_AT = "binance/landed_at"
 TAG_SOURCE = "binance/source"
+TAG_REASON = "binance/reason"
+POLL_TICK_SECONDS = 60
 
 # A job (e.g. the ingestion job) or anything `AssetSelection.from_coercible` takes; must include the raw assets.
 SensorTarget = Any
@@ -92,7 +100,7 @@ def build_landing_sensor(
     settings: Settings,
     target: SensorTarget = None,
     *,
-    running: bool = False,
+    running: bool | None = None,
     max_runs_per_tick: int = MAX_RUNS_PER_TICK,
 ) -> dg.SensorDefinition:
     """One run per newly landed archive file in a local or S3 mirror (see the module docstring).
@@ -104,7 +112,7 @@ def build_landing_sensor(
         name=LANDING_SENSOR,
         minimum_interval_seconds=30,
         target=target if target is not None else RAW_ASSET_KEYS,
-        default_status=_status(running),
+        default_status=_status(sensor_running(LANDING_SENSOR, settings.env) if running is None else running),
         description=(
             "One run per newly landed daily archive (zip + .CHECKSUM) in the local or S3 mirror: "
             "the file's raw asset for its (date, symbol) partition. Run key: path@sha256."
@@ -129,6 +137,7 @@ def build_landing_sensor(
                 run_key=f"{landed.relative_path}@{landed.sha256}",
                 partition_key=DaySymbol(landed.day, landed.symbol).key(),
                 asset_selection=[raw_asset_key(table.name)],
+                asset_check_keys=partition_run_checks(context.repository_def, [raw_asset_key(table.name)]),
                 tags={
                     TAG_PATH: landed.relative_path,
                     TAG_SHA256: landed.sha256,
@@ -148,54 +157,34 @@ def build_landing_sensor(
 
 def _warehouse_for_sensor(resource: WarehouseResource) -> Warehouse:
     """The resource's warehouse, but waiting at most WAREHOUSE_WAIT_SECONDS for DuckDB's file lock."""
-    warehouse = make_warehouse(
-        resource.kind, duckdb_path=resource.duckdb_path or None, postgres_url=resource.postgres_url or None
-    )
+    warehouse = resource.open()
     if isinstance(warehouse, DuckDBWarehouse):
         warehouse.lock_timeout = min(warehouse.lock_timeout, WAREHOUSE_WAIT_SECONDS)
     return warehouse
-
-
-def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str]) -> dict[str, date]:
-    """Per symbol, the last day whose three raw tables are all in `raw.load_log`."""
-    if not symbols:
-        return {}
-    tables = list(RAW_TABLES)
-    sql = (
-        f"SELECT symbol, max(trade_date) AS last_day FROM ("
-        f" SELECT symbol, trade_date FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE}"
-        f" WHERE table_name IN ({', '.join('?' * len(tables))}) AND symbol IN ({', '.join('?' * len(symbols))})"
-        f" GROUP BY symbol, trade_date HAVING count(DISTINCT table_name) = {len(tables)}"
-        f") AS complete_days GROUP BY symbol"
-    )
-    frame = warehouse.query(sql, [*tables, *symbols])
-    out: dict[str, date] = {}
-    for symbol, last_day in zip(frame["symbol"], frame["last_day"], strict=True):
-        if last_day is None or last_day != last_day:  # None / NaT
-            continue
-        out[str(symbol)] = last_day.date() if isinstance(last_day, datetime) else date.fromisoformat(str(last_day))
-    return out
 
 
 def build_archive_poller(
     settings: Settings,
     target: SensorTarget = None,
     *,
-    running: bool = False,
+    running: bool | None = None,
     max_days_per_tick: int = MAX_DAYS_PER_TICK,
     session_factory: Callable[[], requests.Session] = make_session,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> dg.SensorDefinition:
-    """Polls an http(s) archive for each symbol's next day (see the module docstring)."""
+    """Polls an http(s) archive for each symbol's next day, and re-checks recently loaded days (see the
+    module docstring). `clock` is the sensor's time (tests pass a fake one)."""
 
     @dg.sensor(
         name=POLLER_SENSOR,
-        minimum_interval_seconds=900,
+        minimum_interval_seconds=POLL_TICK_SECONDS,
         target=target if target is not None else RAW_ASSET_KEYS,
-        default_status=_status(running),
+        default_status=_status(sensor_running(POLLER_SENSOR, settings.env) if running is None else running),
         description=(
             "For an http(s) archive (data.binance.vision): per symbol, probes the day after the last "
-            "loaded one and requests its raw partition once all three archives are published; backs "
-            "off (15 min doubling to 6 h) while they are not."
+            "loaded one and requests its raw partition once all three archives are published, backing off "
+            "on a schedule that meets the raw deadline; re-checks the CHECKSUMs of recently loaded days "
+            "and reloads a replaced archive."
         ),
     )
     def archive_poller(context: dg.SensorEvaluationContext, archive: ArchiveResource, warehouse: WarehouseResource):
@@ -203,9 +192,10 @@ def build_archive_poller(
         if not is_http_url(base_url):
             yield dg.SkipReason(f"{base_url} is not http(s): the {LANDING_SENSOR} sensor watches it")
             return
-        now = datetime.now(UTC)
+        now = clock()
         try:
-            last_loaded = last_loaded_days(_warehouse_for_sensor(warehouse), list(settings.symbols))
+            wh = _warehouse_for_sensor(warehouse)
+            last_loaded = last_loaded_days(wh, list(settings.symbols))
         except WarehouseLockTimeout as exc:
             yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
             return
@@ -213,6 +203,7 @@ def build_archive_poller(
         state.retain(settings.symbols)
         for symbol in settings.symbols:
             state.expect(symbol, next_expected_day(last_loaded.get(symbol), settings.start_date))
+        checks = partition_run_checks(context.repository_def, RAW_ASSET_KEYS)
 
         session = session_factory()
         requested: list[str] = []
@@ -230,7 +221,8 @@ def build_archive_poller(
                         notes.append(f"{symbol} {day}: probe failed ({type(exc).__name__})")
                         break
                     if not published:
-                        wait = state.missing(symbol, now)
+                        deadline = deadline_for(day, settings.raw_due_hours_after_midnight)
+                        wait = state.missing(symbol, now, deadline=deadline)
                         notes.append(f"{symbol} {day}: not published yet, next probe in {wait}")
                         break
                     partition = DaySymbol(day, symbol)
@@ -238,10 +230,20 @@ def build_archive_poller(
                         run_key=str(partition.key()),
                         partition_key=partition.key(),
                         asset_selection=RAW_ASSET_KEYS,
+                        asset_check_keys=checks,
                         tags={TAG_SOURCE: POLLER_SENSOR},
                     )
                     requested.append(str(partition.key()))
                     state.published(symbol)
+            if state.recheck_due(now):
+                try:
+                    for request in _replaced_archive_requests(context, session, base_url, wh, last_loaded, settings):
+                        yield request
+                        requested.append(str(request.run_key))
+                    state.rechecked(now)
+                except (ProbeError, requests.RequestException, WarehouseLockTimeout) as exc:
+                    context.log.warning(f"re-check of recent CHECKSUMs failed, trying again next tick: {exc}")
+                    notes.append(f"re-check failed ({type(exc).__name__})")
         finally:
             session.close()
         context.update_cursor(state.to_json())
@@ -251,7 +253,43 @@ def build_archive_poller(
     return archive_poller
 
 
-def build_landing_defs(settings: Settings, *, running: bool = False) -> dg.Definitions:
+def _replaced_archive_requests(
+    context: dg.SensorEvaluationContext,
+    session: requests.Session,
+    base_url: str,
+    warehouse: Warehouse,
+    last_loaded: dict[str, date],
+    settings: Settings,
+) -> list[dg.RunRequest]:
+    """A reload request for each archive of the last `recheck_days` loaded days whose published sha256
+    is not the loaded one. The run key names the new sha256: each replacement is loaded once."""
+    loaded, published = {}, {}
+    for symbol in settings.symbols:
+        for day in recheck_window(last_loaded.get(symbol), settings.recheck_days):
+            for spec in day_specs(symbol, day):
+                table = RAW_TABLES_BY_KIND[spec.kind].name
+                sha = warehouse.loaded_sha256(table, day, symbol)
+                if sha:
+                    loaded[spec] = sha
+                    published[spec] = fetch_checksum(session, base_url, spec)
+    requests_ = []
+    for spec, new_sha in sorted(replaced_archives(loaded, published).items(), key=lambda item: item[0].relative_path):
+        key = raw_asset_key(RAW_TABLES_BY_KIND[spec.kind].name)
+        partition = DaySymbol(spec.day, spec.symbol)
+        context.log.info(f"{spec.relative_path}: replaced upstream (sha256 {loaded[spec]} -> {new_sha}), reloading")
+        requests_.append(
+            dg.RunRequest(
+                run_key=f"{spec.relative_path}@{new_sha}",
+                partition_key=partition.key(),
+                asset_selection=[key],
+                asset_check_keys=partition_run_checks(context.repository_def, [key]),
+                tags={TAG_SOURCE: POLLER_SENSOR, TAG_SHA256: new_sha, TAG_REASON: "replaced archive"},
+            )
+        )
+    return requests_
+
+
+def build_landing_defs(settings: Settings, *, running: bool | None = None) -> dg.Definitions:
     """Both archive sensors. Merge into a location that has the raw assets and the `archive` and
     `warehouse` resources (binance_assets.definitions)."""
     return dg.Definitions(

@@ -1,16 +1,12 @@
-"""Binance spot REST shapes, exactly as binance-spot-api-docs print them. Pure: no HTTP, no Dagster.
+"""Binance's exact REST shapes (spot `/api/v3`), shared by the serving API and the REST client/simulator.
 
-Shared by the REST simulator/client (this package) and the serving API, so both speak one dialect:
-request weights, the 1-minute weight budget, decimals as fixed 8-decimal strings, kline arrays,
-aggTrade/trade objects and error bodies (the contract shared with the serving API: headers, error codes
-and anything else the REST client needs live in `rest_protocol.py`). Times in REST responses are milliseconds by default
-(microseconds when the request sends `X-MBX-TIME-UNIT: MICROSECOND`).
+Pure: no Dagster, no HTTP library. Decimals print as Binance prints them (fixed 8 decimals, no float
+noise); times are milliseconds (the warehouse stores UTC microseconds).
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
 
 REQUEST_WEIGHTS: dict[str, int] = {
     "/api/v3/ping": 1,
@@ -39,44 +35,56 @@ INTERVAL_MS: dict[str, int | None] = {
     "1d": 1440 * _MINUTE,
     "3d": 3 * 1440 * _MINUTE,
     "1w": 7 * 1440 * _MINUTE,
-    "1M": None,  # a calendar month
+    "1M": None,  # calendar month
 }
+
+# Binance error codes used by the public market-data paths.
+ERR_UNKNOWN = -1000
+ERR_TOO_MANY_REQUESTS = -1003
+ERR_ILLEGAL_CHARS = -1100
+ERR_TOO_MANY_PARAMETERS = -1101
+ERR_MANDATORY_PARAM = -1102
+ERR_UNKNOWN_PARAM = -1104
+ERR_INVALID_INTERVAL = -1120
+ERR_INVALID_SYMBOL = -1121
+ERR_BAD_PARAM = -1100
+ERR_INVALID_PARAMETER = -1130  # "Invalid data sent for a parameter."
+ERR_BAD_API_KEY = -2015
 
 _EIGHT = Decimal("0.00000001")
 
 
-def decimal_str(value: Any) -> str:
-    """`value` as Binance prints decimals: fixed 8 decimals, no float noise (97000.01 -> "97000.01000000").
+def decimal_str(value) -> str:
+    """`value` as Binance prints a decimal: fixed 8 decimals, from the shortest repr (no float noise).
 
-    Floats go through their shortest repr, so 0.1 + 0.2 style noise beyond 8 decimals is rounded away.
+    97000.01 -> "97000.01000000"; 0.1 + 0.2 -> "0.30000000"; Decimal/str/int accepted as well.
     """
-    if isinstance(value, bool):
-        raise TypeError(f"decimal_str: a bool is not a decimal: {value!r}")
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"not a decimal: {value!r}")
     try:
-        text = repr(value) if isinstance(value, float) else str(value)
-        number = value if isinstance(value, Decimal) else Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(f"decimal_str: not a number: {value!r}") from exc
+        number = Decimal(float.__repr__(value)) if isinstance(value, float) else Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {value!r}") from None
     if not number.is_finite():
-        raise ValueError(f"decimal_str: not a finite number: {value!r}")
-    text = format(number.quantize(_EIGHT, rounding=ROUND_HALF_EVEN), "f")
+        raise ValueError(f"not a finite decimal: {value!r}")
+    text = f"{number.quantize(_EIGHT, rounding=ROUND_HALF_EVEN):f}"
     return "0.00000000" if text == "-0.00000000" else text
 
 
 def kline_array(
     open_time_ms: int,
-    open: Any,
-    high: Any,
-    low: Any,
-    close: Any,
-    volume: Any,
+    open,
+    high,
+    low,
+    close,
+    volume,
     close_time_ms: int,
-    quote_volume: Any,
+    quote_volume,
     trades: int,
-    taker_buy_base: Any,
-    taker_buy_quote: Any,
+    taker_buy_base,
+    taker_buy_quote,
 ) -> list:
-    """One `/api/v3/klines` row: 12 elements, times and the trade count as ints, decimals as strings."""
+    """One `/api/v3/klines` row: 12 elements, decimals as strings, the last ("ignore") "0"."""
     return [
         int(open_time_ms),
         decimal_str(open),
@@ -95,15 +103,15 @@ def kline_array(
 
 def agg_trade_obj(
     agg_id: int,
-    price: Any,
-    qty: Any,
+    price,
+    qty,
     first_id: int,
     last_id: int,
     time_ms: int,
     is_buyer_maker: bool,
     is_best_match: bool = True,
 ) -> dict:
-    """One `/api/v3/aggTrades` object `{a, p, q, f, l, T, m, M}`."""
+    """One `/api/v3/aggTrades` item: {"a","p","q","f","l","T","m","M"}."""
     return {
         "a": int(agg_id),
         "p": decimal_str(price),
@@ -117,15 +125,9 @@ def agg_trade_obj(
 
 
 def trade_obj(
-    trade_id: int,
-    price: Any,
-    qty: Any,
-    quote_qty: Any,
-    time_ms: int,
-    is_buyer_maker: bool,
-    is_best_match: bool = True,
+    trade_id: int, price, qty, quote_qty, time_ms: int, is_buyer_maker: bool, is_best_match: bool = True
 ) -> dict:
-    """One `/api/v3/trades` or `/api/v3/historicalTrades` object."""
+    """One `/api/v3/trades` or `/api/v3/historicalTrades` item."""
     return {
         "id": int(trade_id),
         "price": decimal_str(price),
@@ -138,5 +140,14 @@ def trade_obj(
 
 
 def error_body(code: int, msg: str) -> dict:
-    """Binance's error body `{"code": -1121, "msg": "Invalid symbol."}`."""
+    """Binance's error body: {"code": -1121, "msg": "Invalid symbol."}."""
     return {"code": int(code), "msg": str(msg)}
+
+
+def rate_limits(weight_limit_1m: int = WEIGHT_LIMIT_1M) -> list[dict]:
+    """exchangeInfo's `rateLimits`."""
+    return [
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": int(weight_limit_1m)},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+        {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
+    ]

@@ -3,7 +3,7 @@
 - `rest_gapfill` job (partitioned like the raw assets): fills the partition's raw tables over REST
   (`gapfill_load.gapfill_partition`) and records each filled table as a materialization of its raw
   asset (metadata `source: rest`), so downstream automation sees the new rows.
-- `rest_gapfill_sensor` (every 10 minutes, STOPPED by default: it talks to Binance): for the last few
+- `rest_gapfill_sensor` (every 10 minutes; RUNNING in ci/prod, STOPPED in local): for the last few
   days past their due hour, a partition without a load, or with trade-id holes, gets one run. Its run
   key holds the partition's row count, so a legitimate gap (an exchange outage REST cannot fill either)
   is tried once, not forever.
@@ -16,6 +16,7 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
+from binance_assets.automation.defaults import sensor_status
 from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.assets import WAREHOUSE_POOL, raw_asset_key
 from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, gapfill_partition, load_source
@@ -136,7 +137,10 @@ def _utc_now() -> dt.datetime:
 
 def build_gapfill_sensor(settings: Settings, job: dg.JobDefinition, clock=_utc_now) -> dg.SensorDefinition:
     @dg.sensor(
-        name=GAPFILL_SENSOR, job=job, minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.STOPPED
+        name=GAPFILL_SENSOR,
+        job=job,
+        minimum_interval_seconds=600,
+        default_status=sensor_status(GAPFILL_SENSOR, settings.env),
     )
     def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
         wanted = partitions_to_fill(warehouse.get(), settings, clock())

@@ -12,6 +12,7 @@ import json
 import dagster as dg
 import pandera.errors
 
+from binance_assets.automation.defaults import sensor_status
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.merchant.c2c_load import HISTORY_TABLE, LOOKBACK_DAYS, ORDERS_TABLE, load_c2c_day, open_days
 from binance_assets.merchant.dbt_assets import build_merchant_dbt_assets
@@ -158,7 +159,7 @@ def build_c2c_sensor(settings: Settings, job) -> dg.SensorDefinition:
         name=C2C_SENSOR,
         job=job,
         minimum_interval_seconds=300,
-        default_status=dg.DefaultSensorStatus.RUNNING if settings.merchant_accounts else dg.DefaultSensorStatus.STOPPED,
+        default_status=sensor_status(C2C_SENSOR, settings.env),
         description="Loads the merchant's C2C orders: today, days with open orders, and a 6-month backfill.",
     )
     def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):

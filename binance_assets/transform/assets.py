@@ -37,6 +37,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         with wh.exclusive():
             # dbt holds the DuckDB file while it runs: collect its events, count rows once it is done.
             events = list(dbt.cli(dbt_build_args(window), context=context).stream())
+            wh.record_publish(f"dbt build {window}")  # readers (the serving API) see a new version
             yield from _with_row_counts(context, events, wh, window)
 
     return _dbt_models

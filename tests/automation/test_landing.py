@@ -369,7 +369,7 @@ def test_landing_sensor_requests_one_run_per_new_file(dagster_instance, mirror, 
     sensor = build_landing_sensor(settings)
     assert sensor.name == LANDING_SENSOR
     assert sensor.minimum_interval_seconds == 30
-    assert sensor.default_status is dg.DefaultSensorStatus.STOPPED
+    assert sensor.default_status is dg.DefaultSensorStatus.RUNNING  # in every environment (automation/defaults.py)
     instance = dagster_instance
     requests, cursor = evaluate(sensor, instance, None, settings)
     assert len(requests) == 12
@@ -454,7 +454,7 @@ def test_landing_defs_load_and_a_requested_run_materializes_its_asset(dagster_in
     dg.Definitions.validate_loadable(defs)
     repository = defs.get_repository_def()
     sensor = repository.get_sensor_def(LANDING_SENSOR)
-    assert repository.get_sensor_def(POLLER_SENSOR).minimum_interval_seconds == 900
+    assert repository.get_sensor_def(POLLER_SENSOR).minimum_interval_seconds == 60
 
     instance = dagster_instance
     context = dg.build_sensor_context(instance=instance, repository_def=repository, resources=resources)
