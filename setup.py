@@ -26,6 +26,8 @@ setup(
         "psycopg[binary]>=3.2,<4",
         "requests>=2.32,<3",
         "tenacity>=9,<10",
+        # Ed25519 / HMAC signing of Binance's signed REST requests (binance_assets/binance/rest_signing.py)
+        "cryptography>=42",
         "filelock>=3.13",
         "pydantic-settings>=2.4,<3",
         "typer>=0.12,<1",

@@ -15,6 +15,9 @@ from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
+from binance_assets.ingestion.gapfill import build_gapfill_defs
+from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.merchant.definitions import build_merchant_defs, merchant_selection
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings, get_settings
 from binance_assets.transform.definitions import build_transform_defs
@@ -32,7 +35,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     deadline_checks = dg.AssetSelection.checks(*[dg.AssetCheckKey(k, DEADLINE_CHECK_NAME) for k in raw_keys])
     main_job = dg.define_asset_job(
         MAIN_JOB,
-        selection=dg.AssetSelection.all() - deadline_checks,
+        selection=dg.AssetSelection.all() - deadline_checks - merchant_selection(),
         description="Everything for one (day, symbol) partition: raw archives, their checks, and downstream.",
     )
     defs = dg.Definitions.merge(
@@ -41,6 +44,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         apply_freshness_policies_to_defs(build_features_defs(settings)),
         alerting,
         build_landing_defs(settings),
+        build_merchant_defs(settings),
+        build_gapfill_defs(settings, daily_symbol_partitions(settings)),
         dg.Definitions(
             jobs=[main_job],
             schedules=[build_backfill_schedule(settings)],

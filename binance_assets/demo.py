@@ -56,6 +56,9 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
         extra = f" (checks flagged: {', '.join(failed_checks)})" if failed_checks else ""
         echo(f"[{n}/{len(steps)}] {label}: {status} in {time.perf_counter() - began:.1f}s{extra}")
 
+    from binance_assets.merchant.demo import run_merchant_demo
+
+    failures += not run_merchant_demo(settings, start, days, instance, echo)
     _print_summary(defs, parts, echo)
     _print_models(ml_defs, echo)
     echo(f"\nDagster runs are in {instance.root_directory}. Browse the lineage with: make dev "

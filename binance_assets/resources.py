@@ -20,6 +20,7 @@ from dagster_dbt import DbtCliResource
 
 from binance_assets.automation.webhook import send_alert
 from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.rest_resources import rest_resources
 from binance_assets.settings import (
     ALERT_WEBHOOK_ENV,
     DBT_PROJECT_DIR,
@@ -135,6 +136,7 @@ def resources_for(settings: Settings | None = None) -> dict[str, dg.Configurable
     settings = settings or get_settings()
     warehouse = warehouse_resource(settings)
     return {
+        **rest_resources(settings),
         "warehouse": warehouse,
         "archive": archive_resource(settings),
         "alert_webhook": alert_webhook_resource(),

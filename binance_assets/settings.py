@@ -64,6 +64,19 @@ class Settings(BaseSettings):
     # Model registry: a local folder (embedded default) or s3://bucket/prefix.
     model_registry_url: str | None = None
     s3_endpoint_url: str | None = None
+    # Binance REST API (gap-fill, merchant C2C orders). Keys are never settings values: see
+    # binance_assets/rest_resources.py (BINANCE_ASSETS_MERCHANT_<ACCOUNT>_API_KEY, ... read via dg.EnvVar).
+    rest_base_url: str = "https://api.binance.com"
+    rest_weight_share: float = 0.8
+    rest_recv_window_ms: int = 5000
+    merchant_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("merchant_accounts", mode="before")
+    @classmethod
+    def _split_accounts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [s.strip().lower() for s in value.split(",") if s.strip()]
+        return value
 
     @field_validator("symbols", mode="before")
     @classmethod

@@ -34,6 +34,8 @@ SENSORS_RUNNING_IN: Mapping[str, frozenset[Environment]] = {
     "freshness_alert": frozenset({CI, PROD}),
     "ml_freshness_alert": frozenset({CI, PROD}),
     "run_failure_alert": EVERYWHERE,
+    "rest_gapfill_sensor": frozenset({CI, PROD}),  # asks Binance's REST API for late or holey days (issue 12)
+    "c2c_orders_sensor": EVERYWHERE,  # exists only with a merchant account configured (issue 12)
 }
 SCHEDULES_RUNNING_IN: Mapping[str, frozenset[Environment]] = {
     "daily_missed_partitions": frozenset({CI, PROD}),

@@ -14,6 +14,8 @@ from binance_assets.transform.project import dbt_project
 from binance_assets.transform.translator import BinanceDbtTranslator
 from binance_assets.warehouse import Warehouse
 
+MERCHANT_DBT_SELECTOR = "tag:merchant"
+
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dbt_assets(
@@ -23,6 +25,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         dagster_dbt_translator=BinanceDbtTranslator(),
         pool=WAREHOUSE_POOL,
         name="binance_dbt_models",
+        exclude=MERCHANT_DBT_SELECTOR,  # the merchant's models are partitioned by day: merchant/dbt_assets.py
     )
     def _dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         window = partition_window_vars(

@@ -1,0 +1,150 @@
+"""REST rows -> the canonical Arrow tables of `schema.py` (what the archive reader returns), and
+the paging that fetches a day, or a range of ids, over REST. No Dagster here.
+
+Decimal strings become float64 through `float(str)`, which is correctly rounded, exactly as the
+archive reader parses the same text; times come as µs when the client asked for them
+(`X-MBX-TIME-UNIT: MICROSECOND`), else ms, and are stored as µs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+
+from .rest_client import BinanceRestClient
+from .schema import AGG_TRADES_SCHEMA, KLINES_SCHEMA, TIMESTAMP, TRADES_SCHEMA, ArchiveKind
+
+PAGE = 1000
+HOUR_MS = 3_600_000
+
+
+def _times(values: list[int], micros: bool) -> pa.Array:
+    arr = np.asarray(values, dtype=np.int64)
+    return pa.array(arr if micros else arr * 1000, type=pa.int64()).cast(TIMESTAMP)
+
+
+def _floats(values: list[str]) -> pa.Array:
+    return pa.array([float(v) for v in values], type=pa.float64())
+
+
+def trades_table(rows: list[dict], micros: bool) -> pa.Table:
+    return pa.Table.from_arrays(
+        [
+            pa.array([r["id"] for r in rows], pa.int64()),
+            _floats([r["price"] for r in rows]),
+            _floats([r["qty"] for r in rows]),
+            _floats([r["quoteQty"] for r in rows]),
+            _times([r["time"] for r in rows], micros),
+            pa.array([r["isBuyerMaker"] for r in rows], pa.bool_()),
+            pa.array([r["isBestMatch"] for r in rows], pa.bool_()),
+        ],
+        schema=TRADES_SCHEMA,
+    )
+
+
+def agg_trades_table(rows: list[dict], micros: bool) -> pa.Table:
+    return pa.Table.from_arrays(
+        [
+            pa.array([r["a"] for r in rows], pa.int64()),
+            _floats([r["p"] for r in rows]),
+            _floats([r["q"] for r in rows]),
+            pa.array([r["f"] for r in rows], pa.int64()),
+            pa.array([r["l"] for r in rows], pa.int64()),
+            _times([r["T"] for r in rows], micros),
+            pa.array([r["m"] for r in rows], pa.bool_()),
+            pa.array([r["M"] for r in rows], pa.bool_()),
+        ],
+        schema=AGG_TRADES_SCHEMA,
+    )
+
+
+def klines_table(rows: list[list], micros: bool) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(12)]
+    return pa.Table.from_arrays(
+        [
+            _times(list(cols[0]), micros),
+            *(_floats(list(cols[i])) for i in (1, 2, 3, 4, 5)),
+            _times(list(cols[6]), micros),
+            _floats(list(cols[7])),
+            pa.array(list(cols[8]), pa.int64()),
+            _floats(list(cols[9])),
+            _floats(list(cols[10])),
+        ],
+        schema=KLINES_SCHEMA,
+    )
+
+
+def day_bounds_ms(day: date) -> tuple[int, int]:
+    start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+    return start, start + 86_400_000
+
+
+class RestFetcher:
+    """Fetches a day or an id range of one kind over REST, paging by `fromId` (1000 rows a page)."""
+
+    def __init__(self, client: BinanceRestClient) -> None:
+        self.client = client
+        self.micros = client.time_unit == "MICROSECOND"
+
+    def _ms(self, t: int) -> int:
+        return t // 1000 if self.micros else t
+
+    def first_agg_at(self, symbol: str, start_ms: int, end_ms: int) -> dict | None:
+        """The first aggTrade at or after `start_ms` (before `end_ms`), searching an hour at a time."""
+        for hour in range(start_ms, end_ms, HOUR_MS):
+            rows = self.client.agg_trades(symbol, start_time=hour, end_time=min(hour + HOUR_MS, end_ms) - 1, limit=1)
+            if rows:
+                return rows[0]
+        return None
+
+    def _pages(self, kind: ArchiveKind, symbol: str, from_id: int) -> Iterator[list[dict]]:
+        while True:
+            if kind is ArchiveKind.TRADES:
+                rows = self.client.historical_trades(symbol, from_id=from_id, limit=PAGE)
+                key = "id"
+            else:
+                rows = self.client.agg_trades(symbol, from_id=from_id, limit=PAGE)
+                key = "a"
+            if not rows:
+                return
+            yield rows
+            if len(rows) < PAGE:
+                return
+            from_id = rows[-1][key] + 1
+
+    def fetch_ids(self, kind: ArchiveKind, symbol: str, first_id: int, last_id: int | None, end_ms: int) -> pa.Table:
+        """Rows with id in [first_id, last_id] (or up to the first row at/after `end_ms`)."""
+        key, time_key = ("id", "time") if kind is ArchiveKind.TRADES else ("a", "T")
+        kept: list[dict] = []
+        for rows in self._pages(kind, symbol, first_id):
+            done = False
+            for row in rows:
+                if (last_id is not None and row[key] > last_id) or self._ms(row[time_key]) >= end_ms:
+                    done = True
+                    break
+                kept.append(row)
+            if done:
+                break
+        return trades_table(kept, self.micros) if kind is ArchiveKind.TRADES else agg_trades_table(kept, self.micros)
+
+    def fetch_day(self, kind: ArchiveKind, symbol: str, day: date) -> pa.Table:
+        """Every row of one UTC day of `kind` over REST."""
+        start, end = day_bounds_ms(day)
+        if kind is ArchiveKind.KLINES:
+            rows: list[list] = []
+            for half in (start, start + 720 * 60_000):
+                rows += self.client.klines(symbol, "1m", start_time=half, end_time=half + 720 * 60_000 - 1, limit=720)
+            return klines_table(rows, self.micros)
+        first = self.first_agg_at(symbol, start, end)
+        if first is None:
+            empty = TRADES_SCHEMA if kind is ArchiveKind.TRADES else AGG_TRADES_SCHEMA
+            return empty.empty_table()
+        first_id = first["f"] if kind is ArchiveKind.TRADES else first["a"]
+        return self.fetch_ids(kind, symbol, first_id, None, end)
+
+
+def next_day(day: date) -> date:
+    return day + timedelta(days=1)

@@ -1,0 +1,190 @@
+"""Gap-fill round trip on DuckDB and PostgreSQL: withhold a day's archive, fill it over REST from the
+simulator, then publish the archive: identical rows, and the comparison check says so (or, when REST
+and the archive disagree, says that)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.rest_client import BinanceRestClient
+from binance_assets.binance.rest_sim_market import SimMarket
+from binance_assets.binance.rest_simulator import RestSimulator
+from binance_assets.binance.rest_tables import RestFetcher
+from binance_assets.binance.simulator import simulate_day, simulate_mirror
+from binance_assets.ingestion.gapfill_load import compare_rest_copy, gapfill_partition, load_source
+from binance_assets.ingestion.load import load_partition
+from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, LoadRecord, PostgresWarehouse
+
+SYMBOL = "BTCUSDT"
+BEFORE, DAY = date(2025, 1, 1), date(2025, 1, 2)
+TRADES = 2500
+
+
+@pytest.fixture(scope="module")
+def sim():
+    market = SimMarket((SYMBOL,), BEFORE, date(2025, 1, 3), trades_per_day=TRADES)
+    with RestSimulator(market) as server:
+        yield server
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse(request, tmp_path):
+    if request.param == "duckdb":
+        wh = DuckDBWarehouse(tmp_path / "wh.duckdb")
+    else:
+        wh = PostgresWarehouse(request.getfixturevalue("fresh_postgres_url"))
+    wh.ensure_schema()
+    return wh
+
+
+def same(loaded: pa.Table, expected: pa.Table) -> bool:
+    """Equal values and types (the warehouse reads columns back NOT NULL, the simulator's are nullable)."""
+    return loaded.cast(expected.schema).equals(expected)
+
+
+def archive_client(tmp_path, mirror):
+    return ArchiveClient(base_url=str(mirror), download_dir=tmp_path / "dl", quarantine_dir=tmp_path / "q")
+
+
+def test_withheld_day_gap_filled_then_archive_published_identical(sim, warehouse, tmp_path):
+    mirror = tmp_path / "mirror"
+    simulate_mirror(mirror, [SYMBOL], BEFORE, 1, trades_per_day=TRADES)  # DAY's archive is withheld
+    archive = archive_client(tmp_path, mirror)
+    for table in RAW_TABLES.values():
+        load_partition(archive, warehouse, table, BEFORE, SYMBOL)
+    fetcher = RestFetcher(BinanceRestClient(sim.base_url))
+    expected = simulate_day(SYMBOL, DAY, trades_per_day=TRADES)
+
+    for table in RAW_TABLES.values():
+        fill = gapfill_partition(fetcher, warehouse, table, DAY, SYMBOL)
+        assert fill.reason == "missing" and fill.rows_after == expected.table(table.kind).num_rows > 0
+        assert load_source(warehouse.load_log(table.name, SYMBOL, DAY)) == "rest"
+        assert same(warehouse.read_partition_arrow(table.name, SYMBOL, DAY), expected.table(table.kind))
+
+    simulate_mirror(mirror, [SYMBOL], DAY, 1, trades_per_day=TRADES)  # the archive is published
+    for table in RAW_TABLES.values():
+        load_partition(archive, warehouse, table, DAY, SYMBOL)
+        assert load_source(warehouse.load_log(table.name, SYMBOL, DAY)) == "archive"
+        comparison = compare_rest_copy(warehouse, table, DAY, SYMBOL)
+        assert comparison is not None and comparison.matches, comparison
+        assert comparison.rest_rows == comparison.archive_rows == expected.table(table.kind).num_rows
+    # trade ids run on from the previous (archive) day into the REST-filled one
+    log_before = warehouse.load_log("spot_trades", SYMBOL, BEFORE)
+    assert warehouse.load_log("spot_trades", SYMBOL, DAY)["first_id"] == log_before["last_id"] + 1
+
+
+def test_archive_that_differs_from_rest_fails_the_comparison(sim, warehouse, tmp_path):
+    fetcher = RestFetcher(BinanceRestClient(sim.base_url))
+    table = RAW_TABLES["spot_agg_trades"]
+    gapfill_partition(fetcher, warehouse, table, DAY, SYMBOL)
+    mirror = tmp_path / "mirror"
+    simulate_mirror(mirror, [SYMBOL], DAY, 1, trades_per_day=TRADES, signal=1.0)  # other prices, same ids
+    load_partition(archive_client(tmp_path, mirror), warehouse, table, DAY, SYMBOL)
+    comparison = compare_rest_copy(warehouse, table, DAY, SYMBOL)
+    assert not comparison.matches and comparison.differing > 0 and comparison.examples
+    assert comparison.only_rest == comparison.only_archive == 0
+
+
+def test_id_holes_head_and_tail_are_fetched_by_id(sim, warehouse):
+    table = RAW_TABLES["spot_trades"]
+    full = simulate_day(SYMBOL, DAY, trades_per_day=TRADES).trades
+    ids = full.column("trade_id")
+    first = ids[0].as_py()
+    holey_mask = pc.and_(
+        pc.and_(pc.greater_equal(ids, first + 10), pc.less(ids, first + TRADES // 2)),  # head cut
+        pc.invert(pc.and_(pc.greater_equal(ids, first + 700), pc.less(ids, first + 1900))),  # a hole
+    )
+    holey = full.filter(holey_mask)  # and the tail from TRADES // 2 on is gone too
+    warehouse.replace_partition(table.name, SYMBOL, DAY, holey, LoadRecord(source_url="file:///truncated.zip"))
+    client = BinanceRestClient(sim.base_url)
+    fill = gapfill_partition(RestFetcher(client), warehouse, table, DAY, SYMBOL)
+    assert fill.reason == "id_gaps" and fill.rows_before == holey.num_rows
+    assert fill.rows_fetched == full.num_rows - holey.num_rows and fill.rows_after == full.num_rows
+    assert same(warehouse.read_partition_arrow(table.name, SYMBOL, DAY), full)
+    # only the missing ids were asked for: far fewer pages than refetching the whole day
+    assert fill.requests == client.stats.requests and fill.weight == client.stats.weight
+    again = gapfill_partition(RestFetcher(client), warehouse, table, DAY, SYMBOL)
+    assert again.reason == "complete" and again.rows_fetched == 0
+
+
+def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
+    """The user's path on DuckDB: the sensor finds the withheld day, the job fills it over REST (raw assets
+    materialized with source rest), the archive's ingest run then passes `matches_rest_gapfill`."""
+    import dagster as dg
+
+    from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
+    from binance_assets.ingestion.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
+    from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
+    from binance_assets.resources import resources_for
+    from binance_assets.settings import Environment, Settings
+
+    mirror = tmp_path / "mirror"
+    simulate_mirror(mirror, [SYMBOL], BEFORE, 1, trades_per_day=TRADES)
+    settings = Settings(
+        env=Environment.LOCAL,
+        data_dir=tmp_path / "data",
+        duckdb_path=tmp_path / "wh.duckdb",
+        archive_base_url=str(mirror),
+        symbols=[SYMBOL],
+        start_date=BEFORE,
+        rest_base_url=sim.base_url,
+    )
+    defs = dg.Definitions.merge(
+        build_ingestion_defs(settings),
+        build_gapfill_defs(
+            settings, daily_symbol_partitions(settings), clock=lambda: datetime(2025, 1, 3, 12, tzinfo=UTC)
+        ),
+        dg.Definitions(resources=resources_for(settings)),
+    )
+    warehouse = resources_for(settings)["warehouse"].get()
+    for table in RAW_TABLES.values():
+        load_partition(archive_client(tmp_path, mirror), warehouse, table, BEFORE, SYMBOL)
+    with dg.instance_for_test() as instance:
+        with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
+            requests = list(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx))
+        assert [r.partition_key for r in requests] == [DaySymbol(DAY, SYMBOL).key()]  # BEFORE is complete
+        assert requests[0].run_config["ops"]["fill_from_rest"]["config"]["tables"] == list(RAW_TABLES)
+        filled = defs.resolve_job_def(GAPFILL_JOB).execute_in_process(
+            partition_key=requests[0].partition_key, run_config=requests[0].run_config, instance=instance
+        )
+        materialized = filled.asset_materializations_for_node("fill_from_rest")
+        assert {m.asset_key.path[-1] for m in materialized} == set(RAW_TABLES)
+        assert all(m.metadata["source"].value == "rest" for m in materialized)
+        with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
+            assert isinstance(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx), dg.SkipReason)  # nothing left
+
+        simulate_mirror(mirror, [SYMBOL], DAY, 1, trades_per_day=TRADES)  # the archive is published
+        ingest = defs.resolve_job_def(INGEST_JOB).execute_in_process(
+            partition_key=DaySymbol(DAY, SYMBOL).key(), instance=instance, raise_on_error=False
+        )
+    evaluations = [
+        e.event_specific_data
+        for e in ingest.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == GAPFILL_CHECK
+    ]
+    assert len(evaluations) == 3 and all(e.passed for e in evaluations)
+    assert all(e.metadata["compared"].value for e in evaluations)
+
+
+def test_sensor_logic_finds_missing_tables_id_holes_and_missing_minutes(tmp_path):
+    from binance_assets.ingestion.gapfill import partitions_to_fill
+    from binance_assets.settings import Settings
+
+    warehouse = DuckDBWarehouse(tmp_path / "wh.duckdb")
+    full = simulate_day(SYMBOL, BEFORE, trades_per_day=TRADES)
+    record = LoadRecord(source_url="file:///archive.zip")
+    head = full.trades.slice(0, 100)
+    holey = head.filter(pc.not_equal(head.column("trade_id"), head.column("trade_id")[50]))  # one id missing
+    warehouse.replace_partition("spot_trades", SYMBOL, BEFORE, holey, record)
+    warehouse.replace_partition("spot_agg_trades", SYMBOL, BEFORE, full.agg_trades, record)
+    warehouse.replace_partition("spot_klines_1m", SYMBOL, BEFORE, full.klines.slice(0, 1000), record)
+    settings = Settings(symbols=[SYMBOL], start_date=BEFORE)
+    due = datetime(2025, 1, 2, 7, tzinfo=UTC)  # BEFORE is due at 06:00 on the next day
+    wanted = partitions_to_fill(warehouse, settings, due)
+    assert [(p.day, tables) for p, tables, _ in wanted] == [(BEFORE, ["spot_trades", "spot_klines_1m"])]
+    assert partitions_to_fill(warehouse, settings, datetime(2025, 1, 2, 5, tzinfo=UTC)) == []  # not due yet
