@@ -8,7 +8,7 @@ Statuses, worst first (each cell shows the worst that applies, its drill-down li
 * ``replaced``: Dagster recorded more than one archive checksum for the partition (Binance republished it);
 * ``warning``: a non-blocking (WARN) check failed, e.g. id continuity across an exchange outage;
 * ``late``: loaded after its deadline, `raw_due_hours_after_midnight` after the next UTC midnight (the
-  pipeline's freshness rule, `automation.freshness.deadline_for`);
+  pipeline's freshness rule, `binance_assets.binance.publication.deadline_for`);
 * ``loaded``.
 """
 
@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
+from binance_assets.binance.publication import deadline_for
 
 STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded")
 LOAD_LOG = "raw.load_log"
@@ -31,11 +32,6 @@ SPARSE_TABLES = frozenset({"marts.fct_data_gaps"})
 def partition_key(day: dt.date, symbol: str) -> str:
     """The platform's (date, symbol) partition key as Dagster prints it, e.g. `2025-01-01|BTCUSDT`."""
     return f"{day.isoformat()}|{symbol}"
-
-
-def deadline_for(day: dt.date, due_hours: float) -> dt.datetime:
-    """Same rule as `binance_assets.automation.freshness.deadline_for` (which imports Dagster)."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) + dt.timedelta(hours=due_hours)
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from binance_assets.binance.publication import check_due_hours, deadline_for
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.warehouse import Warehouse, get_raw_table
 from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, quote_ident
@@ -65,18 +66,6 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
-
-
-def check_due_hours(due_hours: float) -> float:
-    if due_hours < 0:
-        raise ValueError(f"due_hours must be >= 0, got {due_hours}")
-    return float(due_hours)
-
-
-def deadline_for(day: dt.date, due_hours: float) -> dt.datetime:
-    """When day `day`'s files are due: `due_hours` after midnight UTC of the next day."""
-    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return midnight + dt.timedelta(hours=check_due_hours(due_hours))
 
 
 def latest_due_day(now: dt.datetime, due_hours: float) -> dt.date:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore, metadata_dict, parse_evaluation
-from binance_api.dashboard.health import cell_status, dagster_asset_url, deadline_for
+from binance_api.dashboard.health import cell_status, dagster_asset_url
 from binance_api.dashboard.session import safe_next
 
 pytestmark = pytest.mark.xdist_group("dashboard")
@@ -32,14 +31,6 @@ def _check(passed: bool, severity: str = "ERROR") -> CheckOutcome:
 )
 def test_a_cell_shows_its_worst_status_and_lists_all(kwargs, worst, flags):
     assert cell_status(**kwargs) == (worst, flags)
-
-
-def test_deadline_is_the_pipelines_rule():
-    from binance_assets.automation.freshness import deadline_for as pipeline_deadline
-
-    for day in (dt.date(2025, 1, 1), dt.date(2024, 2, 29)):
-        for hours in (0.0, 6.0, 30.5):
-            assert deadline_for(day, hours) == pipeline_deadline(day, hours)
 
 
 def test_serialized_check_evaluations_and_materializations_are_read():

@@ -152,16 +152,23 @@ def test_drift_check_errors_on_a_shifted_partition(trained, ml_settings):
                                           pa.Table.from_pandas(features, preserve_index=False))
 
 
-def test_retraining_on_the_same_window_does_not_promote_an_equal_model(trained, ml_settings):
+@pytest.fixture(scope="module")
+def retrained(trained):
+    """A second training run on the same window (v0002 of each model); the tests that need it share it,
+    so none depends on another having run first (xdist may split this module across workers)."""
     defs, _ = trained
     with dg.instance_for_test() as instance:
-        result = defs.resolve_job_def(TRAIN_JOB).execute_in_process(
+        return defs.resolve_job_def(TRAIN_JOB).execute_in_process(
             instance=instance, run_config={**QUIET, "ops": {
                 f"models__{CLASSIFIER}": {"config": TRAIN_CONFIG},
                 f"models__{REGRESSOR}": {"config": TRAIN_CONFIG},
             }},
         )
-    meta = materialization(result, CLASSIFIER)
+
+
+def test_retraining_on_the_same_window_does_not_promote_an_equal_model(trained, retrained, ml_settings):
+    defs, _ = trained
+    meta = materialization(retrained, CLASSIFIER)
     assert meta["promoted"] is False
     assert "champion" in meta["promotion_reason"]
     registry = defs.resources["model_registry"].get()
@@ -169,7 +176,7 @@ def test_retraining_on_the_same_window_does_not_promote_an_equal_model(trained, 
     assert [c.version for c in registry.list_versions(CLASSIFIER)] == ["v0001", "v0002"]
 
 
-def test_models_cli_lists_promotes_and_rolls_back(trained, ml_settings):
+def test_models_cli_lists_promotes_and_rolls_back(trained, retrained, ml_settings):
     cli = str(Path(sys.executable).parent / "binance-assets")
     env = dict(os.environ, BINANCE_ASSETS_MODEL_REGISTRY_URL=ml_settings.model_registry_url)
 
