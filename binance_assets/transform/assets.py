@@ -1,4 +1,12 @@
-"""The dbt models as partitioned Dagster assets: each run rebuilds exactly its partition window."""
+"""The dbt models as partitioned Dagster assets: each run rebuilds exactly its partition window.
+
+The step records what dbt did, whatever happened: every model dbt committed is reported materialized
+(with the rows it holds inside the run's window), every dbt test becomes an asset check result (passed
+or failed, with dagster-dbt's `dagster_dbt/failed_row_count`), and only then does the step fail if a
+model or a test failed. DuckDB allows one writer: dbt holds the file while it runs, so the events are
+collected as dbt emits them and the row counts are added once the dbt process has exited, inside the
+same exclusive hold of the warehouse; nothing is dropped when dbt fails.
+"""
 
 import os
 from collections.abc import Iterator
@@ -32,9 +40,15 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         os.environ.update(warehouse.dbt_env())
         wh = warehouse.get()
         with wh.exclusive():
-            # dbt holds the DuckDB file while it runs: collect its events, count rows once it is done.
-            events = list(dbt.cli(dbt_build_args(window), context=context).stream())
+            invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
+            events = list(invocation.stream())
             yield from _with_row_counts(context, events, wh, window)
+        error = invocation.get_error()
+        if error is not None:
+            raise dg.Failure(
+                description=f"dbt build failed for {window or 'every partition'}: {_failed_nodes(events)}",
+                metadata={"dbt_command": invocation.dbt_command, "dbt_errors": str(error)[:4000]},
+            )
 
     return _dbt_models
 
@@ -50,3 +64,13 @@ def _with_row_counts(
             count = warehouse.query(f"select count(*) as n from {schema}.{table} where {where}", params)
             event = event.with_metadata({**event.metadata, "dagster/row_count": int(count["n"].iloc[0])})
         yield event
+
+
+def _failed_nodes(events: list) -> str:
+    """The failed checks by name, for the step's failure message (failed models appear in dbt_errors)."""
+    failed = sorted(
+        f"{'/'.join(e.asset_key.path)}:{e.check_name}"
+        for e in events
+        if isinstance(e, dg.AssetCheckResult) and not e.passed
+    )
+    return f"failed checks {failed}" if failed else "a model failed (see dbt_errors)"
