@@ -6,6 +6,11 @@ or failed, with dagster-dbt's `dagster_dbt/failed_row_count`), and only then doe
 model or a test failed. DuckDB allows one writer: dbt holds the file while it runs, so the events are
 collected as dbt emits them and the row counts are added once the dbt process has exited, inside the
 same exclusive hold of the warehouse; nothing is dropped when dbt fails.
+
+dbt runs with `DBT_INDIRECT_SELECTION=buildable`: when automation builds a subset of the models (one raw
+file landed), a test runs only if every model it reads is in the run or upstream of it. With dbt's
+default (eager), building `stg_binance__spot_klines_1m` alone (klines landed before the trades) would run
+the bars/klines reconciliation against bars that cannot exist yet, and fail the run.
 """
 
 import os
@@ -22,6 +27,8 @@ from binance_assets.transform.project import dbt_project
 from binance_assets.transform.translator import BinanceDbtTranslator
 from binance_assets.warehouse import Warehouse
 
+INDIRECT_SELECTION = "buildable"
+
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dbt_assets(
@@ -37,7 +44,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
             (part.day, part.symbol) for part in map(DaySymbol.from_key, context.partition_keys)
         )
         context.log.info(f"dbt partition window: {window}")
-        os.environ.update(warehouse.dbt_env())
+        os.environ.update({**warehouse.dbt_env(), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION})
         wh = warehouse.get()
         with wh.exclusive():
             invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
@@ -46,7 +53,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         error = invocation.get_error()
         if error is not None:
             raise dg.Failure(
-                description=f"dbt build failed for {window or 'every partition'}: {_failed_nodes(events)}",
+                description=f"dbt build failed for {window or 'every partition'}: {_failed_nodes(events)}"
+                f"{str(error)[-1500:]}",
                 metadata={"dbt_command": invocation.dbt_command, "dbt_errors": str(error)[:4000]},
             )
 

@@ -42,6 +42,7 @@ class Platform:
     def __init__(self, mirror, market: LocalDaemon, ml: LocalDaemon, cursor: str | None) -> None:
         self.mirror, self.market, self.ml, self.cursor = mirror, market, ml, cursor
         self.warehouse = market.defs.resources["warehouse"].get()
+        self.checked: set[str] = set()
 
     def land(self, day: dt.date, kind: ArchiveKind) -> None:
         """Write one archive (zip, then its .CHECKSUM) into the mirror, tick the sensor, run what it asks."""
@@ -60,9 +61,12 @@ class Platform:
         raise AssertionError(f"automation still requesting runs after {rounds} rounds")
 
     def failed_runs(self) -> list[str]:
+        """Failures of the runs made since the last call (each scenario reports its own)."""
+        new = [run for run in self.market.runs + self.ml.runs if run.run_id not in self.checked]
+        self.checked.update(r.run_id for r in new)
         return [
-            f"{run.run_id}: {[e.event_specific_data.error.message[:300] for e in run.all_events if e.is_failure]}"
-            for run in self.market.runs + self.ml.runs
+            f"{run.run_id}: {[e.event_specific_data.error.message[:600] for e in run.all_events if e.is_failure]}"
+            for run in new
             if not run.success
         ]
 
