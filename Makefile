@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo dev test lint bench clean
+.PHONY: install demo dev api test lint bench bench-live clean
 
 # Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes).
 $(VENV)/.installed: setup.py
@@ -33,7 +33,15 @@ demo: install $(DAGSTER_HOME)/dagster.yaml  ## simulate 2 symbols x 3 days and m
 dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+API_METRICS_DIR := $(CURDIR)/.data/api/metrics
+api: install  ## the serving API on http://127.0.0.1:8000 (uvicorn, 2 workers) over the local warehouse (after `make demo`)
+	rm -rf $(API_METRICS_DIR) && mkdir -p $(API_METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(API_METRICS_DIR) $(BIN)/uvicorn --factory binance_api.main:create_app \
+		--host 127.0.0.1 --port $${API_PORT:-8000} --workers 2 --no-access-log
+
 test: install  ## the whole suite, as CI runs it
+	# The dashboard's browser tests drive Debian's chromium (Playwright never downloads one).
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
 	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
@@ -43,6 +51,9 @@ bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/incremental.py
 	$(BIN)/python benchmarks/refresh_latency.py
+
+bench-live: install  ## latency a user waits: a new day landed -> raw, marts, features, predictions through `dagster dev`
+	$(BIN)/python benchmarks/live_refresh.py
 
 clean:
 	rm -rf .data .dagster_home .pytest_cache dbt_project/target dbt_project/logs

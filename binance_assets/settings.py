@@ -2,21 +2,32 @@
 
 `BINANCE_ASSETS_ENV` picks the environment (`local`, the embedded default; `ci`; `prod`). Every other
 setting has a `BINANCE_ASSETS_` environment variable of its own (see `Settings`).
+
+Secrets are not settings: they stay in their own environment variables (`SECRET_ENV_VARS`) and reach
+Dagster as `dg.EnvVar` references (binance_assets.resources), so their values are never part of the
+definitions, of resource config the UI shows, or of run tags. The PostgreSQL URL names no password.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# Secrets: names of the environment variables that hold them (ECS `secrets` from Secrets Manager in prod).
+PG_PASSWORD_ENV = "BINANCE_ASSETS_PG_PASSWORD"
+ALERT_WEBHOOK_ENV = "BINANCE_ASSETS_ALERT_WEBHOOK_URL"
+SECRET_ENV_VARS = (PG_PASSWORD_ENV, ALERT_WEBHOOK_ENV)
 
 
 class Environment(StrEnum):
@@ -32,6 +43,7 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / ".data"
     # Warehouse: a DuckDB file in `local`; PostgreSQL in `ci` and `prod`.
     duckdb_path: Path | None = None
+    # Without a password: that one is the secret BINANCE_ASSETS_PG_PASSWORD (PG_PASSWORD_ENV).
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/binance"
     # Where archives come from: https://data.binance.vision or a local mirror folder.
     archive_base_url: str | None = None
@@ -45,6 +57,8 @@ class Settings(BaseSettings):
     sim_signal: float = 1.0
     # A raw day's archive is due this many hours after midnight UTC of the following day.
     raw_due_hours_after_midnight: float = 6.0
+    # The poller re-reads the `.CHECKSUM` of the loaded days of this many most recent days (replaced archives).
+    recheck_days: int = Field(default=7, ge=0)
     # Features and models.
     label_horizon_minutes: int = 5
     # Model registry: a local folder (embedded default) or s3://bucket/prefix.
@@ -56,6 +70,16 @@ class Settings(BaseSettings):
     def _split_symbols(cls, value: object) -> object:
         if isinstance(value, str):
             return [s.strip().upper() for s in value.split(",") if s.strip()]
+        return value
+
+    @field_validator("postgres_url")
+    @classmethod
+    def _no_password_in_url(cls, value: str) -> str:
+        if urlsplit(value).password is not None:
+            raise ValueError(
+                f"BINANCE_ASSETS_POSTGRES_URL must not contain a password (it would show in the Dagster UI): "
+                f"put the URL without it and the password in {PG_PASSWORD_ENV}"
+            )
         return value
 
     @property
@@ -85,6 +109,24 @@ class Settings(BaseSettings):
     @property
     def resolved_model_registry_url(self) -> str:
         return self.model_registry_url or str(self.data_dir / "models")
+
+
+def with_password(url: str, password: str | None) -> str:
+    """`url` with `password` put in (in memory only, to connect); unchanged when there is none."""
+    if not password:
+        return url
+    parts = urlsplit(url)
+    user = quote(parts.username or "postgres", safe="")
+    host = parts.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}:{quote(password, safe='')}@{host}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def postgres_connection_url(settings: Settings) -> str:
+    """The PostgreSQL URL to connect with outside Dagster (CLI, API): the password from its env var."""
+    return with_password(settings.postgres_url, os.environ.get(PG_PASSWORD_ENV) or None)
 
 
 @lru_cache

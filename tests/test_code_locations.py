@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import dagster as dg
+import pydantic
+import pytest
 import yaml
+from dagster._core.remote_representation.external_data import RepositorySnap
+from dagster_aws.ecs.container_context import EcsContainerContext
+from dagster_cloud_cli.config.models import load_dagster_cloud_yaml
+from dagster_shared.serdes import serialize_value
+
+from binance_assets.automation.defaults import check_defaults_cover
+from binance_assets.resources import WarehouseResource
+from binance_assets.settings import ALERT_WEBHOOK_ENV, PG_PASSWORD_ENV, SECRET_ENV_VARS, Environment, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("spot_trades", "spot_agg_trades", "spot_klines_1m")}
@@ -35,10 +47,118 @@ def test_workspace_validates_with_the_dagster_cli(tmp_path):
     assert "ml" in {name for name, _, _ in workspace_modules()}
 
 
-def test_dagster_cloud_yaml_names_the_same_locations():
-    cloud = yaml.safe_load((ROOT / "dagster_cloud.yaml").read_text())
-    cloud_modules = {(loc["location_name"], loc["code_source"]["module_name"]) for loc in cloud["locations"]}
-    assert cloud_modules == {(name, module) for name, module, _ in workspace_modules()}
+def test_dagster_cloud_yaml_is_valid_for_dagster_plus_and_names_the_same_locations():
+    cloud = load_dagster_cloud_yaml((ROOT / "dagster_cloud.yaml").read_text())  # dagster-cloud-cli's own model
+    cloud_modules = {(loc.location_name, loc.code_source.module_name, loc.attribute) for loc in cloud.locations}
+    assert cloud_modules == set(workspace_modules())
+    for location in cloud.locations:
+        # The ECS container context, through dagster-aws's own schema (the model keeps it as a plain dict).
+        context = EcsContainerContext.create_from_config(location.container_context)
+        env = dict(item.split("=", 1) for item in context.env_vars)
+        assert env["BINANCE_ASSETS_ENV"] == "prod"
+        assert context.run_resources["memory"] and context.server_resources["cpu"]
+        assert context.task_role_arn.startswith("arn:aws:iam::")
+        # Secrets by reference only: Secrets Manager ARNs, never a value in env_vars.
+        secrets = {s["name"]: s["valueFrom"] for s in context.secrets}
+        assert set(SECRET_ENV_VARS) <= set(secrets)
+        assert all(arn.startswith("arn:aws:secretsmanager:") for arn in secrets.values())
+        assert not set(env) & set(secrets)
+        assert not [name for name in env if any(w in name for w in ("PASSWORD", "SECRET", "WEBHOOK", "API_KEY"))]
+
+
+@pytest.mark.parametrize(
+    "mistake, message",
+    [
+        ({"code_source": {"module_name": "m", "attribute": "defs"}}, "attribute"),  # the old file's mistake
+        ({"code_source": {"module_name": "m", "python_file": "x.py"}}, "only one of"),
+        ({"code_source": {"module_name": "m"}, "container_contxt": {}}, "container_contxt"),
+    ],
+)
+def test_the_dagster_cloud_model_rejects_the_mistakes(mistake, message):
+    with pytest.raises(pydantic.ValidationError, match=message):
+        load_dagster_cloud_yaml(yaml.safe_dump({"locations": [{"location_name": "x", **mistake}]}))
+
+
+# What is RUNNING by default in each environment (the README's table); every other sensor/schedule is STOPPED.
+RUNNING_BY_DEFAULT = {
+    Environment.LOCAL: {"archive_landing_sensor", "market_data_automation", "ml_automation", "run_failure_alert"},
+    Environment.CI: {
+        "archive_landing_sensor", "archive_poller", "market_data_automation", "ml_automation", "raw_deadline_sensor",
+        "freshness_alert", "ml_freshness_alert", "run_failure_alert", "daily_missed_partitions",
+    },
+}
+RUNNING_BY_DEFAULT[Environment.PROD] = RUNNING_BY_DEFAULT[Environment.CI]
+
+
+# Distinctive secrets in the environment while the locations load (as ECS puts them there in prod).
+PG_SECRET = f"pg-secret-{uuid.uuid4().hex}"
+HOOK_TOKEN = uuid.uuid4().hex
+HOOK_SECRET = f"https://hooks.example.invalid/services/{HOOK_TOKEN}"
+
+
+@pytest.fixture(scope="module")
+def defs_by_env(tmp_path_factory) -> dict[Environment, list[dg.Definitions]]:
+    from binance_assets.definitions import build_defs
+    from binance_assets.ml.definitions import build_ml_defs
+
+    out = {}
+    with pytest.MonkeyPatch.context() as env_vars:
+        env_vars.setenv(PG_PASSWORD_ENV, PG_SECRET)
+        env_vars.setenv(ALERT_WEBHOOK_ENV, HOOK_SECRET)
+        for env in Environment:
+            settings = Settings(env=env, data_dir=tmp_path_factory.mktemp(f"data_{env.value}"))
+            out[env] = [build_defs(settings), build_ml_defs(settings)]
+    return out
+
+
+def ui_snapshot(defs: dg.Definitions) -> str:
+    """Everything the UI gets about a location (resources with their config, jobs, sensors, ...)."""
+    return serialize_value(RepositorySnap.from_def(defs.get_repository_def()))
+
+
+@pytest.mark.parametrize("env", [Environment.CI, Environment.PROD])
+def test_no_secret_in_what_the_ui_shows_only_references(defs_by_env, env):
+    for defs in defs_by_env[env]:
+        text = ui_snapshot(defs)
+        assert PG_SECRET not in text
+        assert HOOK_TOKEN not in text
+        snap = RepositorySnap.from_def(defs.get_repository_def())
+        warehouse = next(r for r in snap.resources if r.name == "warehouse")
+        assert warehouse.configured_values["postgres_password"].name == PG_PASSWORD_ENV  # shown as a reference
+        webhook = next(r for r in snap.resources if r.name == "alert_webhook")
+        assert webhook.configured_values["url"].name == ALERT_WEBHOOK_ENV
+        for job in defs.get_repository_def().get_all_jobs():
+            assert PG_SECRET not in json.dumps(dict(job.tags)) + json.dumps(dict(job.run_tags or {}))
+    # Control: the same snapshot does show a password put into plain resource config.
+    leaky = dg.Definitions(resources={"warehouse": WarehouseResource(kind="postgres", postgres_password=PG_SECRET)})
+    assert PG_SECRET in ui_snapshot(leaky)
+
+
+def test_a_password_in_the_postgres_url_is_refused():
+    with pytest.raises(pydantic.ValidationError, match=PG_PASSWORD_ENV):
+        Settings(postgres_url="postgresql://binance:hunter2@db.internal:5432/binance")
+
+
+@pytest.mark.parametrize("env", list(Environment))
+def test_default_status_of_every_sensor_and_schedule(defs_by_env, env):
+    statuses = {}
+    for defs in defs_by_env[env]:
+        repo = defs.get_repository_def()
+        statuses |= {s.name: s.default_status.value for s in repo.sensor_defs}
+        statuses |= {s.name: s.default_status.value for s in repo.schedule_defs}
+    assert set(statuses) == set(RUNNING_BY_DEFAULT[Environment.CI])  # every one of them has a known status
+    assert {name for name, status in statuses.items() if status == "RUNNING"} == RUNNING_BY_DEFAULT[env]
+    # The automation sensors run wherever raw data is loaded: downstream gets built.
+    assert {"market_data_automation", "ml_automation"} <= RUNNING_BY_DEFAULT[env]
+
+
+def test_a_sensor_without_a_row_in_the_defaults_table_fails_the_load():
+    @dg.sensor(name="new_sensor_without_a_row")
+    def new_sensor():
+        return None
+
+    with pytest.raises(KeyError, match=r"no row in binance_assets/automation/defaults\.py"):
+        check_defaults_cover(dg.Definitions(sensors=[new_sensor]), Environment.PROD)
 
 
 def test_market_data_graph_has_partitioned_raw_assets_with_blocking_checks():

@@ -36,11 +36,13 @@ def retrain_on_cron(cron: str = CRON_RETRAIN) -> dg.AutomationCondition:
     return dg.AutomationCondition.on_cron(cron) & ~dg.AutomationCondition.in_progress()
 
 
-def automation_sensor(name: str, target: dg.AssetSelection, *, running: bool) -> dg.AutomationConditionSensorDefinition:
+def automation_sensor(
+    name: str, target: dg.AssetSelection, *, running: bool, minimum_interval_seconds: int = 30
+) -> dg.AutomationConditionSensorDefinition:
     return dg.AutomationConditionSensorDefinition(
         name,
         target=target,
         default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=minimum_interval_seconds,
         description="Evaluates the automation conditions of this location's assets.",
     )

@@ -2,7 +2,20 @@
 
 A day's archive is published once its `.CHECKSUM` answers 200 (Binance writes it with the zip); 404
 means not yet. Per symbol, `PollState` remembers the day it waits for and backs off while that day is
-not published: 15 min, doubling, at most 6 h; it resets once the day is published.
+not published.
+
+Timing that meets the deadline. Day D is due `due_hours` (6 h) after midnight of D+1. Waits double
+from 5 min, but before the deadline a wait never reaches past half the time left until `deadline - lead`
+(`lead`: the time a load needs, 20 min), nor below 5 min: probes get denser as the deadline nears
+(00:00, 00:05, 00:15, 00:35, 01:15, 02:35, 04:08, 04:54, 05:17, 05:29, 05:35, 05:40, then every 5 min).
+So a day published at any time up to `deadline - lead - base` (05:35 with the defaults) is requested
+by `deadline - lead` (05:40) and loaded before its deadline; the sensor ticks every minute.
+tests/automation/test_poller.py simulates publish times across the day. After the deadline (the day
+is late and the deadline check has alerted) a wait is at most as long as the day is late already:
+probes at deadline + 5, 10, 20, 40 min ... then every 6 h.
+
+Replaced archives: `PollState` also remembers when the poller next re-reads the `.CHECKSUM`s of
+recently loaded days (every `RECHECK_INTERVAL`); what it compares is in binance_assets.automation.recheck.
 
     session = make_session()
     state = PollState.from_json(cursor)
@@ -13,7 +26,7 @@ not published: 15 min, doubling, at most 6 h; it resets once the day is publishe
             ...  # request the run
             state.published(symbol)
         else:
-            state.missing(symbol, now)
+            state.missing(symbol, now, deadline=...)
     cursor = state.to_json()
 """
 
@@ -32,8 +45,11 @@ from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
 
 DAILY_KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
-BACKOFF_BASE = timedelta(minutes=15)
+BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
+# Time a day's load needs between being requested and being in the warehouse (run start, download, load).
+LOAD_LEAD = timedelta(minutes=20)
+RECHECK_INTERVAL = timedelta(hours=1)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -110,6 +126,36 @@ def backoff_delay(attempts: int, base: timedelta = BACKOFF_BASE, cap: timedelta 
     return min(base * 2 ** min(attempts - 1, 32), cap)
 
 
+def wait_before_deadline(
+    attempts: int,
+    now: datetime,
+    deadline: datetime | None,
+    *,
+    base: timedelta = BACKOFF_BASE,
+    cap: timedelta = BACKOFF_CAP,
+    lead: timedelta = LOAD_LEAD,
+) -> timedelta:
+    """The wait after the `attempts`-th miss at `now`: `backoff_delay`, but
+
+    - before `deadline - lead`: at most half the time left until then (never less than `base`), so the
+      probes get denser towards the last moment a load can still make the deadline;
+    - from there to the deadline: `base`;
+    - after the deadline (the day is late): at most as long as it is late already (never less than
+      `base`), so a late day is probed at deadline + 5, 10, 20, 40 min ... up to every `cap`.
+    Without a deadline: plain `backoff_delay`.
+    """
+    wait = backoff_delay(attempts, base, cap)
+    if deadline is None:
+        return wait
+    deadline, now = _utc(deadline), _utc(now)
+    last_useful = deadline - lead
+    if now < last_useful:
+        return min(wait, max(base, (last_useful - now) / 2))
+    if now < deadline:
+        return min(wait, base)
+    return min(wait, max(base, now - deadline))
+
+
 @dataclass
 class SymbolPoll:
     next_day: date
@@ -142,20 +188,39 @@ class PollState:
     symbols: dict[str, SymbolPoll] = field(default_factory=dict)
     base: timedelta = BACKOFF_BASE
     cap: timedelta = BACKOFF_CAP
+    lead: timedelta = LOAD_LEAD
+    # When the `.CHECKSUM`s of recently loaded days are read again (replaced archives); None: now.
+    recheck_after: datetime | None = None
 
     @classmethod
     def from_json(cls, text: str | None, base: timedelta = BACKOFF_BASE, cap: timedelta = BACKOFF_CAP) -> PollState:
+        """The state in a cursor: `{"symbols": {...}, "recheck_after": ...}` (or the older bare symbol map)."""
         if text is None or not text.strip():
             return cls(base=base, cap=cap)
         try:
             data = json.loads(text)
-            symbols = {str(s): SymbolPoll.from_dict(v) for s, v in data.items()}
+            by_symbol = data.get("symbols", data)
+            symbols = {str(s): SymbolPoll.from_dict(v) for s, v in by_symbol.items()}
+            recheck = data.get("recheck_after") if "symbols" in data else None
+            recheck_after = _utc(datetime.fromisoformat(recheck)) if recheck else None
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a poll state: {text[:200]!r} ({exc})") from exc
-        return cls(symbols=symbols, base=base, cap=cap)
+        return cls(symbols=symbols, base=base, cap=cap, recheck_after=recheck_after)
 
     def to_json(self) -> str:
-        return json.dumps({s: p.to_dict() for s, p in sorted(self.symbols.items())}, separators=(",", ":"))
+        return json.dumps(
+            {
+                "symbols": {s: p.to_dict() for s, p in sorted(self.symbols.items())},
+                "recheck_after": self.recheck_after.isoformat() if self.recheck_after else None,
+            },
+            separators=(",", ":"),
+        )
+
+    def recheck_due(self, now: datetime) -> bool:
+        return self.recheck_after is None or self.recheck_after <= _utc(now)
+
+    def rechecked(self, now: datetime, interval: timedelta = RECHECK_INTERVAL) -> None:
+        self.recheck_after = _utc(now) + interval
 
     def expect(self, symbol: str, day: date) -> None:
         """Wait for `day` (the warehouse's next expected day) unless already waiting for it or a later one.
@@ -184,11 +249,12 @@ class PollState:
             if p.next_day < now.date() and (p.not_before is None or p.not_before <= now)
         )
 
-    def missing(self, symbol: str, now: datetime) -> timedelta:
-        """The day is not published yet: back off (15 min, 30, 60, ... at most 6 h). Returns the wait."""
+    def missing(self, symbol: str, now: datetime, deadline: datetime | None = None) -> timedelta:
+        """The day is not published yet: back off (`wait_before_deadline` of the day's `deadline`).
+        Returns the wait."""
         poll = self.symbols[symbol]
         poll.attempts += 1
-        wait = backoff_delay(poll.attempts, self.base, self.cap)
+        wait = wait_before_deadline(poll.attempts, now, deadline, base=self.base, cap=self.cap, lead=self.lead)
         poll.not_before = _utc(now) + wait
         return wait
 

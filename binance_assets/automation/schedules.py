@@ -9,11 +9,13 @@ import datetime as dt
 
 import dagster as dg
 
-from binance_assets.automation.freshness import latest_due_day, loaded_partitions
+from binance_assets.automation.deadlines import latest_due_day, loaded_partitions
+from binance_assets.automation.defaults import schedule_status
+from binance_assets.automation.selections import partition_run_checks, schedule_repository
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import WarehouseResource
-from binance_assets.settings import Environment, Settings
+from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
 
 BACKFILL_SCHEDULE = "daily_missed_partitions"
@@ -41,9 +43,7 @@ def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK
         cron_schedule="0 8 * * *",  # after the archives' publication window and the raw deadline (06:00)
         execution_timezone="UTC",
         target=dg.AssetSelection.assets(*raw_keys),
-        default_status=dg.DefaultScheduleStatus.STOPPED
-        if settings.env is Environment.LOCAL
-        else dg.DefaultScheduleStatus.RUNNING,
+        default_status=schedule_status(BACKFILL_SCHEDULE, settings.env),
         description=f"Request runs for raw partitions of the last {lookback_days} due days that are not loaded.",
     )
     def daily_missed_partitions(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
@@ -54,11 +54,14 @@ def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK
         missing = missing_partitions(loaded, list(RAW_TABLES), list(settings.symbols), days)
         if not missing:
             return dg.SkipReason(f"every raw partition from {first} to {last} is loaded")
+        repository = schedule_repository(context)
         return [
             dg.RunRequest(
                 run_key=f"{BACKFILL_SCHEDULE}:{part.day}:{part.symbol}:{context.scheduled_execution_time:%Y-%m-%d}",
                 partition_key=part.key(),
                 asset_selection=[raw_asset_key(table) for table in tables],
+                # Not the deadline checks: they run in raw_deadline_sensor's runs only.
+                asset_check_keys=partition_run_checks(repository, [raw_asset_key(table) for table in tables]),
                 tags={"binance/reason": "missed partition"},
             )
             for part, tables in sorted(missing.items(), key=lambda item: (item[0].day, item[0].symbol))

@@ -21,7 +21,7 @@ from .errors import (
     ChecksumMismatch,
     UnknownSymbol,
 )
-from .reader import ArchiveContents, check_no_duplicate_ids, read_archive
+from .reader import ArchiveContents, read_archive
 from .transport import HttpTransport, NotFound, S3Transport
 from .urls import ArchiveSpec
 
@@ -184,18 +184,31 @@ class ArchiveClient:
     # -- load ----------------------------------------------------------------------------------
 
     def load(self, spec: ArchiveSpec) -> LoadedArchive:
-        """fetch + parse + duplicate-id check; a file that fails is quarantined, error re-raised."""
+        """fetch + parse; a file that fails is quarantined, error re-raised.
+
+        The sha256 of the bytes actually parsed (hashed by the reader from the bytes it parsed) must
+        equal the `.CHECKSUM`'s: a file replaced between verifying and parsing is a ChecksumMismatch.
+        Row rules (duplicate ids, prices, times) are the pipeline's checks, not parse errors.
+        """
         fetched = self.fetch(spec)
         try:
             contents = read_archive(fetched.local_path, kind=spec.kind, market=spec.market)
-            check_no_duplicate_ids(contents)
+            if contents.sha256 != fetched.expected_sha256:
+                raise ChecksumMismatch(
+                    f"{fetched.local_path}: the bytes parsed have sha256 {contents.sha256}, not the "
+                    f"{fetched.expected_sha256} of its .CHECKSUM (the file changed while it was read)"
+                )
         except BinanceDataError as exc:
-            where = self._quarantine(
-                spec, fetched.local_path, fetched.checksum_path, str(exc), move=self.mirror is None
-            )
+            where = self.quarantine(fetched, str(exc))
             exc.add_note(f"quarantined to {where}")
             raise
         return LoadedArchive(fetched, contents)
+
+    def quarantine(self, fetched: FetchedArchive, reason: str) -> Path:
+        """Keep a file the pipeline refused (copied from a mirror, moved out of our downloads)."""
+        return self._quarantine(
+            fetched.spec, fetched.local_path, fetched.checksum_path, reason, move=self.mirror is None
+        )
 
 
 def _default_s3_client():

@@ -106,6 +106,12 @@ _HEADER_KINDS = {
 }
 
 
+def name_parts(name: str) -> tuple[str, str] | None:
+    """(symbol, date label) of an archive name: `BTCUSDT-trades-2025-01-01.zip` -> ("BTCUSDT", "2025-01-01")."""
+    match = _NAME_RE.match(name.replace("\\", "/").rsplit("/", 1)[-1])
+    return (match["symbol"], match["date"]) if match else None
+
+
 def kind_from_name(name: str) -> ArchiveKind | None:
     """`BTCUSDT-trades-2025-01-01.csv` -> TRADES; `…-1h-…` -> KLINES; else None."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]

@@ -1,4 +1,4 @@
-"""One-archive summary for the CLI (`binance-assets inspect FILE`)."""
+"""One-archive summary for the CLI (`binance-assets validate-archive FILE`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from .checksum import verify
-from .reader import read_archive
+from .checksum import parse_checksum, verify
+from .errors import ChecksumMismatch
+from .reader import ArchiveContents, read_archive
 from .schema import ID_COLUMN, TIME_COLUMN
 
 
@@ -18,11 +19,9 @@ def iso_utc(value: datetime, unit: str) -> str:
     return value.isoformat(timespec="milliseconds" if unit == "ms" else "microseconds") + "Z"
 
 
-def inspect_archive(path: Path, checksum_path: Path | None = None) -> dict[str, Any]:
-    """Kind, market, rows, id and time range, unit, sha256 and checksum status of one archive.
-
-    Uses `<zip>.CHECKSUM` beside a zip when no checksum path is given; a mismatch raises.
-    """
+def read_verified(path: Path, checksum_path: Path | None = None) -> tuple[ArchiveContents, bool | None]:
+    """Parse one archive after checking it against its checksum: `<zip>.CHECKSUM` beside a zip
+    when no checksum path is given (a mismatch raises); returns (contents, checksum_ok or None)."""
     path = Path(path)
     if checksum_path is None:
         beside = path.with_name(path.name + ".CHECKSUM")
@@ -32,6 +31,13 @@ def inspect_archive(path: Path, checksum_path: Path | None = None) -> dict[str, 
         verify(path, Path(checksum_path))
         checksum_ok = True
     contents = read_archive(path)
+    if checksum_ok and contents.sha256 != parse_checksum(Path(checksum_path))[0]:
+        raise ChecksumMismatch(f"{path}: changed while it was read (the bytes parsed do not match its checksum)")
+    return contents, checksum_ok
+
+
+def summarize(contents: ArchiveContents, checksum_ok: bool | None) -> dict[str, Any]:
+    """Kind, market, rows, id and time range, unit, sha256 and checksum status of a parsed archive."""
     table = contents.table
     id_col = ID_COLUMN[contents.kind]
     times = table[TIME_COLUMN[contents.kind]]
@@ -49,3 +55,8 @@ def inspect_archive(path: Path, checksum_path: Path | None = None) -> dict[str, 
         "sha256": contents.sha256,
         "checksum_ok": checksum_ok,
     }
+
+
+def inspect_archive(path: Path, checksum_path: Path | None = None) -> dict[str, Any]:
+    """`summarize(read_verified(...))`: the summary of one archive, checksum verified if there is one."""
+    return summarize(*read_verified(path, checksum_path))

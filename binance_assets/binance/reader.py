@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -16,7 +17,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .checksum import sha256_file
 from .diagnose import data_lines, diagnose
 from .duplicates import check_no_duplicate_ids, find_duplicate_ids
 from .errors import (
@@ -83,10 +83,10 @@ def read_archive(path: Path, kind: ArchiveKind | None = None, *, market: Market 
     if magic in _ZIP_MAGIC or path.suffix.lower() == ".zip":
         if magic not in _ZIP_MAGIC:
             raise CorruptArchive(f"{path}: not a zip file")
-        sha = sha256_file(path)
-        with _ZipMember(path) as member:
+        data = path.read_bytes()  # read once: the sha256 is of exactly the bytes parsed
+        with _ZipMember(path, data) as member:
             kind = kind or kind_from_name(member.csv_name) or kind_from_name(path.name)
-            return _parse(member, kind, market, sha)
+            return _parse(member, kind, market, hashlib.sha256(data).hexdigest())
     raw = path.read_bytes()
     return _parse(_CsvBytes(raw, str(path), path.name), kind, market, hashlib.sha256(raw).hexdigest())
 
@@ -119,10 +119,10 @@ class _CsvBytes:
 class _ZipMember:
     """The one CSV in a zip, read from the file as needed; every zip failure is CorruptArchive."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, data: bytes) -> None:
         self.path = path
         with self._zip_errors():
-            self.zf = zipfile.ZipFile(path)
+            self.zf = zipfile.ZipFile(io.BytesIO(data))
         try:
             members = [
                 info

@@ -8,7 +8,8 @@ Rules every feature follows:
   Labels are the only columns that look ahead (``label_forward_return`` uses the close at t + horizon).
 * **A full minute grid.** The output has exactly one row per minute of the day (1440). Minutes without a
   bar (no trades) carry the last close forward; their volume, trade count, taker imbalance, VWAP distance
-  and high/low spread are 0.
+  and high/low spread are 0. marts.fct_bars_1m has every minute (a zero-trade minute at the previous close
+  with zero volumes and VWAP at that close); such rows give exactly the values of a missing bar.
 * **Before the first bar nothing is known.** Minutes before the first bar seen (the day's first bar, or
   the first bar of ``history`` when given) keep their row with every feature null: the close is unknown
   there, and so is whether the market was empty. A trailing-window feature is null until its whole window
@@ -75,8 +76,8 @@ def compute_minute_features(
 ) -> pd.DataFrame:
     """Features and labels for every minute of one symbol's UTC day (see the module docstring).
 
-    ``bars``: rows of marts.fct_bars_1m for ONE symbol and ONE ``trade_date`` (only minutes with trades;
-    extra columns are ignored; ``open_time`` naive UTC or tz-aware). ``history``: optional bars of the same
+    ``bars``: rows of marts.fct_bars_1m for ONE symbol and ONE ``trade_date`` (every minute, or only minutes
+    with trades; extra columns are ignored; ``open_time`` naive UTC or tz-aware). ``history``: optional bars of the same
     symbol strictly before that day (typically the previous day), used only to warm up the trailing
     windows and the forward-filled close of the day's first minutes; no row is emitted for it.
 

@@ -1,9 +1,15 @@
-"""The raw assets: one partitioned asset per raw warehouse table, built by one factory."""
+"""The raw assets: one partitioned asset per raw warehouse table, built by one factory.
 
+A raw run is ONE step: the asset loads the archive by write-audit-publish (`load.py`) and yields
+its checks' results itself. A file that fails a blocking check is never published: the step yields
+the failed check results (visible in the UI with their failure counts) and then fails; the
+published partition, its load_log and everything downstream stay as they were.
+"""
 
 import dagster as dg
 
 from binance_assets.binance.errors import ArchiveNotYetAvailable, BinanceDataError
+from binance_assets.ingestion.checks import check_result, raw_check_specs
 from binance_assets.ingestion.load import load_partition
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import ArchiveResource, WarehouseResource
@@ -26,24 +32,43 @@ def raw_asset_key(table_name: str) -> dg.AssetKey:
 
 
 def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=raw_asset_key(raw_table.name),
-        group_name=RAW_GROUP,
+    key = raw_asset_key(raw_table.name)
+
+    # A multi_asset of one asset, only for `can_subset`: with it the asset's output and its check
+    # outputs are optional, so a day that is not published yet yields nothing and is not a failure.
+    @dg.multi_asset(
+        name=f"{RAW_GROUP}__{raw_table.name}",
+        specs=[
+            dg.AssetSpec(
+                key,
+                group_name=RAW_GROUP,
+                skippable=True,
+                description=_DESCRIPTIONS[raw_table.name],
+                kinds={"python", "binance"},
+                owners=["team:data-platform"],
+                tags={"layer": "raw"},
+                metadata={
+                    "dagster/table_name": f"raw.{raw_table.name}",
+                    "dagster/column_schema": dg.TableSchema(
+                        columns=[dg.TableColumn(f.name, str(f.type)) for f in raw_table.arrow_schema]
+                    ),
+                },
+            )
+        ],
+        check_specs=raw_check_specs(raw_table, key),
+        can_subset=True,
         partitions_def=partitions_def,
         pool=WAREHOUSE_POOL,
-        output_required=False,
-        description=_DESCRIPTIONS[raw_table.name],
-        kinds={"python", "binance"},
-        owners=["team:data-platform"],
-        tags={"layer": "raw"},
-        metadata={
-            "dagster/table_name": f"raw.{raw_table.name}",
-            "dagster/column_schema": dg.TableSchema(
-                columns=[dg.TableColumn(f.name, str(f.type)) for f in raw_table.arrow_schema]
-            ),
-        },
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, archive: ArchiveResource):
+        if key not in context.selected_asset_keys:
+            raise dg.Failure(
+                description=(
+                    f"the checks of raw.{raw_table.name} run on the staged rows of a load, inside the asset's own "
+                    "step: materialize the partition to run them"
+                ),
+                allow_retries=False,
+            )
         part = DaySymbol.from_key(context.partition_key)
         try:
             load = load_partition(archive.client(), warehouse.get(), raw_table, part.day, part.symbol)
@@ -57,6 +82,22 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
                 metadata={"error_type": type(exc).__name__, "partition_left_unchanged": True},
                 allow_retries=False,
             ) from exc
+        results = [check_result(key, outcome) for outcome in load.checks]
+        if not load.published:
+            yield from results
+            raise dg.Failure(
+                description=(
+                    f"raw.{raw_table.name} {part.symbol} {part.day}: {load.source_url} was not published, its "
+                    f"blocking checks failed ({load.rejection}). The published partition is unchanged; the file "
+                    f"is kept in {load.quarantined_to}."
+                ),
+                metadata={
+                    "failed_checks": [r.check_name for r in results if not r.passed],
+                    "partition_left_unchanged": True,
+                    "sha256": load.sha256,
+                },
+                allow_retries=False,
+            )
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": load.rows,
@@ -69,7 +110,9 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
                 if load.source_url.startswith("http")
                 else load.source_url,
                 "sha256": load.sha256,
-            }
+                "load_log_version": load.version,
+            },
+            check_results=results,
         )
 
     return _raw_asset

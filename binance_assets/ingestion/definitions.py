@@ -1,11 +1,10 @@
-"""The ingestion domain's definitions: raw assets and their checks."""
+"""The ingestion domain's definitions: raw assets (their checks are declared on them)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from binance_assets.ingestion.assets import RAW_GROUP, build_raw_assets
-from binance_assets.ingestion.checks import build_raw_checks
 from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.settings import Settings
 
@@ -23,6 +22,5 @@ def build_ingestion_defs(settings: Settings, exclude: dg.AssetSelection | None =
     )
     return dg.Definitions(
         assets=build_raw_assets(partitions),
-        asset_checks=build_raw_checks(partitions),
         jobs=[ingest_job],
     )

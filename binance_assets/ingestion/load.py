@@ -1,8 +1,15 @@
-"""Archive -> checked -> warehouse for one (table, day, symbol) partition. No Dagster here.
+"""Archive -> staged -> audited -> published, for one (table, day, symbol) partition. No Dagster here.
 
 The Dagster asset, the CLI and the benchmark all call `load_partition`, so they measure and run the
-same path: fetch and verify the zip, parse it, refuse structurally bad data (the client raises), then
-replace the warehouse partition whole in one transaction.
+same path (write, audit, publish):
+
+1. fetch and verify the zip, parse it (the client raises a specific `BinanceDataError` for a file
+   it cannot read; the sha256 recorded is that of the bytes parsed);
+2. stage the rows (`Warehouse.stage_partition`: a staging table, the published one untouched);
+3. run the blocking checks (`rules.blocking_checks`) on the staged rows as the database holds them;
+4. all passed: publish (delete old rows, insert staged, load_log version, in ONE transaction), then
+   run the non-blocking `id_continuity`; any failed: do not publish, quarantine the file, and return
+   the outcomes with `published=False` (the caller reports them and fails).
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ from dataclasses import dataclass
 
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.urls import ArchiveSpec
+from binance_assets.ingestion.rules import CheckOutcome, blocking_checks, continuity_check, rejection_message
 from binance_assets.warehouse import LoadRecord, RawTable, Warehouse
-from binance_assets.warehouse.base import compute_stats
+from binance_assets.warehouse.staging import pause_point
 
 
 @dataclass(frozen=True)
@@ -29,31 +37,60 @@ class PartitionLoad:
     timestamp_unit: str
     source_url: str
     sha256: str
+    published: bool
+    checks: tuple[CheckOutcome, ...]
+    version: int | None = None  # the load_log version now current (None if not published)
+    quarantined_to: str | None = None
+
+    @property
+    def rejection(self) -> str:
+        """What the failed blocking checks found (empty if published)."""
+        return rejection_message(list(self.checks))
 
 
 def load_partition(
     client: ArchiveClient, warehouse: Warehouse, raw_table: RawTable, day: dt.date, symbol: str
 ) -> PartitionLoad:
-    """Load one day of one symbol into `raw_table`, replacing that partition in one transaction.
+    """Load one day of one symbol into `raw_table` by write-audit-publish (see the module docstring).
 
     Raises the client's specific `BinanceDataError`s (the partition is then left as it was, the
     offending file kept in quarantine); `ArchiveNotYetAvailable` means the day is not published yet.
     """
     loaded = client.load(ArchiveSpec(symbol=symbol, kind=raw_table.kind, day=day))
-    # The warehouse derives rows, ids and times from the data and logs them with the partition.
-    stats = compute_stats(raw_table, loaded.contents.table)
-    record = LoadRecord(source_url=loaded.fetched.url, sha256=loaded.fetched.sha256)
-    rows = warehouse.replace_partition(raw_table.name, symbol, day, loaded.contents.table, record)
+    pause_point("parsed")
+    record = LoadRecord(source_url=loaded.fetched.url, sha256=loaded.contents.sha256)
+    with warehouse.stage_partition(raw_table.name, symbol, day, loaded.contents.table, record) as staged:
+        frame = staged.read()
+        checks = blocking_checks(raw_table, frame)
+        published = all(c.passed for c in checks)
+        if published:
+            staged.publish()
+    stats = staged.stats
+    quarantined_to = version = None
+    if published:
+        current = warehouse.load_log(raw_table.name, symbol, day)
+        version = current["version"] if current else None
+        if raw_table.id_column is not None:
+            previous = warehouse.load_log(raw_table.name, symbol, day - dt.timedelta(days=1))
+            previous_last_id = previous.get("last_id") if previous else None
+            checks.append(continuity_check(frame[raw_table.id_column], previous_last_id))
+    else:
+        reason = f"rejected by blocking checks, not published: {rejection_message(checks)}"
+        quarantined_to = str(client.quarantine(loaded.fetched, reason))
     return PartitionLoad(
         table=raw_table.name,
         symbol=symbol,
         day=day,
-        rows=rows,
+        rows=stats.rows,
         first_id=stats.first_id,
         last_id=stats.last_id,
         first_time=stats.first_time,
         last_time=stats.last_time,
         timestamp_unit=loaded.contents.timestamp_unit,
         source_url=loaded.fetched.url,
-        sha256=loaded.fetched.sha256,
+        sha256=loaded.contents.sha256,
+        published=published,
+        checks=tuple(checks),
+        version=version,
+        quarantined_to=quarantined_to,
     )

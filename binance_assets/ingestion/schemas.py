@@ -146,7 +146,3 @@ def find_id_gaps(ids: pd.Series) -> list[IdGap]:
         return []
     jumps = (ordered[1:] - ordered[:-1]) > 1
     return [IdGap(int(a), int(b)) for a, b in zip(ordered[:-1][jumps], ordered[1:][jumps], strict=True)]
-
-
-def find_duplicate_ids(ids: pd.Series) -> list[int]:
-    return sorted(int(i) for i in ids[ids.duplicated()].unique())

@@ -16,7 +16,7 @@ from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.ingestion.load import load_partition
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings
-from binance_assets.warehouse import RAW_TABLES
+from binance_assets.warehouse import RAW_TABLES, PartitionRejected
 
 
 def load_raw_days(settings: Settings, days: Iterable[dt.date], symbols: Iterable[str]) -> None:
@@ -27,7 +27,11 @@ def load_raw_days(settings: Settings, days: Iterable[dt.date], symbols: Iterable
     for day in days:
         for symbol in symbols:
             for table in RAW_TABLES.values():
-                load_partition(client, warehouse, table, day, symbol)
+                load = load_partition(client, warehouse, table, day, symbol)
+                if not load.published:
+                    raise PartitionRejected(
+                        f"raw.{table.name} {symbol} {day}: not published, blocking checks failed: {load.rejection}"
+                    )
 
 
 def run_dbt(settings: Settings, args: list[str]) -> None:

@@ -12,8 +12,9 @@ from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.ml.card import build_card
+from binance_assets.ml.point_in_time import choose_scoring_model
 from binance_assets.ml.promotion import register_with_gate
-from binance_assets.ml.registry import build_card
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
 from binance_assets.ml.training import train_direction_classifier, train_return_regressor
@@ -142,7 +143,11 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
         automation_condition=partition_refresh(ignore=dg.AssetSelection.assets(*MODEL_KEYS.values())),
         kinds={"scikitlearn", "python"},
         owners=["team:ml"],
-        description="Both champion models scored on a feature partition; model name and version on every row.",
+        description=(
+            "Both models scored on a feature partition, each by the last champion trained before that day; "
+            "model name, version and in_sample (no such champion: scored by the current one, whose training "
+            "window holds the day; kept out of accuracy figures) on every row."
+        ),
         metadata={"dagster/table_name": PREDICTIONS_TABLE},
     )
     def predictions(
@@ -153,19 +158,26 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
         features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
         if features.empty:
             raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
-        scored, versions = [], {}
+        scored, metadata = [], {}
         for name in MODEL_KEYS:
-            if registry.champion(name) is None:
+            lineage = registry.champion_lineage(name)
+            if not lineage:
                 raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
-            model, card = registry.load(name)
-            scored.append(score(model, card, features))
-            versions[name] = card.version
+            # Never scored by a model that learnt from this day (see ml/point_in_time.py).
+            choice = choose_scoring_model(lineage, part.day)
+            model, card = registry.load(name, choice.card.version)
+            frame = score(model, card, features)
+            frame["in_sample"] = choice.in_sample
+            scored.append(frame)
+            context.log.info(f"{name}: {choice.reason}")
+            metadata[f"{name}_version"] = card.version
+            metadata[f"{name}_in_sample"] = choice.in_sample
+            metadata[f"{name}_training_window"] = f"{card.training_window['start']} .. {card.training_window['end']}"
         frame = pd.concat(scored, ignore_index=True)
         frame.insert(1, "trade_date", part.day)
         rows = wh.replace_table_partition(
             PREDICTIONS_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
         )
-        versions_metadata = {f"{name}_version": version for name, version in versions.items()}
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows, **versions_metadata})
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows, **metadata})
 
     return predictions

@@ -1,7 +1,5 @@
 """Drift checks: the features a prediction partition was scored on, against the champion's training window."""
 
-import datetime as dt
-
 import dagster as dg
 from pydantic import Field
 
@@ -10,6 +8,7 @@ from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.ml.assets import CLASSIFIER, PREDICTIONS_KEY
 from binance_assets.ml.drift import drift_report
+from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference, training_end, training_start
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.resources import WarehouseResource
 
@@ -32,7 +31,8 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
         name="feature_drift",
         description=(
             "Population stability index and a two-sample KS test per feature: this partition's features "
-            "against the champion classifier's training window. Warns, or errors past the thresholds."
+            "against the same symbol's rows in the training window of the classifier that scored it, without "
+            "the scored day. Warns, or errors past the thresholds."
         ),
         partitions_def=partitions_def,
         pool=WAREHOUSE_POOL,
@@ -45,14 +45,13 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
     ) -> dg.AssetCheckResult:
         part = DaySymbol.from_key(context.partition_key)
         wh = warehouse.get()
-        _, card = model_registry.get().load(CLASSIFIER)
-        window = card.training_window
-        reference = wh.read_table(
-            MINUTE_FEATURES_TABLE,
-            symbols=window["symbols"],
-            start=dt.date.fromisoformat(window["start"]),
-            end=dt.date.fromisoformat(window["end"]),
-        )
+        lineage = model_registry.get().champion_lineage(CLASSIFIER)
+        if not lineage:
+            raise dg.Failure(f"model {CLASSIFIER} has no champion: nothing to compare the features with")
+        card = choose_scoring_model(lineage, part.day).card  # the model that scored this partition
+        start, end = training_start(card), training_end(card)
+        window = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=start, end=end)
+        reference = drift_reference(window, part.symbol, part.day)  # same symbol, without the scored day
         current = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
         report = drift_report(
             reference, current, card.features,
@@ -68,7 +67,9 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
             severity=dg.AssetCheckSeverity.ERROR if report.severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={
                 "severity": report.severity,
-                "reference_window": f"{window['start']} .. {window['end']}",
+                "reference_window": f"{start} .. {end} without {part.day}",
+                "reference_symbol": part.symbol,
+                "reference_rows": len(reference),
                 "model_version": card.version,
                 "max_psi": max((f.psi for f in report.features), default=0.0),
                 "per_feature": dg.MetadataValue.json(per_feature),

@@ -2,25 +2,29 @@
 
 import dagster as dg
 
-from binance_assets.automation.alerts import build_freshness_alert_sensor
+from binance_assets.automation.check_alerts import build_freshness_alert_sensor
 from binance_assets.automation.conditions import automation_sensor
+from binance_assets.automation.defaults import check_defaults_cover, sensor_running, sensor_status
 from binance_assets.automation.freshness import apply_freshness_policies_to_defs
+from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
 from binance_assets.ml.checks import build_drift_checks
 from binance_assets.ml.resources import model_registry_resource
-from binance_assets.resources import warehouse_resource
-from binance_assets.settings import Environment, Settings, get_settings
+from binance_assets.resources import alert_webhook_resource, warehouse_resource
+from binance_assets.settings import Settings, get_settings
 
 TRAIN_JOB = "train_models"
+FRESHNESS_ALERT_SENSOR = "ml_freshness_alert"
+AUTOMATION_SENSOR = "ml_automation"
 PREDICT_JOB = "predict"
 
 
 def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or get_settings()
     partitions = daily_symbol_partitions(settings)
-    return apply_freshness_policies_to_defs(dg.Definitions(
+    defs = apply_freshness_policies_to_defs(dg.Definitions(
         assets=[
             # The feature table is materialized by market_data; declared here with its partitions so that
             # automation sees which feature partition updated (an undeclared dep would be unpartitioned).
@@ -33,15 +37,14 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
         sensors=[
             build_freshness_alert_sensor(
                 freshness_asset_keys=[PREDICTIONS_KEY],
-                name="ml_freshness_alert",
-                default_status=dg.DefaultSensorStatus.STOPPED
-                if settings.env is Environment.LOCAL
-                else dg.DefaultSensorStatus.RUNNING,
+                name=FRESHNESS_ALERT_SENSOR,
+                default_status=sensor_status(FRESHNESS_ALERT_SENSOR, settings.env),
             ),
             automation_sensor(
-                "ml_automation",
+                AUTOMATION_SENSOR,
                 dg.AssetSelection.assets(PREDICTIONS_KEY, *MODEL_KEYS.values()),
-                running=settings.env is Environment.LOCAL,
+                running=sensor_running(AUTOMATION_SENSOR, settings.env),
+                minimum_interval_seconds=automation_interval_seconds(settings),
             )
         ],
         jobs=[
@@ -50,8 +53,14 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
             dg.define_asset_job(PREDICT_JOB, selection=dg.AssetSelection.assets(PREDICTIONS_KEY),
                                 description="Score one (day, symbol) feature partition with the champion models."),
         ],
-        resources={"warehouse": warehouse_resource(settings), "model_registry": model_registry_resource(settings)},
+        resources={
+            "warehouse": warehouse_resource(settings),
+            "model_registry": model_registry_resource(settings),
+            "alert_webhook": alert_webhook_resource(),
+        },
+        executor=PARTITION_RUN_EXECUTOR,
     ))
+    return check_defaults_cover(defs, settings.env)
 
 
 defs = build_ml_defs()

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from binance_assets.ml.registry import ModelCard, ModelRegistry
+from binance_assets.ml.card import ModelCard
+from binance_assets.ml.registry import ModelRegistry
 
 
 @dataclass(frozen=True)

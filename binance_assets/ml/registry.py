@@ -17,24 +17,16 @@ rollback of the same model name assume one writer at a time (run them from one D
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import io
 import json
-import math
-import os
-import platform
 import re
-import tempfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import joblib
-import numpy as np
-import pandas as pd
-import sklearn
+
+from binance_assets.ml.card import ModelCard, utc_now
 
 STATUSES = ("champion", "challenger", "retired")
 MODEL_FILE = "model.joblib"
@@ -65,97 +57,6 @@ class RollbackError(RegistryError):
 
 class CorruptModelError(RegistryError):
     """The stored model bytes do not match the sha256 in the card."""
-
-
-def library_versions() -> dict[str, str]:
-    return {
-        "python": platform.python_version(),
-        "sklearn": sklearn.__version__,
-        "pandas": pd.__version__,
-        "numpy": np.__version__,
-        "joblib": joblib.__version__,
-    }
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-@dataclass(kw_only=True)
-class ModelCard:
-    """Everything known about one registered model version. JSON via `to_json`/`from_json`.
-
-    ``version``, ``created_at``, ``status``, ``model_sha256`` are set by the registry. ``feature_dtypes``
-    (feature -> dtype kind, see `scoring.feature_schema`) lets a schema mismatch name retyped columns.
-    """
-
-    name: str
-    task: str
-    features: list[str]
-    feature_schema_hash: str
-    metrics: dict[str, float | None]
-    baseline_metrics: dict[str, float | None]
-    primary_metric: str
-    training_window: dict[str, Any] = field(default_factory=dict)  # {"start", "end", "symbols"}
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
-    library_versions: dict[str, str] = field(default_factory=library_versions)
-    version: str = ""
-    created_at: str = ""
-    status: str = "challenger"
-    status_reason: str = ""
-    feature_dtypes: dict[str, str] = field(default_factory=dict)
-    n_rows: int | None = None
-    model_sha256: str = ""
-
-    @property
-    def primary_value(self) -> float | None:
-        return self.metrics.get(self.primary_metric)
-
-    @property
-    def baseline_value(self) -> float | None:
-        return self.baseline_metrics.get(self.primary_metric)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _json_safe(dataclasses.asdict(self))
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelCard:
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})  # unknown keys: newer writers
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> ModelCard:
-        return cls.from_dict(json.loads(text))
-
-
-def build_card(name: str, trained, frame: pd.DataFrame, *, hyperparameters: dict | None = None) -> ModelCard:
-    """A challenger card for a `training.TrainedModel` trained on ``frame`` (the window's feature rows)."""
-    from binance_assets.ml.scoring import feature_schema, feature_schema_hash
-
-    if "trade_date" in frame.columns:
-        days = pd.to_datetime(frame["trade_date"].astype(str))
-    else:
-        days = pd.to_datetime(frame["minute"]).dt.normalize()
-    return ModelCard(
-        name=name,
-        task=trained.task,
-        training_window={
-            "start": days.min().date().isoformat(),
-            "end": days.max().date().isoformat(),
-            "symbols": sorted(frame["symbol"].astype(str).unique().tolist()) if "symbol" in frame else [],
-        },
-        features=list(trained.features),
-        feature_schema_hash=feature_schema_hash(frame, trained.features),
-        feature_dtypes=feature_schema(frame, trained.features),
-        metrics=dict(trained.metrics),
-        baseline_metrics=dict(trained.baseline_metrics),
-        primary_metric=trained.primary_metric,
-        hyperparameters=dict(hyperparameters if hyperparameters is not None else trained.params),
-        n_rows=trained.n_rows,
-    )
 
 
 class ModelRegistry(ABC):
@@ -283,6 +184,13 @@ class ModelRegistry(ABC):
         card = self.get(name, version)
         return self._set_status(name, version, card.status, reason)
 
+    def champion_lineage(self, name: str) -> list[ModelCard]:
+        """Every version that is or was champion and was not rolled back, in the order they became champion
+        (the current champion last); [] when there has never been one."""
+        pointer = self._pointer(name)
+        versions = [*pointer["history"], *([pointer["champion"]] if pointer["champion"] else [])]
+        return [self.get(name, version) for version in versions]
+
     def history(self, name: str) -> dict[str, Any]:
         """The champion pointer: {"champion", "history" (previous champions, oldest first), "events"}."""
         return self._pointer(name)
@@ -334,117 +242,8 @@ class ModelRegistry(ABC):
         return card
 
 
-class LocalModelRegistry(ModelRegistry):
-    """The registry in a local folder (created on first write)."""
-
-    def __init__(self, root: Path | str) -> None:
-        self.root = Path(root)
-
-    def __repr__(self) -> str:
-        return f"LocalModelRegistry({str(self.root)!r})"
-
-    def _path(self, key: str) -> Path:
-        return self.root.joinpath(*[p for p in key.split("/") if p])
-
-    def _read(self, key: str) -> bytes | None:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def _temp(self, path: Path, data: bytes) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return Path(tmp)
-
-    def _write(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        os.replace(self._temp(path, data), path)
-
-    def _create(self, key: str, data: bytes) -> bool:
-        path = self._path(key)
-        tmp = self._temp(path, data)
-        try:
-            os.link(tmp, path)  # atomic, fails if path exists
-            return True
-        except FileExistsError:
-            return False
-        finally:
-            tmp.unlink(missing_ok=True)
-
-    def _children(self, prefix: str) -> list[str]:
-        folder = self._path(prefix)
-        if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
-
-
-class S3ModelRegistry(ModelRegistry):
-    """The registry under ``s3://bucket/prefix`` through a boto3 S3 client (same layout as local)."""
-
-    def __init__(self, bucket: str, prefix: str, client) -> None:
-        self.bucket = bucket
-        self.prefix = prefix.strip("/")
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"S3ModelRegistry('s3://{self.bucket}/{self.prefix}')"
-
-    def _s3_key(self, key: str) -> str:
-        key = key.strip("/")
-        return f"{self.prefix}/{key}" if self.prefix else key
-
-    def _read(self, key: str) -> bytes | None:
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._s3_key(key))
-        except self.client.exceptions.NoSuchKey:
-            return None
-        return response["Body"].read()
-
-    def _write(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._s3_key(key), Body=data)
-
-    def _create(self, key: str, data: bytes) -> bool:
-        from botocore.exceptions import ClientError
-
-        try:
-            self.client.put_object(Bucket=self.bucket, Key=self._s3_key(key), Body=data, IfNoneMatch="*")
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"PreconditionFailed", "ConditionalRequestConflict"}:
-                return False
-            raise
-        return True
-
-    def _children(self, prefix: str) -> list[str]:
-        folder = "/".join(p for p in (self.prefix, prefix.strip("/")) if p)
-        folder = f"{folder}/" if folder else ""
-        names: set[str] = set()
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder, Delimiter="/"):
-            names.update(p["Prefix"][len(folder) :].rstrip("/") for p in page.get("CommonPrefixes", []))
-            names.update(o["Key"][len(folder) :] for o in page.get("Contents", []))
-        return sorted(n for n in names if n)
-
-
 def _check_name(name: str) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(f"model name {name!r} must match {_NAME.pattern}")
 
 
-def _json_safe(value: Any) -> Any:
-    """NaN/inf -> None, numpy scalars -> Python, tuples -> lists (cards must be strict JSON)."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp | dt.date):
-        return value.isoformat()
-    return value

@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
-from binance_assets.ml.registry import LocalModelRegistry, ModelRegistry, S3ModelRegistry
+from binance_assets.ml.registry import ModelRegistry
+from binance_assets.ml.stores import LocalModelRegistry, S3ModelRegistry
 from binance_assets.settings import Settings
 
 

@@ -49,6 +49,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         with wh.exclusive():
             invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
             events = list(invocation.stream())
+            # Even after a failure: the models dbt committed are new data for readers (the serving API).
+            wh.record_publish(f"dbt build {window}")
             yield from _with_row_counts(context, events, wh, window)
         error = invocation.get_error()
         if error is not None:

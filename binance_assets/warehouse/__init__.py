@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 from binance_assets.warehouse.base import (
     LoadRecord,
     PartitionDataError,
+    PartitionRejected,
     PartitionWriteError,
+    StagedPartition,
     TableNotFoundError,
     Warehouse,
     WarehouseError,
@@ -63,23 +65,23 @@ def make_warehouse(kind: str, *, duckdb_path: Path | str | None = None, postgres
         return DuckDBWarehouse(Path(duckdb_path))
     if kind in ("postgres", "postgresql"):
         if postgres_url is None:
-            from binance_assets.settings import get_settings
+            from binance_assets.settings import get_settings, postgres_connection_url
 
-            postgres_url = get_settings().postgres_url
+            postgres_url = postgres_connection_url(get_settings())
         return PostgresWarehouse(postgres_url)
     raise ValueError(f"unknown warehouse kind {kind!r}: expected one of {', '.join(WAREHOUSE_KINDS)}")
 
 
 def warehouse_from_settings(settings: Settings | None = None) -> Warehouse:
     """The warehouse of the current environment (DuckDB in `local`, PostgreSQL in `ci`/`prod`)."""
-    if settings is None:
-        from binance_assets.settings import get_settings
+    from binance_assets.settings import get_settings, postgres_connection_url
 
+    if settings is None:
         settings = get_settings()
     return make_warehouse(
         settings.warehouse_kind,
         duckdb_path=settings.resolved_duckdb_path,
-        postgres_url=settings.postgres_url,
+        postgres_url=postgres_connection_url(settings),
     )
 
 
@@ -95,9 +97,11 @@ __all__ = [
     "DuckDBWarehouse",
     "LoadRecord",
     "PartitionDataError",
+    "PartitionRejected",
     "PartitionWriteError",
     "PostgresWarehouse",
     "RawTable",
+    "StagedPartition",
     "TableNotFoundError",
     "Warehouse",
     "WarehouseError",

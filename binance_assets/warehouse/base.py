@@ -1,9 +1,13 @@
-"""The engine-independent part of the warehouse: the `Warehouse` interface, `LoadRecord`, errors.
+"""The engine-independent part of the warehouse: the `Warehouse` interface.
+
+Errors are in `errors.py`, conforming data in `conform.py`, the load_log in `load_log.py`,
+write-audit-publish in `staging.py`; their names are re-exported here.
 
 Contract shared by every engine (DuckDB, PostgreSQL):
 
-* A raw partition is (table, symbol, trade_date). `replace_partition` deletes it, inserts the new
-  rows and upserts its `raw.load_log` row in ONE transaction. On any failure the transaction is
+* A raw partition is (table, symbol, trade_date). New rows are first staged (`stage_partition`,
+  see `staging.py`), then published: delete, insert from the stage and the `raw.load_log` version
+  row in ONE transaction. `replace_partition` is stage + publish without an audit. On any failure the transaction is
   rolled back and the previous copy of the partition and its load_log row stay exactly as they were;
   the failure is raised as `PartitionWriteError` (the engine's own exception is its `__cause__`).
 * `data` holds the canonical columns of the table's archive kind (`binance_assets.binance.schema`),
@@ -48,293 +52,58 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from binance_assets.binance.schema import ArchiveKind
+from binance_assets.warehouse.conform import (
+    DayRef,
+    TableColumns,
+    arrow_to_pandas,
+    check_symbol,
+    conform_data,
+    conform_table_data,
+    fit_table_columns,
+    parse_day,
+)
+from binance_assets.warehouse.derived import TIME_COLUMNS, DerivedTablesMixin
+from binance_assets.warehouse.errors import (
+    PartitionDataError,
+    PartitionRejected,
+    PartitionWriteError,
+    TableNotFoundError,
+    WarehouseError,
+    WarehouseLockTimeout,
+)
+from binance_assets.warehouse.load_log import (
+    LoadLogMixin,
+    LoadRecord,
+    PartitionStats,
+    check_load_record,
+    compute_stats,
+)
+from binance_assets.warehouse.staging import StagedPartition, StagingMixin
 from binance_assets.warehouse.tables import (
-    LOAD_LOG_KEY,
-    LOAD_LOG_SCHEMA,
-    LOAD_LOG_TABLE,
-    PARTITION_COLUMNS,
-    PARTITION_SCHEMA,
-    RAW_SCHEMA,
-    WRITABLE_SQL_TYPES,
+    PUBLISH_VERSION_SQL,
+    Filter,
     RawTable,
-    check_table_name,
     create_table_sql,
     get_raw_table,
     quote_ident,
     quote_table,
-    read_type,
+    record_publish_sql,
+    select_sql,
+    where_sql,
 )
 
 TableRef = str | ArchiveKind | RawTable
-DayRef = dt.date | str
-Filter = tuple[str, str, Any]  # (column, "=" | ">=" | "<=" | "in", value or list of values)
-TableColumns = list[tuple[str, str]]  # (column name, information_schema data_type)
-
-# read_table's default order after (symbol, trade_date): the first of these columns the table has.
-TIME_COLUMNS = ("minute", "open_time")
 
 
-class WarehouseError(Exception):
-    """Base class of the warehouse's own errors."""
-
-
-class PartitionDataError(WarehouseError, ValueError):
-    """The data handed to `replace_partition` does not fit the table (columns, types, LoadRecord)."""
-
-
-class PartitionWriteError(WarehouseError):
-    """The replace transaction failed and was rolled back: the previous copy is untouched."""
-
-
-class WarehouseLockTimeout(WarehouseError, TimeoutError):
-    """The DuckDB file lock could not be taken in time (another process kept the warehouse busy)."""
-
-
-class TableNotFoundError(WarehouseError, KeyError):
-    """`read_table` of a table that does not exist (yet)."""
-
-
-@dataclass(frozen=True)
-class LoadRecord:
-    """Where a partition's data came from; stored in `raw.load_log` with the partition.
-
-    `source_url` and `sha256` (of the archive file that was loaded) are stored as given. `rows`,
-    `first_id`, `last_id`, `first_time`, `last_time` are optional: the warehouse computes them from
-    the data; when given they must match what it computes.
-    """
-
-    source_url: str | None = None
-    sha256: str | None = None
-    first_id: int | None = None
-    last_id: int | None = None
-    first_time: dt.datetime | None = None
-    last_time: dt.datetime | None = None
-    rows: int | None = None
-
-
-@dataclass(frozen=True)
-class PartitionStats:
-    rows: int
-    first_id: int | None
-    last_id: int | None
-    first_time: dt.datetime | None
-    last_time: dt.datetime | None
-
-
-def parse_day(day: DayRef) -> dt.date:
-    """A partition day: a `datetime.date` or an ISO `YYYY-MM-DD` string (a Dagster partition key)."""
-    if isinstance(day, dt.datetime):
-        raise TypeError(f"trade_date must be a date, not a datetime: {day!r}")
-    if isinstance(day, dt.date):
-        return day
-    if isinstance(day, str):
-        try:
-            return dt.date.fromisoformat(day)
-        except ValueError:
-            raise ValueError(f"trade_date {day!r} is not a YYYY-MM-DD date") from None
-    raise TypeError(f"trade_date must be a date or a YYYY-MM-DD string, not {type(day).__name__}")
-
-
-def check_symbol(symbol: str) -> str:
-    if not isinstance(symbol, str) or not symbol.strip() or symbol != symbol.strip():
-        raise ValueError(f"symbol must be a non-empty string without surrounding spaces: {symbol!r}")
-    return symbol
-
-
-def _as_table(data: pa.Table | pa.RecordBatch | pd.DataFrame, where: str) -> pa.Table:
-    if isinstance(data, pd.DataFrame):
-        data = pa.Table.from_pandas(data, preserve_index=False)
-    elif isinstance(data, pa.RecordBatch):
-        data = pa.Table.from_batches([data])
-    elif not isinstance(data, pa.Table):
-        raise PartitionDataError(f"{where} must be a pyarrow Table, not {type(data).__name__}")
-    names = list(data.column_names)
-    if len(set(names)) != len(names):
-        raise PartitionDataError(f"{where} has duplicate column names: {names}")
-    return data
-
-
-def _cast(column: pa.ChunkedArray, target: pa.DataType, where: str, name: str) -> pa.ChunkedArray:
-    if column.type == target:
-        return column
-    if (  # Arrow's "safe" cast of a timestamp to a date drops the time of day
-        pa.types.is_timestamp(column.type)
-        and pa.types.is_date(target)
-        and not pc.all(pc.equal(pc.floor_temporal(column, unit="day"), column)).as_py()
-    ):
-        raise PartitionDataError(
-            f"{where}: column {name!r} has type {column.type} with times of day, not castable safely to {target}"
-        )
-    try:
-        return pc.cast(column, target, safe=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise PartitionDataError(
-            f"{where}: column {name!r} has type {column.type}, which cannot be cast safely to {target}: {exc}"
-        ) from None
-
-
-def conform_data(table: RawTable, data: pa.Table | pa.RecordBatch | pd.DataFrame) -> pa.Table:
-    """`data` with exactly the table's canonical columns, in order, with the canonical types."""
-    where = f"data for {table.qualified_name}"
-    data = _as_table(data, where)
-    names = list(data.column_names)
-    partition = [c for c in names if c in PARTITION_COLUMNS]
-    if partition:
-        raise PartitionDataError(
-            f"{where} must not contain the partition columns {partition}: they are added from the "
-            "symbol and day arguments"
-        )
-    expected = table.data_schema
-    missing = [c for c in expected.names if c not in names]
-    extra = [c for c in names if c not in expected.names]
-    if missing or extra:
-        raise PartitionDataError(f"{where} does not have the canonical columns: missing {missing}, unexpected {extra}")
-    columns = [_cast(data.column(f.name), f.type, where, f.name) for f in expected]
-    # Arrays keep their nulls: NOT NULL is enforced by the database, inside the transaction.
-    return pa.Table.from_arrays(columns, schema=pa.schema([(f.name, f.type) for f in expected]))
-
-
-def _writable_type(arrow_type: pa.DataType) -> pa.DataType | None:
-    """The writable type a column of `arrow_type` is cast to (None: no obvious one)."""
-    t = arrow_type
-    if pa.types.is_dictionary(t):
-        t = t.value_type
-    if pa.types.is_integer(t):
-        return pa.int64()
-    if pa.types.is_floating(t):
-        return pa.float64()
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        return pa.string()
-    if pa.types.is_timestamp(t):
-        return pa.timestamp("us")
-    if pa.types.is_date(t):
-        return pa.date32()
-    return pa.bool_() if pa.types.is_boolean(t) else None
-
-
-def conform_table_data(
-    table: str, symbol: str, day: dt.date, data: pa.Table | pa.RecordBatch | pd.DataFrame
-) -> pa.Table:
-    """The columns of derived-table `data` besides `symbol`/`trade_date`, cast to writable types,
-    after checking that every row belongs to partition (symbol, day)."""
-    where = f"data for {table}"
-    data = _as_table(data, where)
-    missing = [c for c in PARTITION_COLUMNS if c not in data.column_names]
-    if missing:
-        raise PartitionDataError(f"{where} lacks the partition column(s) {missing}")
-    for name, value in zip(PARTITION_COLUMNS, (symbol, day), strict=True):
-        column = _cast(data.column(name), PARTITION_SCHEMA.field(name).type, where, name)
-        bad = pc.filter(column, pc.invert(pc.fill_null(pc.equal(column, pa.scalar(value, column.type)), False)))
-        if len(bad):
-            examples = bad.unique().to_pylist()[:3]
-            raise PartitionDataError(
-                f"{where}: {len(bad)} of {data.num_rows} rows have {name} other than {value!r} (e.g. "
-                f"{examples}); every row must belong to partition ({symbol}, {day})"
-            )
-    rest = [c for c in data.column_names if c not in PARTITION_COLUMNS]
-    if not rest:
-        raise PartitionDataError(f"{where} has no columns besides {list(PARTITION_COLUMNS)}")
-    columns = []
-    for name in rest:
-        column = data.column(name)
-        target = _writable_type(column.type)
-        columns.append(column if target is None else _cast(column, target, where, name))
-    return pa.Table.from_arrays(columns, names=rest)
-
-
-def fit_table_columns(table: str, existing: TableColumns, data: pa.Table) -> pa.Table:
-    """`data` (without partition columns) cast to the columns of the existing `table`, in its order."""
-    names = [name for name, _ in existing]
-    given = [*PARTITION_COLUMNS, *data.column_names]
-    missing = [c for c in names if c not in given]
-    new = [c for c in given if c not in names]
-    if missing or new:
-        raise PartitionDataError(
-            f"data for {table} does not have the columns of the existing table: missing {missing}, new {new}; "
-            f"the warehouse does not alter tables (ALTER or drop {table} deliberately)"
-        )
-    columns, order = [], []
-    for name, data_type in existing:
-        if name in PARTITION_COLUMNS:
-            continue
-        target = WRITABLE_SQL_TYPES.get(data_type.lower())
-        if target is None:
-            raise PartitionDataError(
-                f"column {table}.{name} has SQL type {data_type}, which the warehouse cannot write"
-            )
-        columns.append(_cast(data.column(name), target, f"data for {table}", name))
-        order.append(name)
-    return pa.Table.from_arrays(columns, names=order)
-
-
-def where_sql(filters: Sequence[Filter], value_sql: Callable[[Any], str]) -> str:
-    """`filters` as a WHERE condition; `value_sql` renders a value (a `?` placeholder or a literal)."""
-    terms = []
-    for column, op, value in filters:
-        if op == "in":
-            terms.append(f"{quote_ident(column)} IN ({', '.join(value_sql(v) for v in value)})")
-        else:
-            terms.append(f"{quote_ident(column)} {op} {value_sql(value)}")
-    return " AND ".join(terms) or "TRUE"
-
-
-def select_sql(table: str, columns: Sequence[str], where: str, order: Sequence[str]) -> str:
-    cols = ", ".join(quote_ident(c) for c in columns)
-    order_by = f" ORDER BY {', '.join(quote_ident(c) for c in order)}" if order else ""
-    return f"SELECT {cols} FROM {quote_table(table)} WHERE {where}{order_by}"
-
-
-def _scalar(value: pa.Scalar) -> Any:
-    return value.as_py() if value is not None else None
-
-
-def compute_stats(table: RawTable, data: pa.Table) -> PartitionStats:
-    first_id = last_id = first_time = last_time = None
-    if data.num_rows:
-        if table.id_column is not None:
-            mm = pc.min_max(data.column(table.id_column))
-            first_id, last_id = _scalar(mm["min"]), _scalar(mm["max"])
-        mm = pc.min_max(data.column(table.time_column))
-        first_time, last_time = _scalar(mm["min"]), _scalar(mm["max"])
-    return PartitionStats(data.num_rows, first_id, last_id, first_time, last_time)
-
-
-def _naive_utc(value: Any) -> Any:
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
-
-
-def check_load_record(table: RawTable, load: LoadRecord, stats: PartitionStats) -> None:
-    if not isinstance(load, LoadRecord):
-        raise PartitionDataError(f"load must be a LoadRecord, not {type(load).__name__}")
-    for name in ("rows", "first_id", "last_id", "first_time", "last_time"):
-        given = _naive_utc(getattr(load, name))
-        if given is not None and given != getattr(stats, name):
-            raise PartitionDataError(
-                f"LoadRecord.{name}={given!r} does not match the data for {table.qualified_name} "
-                f"({getattr(stats, name)!r})"
-            )
-
-
-def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
-    """Arrow -> pandas with the same conventions on every engine (decimals become float64)."""
-    columns = [pc.cast(col, pa.float64()) if pa.types.is_decimal(col.type) else col for col in table.columns]
-    table = pa.Table.from_arrays(columns, names=table.column_names)
-    return table.to_pandas()
-
-
-class Warehouse(ABC):
+class Warehouse(LoadLogMixin, StagingMixin, DerivedTablesMixin, ABC):
     """A warehouse holding the raw Binance tables (schema `raw`), `raw.load_log` and derived tables."""
 
     engine: ClassVar[str]
@@ -366,6 +135,11 @@ class Warehouse(ABC):
         """Run `sql` (`?` placeholders) on `con` and return its result as Arrow (empty if none)."""
 
     @abstractmethod
+    def _stage_lock(self, key: str) -> AbstractContextManager[Any]:
+        """Hold partition `key` from staging until publishing, across transactions; released when
+        the block ends or the process dies."""
+
+    @abstractmethod
     def _insert_rows(self, con: Any, table: str, symbol: str, day: dt.date, data: pa.Table) -> None:
         """Insert `data` into `table` (qualified name) with the constant partition columns first."""
 
@@ -391,36 +165,17 @@ class Warehouse(ABC):
         return nullcontext()
 
     def ensure_schema(self) -> None:
-        """Create schema `raw`, the raw tables (and their indexes) and `raw.load_log` if missing."""
+        """Create schemas `raw` and `raw_staging`, the raw tables (and their indexes) and
+        `raw.load_log` if missing; bring an older load_log layout up to date."""
         self._create_schema()
+        self._migrate_load_log()
         self._schema_ready = True
 
     def replace_partition(self, table: TableRef, symbol: str, day: DayRef, data: pa.Table, load: LoadRecord) -> int:
-        """Atomically replace partition (symbol, day) of `table` with `data`; returns rows written."""
-        raw = get_raw_table(table)
-        symbol = check_symbol(symbol)
-        day = parse_day(day)
-        data = conform_data(raw, data)
-        stats = compute_stats(raw, data)
-        check_load_record(raw, load, stats)
-        log_row = {
-            "table_name": raw.name,
-            "symbol": symbol,
-            "trade_date": day,
-            "rows": stats.rows,
-            "first_id": stats.first_id,
-            "last_id": stats.last_id,
-            "first_time": stats.first_time,
-            "last_time": stats.last_time,
-            "source_url": load.source_url,
-            "sha256": load.sha256,
-            "loaded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-        }
-        self._ensure_schema_once()
-        with self._replacing(raw.qualified_name, symbol, day) as con:
-            self._replace_rows(con, raw.qualified_name, symbol, day, data)
-            self._write_load_log(con, log_row)
-        return stats.rows
+        """Atomically replace partition (symbol, day) of `table` with `data` (stage, then publish
+        without an audit); returns rows written."""
+        with self.stage_partition(table, symbol, day, data, load) as staged:
+            return staged.publish()
 
     def read_partition_arrow(
         self, table: TableRef, symbol: str, day: DayRef, *, include_partition_columns: bool = False
@@ -454,102 +209,10 @@ class Warehouse(ABC):
         self._ensure_schema_once()
         return arrow_to_pandas(self._query_arrow(sql, params))
 
-    def load_log(self, table: TableRef, symbol: str, day: DayRef) -> dict[str, Any] | None:
-        """The `raw.load_log` row of the partition as a dict of Python values, or None."""
-        raw = get_raw_table(table)
-        self._ensure_schema_once()
-        cols = ", ".join(quote_ident(c) for c in LOAD_LOG_SCHEMA.names)
-        result = self._query_arrow(
-            f"SELECT {cols} FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE} WHERE table_name = ? AND symbol = ? AND trade_date = ?",
-            [raw.name, check_symbol(symbol), parse_day(day)],
-        )
-        rows = result.to_pylist()
-        return rows[0] if rows else None
-
     def drop_all(self) -> None:
         """Drop every raw table and the load_log (tests, resets). Schema `raw` itself stays."""
         self._drop_tables()
         self._schema_ready = False
-
-    # --- public API: derived tables ------------------------------------------------------------
-
-    def replace_table_partition(
-        self, table: str, symbol: str, day: DayRef, data: pa.Table | pa.RecordBatch | pd.DataFrame
-    ) -> int:
-        """Atomically replace partition (symbol, day) of derived table `table` (`schema.name`) with
-        `data`, creating the table on first write; returns rows written. See the module docstring."""
-        table = check_table_name(table)
-        if table.split(".")[0] == RAW_SCHEMA:
-            raise ValueError(f"{table}: schema {RAW_SCHEMA!r} holds the raw tables, written by replace_partition")
-        symbol = check_symbol(symbol)
-        day = parse_day(day)
-        data = conform_table_data(table, symbol, day, data)
-        with self._replacing(table, symbol, day) as con:
-            existing = self._table_columns(table, con)
-            if existing is None:
-                unsupported = [f"{f.name}: {f.type}" for f in data.schema if f.type not in WRITABLE_SQL_TYPES.values()]
-                if unsupported:
-                    raise PartitionDataError(
-                        f"cannot create {table}: unsupported column types {unsupported} (use string, date32, "
-                        "timestamp[us], float64, int64 or bool)"
-                    )
-                self._create_table(
-                    con, table, pa.schema([*PARTITION_SCHEMA, *(f.with_nullable(True) for f in data.schema)])
-                )
-                existing = self._table_columns(table, con) or []
-            data = fit_table_columns(table, existing, data)
-            self._replace_rows(con, table, symbol, day, data)
-        return data.num_rows
-
-    def table_exists(self, table: str) -> bool:
-        """Whether table (or view) `schema.name` exists."""
-        return self._table_columns(check_table_name(table)) is not None
-
-    def read_table_arrow(
-        self,
-        table: str,
-        *,
-        symbols: Sequence[str] | None = None,
-        start: DayRef | None = None,
-        end: DayRef | None = None,
-        order_by: Sequence[str] | None = None,
-    ) -> pa.Table:
-        """Rows of `table` (all columns) of `symbols` with trade_date in [start, end] (each bound
-        optional), ordered by symbol, trade_date, then `order_by` (default: `minute`/`open_time`)."""
-        table = check_table_name(table)
-        existing = self._table_columns(table)
-        if existing is None:
-            raise TableNotFoundError(f"table {table} does not exist")
-        schema = pa.schema([(name, read_type(data_type)) for name, data_type in existing])
-        filters: list[Filter] = []
-        if symbols is not None:
-            symbols = [check_symbol(s) for s in ([symbols] if isinstance(symbols, str) else symbols)]
-            if not symbols:
-                return schema.empty_table()
-            filters.append(("symbol", "in", symbols))
-        if start is not None:
-            filters.append(("trade_date", ">=", parse_day(start)))
-        if end is not None:
-            filters.append(("trade_date", "<=", parse_day(end)))
-        if order_by is None:
-            order_by = [c for c in TIME_COLUMNS if c in schema.names][:1]
-        order = [*(c for c in PARTITION_COLUMNS if c in schema.names), *order_by]
-        unknown = [c for c in [*order, *(f[0] for f in filters)] if c not in schema.names]
-        if unknown:
-            raise ValueError(f"{table} has no column(s) {sorted(set(unknown))}")
-        return self._read_rows(table, schema, filters, order).cast(schema)
-
-    def read_table(
-        self,
-        table: str,
-        *,
-        symbols: Sequence[str] | None = None,
-        start: DayRef | None = None,
-        end: DayRef | None = None,
-        order_by: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
-        """`read_table_arrow` as pandas (dates as `datetime.date`, timestamps datetime64[us])."""
-        return self.read_table_arrow(table, symbols=symbols, start=start, end=end, order_by=order_by).to_pandas()
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -564,9 +227,12 @@ class Warehouse(ABC):
     @contextmanager
     def _replacing(self, table: str, symbol: str, day: dt.date) -> Iterator[Any]:
         """The transaction of one partition replace; any failure in it is a `PartitionWriteError`."""
+        key = f"{table}/{symbol}/{day.isoformat()}"
+        self._ensure_schema_once()  # raw.publish_log, even when a derived table is written first
         try:
-            with self._partition_transaction(f"{table}/{symbol}/{day.isoformat()}") as con:
+            with self._partition_transaction(key) as con:
                 yield con
+                self._record_publish(con, key)  # same transaction: readers see the data and the version together
         except (WarehouseLockTimeout, PartitionDataError):
             raise
         except Exception as exc:
@@ -575,12 +241,25 @@ class Warehouse(ABC):
                 f"back, the previous copy is unchanged: {type(exc).__name__}: {exc}"
             ) from exc
 
+    def _record_publish(self, con: Any, what: str) -> None:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self._execute(con, record_publish_sql(), [now, what])
+
+    def record_publish(self, what: str) -> None:
+        """Bump `raw.publish_log`'s version for a write made outside this class (e.g. a dbt build)."""
+        self._ensure_schema_once()
+        with self.connect() as con:
+            self._record_publish(con, what)
+
+    def publish_version(self) -> int:
+        """The warehouse's publish version: grows with every published write (0 before the first)."""
+        self._ensure_schema_once()
+        rows = self._query_arrow(PUBLISH_VERSION_SQL, None).to_pylist()
+        return int(rows[0]["version"]) if rows else 0
+
     def _replace_rows(self, con: Any, table: str, symbol: str, day: dt.date, data: pa.Table) -> None:
         self._execute(con, f"DELETE FROM {quote_table(table)} WHERE symbol = ? AND trade_date = ?", [symbol, day])
         self._insert_rows(con, table, symbol, day, data)
-
-    def _write_load_log(self, con: Any, row: dict[str, Any]) -> None:
-        self._execute(con, upsert_load_log_sql(), load_log_params(row))
 
     def _table_columns(self, table: str, con: Any = None) -> TableColumns | None:
         """(name, data_type) of the columns of `table` in order; None if it does not exist."""
@@ -593,36 +272,31 @@ class Warehouse(ABC):
         return [(r["column_name"], r["data_type"]) for r in result.to_pylist()] or None
 
 
-def upsert_load_log_sql() -> str:
-    """Portable (DuckDB and PostgreSQL) upsert of one load_log row, `?` placeholders."""
-    names = LOAD_LOG_SCHEMA.names
-    cols = ", ".join(quote_ident(c) for c in names)
-    marks = ", ".join("?" for _ in names)
-    updates = ", ".join(f"{quote_ident(c)} = excluded.{quote_ident(c)}" for c in names if c not in LOAD_LOG_KEY)
-    return (
-        f"INSERT INTO {RAW_SCHEMA}.{LOAD_LOG_TABLE} ({cols}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(LOAD_LOG_KEY)}) DO UPDATE SET {updates}"
-    )
-
-
-def load_log_params(row: dict[str, Any]) -> list[Any]:
-    return [row[c] for c in LOAD_LOG_SCHEMA.names]
-
-
 __all__ = [
+    "TIME_COLUMNS",
     "DayRef",
+    "Filter",
     "LoadRecord",
     "PartitionDataError",
+    "PartitionRejected",
     "PartitionStats",
     "PartitionWriteError",
+    "RawTable",
+    "StagedPartition",
+    "TableColumns",
     "TableNotFoundError",
     "TableRef",
     "Warehouse",
     "WarehouseError",
     "WarehouseLockTimeout",
     "arrow_to_pandas",
+    "check_load_record",
+    "check_symbol",
     "compute_stats",
     "conform_data",
     "conform_table_data",
+    "fit_table_columns",
     "parse_day",
+    "select_sql",
+    "where_sql",
 ]

@@ -29,9 +29,12 @@ from binance_assets.warehouse.base import Warehouse, WarehouseLockTimeout
 from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
     PARTITION_COLUMNS,
+    PUBLISH_LOG_TABLE,
     RAW_SCHEMA,
     RAW_TABLES,
+    STAGING_SCHEMA,
     create_load_log_sql,
+    create_publish_log_sql,
     create_table_sql,
     quote_ident,
     quote_table,
@@ -80,6 +83,23 @@ class DuckDBWarehouse(Warehouse):
         finally:
             file_lock.release()
 
+    @contextmanager
+    def _stage_lock(self, key: str) -> Iterator[None]:
+        """One stage lock per warehouse file: DuckDB has one writer at a time anyway. A killed
+        process's lock is released by the OS (the lock file itself stays, unlocked)."""
+        stage_lock = filelock.FileLock(f"{self.path}.stage.lock", is_singleton=True)
+        try:
+            stage_lock.acquire(timeout=self.lock_timeout)
+        except filelock.Timeout:
+            raise WarehouseLockTimeout(
+                f"could not take the stage lock {self.path}.stage.lock within {self.lock_timeout:g}s ({key}): "
+                "another load is staging or publishing"
+            ) from None
+        try:
+            yield
+        finally:
+            stage_lock.release()
+
     def exclusive(self) -> AbstractContextManager[None]:
         """DuckDB has one writing process at a time: dbt runs under this warehouse's file lock."""
         return self.lock()
@@ -116,15 +136,19 @@ class DuckDBWarehouse(Warehouse):
     def _create_schema(self) -> None:
         with self.connect() as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING_SCHEMA}")
             for table in RAW_TABLES.values():
                 con.execute(create_table_sql(table.qualified_name, table.arrow_schema))
             con.execute(create_load_log_sql())
+            con.execute(create_publish_log_sql())
 
     def _drop_tables(self) -> None:
         with self.connect() as con:
             for table in RAW_TABLES.values():
                 con.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+            con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
+            con.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
 
     @contextmanager
     def _partition_transaction(self, key: str) -> Iterator[duckdb.DuckDBPyConnection]:

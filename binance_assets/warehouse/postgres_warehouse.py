@@ -29,22 +29,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
 import psycopg
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from binance_assets.warehouse.base import Filter, Warehouse, select_sql, where_sql
+from binance_assets.warehouse.pg_copy import copy_binary_chunks, encode_copy_binary
 from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
     PARTITION_COLUMNS,
+    PUBLISH_LOG_TABLE,
     RAW_SCHEMA,
     RAW_TABLES,
+    STAGING_SCHEMA,
     RawTable,
     create_load_log_sql,
+    create_publish_log_sql,
     create_table_sql,
     quote_ident,
     quote_table,
@@ -52,8 +54,6 @@ from binance_assets.warehouse.tables import (
 
 _SESSION_OPTIONS = "-c DateStyle=ISO -c TimeZone=UTC -c extra_float_digits=1"
 _SCHEMA_LOCK_KEY = "binance_assets.warehouse:ensure_schema"
-COPY_CHUNK_ROWS = 100_000
-COPY_CHUNK_STRING_BYTES = 64 << 20  # fewer rows per chunk when long strings would pad beyond this
 
 # --- placeholders --------------------------------------------------------------------------------
 
@@ -105,116 +105,6 @@ def qmark_to_dollar(query: str) -> tuple[str, int]:
             out.append(ch)
             i += 1
     return "".join(out), count
-
-
-# --- binary COPY encoding ------------------------------------------------------------------------
-
-_PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-_PGCOPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
-_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in µs since 1970-01-01
-_PG_EPOCH_DAYS = 10_957
-
-
-def _fixed_values(column: pa.ChunkedArray) -> tuple[np.ndarray, np.dtype]:
-    t = column.type
-    if pa.types.is_timestamp(t):
-        values = pc.fill_null(column.cast(pa.timestamp("us")).cast(pa.int64()), 0).to_numpy()
-        return values - _PG_EPOCH_US, np.dtype(">i8")
-    if pa.types.is_date32(t):
-        return pc.fill_null(column.cast(pa.int32()), 0).to_numpy() - _PG_EPOCH_DAYS, np.dtype(">i4")
-    if pa.types.is_int64(t):
-        return pc.fill_null(column, 0).to_numpy(), np.dtype(">i8")
-    if pa.types.is_float64(t):
-        return pc.fill_null(column, 0.0).to_numpy(), np.dtype(">f8")
-    if pa.types.is_boolean(t):
-        return pc.fill_null(column, False).cast(pa.uint8()).to_numpy(), np.dtype("u1")
-    raise TypeError(f"no binary COPY encoding for arrow type {t}")
-
-
-def _string_values(column: pa.ChunkedArray) -> tuple[np.ndarray, np.dtype, np.ndarray]:
-    """UTF-8 values zero-padded to the longest one (an `S<width>` array) and their byte lengths."""
-    array = pc.fill_null(column, "").cast(pa.large_string()).combine_chunks()
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    lengths = np.diff(offsets)
-    width = max(int(lengths.max(initial=0)), 1)
-    padded = np.zeros((len(array), width), dtype=np.uint8)
-    total = int(offsets[-1] - offsets[0])
-    if total:
-        payload = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        rows = np.repeat(np.arange(len(array)), lengths)
-        padded[rows, np.arange(total) - np.repeat(offsets[:-1] - offsets[0], lengths)] = payload
-    wire = np.dtype(f"S{width}")
-    return padded.view(wire).reshape(len(array)), wire, lengths
-
-
-def _column_values(column: pa.ChunkedArray) -> tuple[np.ndarray, np.dtype, np.ndarray | None]:
-    """(values as numpy, wire dtype, payload length of each row or None if all are the full width)
-    for one Arrow column; a NULL has length -1."""
-    if pa.types.is_string(column.type):
-        values, wire, lengths = _string_values(column)
-    else:
-        (values, wire), lengths = _fixed_values(column), None
-    if column.null_count:
-        nulls = column.is_null().to_numpy(zero_copy_only=False)
-        lengths = np.where(nulls, -1, wire.itemsize if lengths is None else lengths)
-    return values, wire, lengths
-
-
-def _constant(value: Any) -> tuple[bytes]:
-    if isinstance(value, str):
-        return (value.encode(),)
-    if isinstance(value, dt.date):
-        return ((value - dt.date(2000, 1, 1)).days.to_bytes(4, "big", signed=True),)
-    raise TypeError(f"no binary COPY encoding for constant {value!r}")
-
-
-def encode_copy_binary(data: pa.Table, constants: Sequence[Any] = ()) -> bytes:
-    """PostgreSQL binary COPY rows (no header/trailer) for `constants` + the columns of `data`.
-
-    `constants` (str -> text, date -> date) are the same in every row: the partition columns.
-    Columns: string, date32, timestamp, int64, float64, bool (NULLs anywhere).
-    """
-    n = data.num_rows
-    fields: list[tuple[str, Any]] = [("count", ">i2")]
-    fills: list[tuple[str, Any]] = []
-    short_spans: list[tuple[int, int, np.ndarray]] = []
-    for k, value in enumerate(constants):
-        (payload,) = _constant(value)
-        fields += [(f"l{k}", ">i4"), (f"v{k}", f"S{len(payload)}")]
-        fills += [(f"l{k}", len(payload)), (f"v{k}", payload)]
-    columns = []
-    for k, column in enumerate(data.columns, start=len(constants)):
-        values, wire, lengths = _column_values(column)
-        fields += [(f"l{k}", ">i4"), (f"v{k}", wire)]
-        columns.append((k, values, wire, lengths))
-    rows = np.empty(n, dtype=np.dtype(fields))
-    rows["count"] = len(constants) + data.num_columns
-    for name, value in fills:
-        rows[name] = value
-    for k, values, wire, lengths in columns:
-        rows[f"v{k}"] = values
-        rows[f"l{k}"] = wire.itemsize if lengths is None else lengths
-        if lengths is not None:
-            short_spans.append((rows.dtype.fields[f"v{k}"][1], wire.itemsize, lengths))
-    raw = rows.view(np.uint8).reshape(n, rows.dtype.itemsize)
-    if not short_spans:
-        return raw.tobytes()
-    keep = np.ones(raw.shape, dtype=bool)
-    for offset, size, lengths in short_spans:
-        # Only `length` payload bytes follow a length (a NULL's -1: none); cut out the rest.
-        keep[:, offset : offset + size] = np.arange(size) < lengths[:, None]
-    return raw[keep].tobytes()
-
-
-def _copy_binary_chunks(data: pa.Table, constants: Sequence[Any]) -> Iterator[bytes]:
-    widest = sum(
-        pc.max(pc.binary_length(column)).as_py() or 0 for column in data.columns if pa.types.is_string(column.type)
-    )
-    chunk_rows = max(1, min(COPY_CHUNK_ROWS, COPY_CHUNK_STRING_BYTES // max(widest, 1)))
-    yield _PGCOPY_HEADER
-    for start in range(0, data.num_rows, chunk_rows):
-        yield encode_copy_binary(data.slice(start, chunk_rows), constants)
-    yield _PGCOPY_TRAILER
 
 
 # --- result typing -------------------------------------------------------------------------------
@@ -295,16 +185,22 @@ class PostgresWarehouse(Warehouse):
         relations = [t.qualified_name for t in RAW_TABLES.values()]
         relations += [f"{RAW_SCHEMA}.{_index_name(t)}" for t in RAW_TABLES.values()]
         relations.append(f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+        relations.append(f"{RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
         with self.connect() as conn, conn.cursor() as cur:
             # Fast path without DDL: CREATE INDEX IF NOT EXISTS takes a SHARE lock on its table
             # even when the index exists, i.e. it would wait for every running replace.
-            cur.execute("SELECT bool_and(to_regclass(r) IS NOT NULL) FROM unnest(%s::text[]) AS r", [relations])
+            cur.execute(
+                "SELECT bool_and(to_regclass(r) IS NOT NULL) AND to_regnamespace(%s) IS NOT NULL "
+                "FROM unnest(%s::text[]) AS r",
+                [STAGING_SCHEMA, relations],
+            )
             row = cur.fetchone()
             if row is not None and row[0]:
                 return
             # Concurrent CREATE ... IF NOT EXISTS can still collide in the catalog: serialise.
             self._lock(conn, _SCHEMA_LOCK_KEY)
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING_SCHEMA}")
             for table in RAW_TABLES.values():
                 cur.execute(create_table_sql(table.qualified_name, table.arrow_schema))
                 cur.execute(
@@ -312,6 +208,7 @@ class PostgresWarehouse(Warehouse):
                     f"ON {table.qualified_name} (symbol, trade_date)"
                 )
             cur.execute(create_load_log_sql())
+            cur.execute(create_publish_log_sql())
 
     def _drop_tables(self) -> None:
         with self.connect() as conn, conn.cursor() as cur:
@@ -319,6 +216,8 @@ class PostgresWarehouse(Warehouse):
             for table in RAW_TABLES.values():
                 cur.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+            cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
+            cur.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
 
     def _lock(self, conn: psycopg.Connection, key: str) -> None:
         """Advisory lock on `key` until the end of the transaction."""
@@ -332,6 +231,14 @@ class PostgresWarehouse(Warehouse):
             self._lock(conn, key)
             yield conn
 
+    @contextmanager
+    def _stage_lock(self, key: str) -> Iterator[None]:
+        # A session advisory lock on a connection of its own, held until staging ends: the server
+        # releases it when the session ends, also when the process holding it is killed.
+        with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [f"stage:{key}"])
+            yield
+
     def _create_table(self, con: psycopg.Connection, table: str, schema: pa.Schema) -> None:
         self._lock(con, _SCHEMA_LOCK_KEY)
         if self._table_columns(table, con) is not None:
@@ -343,7 +250,7 @@ class PostgresWarehouse(Warehouse):
         target = ", ".join(quote_ident(c) for c in [*PARTITION_COLUMNS, *data.column_names])
         copy_sql = f"COPY {quote_table(table)} ({target}) FROM STDIN (FORMAT BINARY)"
         with con.cursor() as cur, cur.copy(copy_sql) as copy:
-            for chunk in _copy_binary_chunks(data, [symbol, day]):
+            for chunk in copy_binary_chunks(data, [symbol, day]):
                 copy.write(chunk)
 
     def _read_rows(self, table: str, schema: pa.Schema, filters: Sequence[Filter], order: Sequence[str]) -> pa.Table:

@@ -6,10 +6,15 @@ One raw table per Binance archive kind. Each one is the two partition columns
 `is_best_match` (null for futures, which do not have the column): a NULL anywhere else makes the load
 fail inside its transaction, so the previous copy of the partition stays.
 
-`raw.load_log` holds one row per loaded partition (table_name, symbol, trade_date): what was loaded
-(row count, first/last id and time) and from where (source url and the sha256 of the archive), so
-that a later, silently replaced archive file can be told apart from the one we loaded. It is written
-in the same transaction as the partition it describes.
+`raw.load_log` holds one row per loaded VERSION of a partition (table_name, symbol, trade_date,
+version): what was loaded (row count, first/last id and time) and from where (source url and the
+sha256 of the archive bytes that were parsed), so that a later, silently replaced archive file can
+be told apart from the one we loaded. A reload with a different sha256 adds version n+1 and stamps
+`superseded_at` on version n; the current version is the one with `superseded_at IS NULL`. A reload
+of the same sha256 refreshes the current row. Written in the same transaction as the partition.
+
+Staged partitions (write-audit-publish) live in schema `raw_staging`, one table per load attempt,
+named `<table>__<symbol>__<yyyymmdd>__<token>`; see `staging.py`.
 
 Derived tables (features, predictions: `<schema>.<name>`, any schema but `raw`) have no registry
 entry: their layout is the Arrow schema of their first write (`symbol`, `trade_date` first, NOT
@@ -19,7 +24,9 @@ NULL; every other column nullable), read back from `information_schema` afterwar
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -99,12 +106,13 @@ SPOT_KLINES_1M = _raw_table("spot_klines_1m", ArchiveKind.KLINES)
 RAW_TABLES: dict[str, RawTable] = {t.name: t for t in (SPOT_TRADES, SPOT_AGG_TRADES, SPOT_KLINES_1M)}
 RAW_TABLES_BY_KIND: dict[ArchiveKind, RawTable] = {t.kind: t for t in RAW_TABLES.values()}
 
-# raw.load_log: one row per (table_name, symbol, trade_date), primary key on the three.
+# raw.load_log: one row per (table_name, symbol, trade_date, version); primary key on the four.
 LOAD_LOG_SCHEMA = pa.schema(
     [
         pa.field("table_name", pa.string(), nullable=False),
         pa.field("symbol", pa.string(), nullable=False),
         pa.field("trade_date", pa.date32(), nullable=False),
+        pa.field("version", pa.int64(), nullable=False),
         pa.field("rows", pa.int64(), nullable=False),
         pa.field("first_id", pa.int64()),
         pa.field("last_id", pa.int64()),
@@ -113,9 +121,19 @@ LOAD_LOG_SCHEMA = pa.schema(
         pa.field("source_url", pa.string()),
         pa.field("sha256", pa.string()),
         pa.field("loaded_at", pa.timestamp("us"), nullable=False),
+        pa.field("superseded_at", pa.timestamp("us")),
     ]
 )
-LOAD_LOG_KEY: tuple[str, str, str] = ("table_name", "symbol", "trade_date")
+LOAD_LOG_PARTITION: tuple[str, str, str] = ("table_name", "symbol", "trade_date")
+LOAD_LOG_KEY: tuple[str, str, str, str] = (*LOAD_LOG_PARTITION, "version")
+STAGING_SCHEMA = "raw_staging"
+
+# raw.publish_log: one row ('warehouse') whose `version` grows by one with every published write (each
+# partition replace, raw or derived, in its own transaction; each dbt build through `record_publish`).
+# Readers (the serving API) key their caches on it: one cheap primary-key read tells them whether
+# anything changed.
+PUBLISH_LOG_TABLE = "publish_log"
+PUBLISH_LOG_ROW = "warehouse"
 
 
 def raw_table_for(kind: ArchiveKind | str) -> RawTable:
@@ -222,3 +240,41 @@ def create_load_log_sql() -> str:
     cols = ",\n    ".join(column_definitions(LOAD_LOG_SCHEMA))
     key = ", ".join(LOAD_LOG_KEY)
     return f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE} (\n    {cols},\n    PRIMARY KEY ({key})\n)"
+
+
+def create_publish_log_sql() -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE} (\n    id VARCHAR PRIMARY KEY,\n"
+        "    version BIGINT NOT NULL,\n    published_at TIMESTAMP NOT NULL,\n    last_publish VARCHAR\n)"
+    )
+
+
+def record_publish_sql() -> str:
+    """Portable upsert that bumps the publish version; params: published_at, what was published."""
+    table = f"{RAW_SCHEMA}.{PUBLISH_LOG_TABLE}"
+    return (
+        f"INSERT INTO {table} (id, version, published_at, last_publish) VALUES ('{PUBLISH_LOG_ROW}', 1, ?, ?) "
+        f"ON CONFLICT (id) DO UPDATE SET version = {PUBLISH_LOG_TABLE}.version + 1, "
+        "published_at = excluded.published_at, last_publish = excluded.last_publish"
+    )
+
+
+PUBLISH_VERSION_SQL = f"SELECT version FROM {RAW_SCHEMA}.{PUBLISH_LOG_TABLE} WHERE id = '{PUBLISH_LOG_ROW}'"
+Filter = tuple[str, str, Any]  # (column, "=" | ">=" | "<=" | "in", value or list of values)
+
+
+def where_sql(filters: Sequence[Filter], value_sql: Callable[[Any], str]) -> str:
+    """`filters` as a WHERE condition; `value_sql` renders a value (a `?` placeholder or a literal)."""
+    terms = []
+    for column, op, value in filters:
+        if op == "in":
+            terms.append(f"{quote_ident(column)} IN ({', '.join(value_sql(v) for v in value)})")
+        else:
+            terms.append(f"{quote_ident(column)} {op} {value_sql(value)}")
+    return " AND ".join(terms) or "TRUE"
+
+
+def select_sql(table: str, columns: Sequence[str], where: str, order: Sequence[str]) -> str:
+    cols = ", ".join(quote_ident(c) for c in columns)
+    order_by = f" ORDER BY {', '.join(quote_ident(c) for c in order)}" if order else ""
+    return f"SELECT {cols} FROM {quote_table(table)} WHERE {where}{order_by}"

@@ -13,23 +13,17 @@ import pytest
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 from support.network import free_port
 
-from binance_assets.automation import freshness
-from binance_assets.automation.alerts import (
-    DEFAULT_WEBHOOK_ENV_VAR,
-    build_automation_alerting_defs,
-    build_freshness_alert_sensor,
-    build_run_failure_alert_sensor,
-    send_alert,
-)
-from binance_assets.automation.freshness import (
-    DEADLINE_CHECK_NAME,
-    apply_freshness_policies,
-    build_raw_deadline_checks,
-)
+from binance_assets.automation import deadlines
+from binance_assets.automation.alerts import build_automation_alerting_defs
+from binance_assets.automation.check_alerts import build_freshness_alert_sensor
+from binance_assets.automation.deadline_checks import DEADLINE_CHECK_NAME, build_raw_deadline_checks
+from binance_assets.automation.failure_alerts import build_run_failure_alert_sensor
+from binance_assets.automation.freshness import apply_freshness_policies
+from binance_assets.automation.webhook import DEFAULT_WEBHOOK_ENV_VAR, send_alert
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
 from binance_assets.ingestion.partitions import daily_symbol_partitions
-from binance_assets.resources import WarehouseResource, resources_for
+from binance_assets.resources import AlertWebhook, WarehouseResource, resources_for
 from binance_assets.settings import Environment, Settings
 
 START = dt.date(2025, 1, 1)
@@ -139,6 +133,7 @@ def test_run_failure_sensor_posts_run_id_step_and_error(webhook):
             dagster_instance=instance,
             dagster_run=instance.get_run_by_id(result.run_id),
             dagster_event=result.get_run_failure_event(),
+            resources={"alert_webhook": AlertWebhook(url=dg.EnvVar(DEFAULT_WEBHOOK_ENV_VAR))},
         ).for_run_failure()
         sensor(context)
     (text,) = webhook.texts
@@ -152,10 +147,11 @@ def test_run_failure_sensor_posts_run_id_step_and_error(webhook):
 
 def test_freshness_alert_sensor_alerts_once_per_failure(webhook, tmp_path, monkeypatch):
     clock = {"now": dt.datetime(2025, 1, 3, 7, tzinfo=dt.UTC)}
-    monkeypatch.setattr(freshness, "utc_now", lambda: clock["now"])
+    monkeypatch.setattr(deadlines, "utc_now", lambda: clock["now"])
     checks = build_raw_deadline_checks(RAW_KEYS[:1], SYMBOLS, 6, start_date=START)
     partitions = daily_symbol_partitions(Settings(symbols=SYMBOLS, start_date=START))
     marts = dg.AssetKey(["marts", "fct_bars_1m"])
+    webhook_ref = AlertWebhook(url=dg.EnvVar(DEFAULT_WEBHOOK_ENV_VAR))  # resolved when the sensor is evaluated
     defs = dg.Definitions(
         # The marts asset has a freshness policy: the sensor watches its state without being told.
         assets=[
@@ -165,12 +161,17 @@ def test_freshness_alert_sensor_alerts_once_per_failure(webhook, tmp_path, monke
         asset_checks=[checks],
         jobs=[dg.define_asset_job("deadline_checks", selection=dg.AssetSelection.checks(checks))],
         # An empty warehouse: every due partition is missing.
-        resources={"warehouse": WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "w.duckdb"))},
+        resources={
+            "warehouse": WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "w.duckdb")),
+            "alert_webhook": webhook_ref,
+        },
     )
     job = defs.resolve_job_def("deadline_checks")
     sensor = build_freshness_alert_sensor(checks.check_keys)
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, definitions=defs)
+        context = dg.build_sensor_context(
+            instance=instance, definitions=defs, resources={"alert_webhook": webhook_ref}
+        )
 
         def tick() -> list[str]:
             before = len(webhook.texts)

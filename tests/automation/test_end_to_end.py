@@ -58,16 +58,16 @@ def test_new_day_flows_from_landing_to_predictions(platform):
     _, mirror, market, ml = platform
     warehouse = market.defs.resources["warehouse"].get()
 
-    # The sensor has seen the history already.
-    _, cursor = market.tick_sensor(LANDING_SENSOR, None)
-    assert market.tick_sensor(LANDING_SENSOR, cursor)[0] == []
+    # Switched on over the loaded history (no cursor), the sensor requests nothing: raw.load_log holds every file.
+    requests, cursor = market.tick_sensor(LANDING_SENSOR, None)
+    assert requests == []
 
     simulate_mirror(mirror, [SYMBOL], NEW_DAY, 1, seed=9, trades_per_day=TRADES, signal=1.0)
     requests, cursor = market.tick_sensor(LANDING_SENSOR, cursor)
-    assert sorted(r.asset_selection[0].path[-1] for r in requests) == [
-        "spot_agg_trades", "spot_klines_1m", "spot_trades"
-    ]
-    assert {r.partition_key for r in requests} == {str(DaySymbol(NEW_DAY, SYMBOL).key())}
+    (request,) = requests  # one run for the day's three archives and, in the same run, what is downstream
+    assert {key.path[-1] for key in request.asset_selection[:3]} == {"spot_agg_trades", "spot_klines_1m", "spot_trades"}
+    assert {"marts/fct_bars_1m", "features/minute_features"} <= {k.to_user_string() for k in request.asset_selection}
+    assert request.partition_key == str(DaySymbol(NEW_DAY, SYMBOL).key())
     assert all(run.success for run in market.run_requests(requests))
     assert market.tick_sensor(LANDING_SENSOR, cursor)[0] == []  # nothing repeated
     assert warehouse.partition_row_count("spot_trades", SYMBOL, NEW_DAY) > 0

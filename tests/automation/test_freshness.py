@@ -7,20 +7,24 @@ import dagster as dg
 import pytest
 from warehouse.helpers import load, sample
 
-from binance_assets.automation import freshness
-from binance_assets.automation.freshness import (
+from binance_assets.automation import deadlines
+from binance_assets.automation.deadline_checks import (
     DEADLINE_CHECK_NAME,
-    DeadlineStatus,
-    apply_freshness_policies,
-    apply_freshness_policies_to_defs,
     build_raw_deadline_checks,
     build_raw_deadline_sensor,
-    days_to_check,
     deadline_check_result,
+)
+from binance_assets.automation.deadlines import (
+    DeadlineStatus,
+    days_to_check,
     deadline_for,
     evaluate_raw_deadlines,
-    freshness_policies,
     latest_due_day,
+)
+from binance_assets.automation.freshness import (
+    apply_freshness_policies,
+    apply_freshness_policies_to_defs,
+    freshness_policies,
 )
 from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.partitions import daily_symbol_partitions
@@ -163,7 +167,7 @@ def evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEva
 
 def test_day_file_on_time_check_runs_in_dagster(loaded, monkeypatch):
     now = at(D3 + dt.timedelta(days=1), 6, 30)  # D1..D3 are due
-    monkeypatch.setattr(freshness, "utc_now", lambda: now)
+    monkeypatch.setattr(deadlines, "utc_now", lambda: now)
     checks = build_raw_deadline_checks(RAW_KEYS, SYMBOLS, 6, start_date=D1)
     assert {k.name for k in checks.check_keys} == {DEADLINE_CHECK_NAME}
     job = check_defs(loaded, checks).resolve_job_def(CHECK_JOB)
@@ -208,7 +212,7 @@ def test_day_file_on_time_result_before_the_deadline(loaded):
 
 def test_raw_deadline_sensor_requests_the_checks_once_per_deadline(loaded, monkeypatch):
     clock = {"now": at(D3, 6, 5)}
-    monkeypatch.setattr(freshness, "utc_now", lambda: clock["now"])
+    monkeypatch.setattr(deadlines, "utc_now", lambda: clock["now"])
     checks = build_raw_deadline_checks(RAW_KEYS, SYMBOLS, 6, start_date=D1)
     sensor = build_raw_deadline_sensor(checks, 6)
     assert sensor.name == "raw_deadline_sensor" and sensor.minimum_interval_seconds == 300

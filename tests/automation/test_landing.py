@@ -1,4 +1,4 @@
-"""Finding newly landed archives (binance_assets.automation.landing) and the landing sensor.
+"""Finding newly landed archives (binance_assets.automation.landing); the sensor is in test_landing_sensor.py.
 
 Real files on disk, a real moto S3 server on loopback, a real Dagster instance.
 """
@@ -12,7 +12,6 @@ import shutil
 import time
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
 from binance_assets.automation.landing import (
@@ -21,23 +20,10 @@ from binance_assets.automation.landing import (
     find_landed,
     parse_archive_path,
 )
-from binance_assets.automation.sensors import (
-    LANDING_SENSOR,
-    POLLER_SENSOR,
-    TAG_PATH,
-    build_landing_defs,
-    build_landing_sensor,
-)
 from binance_assets.binance.checksum import format_checksum, sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.binance.urls import ArchiveSpec
-from binance_assets.ingestion.assets import raw_asset_key
-from binance_assets.ingestion.definitions import build_ingestion_defs
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import archive_resource, warehouse_resource
-from binance_assets.settings import Environment, Settings
-from binance_assets.warehouse import RAW_TABLES_BY_KIND
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 START = dt.date(2025, 1, 1)
@@ -328,147 +314,3 @@ def test_s3_prefix_behaves_like_the_folder(s3_client, bucket, upload_mirror, pri
     assert paths(files) == {replaced.relative_path}
     assert files[0].sha256 == "b" * 64
     assert find_landed(source, cursor, SYMBOLS)[0] == []
-
-
-# --- the landing sensor -----------------------------------------------------------------------------------
-
-
-def make_settings(tmp_path: Path, base_url: str, **extra) -> Settings:
-    return Settings(
-        env=Environment.LOCAL,
-        data_dir=tmp_path / "data",
-        duckdb_path=tmp_path / "warehouse.duckdb",
-        archive_base_url=base_url,
-        symbols=SYMBOLS,
-        start_date=extra.pop("start_date", START),
-        **extra,
-    )
-
-
-def evaluate(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None, settings: Settings):
-    context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"archive": archive_resource(settings)}
-    )
-    results = list(sensor(context))
-    requests = [r for r in results if isinstance(r, dg.RunRequest)]
-    skips = [r for r in results if isinstance(r, dg.SkipReason)]
-    assert not (requests and skips)
-    return requests, context.cursor
-
-
-def assert_request_for(request: dg.RunRequest, mirror: Path) -> None:
-    rel = request.tags[TAG_PATH]
-    parsed = parse_archive_path(rel)
-    assert request.partition_key == DaySymbol(parsed.day, parsed.symbol).key()
-    assert request.asset_selection == [raw_asset_key(RAW_TABLES_BY_KIND[parsed.kind].name)]
-    assert request.run_key == f"{rel}@{sha256_file(mirror / rel)}"
-
-
-def test_landing_sensor_requests_one_run_per_new_file(dagster_instance, mirror, extra_day, tmp_path) -> None:
-    settings = make_settings(tmp_path, str(mirror))
-    sensor = build_landing_sensor(settings)
-    assert sensor.name == LANDING_SENSOR
-    assert sensor.minimum_interval_seconds == 30
-    assert sensor.default_status is dg.DefaultSensorStatus.STOPPED
-    instance = dagster_instance
-    requests, cursor = evaluate(sensor, instance, None, settings)
-    assert len(requests) == 12
-    assert {r.tags[TAG_PATH] for r in requests} == expected_paths([START, START + dt.timedelta(days=1)])
-    assert len({r.run_key for r in requests}) == 12
-    for request in requests:
-        assert_request_for(request, mirror)
-    by_partition: dict[str, set[str]] = {}
-    for request in requests:
-        by_partition.setdefault(str(request.partition_key), set()).add(request.asset_selection[0].to_user_string())
-    assert by_partition == {
-        f"{d}|{s}": {"raw/spot_trades", "raw/spot_agg_trades", "raw/spot_klines_1m"}
-        for d in ("2025-01-01", "2025-01-02")
-        for s in SYMBOLS
-    }
-
-    requests, cursor = evaluate(sensor, instance, cursor, settings)
-    assert requests == []
-
-    # A zip without its CHECKSUM: no request yet; with it: exactly one.
-    one = spec("ETHUSDT", ArchiveKind.AGG_TRADES, DAY3)
-    copy_in(extra_day, mirror, one.relative_path)
-    requests, cursor = evaluate(sensor, instance, cursor, settings)
-    assert requests == []
-    copy_in(extra_day, mirror, one.checksum_relative_path)
-    requests, cursor = evaluate(sensor, instance, cursor, settings)
-    assert [r.tags[TAG_PATH] for r in requests] == [one.relative_path]
-    assert requests[0].partition_key == DaySymbol(DAY3, "ETHUSDT").key()
-    assert requests[0].asset_selection == [raw_asset_key("spot_agg_trades")]
-    assert_request_for(requests[0], mirror)
-
-    # A replaced file gets a new run key (its checksum changed).
-    first = spec("BTCUSDT", ArchiveKind.KLINES, START)
-    old_key = f"{first.relative_path}@{sha256_file(mirror / first.relative_path)}"
-    shutil.copyfile(extra_day / spec("BTCUSDT", ArchiveKind.KLINES, DAY3).relative_path, mirror / first.relative_path)
-    (mirror / first.checksum_relative_path).write_text(
-        format_checksum(sha256_file(mirror / first.relative_path), Path(first.relative_path).name)
-    )
-    requests, cursor = evaluate(sensor, instance, cursor, settings)
-    assert len(requests) == 1
-    assert requests[0].run_key != old_key
-    assert_request_for(requests[0], mirror)
-
-
-def test_landing_sensor_ignores_days_before_start_date(dagster_instance, mirror, tmp_path) -> None:
-    settings = make_settings(tmp_path, str(mirror), start_date=START + dt.timedelta(days=1))
-    instance = dagster_instance
-    requests, _ = evaluate(build_landing_sensor(settings), instance, None, settings)
-    assert {r.tags[TAG_PATH] for r in requests} == expected_paths([START + dt.timedelta(days=1)])
-
-
-def test_landing_sensor_skips_http_sources(dagster_instance, tmp_path) -> None:
-    settings = make_settings(tmp_path, "https://data.binance.vision")
-    instance = dagster_instance
-    context = dg.build_sensor_context(instance=instance, resources={"archive": archive_resource(settings)})
-    results = list(build_landing_sensor(settings)(context))
-    assert len(results) == 1
-    assert isinstance(results[0], dg.SkipReason)
-    assert POLLER_SENSOR in results[0].skip_message
-
-
-def test_landing_sensor_on_s3(
-    dagster_instance, s3_client, bucket, upload_mirror, pristine_mirror, moto_endpoint, tmp_path
-) -> None:
-    upload_mirror(pristine_mirror, "landing")
-    settings = make_settings(tmp_path, f"s3://{bucket}/landing", s3_endpoint_url=moto_endpoint)
-    sensor = build_landing_sensor(settings)
-    instance = dagster_instance
-    requests, cursor = evaluate(sensor, instance, None, settings)
-    assert len(requests) == 12
-    for request in requests:
-        assert_request_for(request, pristine_mirror)
-    assert evaluate(sensor, instance, cursor, settings)[0] == []
-
-
-def test_landing_defs_load_and_a_requested_run_materializes_its_asset(dagster_instance, mirror, tmp_path) -> None:
-    settings = make_settings(tmp_path, str(mirror))
-    resources = {"archive": archive_resource(settings), "warehouse": warehouse_resource(settings)}
-    defs = dg.Definitions.merge(
-        build_ingestion_defs(settings), build_landing_defs(settings), dg.Definitions(resources=resources)
-    )
-    dg.Definitions.validate_loadable(defs)
-    repository = defs.get_repository_def()
-    sensor = repository.get_sensor_def(LANDING_SENSOR)
-    assert repository.get_sensor_def(POLLER_SENSOR).minimum_interval_seconds == 900
-
-    instance = dagster_instance
-    context = dg.build_sensor_context(instance=instance, repository_def=repository, resources=resources)
-    data = sensor.evaluate_tick(context)  # resolves the requests against the code location
-    assert len(data.run_requests) == 12
-    request = next(r for r in data.run_requests if r.tags[TAG_PATH].endswith("BTCUSDT-aggTrades-2025-01-02.zip"))
-    job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=request.partition_key,
-        asset_selection=request.asset_selection,
-        tags=request.tags,
-    )
-    assert result.success
-    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    assert materialized == {raw_asset_key("spot_agg_trades")}
-    assert result.get_asset_materialization_events()[0].partition == "2025-01-02|BTCUSDT"

@@ -1,4 +1,5 @@
-"""Polling an http(s) archive (binance_assets.automation.poller) and the archive_poller sensor.
+"""Polling an http(s) archive (binance_assets.automation.poller) and the archive_poller sensor: its timing
+against the raw deadline on a fake clock, and the re-check of recent CHECKSUMs (replaced archives).
 
 A loopback HTTP server serves a simulated mirror; the sensor reads a real DuckDB warehouse.
 """
@@ -14,7 +15,13 @@ import dagster as dg
 import pytest
 import requests
 
+from binance_assets.automation.deadlines import deadline_for
+from binance_assets.automation.load_log import last_loaded_days
 from binance_assets.automation.poller import (
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    LOAD_LEAD,
+    RECHECK_INTERVAL,
     PollState,
     ProbeError,
     backoff_delay,
@@ -22,14 +29,17 @@ from binance_assets.automation.poller import (
     make_session,
     next_expected_day,
     probe,
+    wait_before_deadline,
 )
+from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
 from binance_assets.automation.sensors import (
     POLLER_SENSOR,
     RAW_ASSET_KEYS,
     build_archive_poller,
-    last_loaded_days,
 )
+from binance_assets.binance.checksum import sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
+from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.load import load_partition
 from binance_assets.ingestion.partitions import DaySymbol
@@ -109,7 +119,7 @@ def test_probe_connection_refused_raises(tmp_path) -> None:
 
 def test_backoff_schedule() -> None:
     minutes = [backoff_delay(n) / timedelta(minutes=1) for n in range(0, 9)]
-    assert minutes == [0, 15, 30, 60, 120, 240, 360, 360, 360]
+    assert minutes == [0, 5, 10, 20, 40, 80, 160, 320, 360]
 
 
 def test_backoff_grows_while_missing_and_resets_when_published() -> None:
@@ -125,13 +135,14 @@ def test_backoff_grows_while_missing_and_resets_when_published() -> None:
         waits.append(wait)
         assert state.due(now + wait - timedelta(seconds=1)) == []
         now += wait
-    assert waits == [timedelta(minutes=m) for m in (15, 30, 60, 120, 240, 360, 360)]
+    assert waits == [timedelta(minutes=m) for m in (5, 10, 20, 40, 80, 160, 320)]
     assert state.symbols["BTCUSDT"].attempts == 7
 
     # A restart keeps the schedule: the state is JSON in the sensor's cursor.
     text = state.to_json()
     assert json.loads(text) == {
-        "BTCUSDT": {"next_day": "2025-01-01", "attempts": 7, "not_before": now.isoformat()},
+        "symbols": {"BTCUSDT": {"next_day": "2025-01-01", "attempts": 7, "not_before": now.isoformat()}},
+        "recheck_after": None,
     }
     state = PollState.from_json(text)
     assert state.due(now - timedelta(seconds=1)) == []
@@ -140,7 +151,7 @@ def test_backoff_grows_while_missing_and_resets_when_published() -> None:
     assert state.symbols["BTCUSDT"].attempts == 0
     assert state.symbols["BTCUSDT"].not_before is None
     assert state.due(now - timedelta(seconds=1)) == ["BTCUSDT"]  # the next day: probed at once
-    assert state.missing("BTCUSDT", now) == timedelta(minutes=15)  # and backs off from the start again
+    assert state.missing("BTCUSDT", now) == timedelta(minutes=5)  # and backs off from the start again
 
 
 def test_due_waits_for_the_day_to_end() -> None:
@@ -202,7 +213,7 @@ def test_poller_requests_published_days_and_backs_off(dagster_instance, http_mir
     settings = make_settings(tmp_path, base)
     sensor = build_archive_poller(settings, session_factory=fast_session)
     assert sensor.name == POLLER_SENSOR
-    assert sensor.minimum_interval_seconds == 900
+    assert sensor.minimum_interval_seconds == 60
     instance = dagster_instance
     requests_, cursor = evaluate(sensor, instance, None, settings)
     # Nothing loaded yet: from the start date, both published days of both symbols, one run each.
@@ -217,7 +228,7 @@ def test_poller_requests_published_days_and_backs_off(dagster_instance, http_mir
         assert request.run_key == str(request.partition_key)
         assert isinstance(request.partition_key, dg.MultiPartitionKey)
     state = json.loads(cursor)
-    assert {s: (v["next_day"], v["attempts"]) for s, v in state.items()} == {
+    assert {s: (v["next_day"], v["attempts"]) for s, v in state["symbols"].items()} == {
         "BTCUSDT": ("2025-01-03", 1),
         "ETHUSDT": ("2025-01-03", 1),
     }
@@ -257,7 +268,7 @@ def test_poller_skips_when_a_probe_fails_and_keeps_state(dagster_instance, http_
     instance = dagster_instance
     requests_, cursor = evaluate(sensor, instance, None, settings)
     assert requests_ == []
-    assert {v["attempts"] for v in json.loads(cursor).values()} == {0}  # not counted as "not published"
+    assert {v["attempts"] for v in json.loads(cursor)["symbols"].values()} == {0}  # not "not published"
 
 
 def test_poller_skips_non_http_sources(dagster_instance, mirror, tmp_path) -> None:
@@ -270,3 +281,152 @@ def test_poller_skips_non_http_sources(dagster_instance, mirror, tmp_path) -> No
     results = list(build_archive_poller(settings)(context))
     assert len(results) == 1
     assert isinstance(results[0], dg.SkipReason)
+
+
+# --- timing that meets the raw deadline (issue 9 item 5) -------------------------------------------------
+
+
+DAY_OVER = datetime(2025, 3, 2, 0, 0, tzinfo=UTC)  # day 2025-03-01 ends
+TICK = timedelta(minutes=1)
+
+
+def simulate_poll(published_at: datetime, deadline: datetime, tick: timedelta = TICK) -> tuple[datetime, int]:
+    """When the poller requests a day published at `published_at` (its PollState on a fake clock that
+    ticks like the sensor), and how many probes it took."""
+    state = PollState()
+    state.expect("BTCUSDT", (DAY_OVER - timedelta(days=1)).date())
+    now, probes = DAY_OVER, 0
+    while now < DAY_OVER + timedelta(days=2):
+        if state.due(now):
+            probes += 1
+            if now >= published_at:
+                return now, probes
+            state.missing("BTCUSDT", now, deadline=deadline)
+        now += tick
+    raise AssertionError(f"never requested a day published at {published_at}")
+
+
+def test_a_day_published_any_time_before_the_deadline_is_requested_in_time_to_load() -> None:
+    settings = Settings()
+    deadline = deadline_for(DAY_OVER.date() - timedelta(days=1), settings.raw_due_hours_after_midnight)
+    assert deadline == DAY_OVER + timedelta(hours=6)
+    last_useful = deadline - LOAD_LEAD  # 05:40: a load requested then is in before 06:00
+    for minute in range(0, 6 * 60):
+        published = DAY_OVER + timedelta(minutes=minute)
+        requested, probes = simulate_poll(published, deadline)
+        if published <= last_useful - BACKOFF_BASE:
+            assert requested <= last_useful, (published, requested)
+        else:  # the last 25 minutes: probed every 5 minutes
+            assert requested - published <= BACKOFF_BASE + TICK, (published, requested)
+        assert probes <= 16
+    # The issue's case: published at 03:50, the old backoff requested it at 07:45.
+    requested, _ = simulate_poll(DAY_OVER + timedelta(hours=3, minutes=50), deadline)
+    assert requested <= DAY_OVER + timedelta(hours=4, minutes=10)
+
+
+def test_a_late_day_is_probed_more_rarely_the_later_it_is() -> None:
+    deadline = DAY_OVER + timedelta(hours=6)
+    state = PollState()
+    state.expect("BTCUSDT", (DAY_OVER - timedelta(days=1)).date())
+    state.symbols["BTCUSDT"].attempts = 20  # a long night of misses
+    waits = [state.missing("BTCUSDT", deadline + timedelta(minutes=m), deadline=deadline) for m in (0, 10, 40, 600)]
+    assert waits == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=40), BACKOFF_CAP]
+    assert wait_before_deadline(3, DAY_OVER, None) == backoff_delay(3)
+
+
+def test_poller_sensor_on_a_fake_clock_requests_a_day_published_at_0350_before_its_deadline(
+    dagster_instance, http_mirror, mirror, extra_day, tmp_path
+) -> None:
+    base, _ = http_mirror
+    day = dt.date(2025, 1, 3)  # extra_day's day: not in the mirror until it is "published"
+    settings = make_settings(tmp_path, base).model_copy(update={"start_date": day, "symbols": ["BTCUSDT"]})
+    clock = {"now": datetime(2025, 1, 4, 0, 0, tzinfo=UTC)}
+    sensor = build_archive_poller(settings, session_factory=fast_session, clock=lambda: clock["now"])
+    publish_at = datetime(2025, 1, 4, 3, 50, tzinfo=UTC)
+    cursor, requested_at, evaluations = None, None, 0
+    while clock["now"] < datetime(2025, 1, 4, 6, 0, tzinfo=UTC):
+        if clock["now"] >= publish_at and not (mirror / day_specs("BTCUSDT", day)[0].checksum_relative_path).exists():
+            for spec in day_specs("BTCUSDT", day):
+                for rel in (spec.relative_path, spec.checksum_relative_path):
+                    (mirror / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (mirror / rel).write_bytes((extra_day / rel).read_bytes())
+        requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
+        evaluations += 1
+        if requests_:
+            assert [str(r.partition_key) for r in requests_] == ["2025-01-03|BTCUSDT"]
+            requested_at = clock["now"]
+            break
+        # The daemon ticks every minute; the ticks before the next probe time change nothing: skip them.
+        next_probe = datetime.fromisoformat(json.loads(cursor)["symbols"]["BTCUSDT"]["not_before"])
+        clock["now"] = max(clock["now"] + timedelta(minutes=1), next_probe)
+    assert evaluations <= 16
+    assert requested_at is not None and publish_at <= requested_at <= datetime(2025, 1, 4, 5, 40, tzinfo=UTC)
+
+
+# --- replaced archives (issue 8 item 7, the poller's side) ------------------------------------------------
+
+
+def test_poller_rechecks_recent_checksums_and_reloads_a_replaced_archive(
+    dagster_instance, http_mirror, mirror, tmp_path
+) -> None:
+    base, _ = http_mirror
+    settings = make_settings(tmp_path, base).model_copy(update={"symbols": ["BTCUSDT"], "recheck_days": 7})
+    client = archive_resource(settings).client()
+    warehouse = warehouse_resource(settings).get()
+    for table in RAW_TABLES.values():
+        load_partition(client, warehouse, table, START, "BTCUSDT")
+    klines = ArchiveSpec("BTCUSDT", ArchiveKind.KLINES, day=START, market=Market.SPOT)
+    old_sha = warehouse.loaded_sha256("spot_klines_1m", START, "BTCUSDT")
+    assert old_sha == sha256_file(mirror / klines.relative_path)
+
+    clock = {"now": NOW}
+    sensor = build_archive_poller(settings, session_factory=fast_session, clock=lambda: clock["now"])
+    requests_, cursor = evaluate(sensor, dagster_instance, None, settings)
+    # The next day, published, is requested; the loaded day is unchanged upstream: no reload.
+    assert [str(r.partition_key) for r in requests_] == ["2025-01-02|BTCUSDT"]
+    assert json.loads(cursor)["recheck_after"] == (NOW + RECHECK_INTERVAL).isoformat()
+
+    # Binance replaces START's klines archive (other content, new CHECKSUM).
+    replaced = tmp_path / "replaced"
+    simulate_mirror(replaced, ["BTCUSDT"], START, 1, seed=99, trades_per_day=150)
+    for rel in (klines.relative_path, klines.checksum_relative_path):
+        (mirror / rel).write_bytes((replaced / rel).read_bytes())
+    new_sha = sha256_file(mirror / klines.relative_path)
+    assert new_sha != old_sha
+
+    clock["now"] = NOW + timedelta(minutes=30)  # not re-checked yet: once an hour
+    requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
+    assert requests_ == []
+    clock["now"] = NOW + RECHECK_INTERVAL
+    requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
+    assert len(requests_) == 1
+    (request,) = requests_
+    assert request.partition_key == DaySymbol(START, "BTCUSDT").key()
+    assert request.asset_selection == [dg.AssetKey(["raw", "spot_klines_1m"])]
+    assert request.run_key == f"{klines.relative_path}@{new_sha}"
+    assert request.tags["binance/reason"] == "replaced archive"
+
+    # The requested run reloads the partition: the new sha256 is loaded, and the next re-check is quiet.
+    load_partition(client, warehouse, RAW_TABLES["spot_klines_1m"], START, "BTCUSDT")
+    assert warehouse.loaded_sha256("spot_klines_1m", START, "BTCUSDT") == new_sha
+    clock["now"] = NOW + 2 * RECHECK_INTERVAL
+    requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
+    assert requests_ == []
+
+
+def test_recheck_window_and_replaced_archives_are_pure() -> None:
+    assert recheck_window(None, 7) == []
+    assert recheck_window(DAY3, 0) == []
+    assert recheck_window(DAY3, 2) == [DAY2, DAY3]
+    a, b, c = day_specs("BTCUSDT", START)
+    assert replaced_archives({a: "aa", b: "bb", c: None}, {a: "AA", b: "cc", c: "dd"}) == {b: "cc"}
+    assert replaced_archives({a: "aa"}, {a: None}) == {}  # withdrawn upstream: nothing to reload
+
+
+def test_fetch_checksum_reads_the_published_sha256(http_mirror, mirror) -> None:
+    base, _ = http_mirror
+    spec = day_specs("ETHUSDT", START)[1]
+    assert fetch_checksum(fast_session(), base, spec) == sha256_file(mirror / spec.relative_path)
+    assert fetch_checksum(fast_session(), base, day_specs("ETHUSDT", DAY3)[1]) is None
+    with pytest.raises(ProbeError, match="HTTP 403"):
+        fetch_checksum(fast_session(), f"{base}/status/403", spec)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.duplicates import check_no_duplicate_ids, find_duplicate_ids
 from binance_assets.binance.errors import (
     ArchiveNotYetAvailable,
     ChecksumFileError,
@@ -135,13 +136,17 @@ def test_mirror_damaged_member_with_matching_checksum(own_mirror: Path, tmp_path
     assert (tmp_path / "quarantine" / SPEC.relative_path).read_bytes() == bytes(raw)
 
 
-def test_mirror_duplicate_ids_quarantined(own_mirror: Path, tmp_path: Path) -> None:
+def test_mirror_duplicate_ids_are_left_to_the_pipeline_checks(own_mirror: Path, tmp_path: Path) -> None:
     data = simulate_day("BTCUSDT", DAY, trades_per_day=3000).csv_bytes(ArchiveKind.TRADES)
     lines = data.split(b"\n")
     _replace_trades_csv(own_mirror, SPEC, b"\n".join(lines[:10] + lines[9:]))
+    # Duplicate ids are a row rule (the pipeline's blocking `unique_ids` check), not a parse error:
+    # the client parses the file, the load refuses to publish it and quarantines it.
+    loaded = _client(own_mirror, tmp_path).load(SPEC)
+    assert len(find_duplicate_ids(loaded.contents)) == 1
     with pytest.raises(DuplicateIds, match="trade_id"):
-        _client(own_mirror, tmp_path).load(SPEC)
-    assert (tmp_path / "quarantine" / SPEC.relative_path).is_file()
+        check_no_duplicate_ids(loaded.contents)
+    assert not (tmp_path / "quarantine" / SPEC.relative_path).exists()
 
 
 # -- HTTP --------------------------------------------------------------------------------------

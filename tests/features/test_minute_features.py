@@ -210,3 +210,37 @@ def test_empty_input_gives_empty_frame(make_bars):
     out = compute_minute_features(make_bars(active=10).iloc[:0])
     assert out.empty and list(out.columns) == OUTPUT_COLUMNS
     pdt.assert_frame_equal(out, empty_feature_frame())
+
+
+def complete_grid(bars: pd.DataFrame, carried_open: float | None = None) -> pd.DataFrame:
+    """`bars` as fct_bars_1m has them since the complete minute grid: every minute of the day; a minute
+    without trades at the previous close (the first minutes at ``carried_open``), zero volumes, VWAP = close."""
+    day = bars["trade_date"].iloc[0]
+    grid = pd.DataFrame({"open_time": pd.date_range(pd.Timestamp(day), periods=1440, freq="min", unit="us")})
+    out = grid.merge(bars.assign(open_time=bars["open_time"].astype("datetime64[us]")), on="open_time", how="left")
+    has_trades = out["close"].notna()
+    carried = out["close"].ffill()
+    if carried_open is not None:
+        carried = carried.fillna(carried_open)
+    for column in ("open", "high", "low", "close", "vwap"):
+        out[column] = out[column].where(has_trades, carried)
+    for column in ("volume", "quote_volume", "trade_count", "taker_buy_base_volume", "taker_buy_quote_volume"):
+        out[column] = out[column].fillna(0)
+    out["symbol"], out["trade_date"] = bars["symbol"].iloc[0], day
+    return out
+
+
+def test_the_complete_minute_grid_gives_the_same_features_as_sparse_bars(make_bars):
+    """Zero-trade minutes as rows (fct_bars_1m's complete grid) or as missing rows: the same features."""
+    previous = make_bars(DAY - dt.timedelta(days=1), active=900, seed=4)
+    today = make_bars(DAY, active=700, seed=5, first_minute=30)
+    sparse = compute_minute_features(today, history=previous)
+    grid = compute_minute_features(complete_grid(today, carried_open=previous["close"].iloc[-1]),
+                                   history=complete_grid(previous))
+    assert len(complete_grid(today)) == 1440
+    pdt.assert_frame_equal(grid[FEATURE_COLUMNS + LABEL_COLUMNS], sparse[FEATURE_COLUMNS + LABEL_COLUMNS],
+                           check_exact=False, rtol=1e-9, atol=1e-12)
+
+    # Without history, the grid's first minutes carry the day's opening price: known, not null.
+    alone = compute_minute_features(complete_grid(today, carried_open=100.0))
+    assert alone["log_ret_1m"].iloc[1:].notna().all() and alone["log_ret_60m"].iloc[60:].notna().all()

@@ -67,7 +67,8 @@ def test_partition_materializes_with_metadata_and_passing_checks(settings, mirro
     assert str(meta["source_url"]).endswith(spec.relative_path)
 
     checks = check_results(result)
-    assert len(checks) == 3 + 2 + 2  # pandera on all three; unique + continuity on the two with ids
+    assert len(checks) == 3 + 3 + 2  # pandera and unique ids (klines: open times) on all three; continuity on two
+    assert meta["load_log_version"] == 1
     assert all(e.passed for e in checks.values()), {k: e.metadata for k, e in checks.items() if not e.passed}
 
 
@@ -88,7 +89,8 @@ def test_same_partition_twice_leaves_one_copy(settings):
         ("columns", "ColumnCountError"),
         ("non_numeric", "FieldParseError"),
         ("empty", "EmptyArchive"),
-        ("duplicates", "DuplicateIds"),
+        ("duplicates", "unique_ids"),
+        ("negative_qty", "pandera_schema"),
     ],
 )
 def test_failing_partition_leaves_previous_copy(settings, mirror, damage, error_type):
@@ -117,6 +119,10 @@ def test_failing_partition_leaves_previous_copy(settings, mirror, damage, error_
         rewrite_archive(mirror, spec, "")
     elif damage == "duplicates":
         rewrite_archive(mirror, spec, "\n".join([*lines, lines[-1]]) + "\n")
+    elif damage == "negative_qty":
+        fields = lines[9].split(",")
+        fields[2] = "-" + fields[2]
+        rewrite_archive(mirror, spec, "\n".join([*lines[:9], ",".join(fields), *lines[10:]]) + "\n")
 
     result = run_partition(settings, START, "BTCUSDT")
     assert not result.success
@@ -126,6 +132,12 @@ def test_failing_partition_leaves_previous_copy(settings, mirror, damage, error_
     after = warehouse.read_partition("spot_trades", "BTCUSDT", START)
     pd.testing.assert_frame_equal(before, after)
     assert warehouse.load_log("spot_trades", "BTCUSDT", START) == log_before
+    assert len(warehouse.load_log_history("spot_trades", START, "BTCUSDT")) == 1
+    assert warehouse.staging_tables() == []
+    if error_type in ("unique_ids", "pandera_schema"):  # parsed fine, rejected by a blocking check
+        failed = check_results(result)[("spot_trades", error_type)]
+        assert not failed.passed and failed.metadata["failure_count"].value >= 1
+        assert result.asset_materializations_for_node("raw__spot_trades") == []
     quarantined = list((settings.quarantine_dir).rglob(spec.file_name))
     assert quarantined, f"the offending {spec.file_name} was not kept in {settings.quarantine_dir}"
 
@@ -151,6 +163,10 @@ def test_blocking_schema_check_fails_on_bad_values(settings, mirror):
     assert not evaluation.passed
     assert evaluation.metadata["failure_count"].value >= 1
     assert "trade_time_inside_partition_day" in str(evaluation.metadata["failures_by_check"].value)
+    # Never published: downstream cannot read the unchecked rows, and nothing claims it was loaded.
+    assert warehouse_of(settings).partition_row_count("spot_trades", "ETHUSDT", START) == 0
+    assert warehouse_of(settings).load_log("spot_trades", "ETHUSDT", START) is None
+    assert not result.success
 
 
 def test_both_engines_hold_identical_partitions(tmp_path, pristine_mirror, fresh_postgres_url):

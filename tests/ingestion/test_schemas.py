@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from binance_assets.ingestion.schemas import IdGap, find_duplicate_ids, find_id_gaps, validate_partition
+from binance_assets.binance.duplicates import duplicate_values
+from binance_assets.ingestion.schemas import IdGap, find_id_gaps, validate_partition
 
 
 def trades_frame(n: int = 4, day: str = "2025-01-01") -> pd.DataFrame:
@@ -102,6 +103,7 @@ def test_id_gaps_and_duplicates():
     ids = pd.Series([5, 6, 9, 9, 10, 14])
     assert find_id_gaps(ids) == [IdGap(6, 9), IdGap(10, 14)]
     assert [g.missing for g in find_id_gaps(ids)] == [2, 3]
-    assert find_duplicate_ids(ids) == [9]
+    assert duplicate_values(ids) == [9]
     assert find_id_gaps(pd.Series([3, 1, 2])) == []
-    assert find_duplicate_ids(pd.Series([1, 2, 3])) == []
+    assert duplicate_values(pd.Series([1, 2, 3])) == []
+    assert duplicate_values(pd.Series([3, 1, 3, 1, 2])) == [1, 3]  # unsorted ids too

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from binance_assets.features.compute import FEATURE_COLUMNS
+from binance_assets.ml.card import build_card
 from binance_assets.ml.promotion import decide_promotion, register_with_gate
-from binance_assets.ml.registry import LocalModelRegistry, build_card
+from binance_assets.ml.stores import LocalModelRegistry
 from binance_assets.ml.training import (
     train_direction_classifier,
     train_return_regressor,

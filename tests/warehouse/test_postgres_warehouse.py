@@ -11,8 +11,7 @@ import pyarrow as pa
 import pytest
 from warehouse.helpers import DAY, features, load, trades
 
-from binance_assets.warehouse import RAW_TABLES, PostgresWarehouse
-from binance_assets.warehouse import postgres_warehouse as pgw
+from binance_assets.warehouse import RAW_TABLES, PostgresWarehouse, pg_copy
 from binance_assets.warehouse.postgres_warehouse import encode_copy_binary, qmark_to_dollar
 
 
@@ -93,12 +92,12 @@ def test_binary_copy_encoding_of_strings_and_dates():
 
 @pytest.mark.postgres
 def test_long_strings_are_copied_in_smaller_chunks(fresh_postgres_url, monkeypatch):
-    monkeypatch.setattr(pgw, "COPY_CHUNK_STRING_BYTES", 2_000)  # longest value: 546 bytes, 3 rows a chunk
+    monkeypatch.setattr(pg_copy, "COPY_CHUNK_STRING_BYTES", 2_000)  # longest value: 546 bytes, 3 rows a chunk
     data = features(40)
     data = data.set_column(
         data.column_names.index("regime"), "regime", pa.array([("é" * i * 7) or None for i in range(40)])
     )
-    chunks = list(pgw._copy_binary_chunks(data.drop_columns(["symbol", "trade_date"]), ["BTCUSDT", DAY]))
+    chunks = list(pg_copy.copy_binary_chunks(data.drop_columns(["symbol", "trade_date"]), ["BTCUSDT", DAY]))
     assert len(chunks) == 2 + 14  # header, ceil(40 / 3) chunks, trailer
     wh = PostgresWarehouse(fresh_postgres_url)
     assert wh.replace_table_partition("features.long_text", "BTCUSDT", DAY, data) == 40
@@ -153,7 +152,7 @@ def test_each_raw_table_has_a_partition_index(postgres_url):
         defs = indexes[indexes["tablename"] == name]["indexdef"].tolist()
         assert any("(symbol, trade_date)" in d for d in defs), (name, defs)
     log = indexes[indexes["tablename"] == "load_log"]["indexdef"].tolist()
-    assert any("UNIQUE" in d and "(table_name, symbol, trade_date)" in d for d in log)
+    assert any("UNIQUE" in d and "(table_name, symbol, trade_date, version)" in d for d in log)
 
 
 @pytest.mark.postgres

@@ -72,7 +72,7 @@ def test_ensure_schema_is_idempotent_and_tables_have_the_canonical_layout(wareho
         "WHERE table_schema = ? ORDER BY table_name, ordinal_position",
         ["raw"],
     )
-    assert set(columns["table_name"]) == {*RAW_TABLES, "load_log"}
+    assert set(columns["table_name"]) == {*RAW_TABLES, "load_log", "publish_log"}
     types = SQL_TYPES[warehouse.engine]
     for name, table in RAW_TABLES.items():
         rows = columns[columns["table_name"] == name]
@@ -86,6 +86,7 @@ def test_ensure_schema_is_idempotent_and_tables_have_the_canonical_layout(wareho
         "table_name",
         "symbol",
         "trade_date",
+        "version",
         "rows",
         "first_id",
         "last_id",
@@ -94,6 +95,7 @@ def test_ensure_schema_is_idempotent_and_tables_have_the_canonical_layout(wareho
         "source_url",
         "sha256",
         "loaded_at",
+        "superseded_at",
     ]
 
 
@@ -239,7 +241,7 @@ def test_replace_leaves_other_partitions_untouched(warehouse):
     assert warehouse.read_partition_arrow("spot_trades", "BTCUSDT", DAY).to_pylist() == replacement.to_pylist()
     for key in others:
         assert snapshot(warehouse, *key) == before[key], key
-    assert load_log_rows(warehouse) == 5
+    assert load_log_rows(warehouse) == 6  # the replaced partition keeps its first version too
 
 
 def test_empty_data_empties_the_partition_and_is_logged(warehouse):
@@ -341,7 +343,7 @@ def test_failing_first_load_leaves_nothing(warehouse, monkeypatch):
 # --- load_log --------------------------------------------------------------------------------------
 
 
-def test_load_log_is_stored_and_replaced_with_the_partition(warehouse):
+def test_load_log_keeps_every_version_of_a_partition(warehouse):
     first = trades(6, start_id=100)
     t0 = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, first, load(url="https://x/a.zip", sha="aa" * 32))
@@ -351,6 +353,7 @@ def test_load_log_is_stored_and_replaced_with_the_partition(warehouse):
         "table_name": "spot_trades",
         "symbol": "BTCUSDT",
         "trade_date": DAY,
+        "version": 1,
         "rows": 6,
         "first_id": 100,
         "last_id": 105,
@@ -359,16 +362,51 @@ def test_load_log_is_stored_and_replaced_with_the_partition(warehouse):
         "source_url": "https://x/a.zip",
         "sha256": "aa" * 32,
         "loaded_at": log["loaded_at"],
+        "superseded_at": None,
     }
     assert t0 - dt.timedelta(seconds=1) <= log["loaded_at"] <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert warehouse.loaded_sha256("spot_trades", DAY, "BTCUSDT") == "aa" * 32
 
-    # Binance replaced the archive: the new checksum and stats replace the old row.
+    # The same file again is not a new version: the current row is refreshed.
+    warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, first, load(url="https://x/a.zip", sha="aa" * 32))
+    assert [v["version"] for v in warehouse.load_log_history("spot_trades", DAY, "BTCUSDT")] == [1]
+
+    # Binance replaced the archive: version 2 is current, version 1 stays, superseded.
     second = trades(3, start_id=200)
     warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, second, load(url="https://x/a.zip", sha="bb" * 32))
     new = warehouse.load_log("spot_trades", "BTCUSDT", DAY)
-    assert (new["rows"], new["first_id"], new["last_id"], new["sha256"]) == (3, 200, 202, "bb" * 32)
-    assert new["loaded_at"] >= log["loaded_at"]
-    assert load_log_rows(warehouse) == 1
+    assert (new["version"], new["rows"], new["first_id"], new["last_id"]) == (2, 3, 200, 202)
+    assert new["sha256"] == "bb" * 32 and new["superseded_at"] is None
+    history = warehouse.load_log_history("spot_trades", "2025-01-01", "BTCUSDT")
+    assert [(v["version"], v["sha256"], v["rows"]) for v in history] == [(1, "aa" * 32, 6), (2, "bb" * 32, 3)]
+    assert history[0]["superseded_at"] == new["loaded_at"]
+    assert warehouse.loaded_sha256("spot_trades", DAY, "BTCUSDT") == "bb" * 32
+    assert warehouse.loaded_sha256("spot_trades", DAY2, "BTCUSDT") is None
+    assert load_log_rows(warehouse) == 2
+
+    # ... and the first file back again is version 3, not a revival of version 1.
+    warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, first, load(url="https://x/a.zip", sha="aa" * 32))
+    history = warehouse.load_log_history("spot_trades", DAY, "BTCUSDT")
+    assert [(v["version"], v["sha256"], v["superseded_at"] is None) for v in history] == [
+        (1, "aa" * 32, False),
+        (2, "bb" * 32, False),
+        (3, "aa" * 32, True),
+    ]
+
+
+def test_loaded_sha256s_reads_many_partitions_at_once(warehouse):
+    for day, symbol, sha in [(DAY, "BTCUSDT", "aa"), (DAY2, "BTCUSDT", "bb"), (DAY, "ETHUSDT", "cc")]:
+        warehouse.replace_partition("spot_trades", symbol, day, trades(2, day=day), load(sha=sha * 32))
+    warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, trades(3), load(sha="dd" * 32))
+    assert warehouse.loaded_sha256s("spot_trades") == {
+        (DAY, "BTCUSDT"): "dd" * 32,
+        (DAY2, "BTCUSDT"): "bb" * 32,
+        (DAY, "ETHUSDT"): "cc" * 32,
+    }
+    assert warehouse.loaded_sha256s("spot_trades", symbols=["BTCUSDT"], start=DAY2) == {(DAY2, "BTCUSDT"): "bb" * 32}
+    assert warehouse.loaded_sha256s("spot_agg_trades") == {}
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        warehouse.loaded_sha256("spot_trades", "BTCUSDT", DAY)  # arguments swapped: a clear error
 
 
 def test_klines_load_log_has_times_but_no_ids(warehouse):

@@ -1,0 +1,203 @@
+"""Serving API under load: the service on 2 uvicorn workers over a warehouse of 2 symbols x 30 days,
+50 concurrent connections (wrk), per endpoint: klines (500 rows, cache cold and warm), aggTrades (500),
+latest predictions; and the same load against a minimal FastAPI endpoint returning a constant body of
+the klines response's size on 2 workers (the HTTP stack's own limit on this machine).
+
+    python benchmarks/api.py [--days 30] [--trades-per-day 10000] [--duration 10]
+
+Prints a table and `api: p95_ms=.. rps=.. vs_http_limit=..` (worst p95 over the endpoints; warm klines
+requests/s and its ratio to the constant endpoint's). Targets: p95 < 200 ms everywhere; goal p95 < 50 ms
+warm and vs_http_limit >= 0.5. Needs wrk (apt-get install wrk) and Redis on 127.0.0.1:6379.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+START = dt.date(2025, 1, 1)
+START_MS = 1735689600000
+
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT p50=%.3f p95=%.3f p99=%.3f rps=%.1f errors=%d non2xx=%d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
+"""
+
+COLD_LUA = REPORT_LUA + """
+counter = 0
+request = function()
+  counter = counter + 1
+  local start = START_MS + (counter % 40000) * 60000
+  return wrk.format("GET", "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=500&startTime=" .. start)
+end
+"""
+
+CONSTANT_APP = '''
+import os
+from fastapi import FastAPI
+from fastapi.responses import Response
+
+BODY = open(os.environ["BENCH_BODY"], "rb").read()
+
+
+def create_app():
+    app = FastAPI()
+
+    @app.get("/constant")
+    def constant():
+        return Response(content=BODY, media_type="application/json")
+
+    return app
+'''
+
+
+def build(work: Path, days: int, trades_per_day: int):
+    from support.api_warehouse import build_api_warehouse
+
+    t = time.perf_counter()
+    wh = build_api_warehouse(work, SYMBOLS, START, days, trades_per_day=trades_per_day)
+    print(f"warehouse: {len(SYMBOLS)} symbols x {days} days x {trades_per_day} trades/day built in "
+          f"{time.perf_counter() - t:.0f}s ({wh.path.stat().st_size / 1e6:.0f} MB)", flush=True)
+    return wh
+
+
+def serve(factory: str, port: int, env: dict, pythonpath: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+           "--workers", "2", "--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, env={**os.environ, **env, "PYTHONPATH": pythonpath}, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live" if "binance_api" in factory
+                                   else f"http://127.0.0.1:{port}/constant", timeout=2)
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{factory} did not start")
+
+
+def wrk(url: str, duration: int, script: str, headers: dict | None = None) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    args = ["wrk", "-t2", "-c50", f"-d{duration}s", "--timeout", "5s", "-s", fh.name]
+    for k, v in (headers or {}).items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    return {k: float(v) for k, v in (kv.split("=") for kv in line.split()[1:])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--trades-per-day", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the warehouse in this folder and reuse it on the next run (default: a temp dir)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    from support.network import free_port
+
+    from binance_api.middleware.auth import mint_token
+    from binance_api.settings import ApiConfig, ApiSettings
+    from binance_assets.settings import Environment, Settings
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-api-"))
+    try:
+        if args.work and (work / "built").exists():
+            from binance_assets.warehouse import DuckDBWarehouse
+
+            wh = DuckDBWarehouse(work / "warehouse.duckdb")
+            print(f"warehouse: reusing {wh.path}", flush=True)
+        else:
+            work.mkdir(parents=True, exist_ok=True)
+            wh = build(work, args.days, args.trades_per_day)
+            (work / "built").touch()
+        prefix = f"bench-api-{secrets.token_hex(4)}"
+        secret = secrets.token_urlsafe(32)
+        env = {"BINANCE_ASSETS_ENV": "local", "BINANCE_ASSETS_DUCKDB_PATH": str(wh.path),
+               "BINANCE_ASSETS_DATA_DIR": str(work / "data"), "BINANCE_ASSETS_API_REDIS_PREFIX": prefix,
+               "BINANCE_ASSETS_API_WEIGHT_LIMIT_1M": "1000000000", "BINANCE_ASSETS_API_JWT_SECRET": secret}
+        config = ApiConfig(api=ApiSettings(jwt_secret=secret),
+                           core=Settings(env=Environment.LOCAL, duckdb_path=wh.path, data_dir=work / "data"))
+        token = mint_token(config, "bench", ["market_data", "predictions"], dt.timedelta(hours=1))
+        api_port, const_port = free_port(), free_port()
+        api = serve("binance_api.main:create_app", api_port, env, str(ROOT))
+        base = f"http://127.0.0.1:{api_port}"
+        warm_url = f"{base}/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=500&startTime={START_MS + 86_400_000}"
+        body = urllib.request.urlopen(warm_url).read()
+        first_id = json.loads(urllib.request.urlopen(
+            f"{base}/api/v3/aggTrades?symbol=BTCUSDT&startTime={START_MS + 5 * 86_400_000}&limit=1").read())[0]["a"]
+        body_file = work / "body.json"
+        body_file.write_bytes(body)
+        const_dir = work / "constapp"
+        const_dir.mkdir(exist_ok=True)
+        (const_dir / "constant_app.py").write_text(CONSTANT_APP)
+        const = serve("constant_app:create_app", const_port, {"BENCH_BODY": str(body_file)}, str(const_dir))
+        rows = []
+        try:
+            runs = [
+                ("klines 500 (cache cold)", base + "/", COLD_LUA.replace("START_MS", str(START_MS)), None),
+                ("klines 500 (cache warm)", warm_url, REPORT_LUA, None),
+                ("aggTrades 500", f"{base}/api/v3/aggTrades?symbol=BTCUSDT&fromId={first_id}&limit=500",
+                 REPORT_LUA, None),
+                ("predictions latest", f"{base}/api/v1/predictions/BTCUSDT/latest", REPORT_LUA,
+                 {"Authorization": f"Bearer {token}"}),
+                ("constant body (HTTP limit)", f"http://127.0.0.1:{const_port}/constant", REPORT_LUA, None),
+            ]
+            for name, url, script, headers in runs:
+                result = wrk(url, args.duration, script, headers)
+                rows.append((name, result))
+                print(f"  measured {name}", flush=True)
+            metrics = urllib.request.urlopen(f"{base}/metrics").read().decode()
+        finally:
+            for proc in (api, const):
+                proc.terminate()
+                proc.wait(20)
+        print(f"\n{'endpoint':<28} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>9} {'errors':>7} {'non-2xx':>8}")
+        for name, r in rows:
+            print(f"{name:<28} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} {r['rps']:>9.0f} "
+                  f"{r['errors']:>7.0f} {r['non2xx']:>8.0f}")
+        hits = [ln for ln in metrics.splitlines() if ln.startswith("binance_api_cache_requests_total")]
+        print("cache counters:", "; ".join(hits))
+        by = dict(rows)
+        api_rows = [r for n, r in rows if not n.startswith("constant")]
+        worst = max(r["p95"] for r in api_rows)
+        warm = by["klines 500 (cache warm)"]
+        limit = by["constant body (HTTP limit)"]
+        print(f"api: p95_ms={worst:.1f} rps={warm['rps']:.0f} vs_http_limit={warm['rps'] / limit['rps']:.2f} "
+              f"(warm klines p95_ms={warm['p95']:.1f}, http_limit_rps={limit['rps']:.0f}, "
+              f"body_bytes={len(body)}, klines_cold_p95_ms={by['klines 500 (cache cold)']['p95']:.1f})")
+        import redis
+
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

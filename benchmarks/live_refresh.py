@@ -1,0 +1,310 @@
+"""Seconds a user waits, on the real path, from a new day landing in the mirror to raw, marts, features and
+predictions holding it.
+
+    .venv/bin/python benchmarks/live_refresh.py [--history 3] [--trades-per-day 20000] [--timeout 900]
+
+In a temporary folder: `binance-assets demo` builds a history (two symbols), then `dagster dev` starts
+(webserver and daemon as separate processes, the local instance config `deploy/dagster/local.yaml`,
+`workspace.yaml`, every sensor on its real interval). Once it is idle, one new day's three archives for
+both symbols land in the mirror (zips first, CHECKSUMs last, as Binance and the archive client write
+them) and the clock starts. Stage times come from the Dagster instance: the materialization events of
+each stage's assets for the new day's partitions, and per run its creation, dequeue, RUN_START and
+step events. Each stage's critical-path share is split into sensor wait (ready upstream -> run created),
+run queue (created -> dequeued), process start (dequeued -> RUN_START) and compute (RUN_START -> the
+stage's last materialization). If the landing sensor is not running by default (the design before
+issue 9), its cursor is set to the mirror's present state and it is started, so only the new day counts.
+Last line: `live_refresh: raw_s=.. marts_s=.. features_s=.. predictions_s=..`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.events import DagsterEventType
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+START = dt.date(2025, 1, 1)
+LANDING_SENSOR = "archive_landing_sensor"
+STAGES: dict[str, list[dg.AssetKey]] = {
+    "raw": [dg.AssetKey(["raw", t]) for t in ("spot_trades", "spot_agg_trades", "spot_klines_1m")],
+    "marts": [dg.AssetKey(["marts", t]) for t in ("fct_bars_1m", "fct_symbol_daily")],
+    "features": [dg.AssetKey(["features", "minute_features"])],
+    "predictions": [dg.AssetKey(["ml", "predictions"])],
+}
+RUN_EVENTS = {
+    DagsterEventType.RUN_DEQUEUED, DagsterEventType.RUN_STARTING, DagsterEventType.RUN_START,
+    DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.STEP_START,
+    DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def partition_key(day: dt.date, symbol: str) -> str:
+    return f"{day.isoformat()}|{symbol}"  # MultiPartitionKey's string form: dimensions sorted by name
+
+
+@dataclass
+class RunTimes:
+    run_id: str
+    created: float
+    dequeued: float | None
+    started: float | None
+    ended: float | None
+    steps_s: float
+    n_steps: int
+    source: str
+
+    @classmethod
+    def read(cls, instance: dg.DagsterInstance, run_id: str) -> RunTimes:
+        record = instance.get_run_record_by_id(run_id)
+        assert record is not None
+        first: dict[DagsterEventType, float] = {}
+        step_start: dict[str, float] = {}
+        steps_s = 0.0
+        for event in instance.all_logs(run_id, of_type=RUN_EVENTS):
+            kind = event.dagster_event.event_type
+            first.setdefault(kind, event.timestamp)
+            if kind is DagsterEventType.STEP_START:
+                step_start[event.step_key] = event.timestamp
+            elif kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                steps_s += event.timestamp - step_start.get(event.step_key, event.timestamp)
+        tags = record.dagster_run.tags
+        return cls(
+            run_id,
+            record.create_timestamp.timestamp(),
+            first.get(DagsterEventType.RUN_DEQUEUED) or first.get(DagsterEventType.RUN_STARTING),
+            first.get(DagsterEventType.RUN_START),
+            first.get(DagsterEventType.RUN_SUCCESS) or first.get(DagsterEventType.RUN_FAILURE),
+            steps_s,
+            len(step_start),
+            tags.get("binance/source") or tags.get("dagster/sensor_name") or tags.get("dagster/from_automation", ""),
+        )
+
+
+class DagsterDev:
+    """`dagster dev` over workspace.yaml in its own process group, logging to a file."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.port = free_port()
+        self.env, self.log = env, log
+        self.proc = subprocess.Popen(
+            [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(self.port)],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def wait_up(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dagster dev exited ({self.proc.returncode}); see {self.log}")
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/server_info", timeout=5).read()
+                return
+            time.sleep(1)
+        raise TimeoutError(f"dagster dev not up after {timeout:.0f} s; see {self.log}")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "dagster"), *args, "-w", "workspace.yaml"], cwd=ROOT, env=self.env,
+                              capture_output=True, text=True, check=False)
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def busy_runs(instance: dg.DagsterInstance) -> int:
+    statuses = [*IN_PROGRESS_RUN_STATUSES, dg.DagsterRunStatus.QUEUED]
+    return instance.get_runs_count(dg.RunsFilter(statuses=statuses))
+
+
+def wait_idle(instance: dg.DagsterInstance, quiet_s: float, timeout: float) -> float:
+    """Wait until no run is queued or in progress and no new run was created for `quiet_s` seconds."""
+    began = time.monotonic()
+    last_change, last_count = time.monotonic(), -1
+    while time.monotonic() - began < timeout:
+        count = instance.get_runs_count()
+        if busy_runs(instance) or count != last_count:
+            last_change, last_count = time.monotonic(), count
+        elif time.monotonic() - last_change >= quiet_s:
+            return time.monotonic() - began
+        time.sleep(1)
+    raise TimeoutError(f"dagster dev did not become idle within {timeout:.0f} s")
+
+
+def start_landing_sensor_if_stopped(dev: DagsterDev, mirror: Path) -> str:
+    """The design before issue 9 has the landing sensor stopped: start it with a cursor at the present."""
+    from binance_assets.automation.landing import LocalMirror, find_landed
+
+    listed = dev.cli("sensor", "list", "-l", "market_data")
+    line = next((ln for ln in listed.stdout.splitlines() if LANDING_SENSOR in ln), "")
+    if "RUNNING" in line.upper():
+        return "running by default"
+    _, cursor = find_landed(LocalMirror(mirror), None, SYMBOLS)
+    for args in (("sensor", "cursor", LANDING_SENSOR, "--set", cursor), ("sensor", "start", LANDING_SENSOR)):
+        done = dev.cli(*args, "-l", "market_data")
+        if done.returncode:
+            raise RuntimeError(f"dagster {' '.join(args[:3])} failed: {done.stderr[-2000:]}")
+    return "stopped by default: started with its cursor at the present"
+
+
+def land_day(mirror: Path, staging: Path, day: dt.date, trades_per_day: int) -> None:
+    """Simulate the day elsewhere, then put its files in the mirror: every zip, then every CHECKSUM."""
+    from binance_assets.binance.simulator import simulate_mirror
+
+    simulate_mirror(staging, SYMBOLS, day, 1, trades_per_day=trades_per_day, signal=1.0)
+    files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+    for rel in sorted(files, key=lambda r: r.name.endswith(".CHECKSUM")):
+        (mirror / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(staging / rel, mirror / rel)
+
+
+def ready_times(instance: dg.DagsterInstance, day: dt.date) -> dict[str, dict[str, tuple[float, str]]]:
+    """stage -> symbol -> (time, run id) of the stage's last materialization for (day, symbol), once all are in."""
+    out: dict[str, dict[str, tuple[float, str]]] = {}
+    for stage, keys in STAGES.items():
+        for symbol in SYMBOLS:
+            latest: list[tuple[float, str]] = []
+            for key in keys:
+                records = instance.fetch_materializations(
+                    dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition_key(day, symbol)]), limit=1
+                ).records
+                if not records:
+                    break
+                latest.append((records[0].timestamp, records[0].run_id))
+            else:
+                out.setdefault(stage, {})[symbol] = max(latest)
+    return out
+
+
+def critical_path(instance: dg.DagsterInstance, ready: dict, landed_at: float) -> list[tuple]:
+    """Per stage, on the symbol that finished last: (stage, ready_s, sensor, queue, start, compute, run)."""
+    symbol = max(SYMBOLS, key=lambda s: ready["predictions"][s][0])
+    rows, previous, previous_run = [], landed_at, None
+    for stage in STAGES:
+        at, run_id = ready[stage][symbol]
+        if run_id == previous_run:  # built in the same run as the stage before: compute only
+            rows.append((stage, at - landed_at, 0.0, 0.0, 0.0, at - previous, run_id))
+        else:
+            run = RunTimes.read(instance, run_id)
+            dequeued = run.dequeued or run.created
+            started = run.started or dequeued
+            rows.append((stage, at - landed_at, max(run.created - previous, 0.0), dequeued - run.created,
+                         started - dequeued, at - started, run_id))
+        previous, previous_run = at, run_id
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--history", type=int, default=3, help="days built by the demo before the new one")
+    parser.add_argument("--trades-per-day", type=int, default=20_000)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for predictions")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, instance)")
+    args = parser.parse_args()
+    new_day = START + dt.timedelta(days=args.history)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    home, data = tmp / "dagster_home", tmp / "data"
+    home.mkdir()
+    shutil.copyfile(ROOT / "deploy" / "dagster" / "local.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ, "DAGSTER_HOME": str(home), "BINANCE_ASSETS_ENV": "local", "BINANCE_ASSETS_DATA_DIR": str(data),
+        "BINANCE_ASSETS_SYMBOLS": ",".join(SYMBOLS), "BINANCE_ASSETS_START_DATE": START.isoformat(),
+        "BINANCE_ASSETS_SIM_TRADES_PER_DAY": str(args.trades_per_day), "PATH": f"{BIN}:{os.environ['PATH']}",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    for name in ("BINANCE_ASSETS_DUCKDB_PATH", "BINANCE_ASSETS_ARCHIVE_BASE_URL", "BINANCE_ASSETS_MODEL_REGISTRY_URL"):
+        env.pop(name, None)
+    dev = None
+    try:
+        print(f"history: demo, {args.history} day(s) x {len(SYMBOLS)} symbols, {args.trades_per_day:,} trades/day",
+              flush=True)
+        began = time.perf_counter()
+        subprocess.run([str(BIN / "binance-assets"), "demo", "--days", str(args.history)], cwd=ROOT, env=env,
+                       check=True, stdout=(tmp / "demo.log").open("w"), stderr=subprocess.STDOUT)
+        print(f"  built in {time.perf_counter() - began:.0f} s; starting dagster dev", flush=True)
+        dev = DagsterDev(env, tmp / "dev.log")
+        dev.wait_up()
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            runs_before = instance.get_runs_count()
+            landing = start_landing_sensor_if_stopped(dev, data / "mirror")
+            idle_s = wait_idle(instance, quiet_s=40, timeout=1800)
+            spurious = instance.get_runs_count() - runs_before
+            print(f"  landing sensor {landing}; idle after {idle_s:.0f} s; runs started meanwhile: {spurious}",
+                  flush=True)
+
+            print(f"a new day lands: {new_day}, 3 archives x {len(SYMBOLS)} symbols", flush=True)
+            land_day(data / "mirror", tmp / "staging", new_day, args.trades_per_day)
+            landed_at = time.time()
+            runs_at_landing = instance.get_runs_count()
+            ready: dict = {}
+            while time.time() - landed_at < args.timeout:
+                ready = ready_times(instance, new_day)
+                if len(ready.get("predictions", {})) == len(SYMBOLS):
+                    break
+                time.sleep(0.5)
+            else:
+                print(f"TIMEOUT: predictions not there after {args.timeout:.0f} s; what was ready is reported")
+            time.sleep(2)
+            new_runs = [r.run_id for r in instance.get_runs(limit=instance.get_runs_count() - runs_at_landing)]
+            report(instance, ready, landed_at, new_runs)
+    finally:
+        if dev is not None:
+            dev.stop()
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(instance: dg.DagsterInstance, ready: dict, landed_at: float, run_ids: list[str]) -> None:
+    print(f"\nruns after landing: {len(run_ids)}")
+    print(f"{'run':<9} {'source':<28} {'created+':>8} {'queue_s':>8} {'start_s':>8} {'run_s':>8} {'steps':>5} "
+          f"{'steps_s':>8}")
+    for run in sorted((RunTimes.read(instance, r) for r in run_ids), key=lambda r: r.created):
+        dequeued = run.dequeued or run.created
+        started, ended = run.started or dequeued, run.ended or time.time()
+        print(f"{run.run_id[:8]:<9} {run.source[:28]:<28} {run.created - landed_at:>8.1f} "
+              f"{dequeued - run.created:>8.1f} {started - dequeued:>8.1f} {ended - started:>8.1f} "
+              f"{run.n_steps:>5} {run.steps_s:>8.1f}")
+    complete = [stage for stage in STAGES if len(ready.get(stage, {})) == len(SYMBOLS)]
+    if complete == list(STAGES):
+        print(f"\n{'stage':<12} {'ready_s':>8} {'sensor_s':>9} {'queue_s':>8} {'start_s':>8} {'compute_s':>10}  run")
+        rows = critical_path(instance, ready, landed_at)
+        for stage, at, sensor, queue, start, compute, run_id in rows:
+            print(f"{stage:<12} {at:>8.1f} {sensor:>9.1f} {queue:>8.1f} {start:>8.1f} {compute:>10.1f}  {run_id[:8]}")
+        totals = [sum(row[i] for row in rows) for i in (2, 3, 4, 5)]
+        print(f"{'share':<12} {'':>8} {totals[0]:>9.1f} {totals[1]:>8.1f} {totals[2]:>8.1f} {totals[3]:>10.1f}")
+    at = {s: f"{max(t for t, _ in ready[s].values()) - landed_at:.1f}" if s in complete else "n/a" for s in STAGES}
+    print("live_refresh: " + " ".join(f"{stage}_s={at[stage]}" for stage in STAGES), flush=True)
+
+
+if __name__ == "__main__":
+    main()

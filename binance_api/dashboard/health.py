@@ -1,0 +1,241 @@
+"""The Data health page's reads: a status per (table, day, symbol), freshness per asset, failing checks.
+
+Statuses, worst first (each cell shows the worst that applies, its drill-down lists all of them):
+
+* ``failed``: the latest evaluation of a blocking (ERROR) check on that partition failed;
+* ``missing``: no row for a day inside the table's range (raw: no `raw.load_log` record; derived: the raw
+  data is there but the table has no rows for it);
+* ``replaced``: Dagster recorded more than one archive checksum for the partition (Binance republished it);
+* ``warning``: a non-blocking (WARN) check failed, e.g. id continuity across an exchange outage;
+* ``late``: loaded after its deadline, `raw_due_hours_after_midnight` after the next UTC midnight (the
+  pipeline's freshness rule, `automation.freshness.deadline_for`);
+* ``loaded``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+from urllib.parse import quote
+
+from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
+
+STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded")
+LOAD_LOG = "raw.load_log"
+DERIVED_SCHEMAS = ("marts", "features", "ml")
+# Derived tables where a (symbol, day) without rows is normal (a day without data gaps), not "missing".
+SPARSE_TABLES = frozenset({"marts.fct_data_gaps"})
+
+
+def partition_key(day: dt.date, symbol: str) -> str:
+    """The platform's (date, symbol) partition key as Dagster prints it, e.g. `2025-01-01|BTCUSDT`."""
+    return f"{day.isoformat()}|{symbol}"
+
+
+def deadline_for(day: dt.date, due_hours: float) -> dt.datetime:
+    """Same rule as `binance_assets.automation.freshness.deadline_for` (which imports Dagster)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) + dt.timedelta(hours=due_hours)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def derived_tables(session) -> list[str]:
+    """Tables of the marts/features/ml schemas partitioned by (symbol, trade_date)."""
+    placeholders = ", ".join("?" for _ in DERIVED_SCHEMAS)
+    rows = session.query(
+        "SELECT table_schema, table_name FROM information_schema.columns "
+        f"WHERE table_schema IN ({placeholders}) AND column_name IN ('symbol', 'trade_date') "
+        "GROUP BY table_schema, table_name HAVING count(DISTINCT column_name) = 2 "
+        "ORDER BY table_schema, table_name",
+        list(DERIVED_SCHEMAS),
+    ).to_pylist()
+    order = {s: i for i, s in enumerate(DERIVED_SCHEMAS)}
+    names = [f"{r['table_schema']}.{r['table_name']}" for r in sorted(rows, key=lambda r: order[r["table_schema"]])]
+    return [n for n in names if n not in SPARSE_TABLES]
+
+
+def load_records(session, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    return session.query(
+        f"SELECT * FROM {LOAD_LOG} WHERE trade_date >= ? AND trade_date <= ? ORDER BY table_name, symbol, trade_date",
+        [start, end],
+    ).to_pylist()
+
+
+def loaded_range(session) -> tuple[dt.date | None, dt.date | None]:
+    row = session.query(f"SELECT min(trade_date) AS lo, max(trade_date) AS hi FROM {LOAD_LOG}").to_pylist()[0]
+    return row["lo"], row["hi"]
+
+
+def _checks_by_partition(outcomes: list[CheckOutcome]) -> dict[tuple[str, str], list[CheckOutcome]]:
+    out: dict[tuple[str, str], list[CheckOutcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.partition:
+            out[(o.asset, o.partition)].append(o)
+    return out
+
+
+def cell_status(
+    *, present: bool, checks: list[CheckOutcome], archive_versions: int = 1, late: bool = False
+) -> tuple[str, list[str]]:
+    """(worst status, every status that applies) of one cell."""
+    flags = []
+    if any(not c.passed and c.severity == "ERROR" for c in checks):
+        flags.append("failed")
+    if not present:
+        flags.append("missing")
+    if present and archive_versions > 1:
+        flags.append("replaced")
+    if any(not c.passed and c.severity != "ERROR" for c in checks):
+        flags.append("warning")
+    if present and late:
+        flags.append("late")
+    if present and not flags:
+        flags.append("loaded")
+    worst = min(flags, key=STATUSES.index)
+    return worst, flags
+
+
+def heatmap(
+    session, store: CheckStore, start: dt.date, end: dt.date, due_hours: float, expected_symbols=()
+) -> dict[str, Any]:
+    """Per table: one row per symbol (loaded or configured), one cell per day, with its status."""
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    records = load_records(session, start, end)
+    symbols = sorted({r["symbol"] for r in records} | set(expected_symbols))
+    raw_tables = sorted({r["table_name"] for r in records})
+    by_key = {(r["table_name"], r["symbol"], r["trade_date"]): r for r in records}
+    checks = _checks_by_partition(store.latest())
+    versions = store.archive_versions()
+    raw_present = {(r["symbol"], r["trade_date"]) for r in records}
+    tables = []
+    for name in raw_tables:
+        asset = f"raw/{name}"
+        rows = []
+        for symbol in symbols:
+            cells = []
+            for day in days:
+                rec = by_key.get((name, symbol, day))
+                key = partition_key(day, symbol)
+                late = rec is not None and _utc(rec["loaded_at"]) > deadline_for(day, due_hours)
+                status, flags = cell_status(
+                    present=rec is not None, checks=checks.get((asset, key), []),
+                    archive_versions=versions.get((asset, key), 1), late=late,
+                )
+                cells.append({"day": day.isoformat(), "status": status, "flags": flags})
+            rows.append({"symbol": symbol, "cells": cells})
+        tables.append({"table": f"raw.{name}", "asset": asset, "kind": "raw", "rows": rows})
+    for table in derived_tables(session):
+        counts = session.query(
+            f"SELECT symbol, trade_date, count(*) AS n FROM {table} WHERE trade_date >= ? AND trade_date <= ? "
+            "GROUP BY symbol, trade_date",
+            [start, end],
+        ).to_pylist()
+        present = {(r["symbol"], r["trade_date"]) for r in counts if r["n"]}
+        asset = table.replace(".", "/")
+        rows = []
+        for symbol in symbols:
+            cells = []
+            for day in days:
+                if (symbol, day) not in present and (symbol, day) not in raw_present:
+                    cells.append({"day": day.isoformat(), "status": "missing", "flags": ["missing"]})
+                    continue
+                status, flags = cell_status(
+                    present=(symbol, day) in present, checks=checks.get((asset, partition_key(day, symbol)), []),
+                )
+                cells.append({"day": day.isoformat(), "status": status, "flags": flags})
+            rows.append({"symbol": symbol, "cells": cells})
+        tables.append({"table": table, "asset": asset, "kind": "derived", "rows": rows})
+    return {"days": [d.isoformat() for d in days], "symbols": symbols, "tables": tables, "statuses": list(STATUSES)}
+
+
+def dagster_asset_url(ui_url: str, asset: str, key: str | None = None) -> str:
+    url = f"{ui_url.rstrip('/')}/assets/{'/'.join(quote(p, safe='') for p in asset.split('/'))}"
+    if key:
+        url += f"?view=partitions&partition={quote(key, safe='')}"
+    return url
+
+
+def partition_detail(
+    session, store: CheckStore, ui_url: str, table: str, symbol: str, day: dt.date, due_hours: float
+) -> dict[str, Any]:
+    """A cell's drill-down: its load record (raw) or row count (derived), its checks, the Dagster link."""
+    schema, _, name = table.partition(".")
+    asset = f"{schema}/{name}"
+    key = partition_key(day, symbol)
+    checks = [c for c in store.latest(asset=[schema, name]) if c.partition == key]
+    detail: dict[str, Any] = {
+        "table": table, "symbol": symbol, "day": day.isoformat(), "partition": key, "asset": asset,
+        "dagster_url": dagster_asset_url(ui_url, asset, key), "checks": [c.to_dict() for c in checks],
+        "load_record": None, "rows": None,
+    }
+    if schema == "raw":
+        rec = session.query(
+            f"SELECT * FROM {LOAD_LOG} WHERE table_name = ? AND symbol = ? AND trade_date = ?", [name, symbol, day]
+        ).to_pylist()
+        rec = rec[0] if rec else None
+        if rec is not None:
+            detail["load_record"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
+            detail["rows"] = rec["rows"]
+        versions = store.archive_versions().get((asset, key), 1 if rec else 0)
+        late = rec is not None and _utc(rec["loaded_at"]) > deadline_for(day, due_hours)
+        detail["archive_versions"] = versions
+        detail["deadline"] = deadline_for(day, due_hours).isoformat()
+        detail["status"], detail["flags"] = cell_status(
+            present=rec is not None, checks=checks, archive_versions=versions, late=late
+        )
+    else:
+        if table not in derived_tables(session):
+            raise KeyError(f"unknown table {table!r}")
+        n = session.query(
+            f"SELECT count(*) AS n FROM {table} WHERE symbol = ? AND trade_date = ?", [symbol, day]
+        ).to_pylist()[0]["n"]
+        detail["rows"] = int(n)
+        detail["status"], detail["flags"] = cell_status(present=n > 0, checks=checks)
+    return detail
+
+
+def freshness(session, now: dt.datetime, due_hours: float) -> list[dict[str, Any]]:
+    """Per asset: the latest day it holds, when it was loaded (raw), and whether the latest due day is there."""
+    latest_due = (now - dt.timedelta(hours=due_hours)).date() - dt.timedelta(days=1)
+    out = []
+    for r in session.query(
+        f"SELECT table_name, max(trade_date) AS latest_day, max(loaded_at) AS loaded_at, count(*) AS partitions "
+        f"FROM {LOAD_LOG} GROUP BY table_name ORDER BY table_name"
+    ).to_pylist():
+        out.append({"asset": f"raw/{r['table_name']}", "latest_day": r["latest_day"].isoformat(),
+                    "loaded_at": _utc(r["loaded_at"]).isoformat(), "partitions": int(r["partitions"]),
+                    "fresh": r["latest_day"] >= latest_due})
+    for table in derived_tables(session):
+        r = session.query(f"SELECT max(trade_date) AS d, count(DISTINCT symbol) AS s FROM {table}").to_pylist()[0]
+        out.append({"asset": table.replace(".", "/"), "latest_day": r["d"].isoformat() if r["d"] else None,
+                    "loaded_at": None, "partitions": None, "fresh": bool(r["d"] and r["d"] >= latest_due)})
+    for item in out:
+        item["latest_due_day"] = latest_due.isoformat()
+    return out
+
+
+def failing_checks(store: CheckStore) -> list[dict[str, Any]]:
+    """Checks whose latest evaluation failed somewhere: partitions failing now and failures ever recorded."""
+    counts = store.failure_counts()
+    failing: dict[tuple[str, str], list[CheckOutcome]] = defaultdict(list)
+    for o in store.latest():
+        if not o.passed:
+            failing[(o.asset, o.check)].append(o)
+    out = []
+    for (asset, check), items in sorted(failing.items()):
+        items.sort(key=lambda o: o.partition or "")
+        out.append({
+            "asset": asset, "check": check, "severity": items[0].severity, "failing_partitions": len(items),
+            "failures_recorded": counts.get((asset, check), len(items)),
+            "partitions": [o.partition for o in items][:50],
+            "last_failed_at": max((o.evaluated_at for o in items if o.evaluated_at), default=None),
+        })
+    for item in out:
+        if item["last_failed_at"] is not None:
+            item["last_failed_at"] = item["last_failed_at"].isoformat()
+    return out

@@ -1,0 +1,107 @@
+"""The Market page's reads: candles (1m bars or their 5m/15m/1h/1d aggregates) with volume and VWAP, and the
+direction classifier's predictions per bar with whether each call came true (the features' forward return)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from binance_api.services.data_service import table_exists
+from binance_api.services.market_data import klines
+
+INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+CLASSIFIER = "price_direction_classifier"
+PREDICTIONS_TABLE = "ml.predictions"
+FEATURES_TABLE = "features.minute_features"
+
+
+class BadRange(ValueError):
+    pass
+
+
+def _epoch_ms(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def candles(session, engine: str, symbol: str, interval: str, start: dt.date, end: dt.date) -> dict[str, list]:
+    """Bars from `start` to `end` (whole UTC days, inclusive), aggregated the way /api/v3/klines does."""
+    if interval not in INTERVAL_SECONDS:
+        raise BadRange(f"interval must be one of {', '.join(INTERVAL_SECONDS)}, got {interval!r}")
+    if end < start:
+        raise BadRange(f"end {end} is before start {start}")
+    start_ms, end_ms = _epoch_ms(start), _epoch_ms(end + dt.timedelta(days=1)) - 1
+    limit = ((end - start).days + 1) * 86400 // INTERVAL_SECONDS[interval] + 1
+    out: dict[str, list] = {"candles": [], "volume": [], "vwap": []}
+    for k in klines(session, engine, symbol, interval, start_ms, end_ms, limit):
+        t = k[0] // 1000
+        o, h, lo, c, vol, quote = float(k[1]), float(k[2]), float(k[3]), float(k[4]), float(k[5]), float(k[7])
+        out["candles"].append({"time": t, "open": o, "high": h, "low": lo, "close": c})
+        out["volume"].append({"time": t, "value": vol, "up": c >= o})
+        if vol > 0:
+            out["vwap"].append({"time": t, "value": quote / vol})
+    return out
+
+
+def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The classifier's calls per bar: share of minutes called up, mean P(up), and hits over known outcomes.
+
+    A minute's call is a hit when it says up and `label_up` (forward return > 0) is true, or says down and
+    it is false (forward return > 0, the rule of `ml_service.accuracy`); minutes whose forward return is not
+    known yet count in neither.
+    """
+    empty = {"points": [], "model_versions": [], "available": False}
+    if not table_exists(session, PREDICTIONS_TABLE):
+        return empty
+    has_labels = table_exists(session, FEATURES_TABLE)
+    # The realised outcome as `services.ml_service.accuracy` judges it: up when the forward return is > 0.
+    label = "f.label_forward_return > 0" if has_labels else "CAST(NULL AS BOOLEAN)"
+    join = f"LEFT JOIN {FEATURES_TABLE} f ON f.symbol = p.symbol AND f.minute = p.minute" if has_labels else ""
+    rows = session.query(
+        f"SELECT p.minute, p.prediction, p.probability, p.model_version, {label} AS label_up "
+        f"FROM {PREDICTIONS_TABLE} p {join} WHERE p.symbol = ? AND p.model_name = ? "
+        f"AND p.trade_date >= ? AND p.trade_date <= ? ORDER BY p.minute",
+        [symbol, CLASSIFIER, start, end],
+    ).to_pandas()
+    if rows.empty:
+        return {**empty, "available": True}
+    step = INTERVAL_SECONDS[interval]
+    minute = pd.to_datetime(rows["minute"])
+    if minute.dt.tz is not None:
+        minute = minute.dt.tz_convert("UTC").dt.tz_localize(None)
+    epoch = (minute - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    up = rows["prediction"].astype("float64") == 1.0
+    label_up = rows["label_up"].astype("boolean")
+    known = label_up.notna()
+    frame = pd.DataFrame({
+        "time": (epoch // step) * step,
+        "up": up.astype("int64"),
+        "probability": rows["probability"].astype("float64"),
+        "known": known.astype("int64"),
+        "hit": (known & (label_up.fillna(False) == up)).astype("int64"),
+    })
+    grouped = frame.groupby("time", sort=True).agg(
+        calls=("up", "size"), ups=("up", "sum"), probability=("probability", "mean"), known=("known", "sum"),
+        hits=("hit", "sum"),
+    )
+    probability = grouped["probability"].round(4).astype(object).where(grouped["probability"].notna(), None)
+    points = [
+        {"time": int(t), "calls": int(n), "direction": "up" if ups * 2 >= n else "down", "probability": prob,
+         "known": int(k), "hits": int(h)}
+        for t, n, ups, prob, k, h in zip(
+            grouped.index, grouped["calls"], grouped["ups"], probability, grouped["known"], grouped["hits"],
+            strict=True,
+        )
+    ]
+    return {"points": points, "model_versions": sorted(rows["model_version"].astype(str).unique()), "available": True}
+
+
+def symbols(session) -> list[str]:
+    rows = session.query("SELECT DISTINCT symbol FROM marts.fct_bars_1m ORDER BY symbol").to_pylist()
+    return [r["symbol"] for r in rows]
+
+
+def day_range(session) -> tuple[dt.date | None, dt.date | None]:
+    row = session.query("SELECT min(trade_date) AS lo, max(trade_date) AS hi FROM marts.fct_bars_1m").to_pylist()[0]
+    return row["lo"], row["hi"]

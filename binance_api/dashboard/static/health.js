@@ -1,0 +1,120 @@
+// Data health page: heat maps (days x symbols per table), freshness, failing checks, cell drill-down.
+(function () {
+  "use strict";
+  const GLYPH = { loaded: "✓", late: "L", warning: "!", replaced: "R", missing: "?", failed: "✗" };
+  const form = document.getElementById("health-form");
+  const maps = document.getElementById("heatmaps");
+  const detail = document.getElementById("detail");
+  const status = document.getElementById("health-status");
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v; else if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+    }
+    for (const c of children) node.append(c);
+    return node;
+  }
+
+  function heatmap(table, days) {
+    const head = el("tr", {}, el("th", { scope: "col", text: "Symbol" }));
+    for (const d of days) head.append(el("th", { scope: "col", class: "day", text: d }));
+    const body = el("tbody");
+    for (const row of table.rows) {
+      const tr = el("tr", {}, el("th", { scope: "row", text: row.symbol }));
+      for (const c of row.cells) {
+        const label = `${table.table} ${row.symbol} ${c.day}: ${c.flags.join(", ")}`;
+        const button = el("button", { type: "button", class: `cell s-${c.status}`, "aria-label": label, title: label,
+          "aria-pressed": "false", "data-table": table.table, "data-symbol": row.symbol, "data-day": c.day,
+          "data-status": c.status, text: GLYPH[c.status] || "·" });
+        tr.append(el("td", {}, button));
+      }
+      body.append(tr);
+    }
+    return el("div", { class: "scroll" },
+      el("table", { class: "heatmap", "data-table": table.table },
+        el("caption", { text: `${table.table} (${table.kind === "raw" ? "raw archive" : "built by the pipeline"})` }),
+        el("thead", {}, head), body));
+  }
+
+  function dl(pairs) {
+    const list = el("dl");
+    for (const [k, v] of pairs) list.append(el("dt", { text: k }), el("dd", { text: v == null ? "—" : String(v) }));
+    return list;
+  }
+
+  async function drill(button) {
+    for (const b of maps.querySelectorAll('button.cell[aria-pressed="true"]')) b.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-pressed", "true");
+    const q = new URLSearchParams({ table: button.dataset.table, symbol: button.dataset.symbol, day: button.dataset.day });
+    const r = await fetch(`/dashboard/data/partition?${q}`, { credentials: "same-origin" });
+    const d = await r.json();
+    detail.replaceChildren(el("h2", { text: `${d.table || button.dataset.table} · ${button.dataset.symbol} · ${button.dataset.day}` }));
+    if (!r.ok) { detail.append(el("p", { class: "error", text: d.reason || `HTTP ${r.status}` })); return; }
+    detail.dataset.partition = d.partition;
+    detail.dataset.status = d.status;
+    detail.append(el("p", {}, el("span", { class: `cell s-${d.status}`, "aria-hidden": "true", text: GLYPH[d.status] }),
+      ` Status: ${d.flags.join(", ")}`));
+    if (d.load_record) {
+      const rec = d.load_record;
+      detail.append(el("h3", { text: "Load record" }), dl([
+        ["Rows", rec.rows], ["Id range", rec.first_id == null ? null : `${rec.first_id} – ${rec.last_id}`],
+        ["Time range", rec.first_time ? `${rec.first_time} – ${rec.last_time}` : null], ["sha256", rec.sha256],
+        ["Source", rec.source_url], ["Loaded at (UTC)", rec.loaded_at], ["Deadline", d.deadline],
+        ["Archive versions seen", d.archive_versions],
+      ]));
+    } else if (d.table.startsWith("raw.")) {
+      detail.append(el("p", { text: "No load record: this partition was never loaded." }));
+    } else {
+      detail.append(dl([["Rows", d.rows]]));
+    }
+    const checks = el("ul", { class: "checks" });
+    for (const c of d.checks) {
+      const meta = Object.entries(c.metadata || {}).filter(([, v]) => typeof v !== "object")
+        .map(([k, v]) => `${k}=${v}`).join(", ");
+      checks.append(el("li", { "data-check": c.check, "data-passed": String(c.passed) },
+        el("span", { class: `badge ${c.passed ? "ok" : (c.severity === "ERROR" ? "failed" : "warn")}`,
+          text: c.passed ? "passed" : (c.severity === "ERROR" ? "FAILED" : "warning") }),
+        ` ${c.check}` + (meta ? ` — ${meta}` : "")));
+    }
+    detail.append(el("h3", { text: "Checks" }), d.checks.length ? checks : el("p", { text: "No check evaluations recorded." }));
+    detail.append(el("p", {}, el("a", { href: d.dagster_url, target: "_blank", rel: "noopener", id: "dagster-link" },
+      `Open ${d.asset} in the Dagster UI`)));
+  }
+
+  function fill(tbodySel, rows) {
+    const tbody = document.querySelector(tbodySel);
+    tbody.replaceChildren(...rows);
+  }
+
+  async function load() {
+    status.textContent = "Loading…";
+    const q = new URLSearchParams();
+    if (form.start.value) q.set("start", form.start.value);
+    if (form.end.value) q.set("end", form.end.value);
+    const r = await fetch(`/dashboard/data/health?${q}`, { credentials: "same-origin" });
+    if (r.status === 401) { location.href = "/dashboard/login?next=/dashboard/health"; return; }
+    const d = await r.json();
+    if (!r.ok) { status.textContent = `Could not load: ${d.reason}`; return; }
+    if (!form.start.value && d.days.length) form.start.value = d.days[0];
+    maps.replaceChildren(...d.tables.map((t) => heatmap(t, d.days)));
+    fill("#freshness tbody", d.freshness.map((f) => el("tr", {}, el("td", { text: f.asset }), el("td", { text: f.latest_day || "—" }),
+      el("td", { text: f.loaded_at || "—" }), el("td", { text: f.latest_due_day }),
+      el("td", {}, el("span", { class: `badge ${f.fresh ? "fresh" : "stale"}`, text: f.fresh ? "fresh" : "behind" })))));
+    fill("#failing tbody", d.failing_checks.length ? d.failing_checks.map((c) => el("tr", { "data-check": c.check },
+      el("td", { text: c.asset }), el("td", { text: c.check }),
+      el("td", {}, el("span", { class: `badge ${c.severity === "ERROR" ? "error" : "warn"}`, text: c.severity.toLowerCase() })),
+      el("td", { text: c.failing_partitions }), el("td", { text: c.failures_recorded }),
+      el("td", { text: c.partitions.join(", ") })))
+      : [el("tr", {}, el("td", { colspan: "6", text: d.checks_source ? "No failing checks." : "No Dagster check storage configured." }))]);
+    status.textContent = `${d.tables.length} tables, ${d.symbols.length} symbols, ${d.days.length} days.`;
+    maps.dataset.ready = "1";
+  }
+
+  maps.addEventListener("click", (ev) => {
+    const button = ev.target.closest("button.cell");
+    if (button) drill(button);
+  });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
+  load();
+})();

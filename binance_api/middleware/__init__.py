@@ -1,0 +1,1 @@
+"""Auth, rate limiting, CORS and request logging."""

@@ -1,0 +1,172 @@
+"""Binance-compatible public market data (`/api/v3`): same paths, parameters, shapes and errors as Binance.
+
+Point ccxt or binance-sdk-spot at this service and they read the platform's history. Request weights
+and `X-MBX-USED-WEIGHT-1M` come from the rate-limit middleware (Binance's weights per path).
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from binance_api import schemas
+from binance_api.deps import read_session, require
+from binance_api.routers.errors import BinanceApiError
+from binance_api.services import market_data as md
+from binance_api.services.cache import json_response
+from binance_assets.binance import rest_shapes as rs
+
+ERRORS = {
+    400: {"model": schemas.BinanceError, "description": "Bad parameter (Binance error code)."},
+    401: {"model": schemas.BinanceError, "description": "Missing or invalid token (when the paths are not public)."},
+    429: {"model": schemas.BinanceError, "description": "Request weight over budget; see Retry-After."},
+}
+
+router = APIRouter(
+    prefix="/api/v3",
+    tags=["market data (Binance-compatible)"],
+    dependencies=[Depends(require("market_data", optional_if_public=True))],
+    responses=ERRORS,
+)
+
+MAX_LIMIT = 1000
+
+
+def _limit(limit: int | None, default: int) -> int:
+    if limit is None:
+        return default
+    if limit < 1:
+        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
+    return min(limit, MAX_LIMIT)  # Binance caps larger limits at the maximum
+
+
+def _symbol(request: Request, session, symbol: str) -> str:
+    if symbol != symbol.upper() or not symbol.isalnum():
+        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
+    if symbol not in known_symbols(request, session):
+        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
+    return symbol
+
+
+def known_symbols(request: Request, session) -> list[str]:
+    memo = request.app.state.services.extra.setdefault("symbols", {})
+    if session.version not in memo:
+        memo.clear()
+        memo[session.version] = md.warehouse_symbols(session)
+    return memo[session.version]
+
+
+def _times(start: int | None, end: int | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "startTime must be less than or equal to endTime.")
+
+
+@router.get("/ping", response_model=schemas.Ping, summary="Test connectivity (weight 1).")
+def ping() -> dict:
+    return {}
+
+
+@router.get("/time", response_model=schemas.ServerTime, summary="Server time in ms (weight 1).")
+def server_time() -> dict:
+    return {"serverTime": int(time.time() * 1000)}
+
+
+@router.get("/exchangeInfo", response_model=schemas.ExchangeInfo, summary="Symbols the warehouse holds (weight 20).")
+def exchange_info(
+    request: Request,
+    symbol: str | None = Query(None, description="One symbol."),
+    symbols: str | None = Query(None, description='A JSON list, e.g. ["BTCUSDT","ETHUSDT"].'),
+    session=Depends(read_session),
+) -> Response:
+    held = known_symbols(request, session)
+    wanted = held
+    if symbol is not None:
+        wanted = [_symbol(request, session, symbol)]
+    elif symbols is not None:
+        import json
+
+        try:
+            parsed = json.loads(symbols)
+        except ValueError:
+            raise BinanceApiError(rs.ERR_ILLEGAL_CHARS, "Illegal characters found in parameter 'symbols'.") from None
+        if not isinstance(parsed, list) or not all(isinstance(s, str) for s in parsed):
+            raise BinanceApiError(rs.ERR_ILLEGAL_CHARS, "Illegal characters found in parameter 'symbols'.")
+        wanted = [_symbol(request, session, s) for s in parsed]
+    svc = request.app.state.services
+    body = {
+        "timezone": "UTC",
+        "serverTime": int(time.time() * 1000),
+        "rateLimits": rs.rate_limits(svc.config.api.weight_limit_1m),
+        "exchangeFilters": [],
+        "symbols": [md.symbol_info(s) for s in wanted],
+    }
+    return json_response(body)
+
+
+@router.get("/klines", response_model=schemas.Klines, summary="Klines (weight 2), aggregated from the 1m bars.")
+def klines(
+    request: Request,
+    symbol: str = Query(..., examples=["BTCUSDT"]),
+    interval: str = Query(..., description="1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M", examples=["1m"]),
+    startTime: int | None = Query(None, description="ms since the epoch"),
+    endTime: int | None = Query(None, description="ms since the epoch"),
+    limit: int | None = Query(None, description="default 500, max 1000"),
+    timeZone: str | None = Query(None, description="Only 0/UTC is served."),
+    session=Depends(read_session),
+) -> Response:
+    symbol = _symbol(request, session, symbol)
+    if interval not in rs.INTERVAL_MS:
+        raise BinanceApiError(rs.ERR_INVALID_INTERVAL, "Invalid interval.")
+    if timeZone not in (None, "0", "+0", "00:00", "+00:00", "UTC"):
+        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter: only timeZone 0 is served.")
+    _times(startTime, endTime)
+    n = _limit(limit, 500)
+    cache = request.app.state.services.extra["cache"]
+    key = ("klines", symbol, interval, startTime, endTime, n)
+    return cache.response(session.version, key, lambda: md.klines(
+        session, request.app.state.services.engine, symbol, interval, startTime, endTime, n))
+
+
+@router.get("/aggTrades", response_model=list[schemas.AggTrade], summary="Aggregate trades (weight 4).")
+def agg_trades(
+    request: Request,
+    symbol: str = Query(..., examples=["BTCUSDT"]),
+    fromId: int | None = Query(None, description="Aggregate trade id to start from (inclusive)."),
+    startTime: int | None = Query(None, description="ms since the epoch (inclusive)"),
+    endTime: int | None = Query(None, description="ms since the epoch (inclusive)"),
+    limit: int | None = Query(None, description="default 500, max 1000"),
+    session=Depends(read_session),
+) -> Response:
+    symbol = _symbol(request, session, symbol)
+    _times(startTime, endTime)
+    if fromId is not None and fromId < 0:
+        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
+    n = _limit(limit, 500)
+    return json_response(md.agg_trades(session, symbol, fromId, startTime, endTime, n))
+
+
+@router.get("/trades", response_model=list[schemas.Trade], summary="Recent trades (weight 25).")
+def trades(
+    request: Request,
+    symbol: str = Query(..., examples=["BTCUSDT"]),
+    limit: int | None = Query(None, description="default 500, max 1000"),
+    session=Depends(read_session),
+) -> Response:
+    symbol = _symbol(request, session, symbol)
+    return json_response(md.trades(session, symbol, None, _limit(limit, 500)))
+
+
+@router.get("/historicalTrades", response_model=list[schemas.Trade], summary="Older trades (weight 25).")
+def historical_trades(
+    request: Request,
+    symbol: str = Query(..., examples=["BTCUSDT"]),
+    fromId: int | None = Query(None, description="Trade id to start from (inclusive); default the most recent."),
+    limit: int | None = Query(None, description="default 500, max 1000"),
+    session=Depends(read_session),
+) -> Response:
+    symbol = _symbol(request, session, symbol)
+    if fromId is not None and fromId < 0:
+        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
+    return json_response(md.trades(session, symbol, fromId, _limit(limit, 500)))

@@ -1,0 +1,1 @@
+"""Data access (warehouse snapshots), the ML read side and the response cache."""

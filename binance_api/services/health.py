@@ -1,0 +1,62 @@
+"""Readiness: the warehouse answers, Redis answers, the data is fresh. `degraded` still serves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from binance_api.services.snapshots import WarehouseUnavailable
+
+FRESHNESS_SQL = (
+    "SELECT symbol, max(last_time) AS last_time, max(loaded_at) AS loaded_at FROM raw.load_log "
+    "GROUP BY symbol ORDER BY symbol"
+)
+
+
+def _warehouse(services) -> dict[str, Any]:
+    try:
+        with services.reader.session() as session:
+            rows = session.query(FRESHNESS_SQL).to_pylist()
+            version = session.version
+    except WarehouseUnavailable as exc:
+        return {"status": "unavailable", "reason": str(exc)}
+    except Exception as exc:
+        return {"status": "unavailable", "reason": f"{type(exc).__name__}: {exc}"}
+    return {"status": "ok", "version": version, "symbols": rows}
+
+
+def _redis(services) -> dict[str, Any]:
+    client = services.extra.get("redis")
+    if client is None:
+        return {"status": "disabled"}
+    try:
+        client.ping()
+    except Exception as exc:
+        return {"status": "unavailable", "reason": type(exc).__name__}
+    return {"status": "ok"}
+
+
+async def readiness(services, run_in_threadpool) -> dict[str, Any]:
+    warehouse = await run_in_threadpool(_warehouse, services)
+    redis = await run_in_threadpool(_redis, services)
+    limiter = services.extra["limiter"]
+    checks: dict[str, Any] = {"warehouse": warehouse, "redis": redis,
+                              "rate_limits": {"status": "degraded" if limiter.degraded else "ok",
+                                              "storage": "in-process" if limiter.degraded else "redis"}}
+    status = "ok"
+    if warehouse["status"] != "ok":
+        status = "unavailable"
+    else:
+        stale_after = dt.timedelta(hours=services.config.api.stale_after_hours)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        stale = [
+            r["symbol"] for r in warehouse["symbols"] if r["last_time"] is None or now - r["last_time"] > stale_after
+        ]
+        checks["freshness"] = {"status": "stale" if stale else "ok", "stale_symbols": stale,
+                               "stale_after_hours": services.config.api.stale_after_hours}
+        for row in warehouse["symbols"]:
+            for k in ("last_time", "loaded_at"):
+                row[k] = row[k].isoformat() if row[k] is not None else None
+        if stale or redis["status"] == "unavailable" or limiter.degraded:
+            status = "degraded"
+    return {"status": status, "checks": checks}

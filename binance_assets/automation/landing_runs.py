@@ -1,0 +1,71 @@
+"""Which landed archives the landing sensor turns into runs, batched one run per (day, symbol) partition.
+
+No Dagster imports. A landed file is skipped when the warehouse already holds that exact file: its sha256
+(from its CHECKSUM) equals the one `raw.load_log` recorded for its (table, day, symbol). So switching the
+sensor on over a mirror the demo (or a backfill) already loaded requests nothing, while a replaced archive
+(new checksum) is loaded again. The files of one partition found in the same tick (a day's three archives
+landing together) make one run, which loads them one after the other under the `warehouse` pool: one run
+start instead of three, and no run queued behind its siblings. A load is `complete` when, after it, every
+raw table holds the partition: only then may the same run build what is downstream.
+
+    loads, skipped = plan_partition_loads(files, loaded_sha256)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from binance_assets.automation.landing import LandedFile
+from binance_assets.warehouse.tables import RAW_TABLES_BY_KIND
+
+# (raw table name, day, symbol) -> the sha256 of the archive loaded into that partition, or None.
+LoadedSha256 = Callable[[str, date, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class PartitionLoad:
+    """The newly landed files of one (day, symbol) partition that the warehouse does not hold yet."""
+
+    day: date
+    symbol: str
+    files: tuple[LandedFile, ...]  # at most one per raw table, in table order
+    complete: bool = False  # after this load every raw table holds the partition (downstream may build)
+
+    @property
+    def tables(self) -> list[str]:
+        return [RAW_TABLES_BY_KIND[f.kind].name for f in self.files]
+
+    @property
+    def run_key(self) -> str:
+        """Stable for the same files with the same checksums: a lost cursor never loads them twice."""
+        versions = "\n".join(f"{f.relative_path}@{f.sha256}" for f in self.files)
+        return f"{self.day.isoformat()}|{self.symbol}|{hashlib.sha256(versions.encode()).hexdigest()[:16]}"
+
+
+def plan_partition_loads(
+    files: Iterable[LandedFile], loaded_sha256: LoadedSha256
+) -> tuple[list[PartitionLoad], list[LandedFile]]:
+    """(one load per partition with new files, the files skipped because the warehouse holds them already).
+
+    Of several versions of the same archive in one batch the latest landed wins.
+    """
+    latest: dict[tuple[date, str, str], LandedFile] = {}
+    for landed in sorted(files, key=lambda f: f.landed_at_ns):
+        latest[(landed.day, landed.symbol, RAW_TABLES_BY_KIND[landed.kind].name)] = landed
+    order = {name: i for i, name in enumerate(t.name for t in RAW_TABLES_BY_KIND.values())}
+    by_partition: dict[tuple[date, str], list[LandedFile]] = {}
+    skipped: list[LandedFile] = []
+    for (day, symbol, table), landed in sorted(latest.items(), key=lambda item: (item[0][:2], order[item[0][2]])):
+        if loaded_sha256(table, day, symbol) == landed.sha256:
+            skipped.append(landed)
+        else:
+            by_partition.setdefault((day, symbol), []).append(landed)
+    loads = []
+    for (day, symbol), group in sorted(by_partition.items()):
+        missing = set(order) - {RAW_TABLES_BY_KIND[f.kind].name for f in group}
+        complete = all(loaded_sha256(table, day, symbol) is not None for table in sorted(missing))
+        loads.append(PartitionLoad(day, symbol, tuple(group), complete))
+    return loads, skipped

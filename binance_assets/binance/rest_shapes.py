@@ -1,0 +1,153 @@
+"""Binance's exact REST shapes (spot `/api/v3`), shared by the serving API and the REST client/simulator.
+
+Pure: no Dagster, no HTTP library. Decimals print as Binance prints them (fixed 8 decimals, no float
+noise); times are milliseconds (the warehouse stores UTC microseconds).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+REQUEST_WEIGHTS: dict[str, int] = {
+    "/api/v3/ping": 1,
+    "/api/v3/time": 1,
+    "/api/v3/exchangeInfo": 20,
+    "/api/v3/klines": 2,
+    "/api/v3/aggTrades": 4,
+    "/api/v3/trades": 25,
+    "/api/v3/historicalTrades": 25,
+}
+WEIGHT_LIMIT_1M = 6000
+
+_MINUTE = 60_000
+INTERVAL_MS: dict[str, int | None] = {
+    "1m": _MINUTE,
+    "3m": 3 * _MINUTE,
+    "5m": 5 * _MINUTE,
+    "15m": 15 * _MINUTE,
+    "30m": 30 * _MINUTE,
+    "1h": 60 * _MINUTE,
+    "2h": 120 * _MINUTE,
+    "4h": 240 * _MINUTE,
+    "6h": 360 * _MINUTE,
+    "8h": 480 * _MINUTE,
+    "12h": 720 * _MINUTE,
+    "1d": 1440 * _MINUTE,
+    "3d": 3 * 1440 * _MINUTE,
+    "1w": 7 * 1440 * _MINUTE,
+    "1M": None,  # calendar month
+}
+
+# Binance error codes used by the public market-data paths.
+ERR_UNKNOWN = -1000
+ERR_TOO_MANY_REQUESTS = -1003
+ERR_ILLEGAL_CHARS = -1100
+ERR_TOO_MANY_PARAMETERS = -1101
+ERR_MANDATORY_PARAM = -1102
+ERR_UNKNOWN_PARAM = -1104
+ERR_INVALID_INTERVAL = -1120
+ERR_INVALID_SYMBOL = -1121
+ERR_BAD_PARAM = -1100
+ERR_INVALID_PARAMETER = -1130  # "Invalid data sent for a parameter."
+ERR_BAD_API_KEY = -2015
+
+_EIGHT = Decimal("0.00000001")
+
+
+def decimal_str(value) -> str:
+    """`value` as Binance prints a decimal: fixed 8 decimals, from the shortest repr (no float noise).
+
+    97000.01 -> "97000.01000000"; 0.1 + 0.2 -> "0.30000000"; Decimal/str/int accepted as well.
+    """
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"not a decimal: {value!r}")
+    try:
+        number = Decimal(float.__repr__(value)) if isinstance(value, float) else Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite decimal: {value!r}")
+    text = f"{number.quantize(_EIGHT, rounding=ROUND_HALF_EVEN):f}"
+    return "0.00000000" if text == "-0.00000000" else text
+
+
+def kline_array(
+    open_time_ms: int,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    close_time_ms: int,
+    quote_volume,
+    trades: int,
+    taker_buy_base,
+    taker_buy_quote,
+) -> list:
+    """One `/api/v3/klines` row: 12 elements, decimals as strings, the last ("ignore") "0"."""
+    return [
+        int(open_time_ms),
+        decimal_str(open),
+        decimal_str(high),
+        decimal_str(low),
+        decimal_str(close),
+        decimal_str(volume),
+        int(close_time_ms),
+        decimal_str(quote_volume),
+        int(trades),
+        decimal_str(taker_buy_base),
+        decimal_str(taker_buy_quote),
+        "0",
+    ]
+
+
+def agg_trade_obj(
+    agg_id: int,
+    price,
+    qty,
+    first_id: int,
+    last_id: int,
+    time_ms: int,
+    is_buyer_maker: bool,
+    is_best_match: bool = True,
+) -> dict:
+    """One `/api/v3/aggTrades` item: {"a","p","q","f","l","T","m","M"}."""
+    return {
+        "a": int(agg_id),
+        "p": decimal_str(price),
+        "q": decimal_str(qty),
+        "f": int(first_id),
+        "l": int(last_id),
+        "T": int(time_ms),
+        "m": bool(is_buyer_maker),
+        "M": bool(is_best_match),
+    }
+
+
+def trade_obj(
+    trade_id: int, price, qty, quote_qty, time_ms: int, is_buyer_maker: bool, is_best_match: bool = True
+) -> dict:
+    """One `/api/v3/trades` or `/api/v3/historicalTrades` item."""
+    return {
+        "id": int(trade_id),
+        "price": decimal_str(price),
+        "qty": decimal_str(qty),
+        "quoteQty": decimal_str(quote_qty),
+        "time": int(time_ms),
+        "isBuyerMaker": bool(is_buyer_maker),
+        "isBestMatch": bool(is_best_match),
+    }
+
+
+def error_body(code: int, msg: str) -> dict:
+    """Binance's error body: {"code": -1121, "msg": "Invalid symbol."}."""
+    return {"code": int(code), "msg": str(msg)}
+
+
+def rate_limits(weight_limit_1m: int = WEIGHT_LIMIT_1M) -> list[dict]:
+    """exchangeInfo's `rateLimits`."""
+    return [
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": int(weight_limit_1m)},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+        {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
+    ]

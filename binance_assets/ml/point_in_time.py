@@ -1,0 +1,80 @@
+"""Which model may score a day, and what a day's drift is compared with: no model judges data it learnt from.
+
+* **Scoring.** Day D is scored by the last champion whose training window ends before D (out of sample).
+  When the daily retrain fires on D and its new champion's window contains D, predictions for D still use
+  the previous champion. When no champion was trained before D (a backfill of old days, or the very first
+  model), D is scored by the current champion and its rows are marked ``in_sample``: the model has seen
+  D (or later days), so those rows are kept out of every accuracy figure.
+* **Drift.** The reference of (D, symbol) is the same symbol's rows in the scoring model's training window,
+  without D itself: like is compared with like, and a day is never compared with itself.
+
+Pure functions over model cards and frames; the Dagster assets and checks call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from binance_assets.ml.card import ModelCard
+
+
+@dataclass(frozen=True)
+class ScoringChoice:
+    card: ModelCard
+    in_sample: bool
+    reason: str
+
+
+def training_end(card: ModelCard) -> dt.date:
+    end = (card.training_window or {}).get("end")
+    if not end:
+        raise ValueError(f"model {card.name} {card.version} has no training window end on its card")
+    return dt.date.fromisoformat(end)
+
+
+def training_start(card: ModelCard) -> dt.date:
+    start = (card.training_window or {}).get("start")
+    if not start:
+        raise ValueError(f"model {card.name} {card.version} has no training window start on its card")
+    return dt.date.fromisoformat(start)
+
+
+def choose_scoring_model(lineage: Sequence[ModelCard], day: dt.date) -> ScoringChoice:
+    """The model that scores ``day``; ``lineage`` lists the champions in the order they became champion
+    (`ModelRegistry.champion_lineage`, current champion last)."""
+    if not lineage:
+        raise ValueError(f"no champion to score {day} with")
+    before = [card for card in lineage if training_end(card) < day]
+    if before:
+        card = before[-1]
+        return ScoringChoice(card, False, f"out of sample: {card.version} was trained on "
+                                          f"{training_start(card)}..{training_end(card)}, before {day}")
+    card = lineage[-1]
+    return ScoringChoice(card, True, f"in sample: no champion was trained before {day}; {card.version} "
+                                     f"(trained on {training_start(card)}..{training_end(card)}) scored it")
+
+
+def drift_reference(window: pd.DataFrame, symbol: str, day: dt.date) -> pd.DataFrame:
+    """The drift reference of (``day``, ``symbol``) from the feature rows of a model's training window:
+    the same symbol's rows, without ``day``."""
+    dates = pd.to_datetime(window["trade_date"].astype(str)).dt.date
+    keep = (window["symbol"].astype(str) == symbol).to_numpy() & (dates != day).to_numpy()
+    return window.loc[keep]
+
+
+def out_of_sample_accuracy(predictions: pd.DataFrame, labels: pd.DataFrame) -> tuple[float | None, int, int]:
+    """Realised accuracy of a classifier's predictions against ``label_up`` of the same minutes:
+    ``(accuracy or None, rows counted, in-sample rows left out)``. In-sample rows and minutes without a
+    label never count."""
+    in_sample = predictions["in_sample"].fillna(True).astype(bool)
+    scored = predictions.loc[~in_sample, ["symbol", "minute", "prediction"]]
+    merged = scored.merge(labels[["symbol", "minute", "label_up"]], on=["symbol", "minute"], how="inner")
+    merged = merged[merged["label_up"].notna()]
+    if merged.empty:
+        return None, 0, int(in_sample.sum())
+    hits = (merged["prediction"] > 0.5).to_numpy() == merged["label_up"].astype(bool).to_numpy()
+    return float(hits.mean()), len(merged), int(in_sample.sum())

@@ -1,0 +1,130 @@
+"""Fixtures of the API tests: one small warehouse per session (2 symbols x 2 days from the simulator,
+loaded and built the pipeline's way), a Redis key prefix per session, apps, tokens, live servers.
+
+Every test module here is in xdist group "api" so the warehouse is built once per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+START = dt.date(2025, 1, 1)
+DAYS = 2
+REDIS_URL = os.environ.get("BINANCE_ASSETS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def api_warehouse(tmp_path_factory):
+    """Built once per test run, shared read-only by the xdist workers (pytest-xdist's recipe: the first
+    worker builds under a file lock in the run's base folder, the others wait and reuse it). Needed
+    because the xdist_group marks do not group here: xdist sets `item._nodeid`, which this pytest ignores."""
+    import filelock
+    from support.api_warehouse import build_api_warehouse
+
+    from binance_assets.warehouse import DuckDBWarehouse
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, shared by its workers only
+    work = base / "api_wh"
+    with filelock.FileLock(str(base / "api_wh.lock")):
+        if not (work / "built").exists():
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            build_api_warehouse(work, SYMBOLS, START, DAYS)
+            (work / "built").touch()
+    return DuckDBWarehouse(work / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis is not reachable at {REDIS_URL}: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
+        pytest.skip(reason)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url) -> Iterator[str]:
+    """A key prefix of this session only (other engineers' tests share the Redis); deleted at the end."""
+    import redis
+
+    prefix = f"bmp-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{secrets.token_hex(6)}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture(scope="session")
+def make_config():
+    """ApiConfig over a warehouse, with a fixed HS256 secret unless given (factory)."""
+
+    def make(warehouse, data_dir: Path, **api):
+        from binance_api.settings import ApiConfig, ApiSettings
+        from binance_assets.settings import Environment, Settings
+
+        core = Settings(env=Environment.LOCAL, duckdb_path=warehouse.path, data_dir=data_dir, symbols=SYMBOLS)
+        api.setdefault("jwt_secret", "test-secret-" + "x" * 32)
+        return ApiConfig(api=ApiSettings(**api), core=core)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def api_config(api_warehouse, redis_url, redis_prefix, tmp_path_factory, make_config):
+    return make_config(api_warehouse, tmp_path_factory.mktemp("api_data"), redis_url=redis_url,
+                       redis_prefix=redis_prefix)
+
+
+@pytest.fixture(scope="session")
+def app(api_config):
+    from binance_api.main import create_app
+
+    return create_app(api_config)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def token(api_config):
+    from binance_api.middleware.auth import mint_token
+
+    def make(scopes=("market_data", "predictions", "admin"), subject=None, ttl=dt.timedelta(hours=1)):
+        return mint_token(api_config, subject or f"user-{secrets.token_hex(4)}", scopes, ttl)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def auth(token):
+    return {"Authorization": f"Bearer {token()}"}
+
+
+@pytest.fixture(scope="session")
+def live_url(app) -> Iterator[str]:
+    """The app served by a real uvicorn on a free loopback port (for ccxt, binance-sdk-spot, schemathesis)."""
+    from support.live_server import LiveServer
+
+    with LiveServer(app) as server:
+        yield server.url

@@ -1,0 +1,106 @@
+"""`dagster dev` killed (SIGKILL, whole process group) while a run holds the `warehouse` pool slot, then started
+again with the same DAGSTER_HOME and the local instance config: run monitoring fails the run whose process is
+gone, frees its slot and re-runs it, and the queue drains. Also the smoke test of `dagster dev` itself."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import psutil
+import pytest
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+from support.network import free_port
+
+from binance_assets.instance import LOCAL_INSTANCE_CONFIG
+
+pytestmark = pytest.mark.xdist_group("dagster_dev")
+
+LOCATION = Path(__file__).parent / "interrupt_location" / "definitions.py"
+DAGSTER = Path(sys.executable).parent / "dagster"
+PARTITIONS = {"a", "b", "c"}
+
+
+def start_dev(home: Path, state: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DAGSTER_HOME": str(home), "INTERRUPT_TEST_STATE": str(state)}
+    return subprocess.Popen(
+        [str(DAGSTER), "dev", "-f", str(LOCATION), "-h", "127.0.0.1", "-p", str(free_port())],
+        env=env,
+        cwd=home,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: killed as a whole, like a terminal's Ctrl-\ or a crash
+    )
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def wait_for(what: str, condition: Callable[[], object], timeout: float, log: Path) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n--- dagster dev log ---\n{tail}")
+
+
+def claimed_slots(instance: dg.DagsterInstance) -> int:
+    pools = {limit.name for limit in instance.event_log_storage.get_pool_limits()} | {"warehouse"}
+    return sum(instance.event_log_storage.get_concurrency_info(pool).active_slot_count for pool in pools)
+
+
+def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
+    home, state, log = tmp_path / "home", tmp_path / "state", tmp_path / "dev.log"
+    home.mkdir()
+    state.mkdir()
+    shutil.copyfile(LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
+
+    instance = dg.DagsterInstance.from_config(str(home))  # reads what the dev processes write (SQLite)
+    runs = instance.get_runs
+    dev = start_dev(home, state, log)
+    try:
+        # The sensor queues a, b, c; "a" blocks inside its step once it holds the warehouse slot.
+        wait_for("partition a to start", (state / "a.pid").exists, 120, log)
+        worker = int((state / "a.pid").read_text())
+        # Kill once no run is half-launched: a run still STARTING is failed only after start_timeout_seconds
+        # (180 s locally), which this test need not wait for.
+        wait_for("the other runs to start or queue", lambda: not any(
+            r.status == dg.DagsterRunStatus.STARTING for r in runs()), 60, log)
+    finally:
+        kill_group(dev)
+    wait_for("the run worker to die with its group", lambda: not psutil.pid_exists(worker), 30, log)
+    interrupted = {r.run_id: r for r in runs() if r.tags.get("dagster/partition") == "a"}
+    assert any(r.status in IN_PROGRESS_RUN_STATUSES for r in interrupted.values()), "nothing was interrupted"
+
+    dev = start_dev(home, state, log)
+    try:
+        def drained() -> list[dg.DagsterRun] | None:
+            current = list(runs())
+            done = {r.tags.get("dagster/partition") for r in current if r.status == dg.DagsterRunStatus.SUCCESS}
+            busy = [r for r in current if r.status in IN_PROGRESS_RUN_STATUSES or r.status.value == "QUEUED"]
+            return current if done >= PARTITIONS and not busy else None
+
+        final = wait_for("every partition to succeed and the queue to drain", drained, 150, log)
+        assert claimed_slots(instance) == 0, "a pool slot is still claimed after the queue drained"
+    finally:
+        kill_group(dev)
+        instance.dispose()
+
+    first_a = next(r for r in final if r.run_id in interrupted and r.tags.get("dagster/partition") == "a")
+    assert first_a.status == dg.DagsterRunStatus.FAILURE
+    retries = [r for r in final if r.tags.get("dagster/parent_run_id") == first_a.run_id]
+    assert retries and retries[0].status == dg.DagsterRunStatus.SUCCESS, "the interrupted partition was not re-run"

@@ -1,0 +1,99 @@
+"""A small warehouse for the API's tests and benchmark, built the pipeline's way without Dagster:
+simulated archives -> `load_partition` (raw tables + load_log) -> `dbt run` (marts) -> ml.predictions.
+
+The predictions come from a deterministic stand-in scorer (the sign of the last 1m return) written
+through the warehouse's derived-table replace, with the columns `binance_assets.ml.scoring` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.simulator import simulate_mirror
+from binance_assets.ingestion.load import load_partition
+from binance_assets.settings import DBT_PROJECT_DIR
+from binance_assets.transform.dbt_vars import dbt_env, partition_window_vars
+from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, Warehouse
+
+MODEL = "price_direction_classifier"
+
+
+def load_raw(warehouse: Warehouse, mirror: Path, work: Path, symbols: list[str], days: list[dt.date]) -> None:
+    client = ArchiveClient(str(mirror), work / "downloads", work / "quarantine")
+    for day in days:
+        for symbol in symbols:
+            for table in RAW_TABLES.values():
+                load_partition(client, warehouse, table, day, symbol)
+
+
+def run_dbt(warehouse: DuckDBWarehouse, parts: list[tuple[dt.date, str]] | None = None) -> None:
+    """`dbt run` of the marts (only `parts`' window if given) under the warehouse's write lock."""
+    args = ["run", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
+    if parts:
+        args += ["--vars", json.dumps(partition_window_vars(parts), sort_keys=True, default=str)]
+    env = {**os.environ, **dbt_env("local", duckdb_path=str(warehouse.path))}
+    dbt = Path(sys.executable).with_name("dbt")
+    with warehouse.exclusive():
+        done = subprocess.run([str(dbt), *args], env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+
+
+def write_features(warehouse: Warehouse, symbols: list[str], days: list[dt.date]) -> None:
+    """features.minute_features (the labels give the predictions' realised outcome), as the asset computes them."""
+    from binance_assets.features.compute import compute_minute_features
+
+    for symbol in symbols:
+        for day in days:
+            bars = warehouse.query(
+                "SELECT * FROM marts.fct_bars_1m WHERE symbol = ? AND trade_date = ? ORDER BY open_time", [symbol, day]
+            )
+            frame = compute_minute_features(bars)
+            warehouse.replace_table_partition(
+                "features.minute_features", symbol, day, pa.Table.from_pandas(frame, preserve_index=False)
+            )
+
+
+def write_predictions(warehouse: Warehouse, symbols: list[str], days: list[dt.date], version: str = "v1") -> None:
+    for symbol in symbols:
+        for day in days:
+            bars = warehouse.query(
+                "SELECT open_time, close FROM marts.fct_bars_1m WHERE symbol = ? AND trade_date = ? ORDER BY open_time",
+                [symbol, day],
+            )
+            up = bars["close"].diff().fillna(0) > 0
+            frame = pd.DataFrame({
+                "symbol": symbol,
+                "trade_date": day,
+                "minute": bars["open_time"],
+                "prediction": up.astype("float64"),
+                "probability": 0.5 + 0.1 * up.astype("float64"),
+                "model_name": MODEL,
+                "model_version": version,
+            })
+            warehouse.replace_table_partition(
+                "ml.predictions", symbol, day, pa.Table.from_pandas(frame, preserve_index=False)
+            )
+
+
+def build_api_warehouse(
+    work: Path, symbols: list[str], start: dt.date, days: int, *, trades_per_day: int = 1500, seed: int = 11
+) -> DuckDBWarehouse:
+    mirror = work / "mirror"
+    day_list = [start + dt.timedelta(days=i) for i in range(days)]
+    simulate_mirror(mirror, symbols, start, days, seed=seed, trades_per_day=trades_per_day)
+    warehouse = DuckDBWarehouse(work / "warehouse.duckdb")
+    load_raw(warehouse, mirror, work, symbols, day_list)
+    run_dbt(warehouse)
+    write_features(warehouse, symbols, day_list)
+    write_predictions(warehouse, symbols, day_list)
+    return warehouse
