@@ -65,6 +65,7 @@ setup(
             "moto[server]>=5",
             # Validates dagster_cloud.yaml with the Dagster+ CLI's own model (same version as dagster).
             "dagster-cloud-cli==1.13.*",
+            "hypothesis>=6.100,<7",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},

@@ -7,15 +7,13 @@ warn after 2 hours without a refresh and fail after 6.
 """
 
 import datetime as dt
-import os
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.resources import WarehouseResource
-from binance_assets.transform.assets import MERCHANT_DBT_SELECTOR, _with_row_counts
-from binance_assets.transform.dbt_vars import dbt_build_args
+from binance_assets.transform.assets import MERCHANT_DBT_SELECTOR, run_dbt_window
 from binance_assets.transform.project import dbt_project
 from binance_assets.transform.translator import BinanceDbtTranslator
 
@@ -47,12 +45,7 @@ def build_merchant_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.Ass
     )
     def _merchant_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         window = merchant_window_vars(list(context.partition_keys))
-        context.log.info(f"merchant dbt window: {window}")
-        os.environ.update(warehouse.dbt_env())
-        wh = warehouse.get()
-        with wh.exclusive():
-            events = list(dbt.cli(dbt_build_args(window), context=context).stream())
-            yield from _with_row_counts(context, events, wh, window)
+        yield from run_dbt_window(context, dbt, warehouse, window)
 
     return _merchant_models.map_asset_specs(
         lambda spec: dg.apply_freshness_policy(spec, MERCHANT_FRESHNESS, overwrite_existing=True)

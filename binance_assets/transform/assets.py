@@ -1,4 +1,17 @@
-"""The dbt models as partitioned Dagster assets: each run rebuilds exactly its partition window."""
+"""The dbt models as partitioned Dagster assets: each run rebuilds exactly its partition window.
+
+The step records what dbt did, whatever happened: every model dbt committed is reported materialized
+(with the rows it holds inside the run's window), every dbt test becomes an asset check result (passed
+or failed, with dagster-dbt's `dagster_dbt/failed_row_count`), and only then does the step fail if a
+model or a test failed. DuckDB allows one writer: dbt holds the file while it runs, so the events are
+collected as dbt emits them and the row counts are added once the dbt process has exited, inside the
+same exclusive hold of the warehouse; nothing is dropped when dbt fails.
+
+dbt runs with `DBT_INDIRECT_SELECTION=buildable`: when automation builds a subset of the models (one raw
+file landed), a test runs only if every model it reads is in the run or upstream of it. With dbt's
+default (eager), building `stg_binance__spot_klines_1m` alone (klines landed before the trades) would run
+the bars/klines reconciliation against bars that cannot exist yet, and fail the run.
+"""
 
 import os
 from collections.abc import Iterator
@@ -15,6 +28,7 @@ from binance_assets.transform.translator import BinanceDbtTranslator
 from binance_assets.warehouse import Warehouse
 
 MERCHANT_DBT_SELECTOR = "tag:merchant"
+INDIRECT_SELECTION = "buildable"
 
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -31,16 +45,33 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         window = partition_window_vars(
             (part.day, part.symbol) for part in map(DaySymbol.from_key, context.partition_keys)
         )
-        context.log.info(f"dbt partition window: {window}")
-        os.environ.update(warehouse.dbt_env())
-        wh = warehouse.get()
-        with wh.exclusive():
-            # dbt holds the DuckDB file while it runs: collect its events, count rows once it is done.
-            events = list(dbt.cli(dbt_build_args(window), context=context).stream())
-            wh.record_publish(f"dbt build {window}")  # readers (the serving API) see a new version
-            yield from _with_row_counts(context, events, wh, window)
+        yield from run_dbt_window(context, dbt, warehouse, window)
 
     return _dbt_models
+
+
+def run_dbt_window(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, window: dict
+) -> Iterator[object]:
+    """`dbt build` of one partition window (the market marts' and the merchant marts' steps): yields every
+    model dbt committed (with its row count) and every dbt test as a check result, then fails the step if
+    anything failed."""
+    context.log.info(f"dbt partition window: {window}")
+    os.environ.update({**warehouse.dbt_env(), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION})
+    wh = warehouse.get()
+    with wh.exclusive():
+        invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
+        events = list(invocation.stream())
+        # Even after a failure: the models dbt committed are new data for readers (the serving API).
+        wh.record_publish(f"dbt build {window}")
+        yield from _with_row_counts(context, events, wh, window)
+    error = invocation.get_error()
+    if error is not None:
+        raise dg.Failure(
+            description=f"dbt build failed for {window or 'every partition'}: {_failed_nodes(events)}"
+            f"{str(error)[-1500:]}",
+            metadata={"dbt_command": invocation.dbt_command, "dbt_errors": str(error)[:4000]},
+        )
 
 
 def _with_row_counts(
@@ -54,3 +85,13 @@ def _with_row_counts(
             count = warehouse.query(f"select count(*) as n from {schema}.{table} where {where}", params)
             event = event.with_metadata({**event.metadata, "dagster/row_count": int(count["n"].iloc[0])})
         yield event
+
+
+def _failed_nodes(events: list) -> str:
+    """The failed checks by name, for the step's failure message (failed models appear in dbt_errors)."""
+    failed = sorted(
+        f"{'/'.join(e.asset_key.path)}:{e.check_name}"
+        for e in events
+        if isinstance(e, dg.AssetCheckResult) and not e.passed
+    )
+    return f"failed checks {failed}" if failed else "a model failed (see dbt_errors)"

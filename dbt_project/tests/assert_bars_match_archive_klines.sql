@@ -1,7 +1,10 @@
 {#-
-  The 1m bars built from trades must agree with the 1m klines Binance publishes for the same minutes:
-  same trade count and OHLC, volumes equal up to float summation error. Returns the disagreeing minutes.
-  A kline minute with trades but no bar, or a bar with no kline, disagrees too. Scoped to the run's window.
+  The 1m bars built from trades must equal the 1m klines Binance publishes, minute for minute: same trade
+  count and OHLC, volumes equal up to float summation error. Returns the disagreeing minutes, scoped to
+  the run's window. A minute present on one side only disagrees, so a (day, symbol) whose trades or
+  klines are missing while the other side is loaded fails with its 1440 minutes; it never passes
+  vacuously. (fct_bars_1m depends on both raw tables, so automation builds it, and runs this test, only
+  once both sides of the day are loaded; a late file re-triggers it.)
 -#}
 {{ config(severity='error', tags=['reconciliation'], meta={'dagster': {'ref': {'name': 'fct_bars_1m'}}}) }}
 
@@ -10,16 +13,19 @@ with bars as (
 ),
 
 klines as (
-    select * from {{ ref('stg_binance__spot_klines_1m') }}
-    where {{ partition_window() }}
-      and symbol in (select distinct symbol from bars)
-      and trade_date in (select distinct trade_date from bars)
+    select * from {{ ref('stg_binance__spot_klines_1m') }} where {{ partition_window() }}
 ),
 
 compared as (
     select
         coalesce(bars.symbol, klines.symbol) as symbol,
+        coalesce(bars.trade_date, klines.trade_date) as trade_date,
         coalesce(bars.open_time, klines.open_time) as open_time,
+        case
+            when klines.open_time is null then 'klines missing'
+            when bars.open_time is null then 'bar missing'
+            else 'values differ'
+        end as problem,
         bars.trade_count as bar_trades,
         klines.trade_count as kline_trades,
         bars.open as bar_open, klines.open as kline_open,
@@ -35,15 +41,15 @@ compared as (
         and bars.open_time = klines.open_time
 )
 
-select *
+select compared.*
 from compared
-where coalesce(bar_trades, 0) <> coalesce(kline_trades, 0)
-   or (bar_trades is not null and (
-        bar_open <> kline_open
-     or bar_high <> kline_high
-     or bar_low <> kline_low
-     or bar_close <> kline_close
-     or abs(bar_volume - kline_volume) > 1e-9 * greatest(abs(kline_volume), 1)
-     or abs(bar_quote_volume - kline_quote_volume) > 1e-9 * greatest(abs(kline_quote_volume), 1)
-     or abs(bar_taker_buy - kline_taker_buy) > 1e-9 * greatest(abs(kline_taker_buy), 1)
-   ))
+where bar_trades is null
+   or kline_trades is null
+   or bar_trades <> kline_trades
+   or bar_open <> kline_open
+   or bar_high <> kline_high
+   or bar_low <> kline_low
+   or bar_close <> kline_close
+   or abs(bar_volume - kline_volume) > 1e-9 * greatest(abs(kline_volume), 1)
+   or abs(bar_quote_volume - kline_quote_volume) > 1e-9 * greatest(abs(kline_quote_volume), 1)
+   or abs(bar_taker_buy - kline_taker_buy) > 1e-9 * greatest(abs(kline_taker_buy), 1)

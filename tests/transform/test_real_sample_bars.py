@@ -1,6 +1,7 @@
 """fct_bars_1m built by dbt from Binance's real trades (the first 217 trades of BTCUSDT 2024-12-31)
 equals an independent pandas computation. The real samples hold no minute that has both its complete
-trades and its kline, so the reconciliation against real klines runs on simulated data only."""
+trades and its kline, so the reconciliation against real klines runs on simulated data only (a real klines
+sample of another day is loaded so that the klines table exists; this day's klines are missing)."""
 
 import datetime as dt
 import json
@@ -24,13 +25,22 @@ def test_bars_from_real_trades_match_pandas(fixtures_dir, tmp_path):
     settings = Settings(data_dir=tmp_path, duckdb_path=tmp_path / "w.duckdb", symbols=["BTCUSDT"], start_date=DAY)
     warehouse = resources_for(settings)["warehouse"].get()
     warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, contents.table, LoadRecord())
+    klines = read_archive(fixtures_dir / "spot" / "BTCUSDT-1m-2026-09-15.csv")
+    warehouse.replace_partition("spot_klines_1m", "BTCUSDT", dt.date(2026, 9, 15), klines.table, LoadRecord())
     window = partition_window_vars([(DAY, "BTCUSDT")])
     run_dbt(settings, ["run", "--select", "+fct_bars_1m", "--vars", json.dumps(window)])
 
-    bars = warehouse.query("select * from marts.fct_bars_1m")
+    grid = warehouse.query("select * from marts.fct_bars_1m order by open_time")
     trades = contents.table.to_pandas().sort_values("trade_id")
     minute = trades.groupby(trades["trade_time"].dt.floor("min"))
+    assert len(grid) == 1440  # the complete minute grid of the day
+    bars = grid[grid["trade_count"] > 0]
     assert len(bars) == minute.ngroups == 1
+    # Minutes without trades repeat the last close, with nothing traded.
+    empty = grid[grid["trade_count"] == 0]
+    assert (empty[["open", "high", "low", "close", "vwap"]] == 92789.46).all().all()
+    assert (empty[["volume", "quote_volume", "taker_buy_base_volume"]] == 0).all().all()
+    assert empty["first_trade_id"].isna().all()
     bar = bars.iloc[0]
     assert bar["open_time"] == pd.Timestamp("2024-12-31 00:00:00")
     assert (bar["open"], bar["close"]) == (92792.05, trades["price"].iloc[-1]) == (92792.05, 92789.46)

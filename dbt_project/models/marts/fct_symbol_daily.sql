@@ -3,8 +3,10 @@
   the distribution of trade sizes (in quote currency) and the taker buy/sell imbalance.
 -#}
 with bars as (
+    -- minutes with trades: the empty minutes of the complete grid add no price, volume or return
     select * from {{ ref('fct_bars_1m') }}
     where {{ partition_window() }}
+      and trade_count > 0
 ),
 
 trades as (

@@ -1,0 +1,139 @@
+"""A day's three archives land one at a time, in every order, and klines a day late: the landing sensor
+and the automation conditions (ticked in process, as dagster-daemon would) always end with that day's
+bars reconciled, its features and its predictions, and no failed run on the way.
+
+One instance and one history (two days and a trained champion) for every scenario: each order lands on
+its own day, in date order, so the scenarios also follow each other as real days would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import dagster as dg
+import pytest
+from support.ingestion import make_settings
+
+from binance_assets.automation.local_daemon import LocalDaemon
+from binance_assets.automation.sensors import LANDING_SENSOR
+from binance_assets.binance.schema import ArchiveKind
+from binance_assets.binance.simulator import simulate_mirror
+from binance_assets.definitions import MAIN_JOB, build_defs
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
+
+pytestmark = pytest.mark.xdist_group("e2e")
+
+SYMBOL = "ETHUSDT"
+START = dt.date(2025, 1, 1)
+HISTORY = 2
+TRADES = 2_000
+SEED = 21
+KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
+ORDERS = list(itertools.permutations(KINDS))
+ORDER_DAYS = {order: START + dt.timedelta(days=HISTORY + i) for i, order in enumerate(ORDERS)}
+LATE_DAY = START + dt.timedelta(days=HISTORY + len(ORDERS))  # its klines land after the next day's files
+NEXT_DAY = LATE_DAY + dt.timedelta(days=1)
+
+
+class Platform:
+    """The mirror, both code locations' in-process daemons and the landing sensor's cursor."""
+
+    def __init__(self, mirror, market: LocalDaemon, ml: LocalDaemon, cursor: str | None) -> None:
+        self.mirror, self.market, self.ml, self.cursor = mirror, market, ml, cursor
+        self.warehouse = market.defs.resources["warehouse"].get()
+        self.checked: set[str] = set()
+
+    def land(self, day: dt.date, kind: ArchiveKind) -> None:
+        """Write one archive (zip, then its .CHECKSUM) into the mirror, tick the sensor, run what it asks."""
+        simulate_mirror(self.mirror, [SYMBOL], day, 1, seed=SEED, trades_per_day=TRADES, kinds=[kind], signal=1.0)
+        requests, self.cursor = self.market.tick_sensor(LANDING_SENSOR, self.cursor)
+        assert [r.partition_key for r in requests] == [DaySymbol(day, SYMBOL).key()], (day, kind, requests)
+        self.market.run_requests(requests)
+        self.settle()
+
+    def settle(self, rounds: int = 8) -> None:
+        """Tick both locations' automation until nothing more is requested."""
+        for _ in range(rounds):
+            launched = [run for daemon in (self.market, self.ml) for run in daemon.tick_automation()]
+            if not launched:
+                return
+        raise AssertionError(f"automation still requesting runs after {rounds} rounds")
+
+    def failed_runs(self) -> list[str]:
+        """Failures of the runs made since the last call (each scenario reports its own)."""
+        new = [run for run in self.market.runs + self.ml.runs if run.run_id not in self.checked]
+        self.checked.update(r.run_id for r in new)
+        return [
+            f"{run.run_id}: {[e.event_specific_data.error.message[:600] for e in run.all_events if e.is_failure]}"
+            for run in new
+            if not run.success
+        ]
+
+    def rows(self, table: str, day: dt.date) -> int:
+        if not self.warehouse.table_exists(table):
+            return 0
+        found = self.warehouse.query(f"select count(*) as n from {table} where symbol = ? and trade_date = ?",
+                                     [SYMBOL, day])
+        return int(found["n"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    root = tmp_path_factory.mktemp("arrival")
+    mirror = root / "mirror"
+    simulate_mirror(mirror, [SYMBOL], START, HISTORY, seed=SEED, trades_per_day=TRADES, signal=1.0)
+    settings = make_settings(root, mirror).model_copy(
+        update={"symbols": [SYMBOL], "model_registry_url": str(root / "models")}
+    )
+    with dg.instance_for_test() as instance:
+        market, ml = LocalDaemon(build_defs(settings), instance), LocalDaemon(build_ml_defs(settings), instance)
+        main_job = market.defs.resolve_job_def(MAIN_JOB)
+        for offset in range(HISTORY):
+            key = DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key()
+            assert main_job.execute_in_process(instance=instance, partition_key=key).success
+        train = ml.defs.resolve_job_def(TRAIN_JOB).execute_in_process(
+            instance=instance,
+            run_config={"ops": {f"models__{name}": {"config": {"train_days": HISTORY, "n_splits": 3}}
+                                for name in ("price_direction_classifier", "forward_return_regressor")}},
+        )
+        assert train.success
+        _, cursor = market.tick_sensor(LANDING_SENSOR, None)  # the history is loaded already
+        for daemon in (market, ml):
+            daemon.tick_automation()  # the daemon's first evaluation takes the present state as handled
+        yield Platform(mirror, market, ml, cursor)
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=lambda order: "-".join(kind.value for kind in order))
+def test_a_day_converges_whatever_order_its_files_land_in(platform, order):
+    day = ORDER_DAYS[order]
+    landed = set()
+    for kind in order:
+        platform.land(day, kind)
+        landed.add(kind)
+        assert platform.failed_runs() == []
+        both_sides = {ArchiveKind.TRADES, ArchiveKind.KLINES} <= landed
+        # Bars (and all that follows) wait until both the trades and the klines of the day are loaded.
+        assert platform.rows("marts.fct_bars_1m", day) == (1440 if both_sides else 0), (kind, landed)
+    assert platform.rows("marts.fct_bars_1m", day) == 1440
+    assert platform.rows("marts.fct_symbol_daily", day) == 1
+    assert platform.rows("features.minute_features", day) == 1440
+    assert platform.rows("ml.predictions", day) > 0
+
+
+def test_klines_a_day_late_rerun_what_waited_for_them(platform):
+    platform.land(LATE_DAY, ArchiveKind.TRADES)
+    platform.land(LATE_DAY, ArchiveKind.AGG_TRADES)
+    for kind in KINDS:
+        platform.land(NEXT_DAY, kind)
+    assert platform.failed_runs() == []
+    assert platform.rows("marts.fct_bars_1m", LATE_DAY) == 0
+    assert platform.rows("ml.predictions", NEXT_DAY) > 0
+
+    platform.land(LATE_DAY, ArchiveKind.KLINES)
+    assert platform.failed_runs() == []
+    assert platform.rows("marts.fct_bars_1m", LATE_DAY) == 1440
+    assert platform.rows("features.minute_features", LATE_DAY) == 1440
+    assert platform.rows("ml.predictions", LATE_DAY) > 0
+    # Settled: nothing runs twice.
+    assert platform.market.tick_automation() == [] and platform.ml.tick_automation() == []
