@@ -45,7 +45,7 @@ test: install  ## the whole suite, as CI runs it
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
 	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
-	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadgroup
+	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
