@@ -116,7 +116,7 @@ def build_landing_sensor(
     @dg.sensor(
         name=LANDING_SENSOR,
         minimum_interval_seconds=minimum_interval_seconds,
-        target=target if target is not None else dg.AssetSelection.assets(*RAW_ASSET_KEYS).downstream(),
+        target=target if target is not None else market_downstream(),
         default_status=_status(sensor_running(LANDING_SENSOR, settings.env) if running is None else running),
         description=(
             "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
@@ -169,6 +169,12 @@ def build_landing_sensor(
 # --- poller -----------------------------------------------------------------------------------------
 
 
+def market_downstream() -> dg.AssetSelection:
+    """The raw assets and what is downstream of them with the same (date, symbol) partitions; the merchant's
+    daily-partitioned marts (they read `fct_bars_1m`) follow through their own automation."""
+    return dg.AssetSelection.assets(*RAW_ASSET_KEYS).downstream() - dg.AssetSelection.tag("merchant", "")
+
+
 def run_selection(
     context: dg.SensorEvaluationContext, raw_keys: list[dg.AssetKey], complete: bool
 ) -> list[dg.AssetKey]:
@@ -181,8 +187,13 @@ def run_selection(
     repository = context.repository_def
     if repository is None or not complete:
         return raw_keys
-    downstream = dg.AssetSelection.assets(*raw_keys).downstream().resolve(repository.asset_graph)
-    later = sorted(downstream - set(raw_keys), key=lambda key: key.to_user_string())
+    graph = repository.asset_graph
+    partitions = graph.get(raw_keys[0]).partitions_def
+    downstream = dg.AssetSelection.assets(*raw_keys).downstream().resolve(graph)
+    later = sorted(
+        (key for key in downstream - set(raw_keys) if graph.get(key).partitions_def == partitions),
+        key=lambda key: key.to_user_string(),
+    )
     return [*raw_keys, *later]
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import os
 from collections.abc import Iterable
+from unittest import mock
 
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.ingestion.load import load_partition
@@ -37,6 +38,6 @@ def load_raw_days(settings: Settings, days: Iterable[dt.date], symbols: Iterable
 def run_dbt(settings: Settings, args: list[str]) -> None:
     """Run dbt on this deployment's warehouse (its output, dbt's log lines, is not printed)."""
     resources = resources_for(settings)
-    os.environ.update(resources["warehouse"].dbt_env())
-    with contextlib.redirect_stdout(io.StringIO()):
+    # dbt's profile reads the warehouse from the environment: set for this call only, never leaked.
+    with mock.patch.dict(os.environ, resources["warehouse"].dbt_env()), contextlib.redirect_stdout(io.StringIO()):
         resources["dbt"].cli(args, manifest=None).wait()

@@ -15,6 +15,7 @@ the bars/klines reconciliation against bars that cannot exist yet, and fail the 
 
 import os
 from collections.abc import Iterator
+from unittest import mock
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -57,11 +58,14 @@ def run_dbt_window(
     model dbt committed (with its row count) and every dbt test as a check result, then fails the step if
     anything failed."""
     context.log.info(f"dbt partition window: {window}")
-    os.environ.update({**warehouse.dbt_env(), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION})
     wh = warehouse.get()
+    # dbt's profile reads the warehouse from the environment: set for this dbt call only (a process that
+    # runs several steps, or tests, must not see one warehouse's settings leak into the next).
+    dbt_environ = {**warehouse.dbt_env(), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION}
     with wh.exclusive():
-        invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
-        events = list(invocation.stream())
+        with mock.patch.dict(os.environ, dbt_environ):
+            invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
+            events = list(invocation.stream())
         # Even after a failure: the models dbt committed are new data for readers (the serving API).
         wh.record_publish(f"dbt build {window}")
         yield from _with_row_counts(context, events, wh, window)

@@ -78,14 +78,14 @@ def _build_features_models_predictions(wh, registry_dir: Path) -> None:
 
 def _break_partition(wh) -> int:
     """Duplicate a few rows of BROKEN: what a bad re-load would leave. Returns the duplicate ids found."""
-    from binance_assets.ingestion.schemas import find_duplicate_ids
+    from binance_assets.binance.duplicates import duplicate_values
 
     table, symbol, day = BROKEN
     with wh.connect() as con:
         con.execute(f"INSERT INTO raw.{table} SELECT * FROM raw.{table} WHERE symbol = ? AND trade_date = ? "
                     f"ORDER BY agg_trade_id LIMIT {DUPLICATES}", [symbol, day])
     ids = wh.query(f"select agg_trade_id from raw.{table} where symbol = ? and trade_date = ?", [symbol, day])
-    return len(find_duplicate_ids(ids["agg_trade_id"]))
+    return len(duplicate_values(ids["agg_trade_id"]))
 
 
 def _record_in_dagster(home: Path, wh, duplicates: int) -> None:

@@ -27,7 +27,11 @@ DROPPED_KLINES = 7
 
 def _dbt_keys(defs: dg.Definitions) -> list[dg.AssetKey]:
     graph = defs.resolve_asset_graph()
-    return [k for k in graph.get_all_asset_keys() if k.path[0] in ("staging", "intermediate", "marts")]
+    # The market's dbt models (the merchant's are partitioned by day alone: their own step).
+    return [
+        k for k in graph.get_all_asset_keys()
+        if k.path[0] in ("staging", "intermediate", "marts") and "merchant" not in graph.get(k).tags
+    ]
 
 
 def _recorded(instance: dg.DagsterInstance, run_id: str):

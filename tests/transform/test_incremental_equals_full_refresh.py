@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import time
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -93,15 +94,15 @@ class InProcessDbt:
         self.env = env
         self.common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                        "--target-path", target_path, "--quiet"]
-        os.environ.update(env)
-        parsed = dbtRunner().invoke(["parse", *self.common])
+        with mock.patch.dict(os.environ, env):  # the profile's settings, for this call only
+            parsed = dbtRunner().invoke(["parse", *self.common])
         assert parsed.success, parsed.exception
         self.runner = dbtRunner(manifest=parsed.result)
         self.runs = 0
 
     def __call__(self, *args: str) -> None:
-        os.environ.update(self.env)
-        result = self.runner.invoke([*args, *self.common])
+        with mock.patch.dict(os.environ, self.env):
+            result = self.runner.invoke([*args, *self.common])
         self.runs += 1
         assert result.success, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
 
