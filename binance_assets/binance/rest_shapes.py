@@ -38,7 +38,7 @@ INTERVAL_MS: dict[str, int | None] = {
     "1M": None,  # calendar month
 }
 
-# Binance error codes used by the public market-data paths.
+# Binance error codes: the public market-data paths, and the signed paths (the REST client and simulator).
 ERR_UNKNOWN = -1000
 ERR_TOO_MANY_REQUESTS = -1003
 ERR_ILLEGAL_CHARS = -1100
@@ -48,6 +48,8 @@ ERR_UNKNOWN_PARAM = -1104
 ERR_INVALID_INTERVAL = -1120
 ERR_INVALID_SYMBOL = -1121
 ERR_BAD_PARAM = -1100
+ERR_TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
+ERR_INVALID_SIGNATURE = -1022
 ERR_INVALID_PARAMETER = -1130  # "Invalid data sent for a parameter."
 ERR_BAD_API_KEY = -2015
 
