@@ -28,7 +28,8 @@ from binance_assets.settings import DBT_PROJECT_DIR
 from binance_assets.transform.dbt_vars import partition_window_vars
 from binance_assets.warehouse import LoadRecord
 
-pytestmark = pytest.mark.xdist_group("dbt")
+# Its own group: the longest single test (PostgreSQL), so the scheduler can balance it against the "dbt" group.
+pytestmark = pytest.mark.xdist_group("dbt-property")
 
 START = dt.date(2025, 1, 1)
 DAYS = [START + dt.timedelta(days=i) for i in range(3)]
