@@ -14,13 +14,12 @@ from binance_assets.automation.sensors import TAG_SOURCE
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.instance import local_instance
+from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
 
 # The demo's runs, told apart from the sensors' (`binance/source`: archive_landing_sensor, archive_poller).
 DEMO_TAGS = {TAG_SOURCE: "demo"}
-# The demo prints its own progress; Dagster's console logger only speaks up for warnings.
-QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str], None] = print) -> bool:

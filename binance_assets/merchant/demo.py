@@ -23,6 +23,7 @@ from binance_assets.binance.c2c_sim import SimMerchant
 from binance_assets.binance.rest_signing import Ed25519Signer, Ed25519Verifier, new_ed25519_pem
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import MerchantAccount, RestSimulator
+from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.merchant.assets import C2C_JOB, MARTS_JOB, build_merchant_defs
 from binance_assets.rest_resources import key_env_vars
 from binance_assets.settings import Settings
@@ -61,7 +62,7 @@ def run_merchant_demo(
                     began = time.perf_counter()
                     with contextlib.redirect_stdout(io.StringIO()):
                         result = defs.resolve_job_def(job).execute_in_process(
-                            partition_key=day, instance=instance, raise_on_error=False
+                            partition_key=day, instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
                         )
                     ok &= result.success
                     status = "ok" if result.success else "FAILED"
