@@ -80,8 +80,8 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon
         history = wh.query(BARS_SQL, [part.symbol, part.day - ONE_DAY])
         frame = compute_minute_features(bars, horizon=horizon, history=history if len(history) else None)
         audit = audit_features(MINUTE_FEATURES_KEY, frame)  # audit the staged frame...
-        yield audit
         if not audit.passed:
+            yield audit  # recorded (and shown in the UI) although nothing is published
             raise FeaturePartitionRejected(
                 f"features for {part.symbol} {part.day} failed the blocking check {audit.check_name} "
                 f"({audit.metadata['failure_count'].value} failure cases, see the check's metadata); "
@@ -91,7 +91,10 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon
         rows = wh.replace_table_partition(  # ...and publish it only when it passed (one transaction)
             MINUTE_FEATURES_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
         )
+        # A passed audit goes out with the materialization it audited: Dagster's blocking-check conditions
+        # (the ml location's predictions wait on them) judge a check by the materialization it targets.
         yield dg.MaterializeResult(
+            check_results=[audit],
             metadata={
                 "dagster/row_count": rows,
                 "warm_up_day": str(part.day - ONE_DAY) if len(history) else "none (no bars of the previous day)",

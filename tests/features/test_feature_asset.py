@@ -126,6 +126,10 @@ def test_first_day_is_computed_without_a_previous_day_and_published_after_its_ch
         assert result.success
         (evaluation,) = _check_evaluations(result)
         assert (evaluation.check_name, evaluation.passed) == (SCHEMA_CHECK, True)
+        # The check targets the materialization it audited: Dagster's blocking-check conditions (the ml
+        # location's predictions wait on them) ignore a check that targets an older materialization.
+        assert evaluation.target_materialization_data is not None
+        assert evaluation.target_materialization_data.run_id == result.run_id
         (mat,) = result.asset_materializations_for_node("features__minute_features")
         assert mat.metadata["warm_up_day"].value.startswith("none")
         assert mat.metadata["dagster/row_count"].value == 1440
