@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from binance_assets.binance.rest_shapes import INTERVAL_MS, agg_trade_obj, kline_array, trade_obj
+from binance_assets.binance.rest_shapes import INTERVAL_MS, agg_trade_obj, kline_array, split_symbol, trade_obj
 
 BARS_TABLE = "marts.fct_bars_1m"
 AGG_TRADES_TABLE = "raw.spot_agg_trades"
@@ -213,11 +213,3 @@ def symbol_info(symbol: str) -> dict:
     }
 
 
-QUOTE_ASSETS = ("USDT", "USDC", "FDUSD", "BUSD", "TUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL")
-
-
-def split_symbol(symbol: str) -> tuple[str, str]:
-    for quote in QUOTE_ASSETS:
-        if symbol.endswith(quote) and len(symbol) > len(quote):
-            return symbol[: -len(quote)], quote
-    return symbol[:-4] or symbol, symbol[-4:]

@@ -153,3 +153,14 @@ def rate_limits(weight_limit_1m: int = WEIGHT_LIMIT_1M) -> list[dict]:
         {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
         {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000},
     ]
+
+
+# exchangeInfo's baseAsset/quoteAsset for a symbol: the quote is a known quote asset it ends with.
+QUOTE_ASSETS = ("USDT", "USDC", "FDUSD", "BUSD", "TUSD", "BTC", "ETH", "BNB", "EUR", "TRY", "BRL")
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    for quote in QUOTE_ASSETS:
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return symbol[: -len(quote)], quote
+    return symbol[:-4] or symbol, symbol[-4:]

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .rest_shapes import agg_trade_obj, kline_array, trade_obj
+from .rest_shapes import agg_trade_obj, kline_array, split_symbol, trade_obj
 from .sim_calendar import EPOCH, calendar, symbol_params
 from .sim_day import RawDay, generate_day
 
@@ -166,7 +166,7 @@ class SimMarket:
 
     def symbol_info(self, symbol: str) -> dict:
         params = symbol_params(symbol)
-        base, quote = (symbol[:-4], symbol[-4:]) if symbol.endswith("USDT") else (symbol[:-3], symbol[-3:])
+        base, quote = split_symbol(symbol)
         tick, step = units(10 ** (8 - params.tick_decimals)), units(10 ** (8 - params.step_decimals))
         return {
             "symbol": symbol,
