@@ -18,21 +18,26 @@ klines as (
     where {{ partition_window() }}
 ),
 
+-- One row per (symbol, day) with trades: the open of its first traded minute.
 days as (
-    select symbol, trade_date, min(open_time) as first_traded_minute
-    from minutely
-    group by symbol, trade_date
+    select symbol, trade_date, open as first_open
+    from (
+        select
+            symbol,
+            trade_date,
+            open,
+            row_number() over (partition by symbol, trade_date order by open_time) as minute_rank
+        from minutely
+    ) as ranked_minutes
+    where minute_rank = 1
 ),
 
 day_open as (
     select
         days.symbol,
         days.trade_date,
-        coalesce(klines.open, first_bar.open) as price
+        coalesce(klines.open, days.first_open) as price
     from days
-    inner join minutely as first_bar
-        on first_bar.symbol = days.symbol
-        and first_bar.open_time = days.first_traded_minute
     left join klines
         on klines.symbol = days.symbol
         and klines.open_time = cast(days.trade_date as timestamp)
@@ -40,36 +45,24 @@ day_open as (
 
 minute_grid as (
     select
-        days.symbol,
-        days.trade_date,
-        {{ dbt.dateadd('minute', 'minutes.minute_of_day', 'cast(days.trade_date as timestamp)') }} as open_time
-    from days
+        day_open.symbol,
+        day_open.trade_date,
+        day_open.price as day_open_price,
+        {{ dbt.dateadd('minute', 'minutes.minute_of_day', 'cast(day_open.trade_date as timestamp)') }} as open_time
+    from day_open
     cross join (select minute_of_day from generate_series(0, 1439) as series(minute_of_day)) as minutes
 ),
 
+-- The carried close without self-joins (PostgreSQL misestimates the deduplicated trades as a handful of
+-- rows and picked nested loops over them: minutes for a few days): each traded minute starts a group that
+-- runs until the next traded minute, and the group's only close is the one to carry.
 gridded as (
     select
         minute_grid.symbol,
         minute_grid.trade_date,
         minute_grid.open_time,
-        max(minutely.open_time) over (
-            partition by minute_grid.symbol, minute_grid.trade_date
-            order by minute_grid.open_time
-            rows between unbounded preceding and current row
-        ) as last_traded_minute
-    from minute_grid
-    left join minutely
-        on minutely.symbol = minute_grid.symbol
-        and minutely.open_time = minute_grid.open_time
-),
-
-filled as (
-    select
-        gridded.symbol,
-        gridded.trade_date,
-        gridded.open_time,
+        minute_grid.day_open_price,
         bar.open_time is not null as has_trades,
-        coalesce(last_bar.close, day_open.price) as carried_close,
         bar.open,
         bar.high,
         bar.low,
@@ -80,17 +73,26 @@ filled as (
         bar.taker_buy_base_volume,
         bar.taker_buy_quote_volume,
         bar.first_trade_id,
-        bar.last_trade_id
-    from gridded
+        bar.last_trade_id,
+        count(bar.open_time) over (
+            partition by minute_grid.symbol, minute_grid.trade_date
+            order by minute_grid.open_time
+            rows between unbounded preceding and current row
+        ) as traded_group
+    from minute_grid
     left join minutely as bar
-        on bar.symbol = gridded.symbol
-        and bar.open_time = gridded.open_time
-    left join minutely as last_bar
-        on last_bar.symbol = gridded.symbol
-        and last_bar.open_time = gridded.last_traded_minute
-    inner join day_open
-        on day_open.symbol = gridded.symbol
-        and day_open.trade_date = gridded.trade_date
+        on bar.symbol = minute_grid.symbol
+        and bar.open_time = minute_grid.open_time
+),
+
+filled as (
+    select
+        gridded.*,
+        coalesce(
+            max(close) over (partition by symbol, trade_date, traded_group),
+            day_open_price
+        ) as carried_close
+    from gridded
 )
 
 select
