@@ -2,16 +2,14 @@
     Empty, with the same columns, when no merchant has been loaded. -#}
 {{ config(tags=['merchant']) }}
 {%- set src = source('raw_merchant', 'c2c_order_status_history') -%}
-{%- set relation = adapter.get_relation(src.database, src.schema, src.identifier) if execute else none -%}
-
-{% if relation is none and execute -%}
-select
-    cast(null as varchar) as merchant_account,
-    cast(null as date) as trade_date,
-    cast(null as varchar) as order_number,
-    cast(null as varchar) as order_status,
-    cast(null as timestamp) as observed_at
-where 1 = 0
+{% if not source_is_loaded(src) -%}
+{{ empty_select([
+    ["merchant_account", "varchar"],
+    ["trade_date", "date"],
+    ["order_number", "varchar"],
+    ["order_status", "varchar"],
+    ["observed_at", "timestamp"]
+]) }}
 {%- else -%}
 select
     symbol as merchant_account,

@@ -2,29 +2,27 @@
     Without a merchant (the raw table was never written) the model is empty, with the same columns. -#}
 {{ config(tags=['merchant']) }}
 {%- set src = source('raw_merchant', 'c2c_orders') -%}
-{%- set relation = adapter.get_relation(src.database, src.schema, src.identifier) if execute else none -%}
-
-{% if relation is none and execute -%}
-select
-    cast(null as varchar) as merchant_account,
-    cast(null as date) as trade_date,
-    cast(null as varchar) as order_number,
-    cast(null as varchar) as adv_no,
-    cast(null as varchar) as trade_type,
-    cast(null as varchar) as asset,
-    cast(null as varchar) as fiat,
-    cast(null as varchar) as symbol,
-    cast(null as numeric(38, 8)) as amount,
-    cast(null as numeric(38, 8)) as unit_price,
-    cast(null as numeric(38, 8)) as total_price,
-    cast(null as numeric(38, 8)) as commission,
-    cast(null as varchar) as order_status,
-    cast(null as timestamp) as created_at,
-    cast(null as varchar) as counterparty_nickname,
-    cast(null as varchar) as advertisement_role,
-    cast(null as varchar) as pay_method_name,
-    cast(null as timestamp) as observed_at
-where 1 = 0
+{% if not source_is_loaded(src) -%}
+{{ empty_select([
+    ["merchant_account", "varchar"],
+    ["trade_date", "date"],
+    ["order_number", "varchar"],
+    ["adv_no", "varchar"],
+    ["trade_type", "varchar"],
+    ["asset", "varchar"],
+    ["fiat", "varchar"],
+    ["symbol", "varchar"],
+    ["amount", "numeric(38, 8)"],
+    ["unit_price", "numeric(38, 8)"],
+    ["total_price", "numeric(38, 8)"],
+    ["commission", "numeric(38, 8)"],
+    ["order_status", "varchar"],
+    ["created_at", "timestamp"],
+    ["counterparty_nickname", "varchar"],
+    ["advertisement_role", "varchar"],
+    ["pay_method_name", "varchar"],
+    ["observed_at", "timestamp"]
+]) }}
 {%- else -%}
 select
     symbol as merchant_account,
