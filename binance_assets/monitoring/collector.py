@@ -137,8 +137,8 @@ class DagsterCollector(Collector):
         if self.read_windows is not None:
             try:
                 windows = self.read_windows()
-            except Exception:  # a code location down must not stop the other metrics
-                log.exception("reading the freshness policies failed")
+            except Exception as exc:  # a code location down must not stop the other metrics
+                log.warning("reading the freshness policies failed: %s: %s", type(exc).__name__, exc)
                 self.errors["windows"] += 1
         try:
             families += instance_families(self.read_instance(), windows, self.clock())
@@ -149,8 +149,8 @@ class DagsterCollector(Collector):
         if self.read_models is not None:
             try:
                 families += model_families(*self.read_models())
-            except Exception:  # the models' metrics are absent, the rest is served
-                log.exception("reading the models failed")
+            except Exception as exc:  # the models' metrics are absent, the rest is served (e.g. no warehouse yet)
+                log.warning("reading the models failed: %s: %s", type(exc).__name__, exc)
                 self.errors["models"] += 1
         families.append(GaugeMetricFamily("dagster_exporter_up", "1 if the last read of the instance succeeded",
                                           value=up))

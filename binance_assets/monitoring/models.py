@@ -94,8 +94,10 @@ class ModelReader:
             from binance_api.settings import ApiConfig
 
             if self.settings.warehouse_kind == "duckdb":
+                # A writer holding the file at the first read: give up after 2 s (the next scrape retries).
                 self._reader = DuckDBSnapshotReader(self.settings.resolved_duckdb_path,
-                                                    self.settings.data_dir / "exporter" / "snapshots")
+                                                    self.settings.data_dir / "exporter" / "snapshots",
+                                                    first_wait_seconds=2.0)
             else:
                 self._reader = make_reader(ApiConfig(core=self.settings))
         return self._reader.session()

@@ -1,7 +1,7 @@
 """A real Dagster instance with runs (temp DAGSTER_HOME, SQLite storage): one successful run of
 `tiny_ok_job` (its ERROR check and its `feature_drift` check fail), one failed run of `tiny_boom_job`, a
-daemon heartbeat; a model registry with a champion and a warehouse with scored, realised predictions.
-Module tests share it through the "monitoring" xdist group."""
+daemon heartbeat, a freshness state change; a model registry with a champion and a warehouse with
+scored, realised predictions. Module tests share it through the "monitoring" xdist group."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def dagster_instance(tmp_path_factory):
         failed = defs.resolve_job_def("tiny_boom_job").execute_in_process(instance=instance, raise_on_error=False)
         assert ok.success and not failed.success
         instance.add_daemon_heartbeat(DaemonHeartbeat(time.time() - 42, "SENSOR", "sensor-daemon-1", []))
+        # What the freshness daemon records when tiny/ok goes past its warn window (dagster/_daemon/freshness.py).
+        from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
+
+        instance._report_runless_asset_event(FreshnessStateChange(  # the daemon's own call
+            key=dg.AssetKey(["tiny", "ok"]), new_state=FreshnessState.WARN, previous_state=FreshnessState.PASS,
+            state_change_timestamp=time.time()))
         yield instance
 
 

@@ -60,6 +60,9 @@ def test_metrics_of_a_real_instance(exporter, dagster_instance):
     assert value(samples, "dagster_asset_freshness_warn_window_seconds", asset_key="tiny/ok") == 3600
     assert value(samples, "dagster_asset_freshness_fail_window_seconds", asset_key="tiny/predictions") == 26 * 3600
     assert ("dagster_asset_freshness_fail_window_seconds", (("asset_key", "tiny/boom"),)) not in samples
+    # The freshness daemon's state: tiny/ok in WARN, tiny/predictions never evaluated.
+    assert value(samples, "dagster_asset_freshness_state", asset_key="tiny/ok", state="WARN") == 1
+    assert value(samples, "dagster_asset_freshness_state", asset_key="tiny/ok", state="PASS") == 0
     # The latest evaluation of each check: failed ERROR, failed WARN drift, one passing.
     assert value(samples, "dagster_asset_check_failed", asset_key="tiny/ok", check="rows_positive",
                  severity="ERROR") == 1
@@ -95,17 +98,33 @@ def test_scrapes_within_the_cache_read_the_instance_once(exporter, dagster_insta
     assert value(fresh, "dagster_runs", dagster_job="tiny_boom_job", status="FAILURE") == 2
 
 
-def test_an_unreadable_instance_is_reported_not_raised():
+def test_an_unreadable_instance_or_warehouse_is_reported_not_raised():
     from binance_assets.monitoring.collector import DagsterCollector
     from binance_assets.monitoring.exporter import serve
 
     def broken():
         raise OSError("storage is down")
 
-    server = serve(DagsterCollector(broken, cache_seconds=0), 0, "127.0.0.1")
+    server = serve(DagsterCollector(broken, read_models=broken, cache_seconds=0), 0, "127.0.0.1")
     try:
         samples = scrape(f"http://127.0.0.1:{server.port}/metrics")
     finally:
         server.close()
     assert value(samples, "dagster_exporter_up") == 0
     assert value(samples, "dagster_exporter_read_errors_total", source="instance") == 1
+    assert value(samples, "dagster_exporter_read_errors_total", source="models") == 1
+
+
+def test_the_cli_command_starts_the_exporter_with_its_options(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from binance_assets import cli
+    from binance_assets.monitoring import exporter
+
+    calls = []
+    monkeypatch.setattr(exporter, "run", lambda *args: calls.append(args))
+    workspace = tmp_path / "workspace.yaml"
+    result = CliRunner().invoke(cli.app, ["exporter", "--port", "9108", "--workspace", str(workspace),
+                                          "--cache-seconds", "5", "--no-models"])
+    assert result.exit_code == 0, result.output
+    assert calls == [(9108, "0.0.0.0", workspace, 5.0, False, 7.0)]

@@ -21,7 +21,6 @@ EMPTY_HERE = {
     ("api", "Rate-limit rejections (429) by weight family"): "no request was refused",
     ("api", "Response cache lookups by result"): "the empty warehouse has no symbol, so klines never reach the cache",
     ("data-freshness", "Assets over their freshness policy (alert)"): "the assets were materialized seconds ago",
-    ("data-freshness", "Freshness daemon state"): "no freshness daemon ran on this instance",
     ("models", "Live MAE (regressors)"): "the registry holds a classifier only",
 }
 
