@@ -24,6 +24,17 @@ EMPTY_HERE = {
 }
 
 
+def variable_queries():
+    """Grafana's `label_values(selector, label)` of each query variable, as the selector to evaluate."""
+    for path in sorted(DASHBOARDS_DIR.glob("*.json")):
+        board = json.loads(path.read_text())
+        job = next(v for v in board["templating"]["list"] if v["name"] == "job")["current"]["value"]
+        for var in board["templating"]["list"]:
+            match = re.fullmatch(r"label_values\((.+), (\w+)\)", var["query"]["query"])
+            assert match, var
+            yield path.stem, var["name"], match.group(1).replace("$job", job), match.group(2)
+
+
 def panel_queries():
     for path in sorted(DASHBOARDS_DIR.glob("*.json")):
         board = json.loads(path.read_text())
@@ -110,6 +121,10 @@ def test_every_dashboard_query_evaluates_on_live_targets(prometheus, api_url):
         if not data["result"]:
             empty.append((board, title))
     assert set(empty) <= set(EMPTY_HERE), f"panels without data: {set(empty) - set(EMPTY_HERE)}"
+
+    for board, name, selector, label in variable_queries():
+        result = prometheus.get("/api/v1/query", query=selector)["result"]
+        assert result and all(label in r["metric"] for r in result), (board, name, selector)
 
     api_routes = {r["metric"]["route"] for r in prometheus.get(
         "/api/v1/query", query='binance_api_requests_total{job="api"}')["result"]}
