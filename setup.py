@@ -31,6 +31,7 @@ setup(
         "filelock>=3.13",
         "pydantic-settings>=2.4,<3",
         "typer>=0.12,<1",
+        "prometheus-client>=0.20",  # `binance-assets exporter` (binance_assets/monitoring), run from the dagster image
     ],
     extras_require={
         # The serving API (binance_api): `pip install -e ".[api]"`; its image installs only this extra.

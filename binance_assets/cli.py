@@ -174,6 +174,23 @@ def api_token(
     typer.echo(token)
 
 
+@app.command()
+def exporter(
+    port: Annotated[int, typer.Option(help="Port of /metrics.")] = 9108,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "0.0.0.0",  # nosec B104 - a container port
+    workspace: Annotated[
+        Path | None, typer.Option(help="Workspace file for the freshness policies (default ./workspace.yaml).")
+    ] = None,
+    cache_seconds: Annotated[float, typer.Option(min=0, help="Scrapes within this reuse the last read.")] = 10.0,
+    models: Annotated[bool, typer.Option(help="Model metrics from the registry and the warehouse.")] = True,
+    accuracy_window_days: Annotated[float, typer.Option(min=0.01, help="Days of live accuracy.")] = 7.0,
+) -> None:
+    """Serve Prometheus metrics of the Dagster instance (DAGSTER_HOME), its code locations and the models."""
+    from binance_assets.monitoring.exporter import default_workspace, run
+
+    run(port, host, workspace or default_workspace(), cache_seconds, models, accuracy_window_days)
+
+
 def main() -> None:
     # Partitioned asset checks are a Dagster preview feature; say so once in the README, not on every run.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
