@@ -39,13 +39,32 @@ RUN_LAUNCHER_ACTIONS = frozenset(
 
 DOCUMENTED_TASK_ROLE_ACTIONS = frozenset(
     {
-        "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables", "ecs:CreateService", "ecs:DeleteService",
-        "ecs:DescribeServices", "ecs:DescribeTaskDefinition", "ecs:DescribeTasks", "ecs:ListAccountSettings",
-        "ecs:ListServices", "ecs:ListTagsForResource", "ecs:ListTasks", "ecs:RegisterTaskDefinition",
-        "ecs:RunTask", "ecs:StopTask", "ecs:TagResource", "ecs:UpdateService", "iam:PassRole",
-        "logs:GetLogEvents", "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
-        "secretsmanager:ListSecrets", "servicediscovery:CreateService", "servicediscovery:DeleteService",
-        "servicediscovery:ListServices", "servicediscovery:GetNamespace", "servicediscovery:ListTagsForResource",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeRouteTables",
+        "ecs:CreateService",
+        "ecs:DeleteService",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:DescribeTasks",
+        "ecs:ListAccountSettings",
+        "ecs:ListServices",
+        "ecs:ListTagsForResource",
+        "ecs:ListTasks",
+        "ecs:RegisterTaskDefinition",
+        "ecs:RunTask",
+        "ecs:StopTask",
+        "ecs:TagResource",
+        "ecs:UpdateService",
+        "iam:PassRole",
+        "logs:GetLogEvents",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:ListSecrets",
+        "servicediscovery:CreateService",
+        "servicediscovery:DeleteService",
+        "servicediscovery:ListServices",
+        "servicediscovery:GetNamespace",
+        "servicediscovery:ListTagsForResource",
         "servicediscovery:TagResource",
     }
 )
@@ -76,9 +95,7 @@ def launcher_calls() -> set[str]:
             if method == "get_paginator":
                 continue
             actions.add(f"{CLIENTS[client]}:{_camel(method)}")
-        actions.update(
-            f"secretsmanager:{_camel(op)}" for op in re.findall(r'get_paginator\("([a-z_]+)"\)', source)
-        )
+        actions.update(f"secretsmanager:{_camel(op)}" for op in re.findall(r'get_paginator\("([a-z_]+)"\)', source))
         if "ec2.NetworkInterface(" in source:
             actions.add("ec2:DescribeNetworkInterfaces")
         if 'run_task_kwargs["tags"]' in source:

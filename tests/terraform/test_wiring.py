@@ -100,9 +100,18 @@ def test_every_env_declares_the_same_module_calls():
         calls = load(TERRAFORM_DIR / "envs" / env).module_calls
         shapes[env] = {name: (unquote(call["source"]), frozenset(call)) for name, call in calls.items()}
     assert shapes["dev"] == shapes["staging"] == shapes["prod"]
-    assert {"network", "ecr", "storage", "database", "cache", "ecs", "api", "cognito", "monitoring", "github_oidc"} <= set(
-        shapes["dev"]
-    )
+    assert {
+        "network",
+        "ecr",
+        "storage",
+        "database",
+        "cache",
+        "ecs",
+        "api",
+        "cognito",
+        "monitoring",
+        "github_oidc",
+    } <= set(shapes["dev"])
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -168,8 +177,12 @@ def test_task_secrets_are_references_only():
 
 def test_database_and_cache_settings():
     db = load(TERRAFORM_DIR / "modules" / "database").resources("aws_db_instance")["main"]
-    for flag in ("manage_master_user_password", "storage_encrypted", "iam_database_authentication_enabled",
-                 "performance_insights_enabled"):
+    for flag in (
+        "manage_master_user_password",
+        "storage_encrypted",
+        "iam_database_authentication_enabled",
+        "performance_insights_enabled",
+    ):
         assert db[flag] is True, flag
     assert expr(db["deletion_protection"]) == "var.deletion_protection"
     assert expr(db["performance_insights_kms_key_id"]) == "var.kms_key_arn"
@@ -190,8 +203,11 @@ def test_api_load_balancer():
     redirect = listeners["http_redirect"]["default_action"][0]["redirect"][0]
     assert unquote(redirect["protocol"]) == "HTTPS"
     metrics = {
-        unquote(p["target_tracking_scaling_policy_configuration"][0]["predefined_metric_specification"][0][
-            "predefined_metric_type"])
+        unquote(
+            p["target_tracking_scaling_policy_configuration"][0]["predefined_metric_specification"][0][
+                "predefined_metric_type"
+            ]
+        )
         for p in api.resources("aws_appautoscaling_policy").values()
     }
     assert metrics == {"ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget"}

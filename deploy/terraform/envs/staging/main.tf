@@ -128,7 +128,7 @@ module "api" {
   kms_key_arn        = module.kms.key_arn
   log_retention_days = local.log_retention_days
   ecs_cluster_name   = module.ecs.cluster_name
-  ecs_service_name   = "api"
+  ecs_service_name   = module.ecs.api_service_name
   min_tasks          = local.api_min_tasks
   max_tasks          = local.api_max_tasks
   enable_waf         = var.enable_waf

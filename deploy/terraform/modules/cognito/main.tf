@@ -30,10 +30,6 @@ resource "aws_cognito_user_pool" "main" {
       priority = 1
     }
   }
-
-  user_pool_add_ons {
-    advanced_security_mode = "ENFORCED"
-  }
 }
 
 # Scopes per route family (README "Auth"): binance-api/market_data, binance-api/predictions, binance-api/admin.

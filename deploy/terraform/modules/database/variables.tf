@@ -35,8 +35,8 @@ variable "multi_az" {
 
 variable "engine_version" {
   type        = string
-  default     = "16.4"
-  description = "PostgreSQL version."
+  default     = "16"
+  description = "PostgreSQL version (major: RDS picks the minor and auto_minor_version_upgrade keeps it current)."
 }
 
 variable "engine_major_version" {

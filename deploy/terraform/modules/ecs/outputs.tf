@@ -13,6 +13,11 @@ output "service_names" {
   description = "The six services."
 }
 
+output "api_service_name" {
+  value       = aws_ecs_service.main["api"].name
+  description = "The API service (its autoscaling target must come after it)."
+}
+
 output "task_role_arns" {
   value       = [aws_iam_role.dagster_task.arn, aws_iam_role.minimal_task.arn, aws_iam_role.execution.arn]
   description = "Roles the deploy pipelines pass when they register task definitions."

@@ -78,7 +78,7 @@ resource "aws_ecs_task_definition" "main" {
         ) : { name = k, value = v }
       ]
       secrets = [
-        for k, v in(each.value.dagster ? local.dagster_secrets : local.api_secrets) : { name = k, valueFrom = v }
+        for k, v in (each.value.dagster ? local.dagster_secrets : local.api_secrets) : { name = k, valueFrom = v }
       ]
       healthCheck = {
         command     = ["CMD-SHELL", each.value.health]
