@@ -14,12 +14,19 @@ locals {
     BINANCE_ASSETS_MODEL_REGISTRY_URL = "s3://${var.models_bucket}/registry"
   }, var.extra_environment)
 
+  # The names deploy/dagster/prod.yaml and workspace.prod.yaml read.
   dagster_environment = {
-    DAGSTER_PG_HOST            = var.postgres_host
-    DAGSTER_PG_PORT            = tostring(var.postgres_port)
-    DAGSTER_PG_DB              = var.postgres_db
-    DAGSTER_PG_USERNAME        = var.postgres_username
-    DAGSTER_COMPUTE_LOG_BUCKET = var.compute_logs_bucket
+    DAGSTER_PG_HOST                  = var.postgres_host
+    DAGSTER_PG_PORT                  = tostring(var.postgres_port)
+    DAGSTER_PG_DB                    = var.postgres_db
+    DAGSTER_PG_USER                  = var.postgres_username
+    DAGSTER_COMPUTE_LOG_BUCKET       = var.compute_logs_bucket
+    DAGSTER_ECS_CLUSTER              = local.cluster_name
+    DAGSTER_CODE_MARKET_DATA_HOST    = "market-data.${aws_service_discovery_private_dns_namespace.main.name}"
+    DAGSTER_CODE_ML_HOST             = "ml.${aws_service_discovery_private_dns_namespace.main.name}"
+    # ARNs, not values: EcsRunLauncher hands them to the run tasks as `secrets` (valueFrom).
+    DAGSTER_PG_PASSWORD_SECRET_ARN   = local.pg_password_from
+    DAGSTER_ALERT_WEBHOOK_SECRET_ARN = var.alert_webhook_secret_arn
   }
 
   api_environment = {
