@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install demo dev api test lint bench bench-live clean
+.PHONY: install tools demo dev api test lint bench bench-live clean
 
 # Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes).
 $(VENV)/.installed: setup.py
@@ -19,6 +19,15 @@ $(VENV)/.installed: setup.py
 	touch $@
 
 install: $(VENV)/.installed $(MANIFEST)
+
+# checkov (tests/terraform/test_checkov.py) in a venv of its own: its pins clash with the stack's (see the file).
+TOOLS_VENV := .venv-tools
+$(TOOLS_VENV)/.installed: deploy/terraform/requirements-checkov.txt
+	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r $<
+	touch $@
+
+tools: $(TOOLS_VENV)/.installed
 
 # The dbt manifest Dagster builds the graph from: prepared here (and in the Docker build), never committed.
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
@@ -39,7 +48,7 @@ api: install  ## the serving API on http://127.0.0.1:8000 (uvicorn, 2 workers) o
 	PROMETHEUS_MULTIPROC_DIR=$(API_METRICS_DIR) $(BIN)/uvicorn --factory binance_api.main:create_app \
 		--host 127.0.0.1 --port $${API_PORT:-8000} --workers 2 --no-access-log
 
-test: install  ## the whole suite, as CI runs it
+test: install tools  ## the whole suite, as CI runs it
 	# The dashboard's browser tests drive Debian's chromium (Playwright never downloads one).
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check .

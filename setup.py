@@ -67,6 +67,8 @@ setup(
             # Validates dagster_cloud.yaml with the Dagster+ CLI's own model (same version as dagster).
             "dagster-cloud-cli==1.13.*",
             "hypothesis>=6.100,<7",
+            # Parses deploy/terraform in tests/terraform (checkov lives in .venv-tools: see the Makefile).
+            "python-hcl2>=8,<9",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},

@@ -1,0 +1,13 @@
+provider "aws" {
+  region              = var.region
+  allowed_account_ids = [var.aws_account_id]
+
+  default_tags {
+    tags = {
+      Project     = "binance-merchant-platform"
+      Environment = "dev"
+      ManagedBy   = "terraform"
+      Repository  = var.github_repository
+    }
+  }
+}
