@@ -11,20 +11,21 @@ DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type
 
 .PHONY: install tools demo dev api test lint bench bench-live clean
 
-# Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes).
+# Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes), then
+# uv installs: same PyPI packages, ~15 s instead of ~140 s of pip's CPU on a fresh clone (its cache is shared).
 $(VENV)/.installed: setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --upgrade pip "uv>=0.9,<1"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed $(MANIFEST)
 
 # checkov (tests/terraform/test_checkov.py) in a venv of its own: its pins clash with the stack's (see the file).
 TOOLS_VENV := .venv-tools
-$(TOOLS_VENV)/.installed: deploy/terraform/requirements-checkov.txt
+$(TOOLS_VENV)/.installed: deploy/terraform/requirements-checkov.txt $(VENV)/.installed
 	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/python -m pip install --quiet -r $<
+	$(BIN)/uv pip install --quiet --python $(TOOLS_VENV)/bin/python -r $<
 	touch $@
 
 tools: $(TOOLS_VENV)/.installed
