@@ -65,11 +65,12 @@ def build_shadow_predictions_asset(partitions_def: dg.PartitionsDefinition) -> d
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource
     ) -> dg.MaterializeResult:
         part = DaySymbol.from_key(context.partition_key)
-        wh, registry = warehouse.get(), model_registry.get()
+        registry = model_registry.get()
         canaries = {name: registry.history(name)["canary"] for name in MODEL_KEYS}
         canaries = {name: canary["version"] for name, canary in canaries.items() if canary}
         if not canaries:
             return dg.MaterializeResult(metadata={"dagster/row_count": 0, "canaries": "none"})
+        wh = warehouse.get()
         features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
         if features.empty:
             raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
@@ -110,7 +111,7 @@ def canary_decisions(
     model_registry: ModelRegistryResource,
     alert_webhook: AlertWebhook,
 ) -> dg.MaterializeResult:
-    wh, registry = warehouse.get(), model_registry.get()
+    wh, registry = warehouse.open(), model_registry.get()  # reads the tables; writes only to the registry
     if config.as_of:
         as_of = dt.date.fromisoformat(config.as_of)
     else:

@@ -45,6 +45,7 @@ PARTITIONS = dg.MultiPartitionsDefinition({
 })
 PREDICT = [build_predictions_asset(PARTITIONS), build_shadow_predictions_asset(PARTITIONS)]
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+INSTANCE = dg.DagsterInstance.ephemeral()  # one for every direct invocation (each would make its own)
 
 
 class Flow:
@@ -94,17 +95,17 @@ class Flow:
         config = {"canary_days": 2, "rollback_days": 2, "margin": 0.02}
         if run:
             assert dg.materialize(PREDICT, partition_key=DaySymbol(day, SYMBOL).key(), resources=self.resources,
-                                  run_config=QUIET).success
-            result = dg.materialize([canary_decisions], resources=self.resources, run_config={
+                                  instance=INSTANCE, run_config=QUIET).success
+            result = dg.materialize([canary_decisions], resources=self.resources, instance=INSTANCE, run_config={
                 **QUIET, "ops": {"models__canary_decisions": {"config": config}}})
             (mat,) = result.asset_materializations_for_node("models__canary_decisions")
             metadata = mat.metadata
         else:
             resources = {k: v for k, v in self.resources.items() if k != "alert_webhook"}
             for asset in PREDICT:
-                asset(dg.build_asset_context(partition_key=f"{day}|{SYMBOL}"), **resources)
-            metadata = canary_decisions(dg.build_asset_context(), config=CanaryConfig(**config), **self.resources
-                                        ).metadata
+                asset(dg.build_asset_context(partition_key=f"{day}|{SYMBOL}", instance=INSTANCE), **resources)
+            context = dg.build_asset_context(instance=INSTANCE)
+            metadata = canary_decisions(context, config=CanaryConfig(**config), **self.resources).metadata
         self.metadata = {k: getattr(v, "value", v) for k, v in metadata.items()}
         assert self.metadata["as_of"] == day.isoformat()
         return [d for d in self.metadata["decisions"] if d["model"] == CLASSIFIER]
@@ -239,7 +240,7 @@ def test_a_champion_without_a_previous_one_is_demoted_and_its_predictions_stop(t
         f":rotating_light: model {CLASSIFIER}: champion v0001 demoted: no previous champion, so its predictions stop")
     assert flow.registry.champion(CLASSIFIER) is None
     resources = {k: flow.resources[k] for k in ("warehouse", "model_registry")}
-    result = PREDICT[0](dg.build_asset_context(partition_key=f"{D[3]}|{SYMBOL}"), **resources)
+    result = PREDICT[0](dg.build_asset_context(partition_key=f"{D[3]}|{SYMBOL}", instance=INSTANCE), **resources)
     assert result.metadata[f"{CLASSIFIER}_status"].startswith(
         "not scored: champion v0001 demoted: champion v0001 demote: live accuracy under its baseline 0.5500")
     assert set(flow.warehouse.get().read_table("ml.predictions")["model_name"]) == {REGRESSOR}
