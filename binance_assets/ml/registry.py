@@ -163,8 +163,7 @@ class ModelRegistry(ABC):
             self._set_status(name, previous, "retired", f"replaced by {version}: {reason}")
             pointer["history"].append(previous)
         card = self._set_status(name, version, "champion", reason)
-        pointer["champion"] = version
-        pointer["champion_since"] = details.get("since")
+        pointer["champion"], pointer["champion_since"] = version, details.get("since")
         if (pointer["canary"] or {}).get("version") == version:
             pointer["canary"] = None
         self._write_pointer(name, pointer, "promote", version, previous, reason, who=who, **details)  # last write
@@ -181,8 +180,7 @@ class ModelRegistry(ABC):
         previous = pointer["history"].pop()
         self._set_status(name, current, "retired", f"rolled back to {previous}: {reason}")
         card = self._set_status(name, previous, "champion", f"restored by rollback from {current}: {reason}")
-        pointer["champion"] = previous
-        pointer["champion_since"] = details.get("since")
+        pointer["champion"], pointer["champion_since"] = previous, details.get("since")
         self._write_pointer(name, pointer, "rollback", previous, current, reason, who=who, **details)  # last write
         return card
 
@@ -211,10 +209,9 @@ class ModelRegistry(ABC):
     def end_canary(self, name: str, reason: str, **details: Any) -> None:
         """Stop the running canary; its version stays a challenger with ``reason``."""
         pointer = self._pointer(name)
-        canary = pointer["canary"]
+        canary, pointer["canary"] = pointer["canary"], None
         if not canary:
             return
-        pointer["canary"] = None
         self._set_status(name, canary["version"], "challenger", reason)
         self._write_pointer(name, pointer, "canary_end", canary["version"], pointer["champion"], reason,
                             who="canary", **details)
