@@ -170,7 +170,7 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
                 if not (events and events[-1]["action"] == "demote"):
                     raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
                 # Demoted by the canary with nothing to roll back to: this model's predictions stop.
-                metadata[f"{name}_status"] = f"not scored: champion {events[-1]['version']} demoted: " \
+                metadata[f"{name}_status"] = f"not scored: champion {events[-1]['previous']} demoted: " \
                                              f"{events[-1]['reason']}"
                 context.log.warning(metadata[f"{name}_status"])
                 continue

@@ -192,7 +192,7 @@ class ModelRegistry(ABC):
             raise NoChampionError(f"model {name!r} has no champion to demote")
         card = self._set_status(name, current, "retired", f"demoted: {reason}")
         pointer["champion"], pointer["champion_since"] = None, details.get("since")
-        self._write_pointer(name, pointer, "demote", current, current, reason, who=who, **details)
+        self._write_pointer(name, pointer, "demote", None, current, reason, who=who, **details)
         return card
 
     def start_canary(self, name: str, version: str, reason: str, **details: Any) -> dict[str, Any]:

@@ -239,6 +239,10 @@ def test_a_champion_without_a_previous_one_is_demoted_and_its_predictions_stop(t
     assert apply_decision(flow.registry, decision).startswith(
         f":rotating_light: model {CLASSIFIER}: champion v0001 demoted: no previous champion, so its predictions stop")
     assert flow.registry.champion(CLASSIFIER) is None
+    demotion = flow.registry.history(CLASSIFIER)["events"][-1]
+    assert (demotion["action"], demotion["version"], demotion["previous"], demotion["who"]) == (
+        "demote", None, "v0001", "canary")
+    assert flow.registry.get(CLASSIFIER, "v0001").status == "retired"
     resources = {k: flow.resources[k] for k in ("warehouse", "model_registry")}
     result = PREDICT[0](dg.build_asset_context(partition_key=f"{D[3]}|{SYMBOL}", instance=INSTANCE), **resources)
     assert result.metadata[f"{CLASSIFIER}_status"].startswith(
