@@ -86,7 +86,7 @@ def demo(
     raise typer.Exit(0 if ok else 1)
 
 
-models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, promote, roll back.")
+models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, promote, roll back, history, canary.")
 app.add_typer(models_app, name="models")
 
 
@@ -134,6 +134,44 @@ def models_rollback(name: Annotated[str, typer.Argument()]) -> None:
     """Restore the previous champion of NAME."""
     card = _registry_call(lambda r: r.rollback(name))
     typer.echo(f"{name}: {card.version} is champion again")
+
+
+@models_app.command("history")
+def models_history(name: Annotated[str, typer.Argument()]) -> None:
+    """Every promotion, rollback and canary decision of NAME, oldest first (metrics n/a when null)."""
+    pointer = _registry_call(lambda r: r.history(name))
+    typer.echo(f"{name}: champion {pointer['champion'] or 'none'}, previous {pointer['history'] or 'none'}")
+    for event in pointer["events"]:
+        typer.echo(_event_line(event))
+
+
+@models_app.command("canary")
+def models_canary(name: Annotated[str | None, typer.Argument(help="One model; default all.")] = None) -> None:
+    """The challenger in shadow (canary) of each model, and the canary's decisions so far."""
+    registry = _registry()
+    for model_name in [name] if name else registry.model_names():
+        pointer = _registry_call(lambda r, n=model_name: r.history(n))
+        canary = pointer["canary"]
+        shadow = f"{canary['version']} in shadow since {canary['started_at']}" if canary else "none in shadow"
+        typer.echo(f"{model_name}: champion {pointer['champion'] or 'none'} (judged from "
+                   f"{pointer['champion_since'] or 'its first day'}); canary: {shadow}")
+        for event in pointer["events"]:
+            if event.get("who") == "canary" or event["action"] == "canary_start":
+                typer.echo(_event_line(event))
+
+
+def _event_line(event: dict) -> str:
+    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+
+    metrics = " ".join(
+        f"{key}={value}" if isinstance(value, int) and not isinstance(value, bool) else f"{key}={format_metric(value)}"
+        for key, value in (event.get("metrics") or {}).items()
+    )
+    parts = [event.get("at", ""), event["action"], event.get("version") or "-",
+             f"(was {event.get('previous') or '-'})", f"by {event.get('who') or 'user'}"]
+    if event.get("as_of"):
+        parts.append(f"as_of {event['as_of']} days {event.get('days', 0)}")
+    return "  " + "  ".join([*parts, *([metrics] if metrics else []), event.get("reason", "")])
 
 
 def _registry_call(action):

@@ -214,3 +214,7 @@ def test_ml_location_reads_the_feature_table_of_market_data():
     if features in ml_keys:
         assert not ml.get(features).is_materializable
     assert any(k.name == "feature_drift" for k in ml.asset_check_keys)
+    # Canary lineage: shadow predictions beside the champions' predictions, both judged by canary_decisions.
+    assert ml.get(dg.AssetKey(["models", "canary_decisions"])).parent_keys >= {
+        dg.AssetKey(["ml", "predictions"]), dg.AssetKey(["ml", "shadow_predictions"])}
+    assert features in ml.get(dg.AssetKey(["ml", "shadow_predictions"])).parent_keys

@@ -10,6 +10,7 @@ import pandas as pd
 
 from binance_api.services.data_service import table_exists
 from binance_api.services.market_data import klines
+from binance_assets.ml.realised import HIT
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 CLASSIFIER = "price_direction_classifier"
@@ -47,19 +48,18 @@ def candles(session, engine: str, symbol: str, interval: str, start: dt.date, en
 def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """The classifier's calls per bar: share of minutes called up, mean P(up), and hits over known outcomes.
 
-    A minute's call is a hit when it says up and `label_up` (forward return > 0) is true, or says down and
-    it is false (forward return > 0, the rule of `ml_service.accuracy`); minutes whose forward return is not
-    known yet count in neither.
+    A minute's call is a hit by the one rule of `binance_assets.ml.realised.HIT` (up and the forward return
+    > 0, or down and not, as `ml_service.accuracy` judges it); minutes whose forward return is not known yet
+    count in neither.
     """
     empty = {"points": [], "model_versions": [], "available": False}
     if not table_exists(session, PREDICTIONS_TABLE):
         return empty
     has_labels = table_exists(session, FEATURES_TABLE)
-    # The realised outcome as `services.ml_service.accuracy` judges it: up when the forward return is > 0.
-    label = "f.label_forward_return > 0" if has_labels else "CAST(NULL AS BOOLEAN)"
+    hit = HIT if has_labels else "CAST(NULL AS DOUBLE)"
     join = f"LEFT JOIN {FEATURES_TABLE} f ON f.symbol = p.symbol AND f.minute = p.minute" if has_labels else ""
     rows = session.query(
-        f"SELECT p.minute, p.prediction, p.probability, p.model_version, {label} AS label_up "
+        f"SELECT p.minute, p.prediction, p.probability, p.model_version, {hit} AS hit "
         f"FROM {PREDICTIONS_TABLE} p {join} WHERE p.symbol = ? AND p.model_name = ? "
         f"AND p.trade_date >= ? AND p.trade_date <= ? ORDER BY p.minute",
         [symbol, CLASSIFIER, start, end],
@@ -72,14 +72,14 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
         minute = minute.dt.tz_convert("UTC").dt.tz_localize(None)
     epoch = (minute - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
     up = rows["prediction"].astype("float64") == 1.0
-    label_up = rows["label_up"].astype("boolean")
-    known = label_up.notna()
+    hit = rows["hit"].astype("float64")
+    known = hit.notna()
     frame = pd.DataFrame({
         "time": (epoch // step) * step,
         "up": up.astype("int64"),
         "probability": rows["probability"].astype("float64"),
         "known": known.astype("int64"),
-        "hit": (known & (label_up.fillna(False) == up)).astype("int64"),
+        "hit": hit.fillna(0.0).astype("int64"),
     })
     grouped = frame.groupby("time", sort=True).agg(
         calls=("up", "size"), ups=("up", "sum"), probability=("probability", "mean"), known=("known", "sum"),

@@ -3,7 +3,8 @@
 The realised outcome of a prediction is the label the pipeline computes for that minute
 (`features.minute_features.label_forward_return`, log(close[t+h]/close[t])): known once the forward
 bars exist, null before. Classifiers have a probability (regressors' is null, as pandas NaN is
-written as NULL). A classifier's prediction is right when (prediction == 1) == (return > 0).
+written as NULL). A classifier's prediction is right when (prediction == 1) == (return > 0): the one
+rule of binance_assets.ml.realised, which `accuracy` runs.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import datetime as dt
 from typing import Any
 
 from binance_api.services.data_service import decode_cursor, encode_cursor, table_exists
-
-PREDICTIONS = "ml.predictions"
-FEATURES = "features.minute_features"
+from binance_assets.ml.realised import FEATURES_TABLE as FEATURES
+from binance_assets.ml.realised import PREDICTIONS_TABLE as PREDICTIONS
+from binance_assets.ml.realised import realised_metrics_sql
 
 _SELECT = f"""
     SELECT p.minute, p.model_name, p.model_version, p.prediction, p.probability,
@@ -84,20 +85,10 @@ def accuracy(session, symbol: str, start: dt.datetime, end: dt.datetime) -> list
     """Realised accuracy per model version over [start, end): hit rate (classifiers), MAE (regressors)."""
     if not _require_tables(session):
         return []
-    rows = session.query(
-        f"""
-        SELECT p.model_name, p.model_version, count(*) AS predictions,
-               count(f.label_forward_return) AS realised,
-               avg(CASE WHEN f.label_forward_return IS NULL OR p.probability IS NULL THEN NULL
-                        WHEN (p.prediction = 1.0) = (f.label_forward_return > 0) THEN 1.0 ELSE 0.0 END) AS hit_rate,
-               avg(CASE WHEN f.label_forward_return IS NULL OR p.probability IS NOT NULL
-                        THEN NULL ELSE abs(p.prediction - f.label_forward_return) END) AS mae
-        FROM {PREDICTIONS} p LEFT JOIN {FEATURES} f ON f.symbol = p.symbol AND f.minute = p.minute
-        WHERE p.symbol = ? AND p.minute >= ? AND p.minute < ?
-        GROUP BY p.model_name, p.model_version ORDER BY p.model_name, p.model_version
-        """,
-        [symbol, start, end],
-    ).to_pylist()
+    sql = realised_metrics_sql(PREDICTIONS, ["predictions", "realised", "hit_rate", "mae"],
+                               group_by=["p.model_name", "p.model_version"],
+                               where=["p.symbol = ?", "p.minute >= ?", "p.minute < ?"])
+    rows = session.query(sql, [symbol, start, end]).to_pylist()
     return rows
 
 

@@ -43,6 +43,9 @@ class TrainingConfig(dg.Config):
     promotion_margin: float = Field(
         default=0.02, ge=0, description="Lead over champion and baseline needed (noise reaches ~0.015)."
     )
+    canary: bool = Field(
+        default=True, description="A challenger that beats its baseline but not the champion shadows the champion."
+    )
 
     def hyperparameters(self) -> dict:
         return {
@@ -92,7 +95,7 @@ def _build_model_asset(name: str, trainer, description: str, label_horizon: int)
         )
         card = build_card(name, trained, frame, hyperparameters=config.hyperparameters())
         card, decision = register_with_gate(
-            model_registry.get(), name, trained.pipeline, card, margin=config.promotion_margin
+            model_registry.get(), name, trained.pipeline, card, margin=config.promotion_margin, canary=config.canary
         )
         context.log.info(f"{name} {card.version}: {'promoted' if decision.promote else 'kept'}: {decision.reason}")
         primary = trained.primary_metric
@@ -100,6 +103,7 @@ def _build_model_asset(name: str, trainer, description: str, label_horizon: int)
             metadata={
                 "version": card.version,
                 "promoted": decision.promote,
+                "canary": decision.canary and config.canary,
                 "promotion_reason": decision.reason,
                 "training_window": f"{start} .. {end}",
                 "rows": trained.n_rows,
@@ -162,7 +166,14 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
         for name in MODEL_KEYS:
             lineage = registry.champion_lineage(name)
             if not lineage:
-                raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
+                events = registry.history(name)["events"]
+                if not (events and events[-1]["action"] == "demote"):
+                    raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
+                # Demoted by the canary with nothing to roll back to: this model's predictions stop.
+                metadata[f"{name}_status"] = f"not scored: champion {events[-1]['previous']} demoted: " \
+                                             f"{events[-1]['reason']}"
+                context.log.warning(metadata[f"{name}_status"])
+                continue
             # Never scored by a model that learnt from this day (see ml/point_in_time.py).
             choice = choose_scoring_model(lineage, part.day)
             model, card = registry.load(name, choice.card.version)
@@ -173,6 +184,8 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
             metadata[f"{name}_version"] = card.version
             metadata[f"{name}_in_sample"] = choice.in_sample
             metadata[f"{name}_training_window"] = f"{card.training_window['start']} .. {card.training_window['end']}"
+        if not scored:
+            raise dg.Failure(f"no model has a champion to score {part.symbol} {part.day}: {metadata}")
         frame = pd.concat(scored, ignore_index=True)
         frame.insert(1, "trade_date", part.day)
         rows = wh.replace_table_partition(

@@ -10,6 +10,12 @@ from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automat
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.ingestion.partitions import daily_symbol_partitions
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
+from binance_assets.ml.canary_assets import (
+    CANARY_DECISIONS_KEY,
+    SHADOW_PREDICTIONS_KEY,
+    build_shadow_predictions_asset,
+    canary_decisions,
+)
 from binance_assets.ml.checks import build_drift_checks
 from binance_assets.ml.resources import model_registry_resource
 from binance_assets.resources import alert_webhook_resource, warehouse_resource
@@ -19,6 +25,7 @@ TRAIN_JOB = "train_models"
 FRESHNESS_ALERT_SENSOR = "ml_freshness_alert"
 AUTOMATION_SENSOR = "ml_automation"
 PREDICT_JOB = "predict"
+CANARY_JOB = "canary"
 
 
 def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
@@ -32,6 +39,8 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
                          description="Materialized by the market_data code location."),
             *build_model_assets(settings.label_horizon_minutes),
             build_predictions_asset(partitions),
+            build_shadow_predictions_asset(partitions),
+            canary_decisions,
         ],
         asset_checks=build_drift_checks(partitions),
         sensors=[
@@ -42,7 +51,8 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
             ),
             automation_sensor(
                 AUTOMATION_SENSOR,
-                dg.AssetSelection.assets(PREDICTIONS_KEY, *MODEL_KEYS.values()),
+                dg.AssetSelection.assets(PREDICTIONS_KEY, SHADOW_PREDICTIONS_KEY, CANARY_DECISIONS_KEY,
+                                         *MODEL_KEYS.values()),
                 running=sensor_running(AUTOMATION_SENSOR, settings.env),
                 minimum_interval_seconds=automation_interval_seconds(settings),
             )
@@ -50,8 +60,12 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
         jobs=[
             dg.define_asset_job(TRAIN_JOB, selection=dg.AssetSelection.assets(*MODEL_KEYS.values()),
                                 description="Train both models on the latest window and gate them into the registry."),
-            dg.define_asset_job(PREDICT_JOB, selection=dg.AssetSelection.assets(PREDICTIONS_KEY),
-                                description="Score one (day, symbol) feature partition with the champion models."),
+            dg.define_asset_job(PREDICT_JOB,
+                                selection=dg.AssetSelection.assets(PREDICTIONS_KEY, SHADOW_PREDICTIONS_KEY),
+                                description="Score one (day, symbol) feature partition with the champion models "
+                                            "(and any canary, in shadow)."),
+            dg.define_asset_job(CANARY_JOB, selection=dg.AssetSelection.assets(CANARY_DECISIONS_KEY),
+                                description="Judge the canaries and the champions on realised outcomes."),
         ],
         resources={
             "warehouse": warehouse_resource(settings),

@@ -4,7 +4,7 @@
   When the daily retrain fires on D and its new champion's window contains D, predictions for D still use
   the previous champion. When no champion was trained before D (a backfill of old days, or the very first
   model), D is scored by the current champion and its rows are marked ``in_sample``: the model has seen
-  D (or later days), so those rows are kept out of every accuracy figure.
+  D (or later days), so those rows are kept out of every accuracy figure (binance_assets.ml.realised).
 * **Drift.** The reference of (D, symbol) is the same symbol's rows in the scoring model's training window,
   without D itself: like is compared with like, and a day is never compared with itself.
 
@@ -64,17 +64,3 @@ def drift_reference(window: pd.DataFrame, symbol: str, day: dt.date) -> pd.DataF
     dates = pd.to_datetime(window["trade_date"].astype(str)).dt.date
     keep = (window["symbol"].astype(str) == symbol).to_numpy() & (dates != day).to_numpy()
     return window.loc[keep]
-
-
-def out_of_sample_accuracy(predictions: pd.DataFrame, labels: pd.DataFrame) -> tuple[float | None, int, int]:
-    """Realised accuracy of a classifier's predictions against ``label_up`` of the same minutes:
-    ``(accuracy or None, rows counted, in-sample rows left out)``. In-sample rows and minutes without a
-    label never count."""
-    in_sample = predictions["in_sample"].fillna(True).astype(bool)
-    scored = predictions.loc[~in_sample, ["symbol", "minute", "prediction"]]
-    merged = scored.merge(labels[["symbol", "minute", "label_up"]], on=["symbol", "minute"], how="inner")
-    merged = merged[merged["label_up"].notna()]
-    if merged.empty:
-        return None, 0, int(in_sample.sum())
-    hits = (merged["prediction"] > 0.5).to_numpy() == merged["label_up"].astype(bool).to_numpy()
-    return float(hits.mean()), len(merged), int(in_sample.sum())

@@ -4,6 +4,11 @@ Both comparisons use the card's ``primary_metric`` (higher is better: accuracy f
 for the regressor) and need a lead strictly greater than ``margin``. The champion's number is the one
 on its card, i.e. measured walk-forward on ITS training window: the two windows differ, so the margin
 should be set with that noise in mind.
+
+A challenger that beats its baseline by the margin but not the champion (`PromotionDecision.canary`)
+enters the canary: it scores new partitions in shadow beside the champion until its live metric decides
+(binance_assets.ml.canary). One canary at a time per model: while one runs, the next such challenger
+stays a plain challenger (daily retrains would otherwise restart the shadow window every day).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from binance_assets.ml.registry import ModelRegistry
 class PromotionDecision:
     promote: bool
     reason: str
+    canary: bool = False  # beat the baseline by the margin, not the champion: may shadow the champion
 
 
 def _value(metrics: dict[str, Any], key: str) -> float | None:
@@ -58,15 +64,18 @@ def decide_promotion(challenger: ModelCard, champion: ModelCard | None, *, margi
     versus_champion = f"{metric} {mine:.4f} vs champion {champion.version} {theirs:.4f} (gain {gain:+.4f})"
     if not gain > margin:
         return PromotionDecision(
-            False, f"kept as challenger: does not beat the champion by the margin: {versus_champion}; {versus_baseline}"
+            False,
+            f"kept as challenger: does not beat the champion by the margin: {versus_champion}; {versus_baseline}",
+            canary=True,
         )
     return PromotionDecision(True, f"promoted: {versus_champion}; {versus_baseline}")
 
 
 def register_with_gate(
-    registry: ModelRegistry, name: str, model: Any, card: ModelCard, *, margin: float
+    registry: ModelRegistry, name: str, model: Any, card: ModelCard, *, margin: float, canary: bool = True
 ) -> tuple[ModelCard, PromotionDecision]:
-    """Register ``model`` as a challenger, then promote it if `decide_promotion` says so.
+    """Register ``model`` as a challenger, then promote it if `decide_promotion` says so, else start its
+    canary when the decision allows one, ``canary`` is on and no canary runs.
 
     Returns the stored card (status champion, or challenger with the gate's reason) and the decision.
     """
@@ -74,5 +83,12 @@ def register_with_gate(
     stored = registry.register(name, model, card)
     decision = decide_promotion(stored, champion, margin=margin)
     if decision.promote:
-        return registry.promote(name, stored.version, decision.reason), decision
+        return registry.promote(name, stored.version, decision.reason, who="gate"), decision
+    if decision.canary and canary:
+        running = registry.history(name)["canary"]
+        if running is None:
+            registry.start_canary(name, stored.version, decision.reason)
+            return registry.get(name, stored.version), decision
+        reason = f"{decision.reason}; no canary: {running['version']} is already shadowing the champion"
+        decision = PromotionDecision(False, reason, canary=False)
     return registry.set_status_reason(name, stored.version, decision.reason), decision

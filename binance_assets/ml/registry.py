@@ -4,7 +4,7 @@ Layout (identical on a local folder and under an S3 prefix)::
 
     <root>/<name>/versions/v0001/model.joblib   joblib bytes of the model (e.g. the fitted Pipeline)
     <root>/<name>/versions/v0001/card.json      the ModelCard (JSON), written after the model
-    <root>/<name>/champion.json                 pointer: champion version, champion history, events
+    <root>/<name>/champion.json                 pointer: champion version, champion history, events, canary
 
 Crash safety: a version exists once its card exists (the card is written after the model and carries
 the model's sha256, checked on load); the champion pointer is written last by promote/rollback, and it
@@ -149,8 +149,11 @@ class ModelRegistry(ABC):
             raise CorruptModelError(f"model {name} {card.version}: stored bytes do not match the card's sha256")
         return joblib.load(io.BytesIO(data)), card
 
-    def promote(self, name: str, version: str, reason: str) -> ModelCard:
-        """Make ``version`` the champion; the previous champion is retired and kept for rollback."""
+    def promote(self, name: str, version: str, reason: str, *, who: str = "user", **details: Any) -> ModelCard:
+        """Make ``version`` the champion; the previous champion is retired and kept for rollback.
+
+        ``who`` (user, gate, canary) and ``details`` (e.g. ``since``: the data day from which the canary
+        judges the new champion, metrics, days) go into the event; a canary of ``version`` ends."""
         card = self.get(name, version)
         pointer = self._pointer(name)
         previous = pointer["champion"]
@@ -160,11 +163,13 @@ class ModelRegistry(ABC):
             self._set_status(name, previous, "retired", f"replaced by {version}: {reason}")
             pointer["history"].append(previous)
         card = self._set_status(name, version, "champion", reason)
-        pointer["champion"] = version
-        self._write_pointer(name, pointer, "promote", version, previous, reason)  # last write
+        pointer["champion"], pointer["champion_since"] = version, details.get("since")
+        if (pointer["canary"] or {}).get("version") == version:
+            pointer["canary"] = None
+        self._write_pointer(name, pointer, "promote", version, previous, reason, who=who, **details)  # last write
         return card
 
-    def rollback(self, name: str, reason: str = "rollback") -> ModelCard:
+    def rollback(self, name: str, reason: str = "rollback", *, who: str = "user", **details: Any) -> ModelCard:
         """Restore the champion before the current one (repeatable while there is history)."""
         pointer = self._pointer(name)
         current = pointer["champion"]
@@ -175,9 +180,51 @@ class ModelRegistry(ABC):
         previous = pointer["history"].pop()
         self._set_status(name, current, "retired", f"rolled back to {previous}: {reason}")
         card = self._set_status(name, previous, "champion", f"restored by rollback from {current}: {reason}")
-        pointer["champion"] = previous
-        self._write_pointer(name, pointer, "rollback", previous, current, reason)  # last write
+        pointer["champion"], pointer["champion_since"] = previous, details.get("since")
+        self._write_pointer(name, pointer, "rollback", previous, current, reason, who=who, **details)  # last write
         return card
+
+    def demote(self, name: str, reason: str, *, who: str = "user", **details: Any) -> ModelCard:
+        """Retire the champion, leaving none (when there is no previous champion to roll back to)."""
+        pointer = self._pointer(name)
+        current = pointer["champion"]
+        if not current:
+            raise NoChampionError(f"model {name!r} has no champion to demote")
+        card = self._set_status(name, current, "retired", f"demoted: {reason}")
+        pointer["champion"], pointer["champion_since"] = None, details.get("since")
+        self._write_pointer(name, pointer, "demote", None, current, reason, who=who, **details)
+        return card
+
+    def start_canary(self, name: str, version: str, reason: str, **details: Any) -> dict[str, Any]:
+        """``version`` (a challenger) shadows the champion from now on; replaces no running canary."""
+        card = self.get(name, version)
+        pointer = self._pointer(name)
+        if pointer["canary"]:
+            raise RegistryError(f"model {name!r}: {pointer['canary']['version']} is already in canary")
+        pointer["canary"] = {"version": version, "started_at": utc_now(), "reason": reason}
+        self._set_status(name, version, card.status, f"canary: shadowing the champion: {reason}")
+        self._write_pointer(name, pointer, "canary_start", version, pointer["champion"], reason, who="gate", **details)
+        return pointer["canary"]
+
+    def end_canary(self, name: str, reason: str, **details: Any) -> None:
+        """Stop the running canary; its version stays a challenger with ``reason``."""
+        pointer = self._pointer(name)
+        canary, pointer["canary"] = pointer["canary"], None
+        if not canary:
+            return
+        self._set_status(name, canary["version"], "challenger", reason)
+        self._write_pointer(name, pointer, "canary_end", canary["version"], pointer["champion"], reason,
+                            who="canary", **details)
+
+    def record_event(self, name: str, action: str, version: str | None, reason: str, *, who: str, **details) -> bool:
+        """Add a decision that changes no status to the history; False (nothing written) when the last
+        event already says the same (action, version, ``details["as_of"]``)."""
+        pointer = self._pointer(name)
+        last = pointer["events"][-1] if pointer["events"] else {}
+        if (last.get("action"), last.get("version"), last.get("as_of")) == (action, version, details.get("as_of")):
+            return False
+        self._write_pointer(name, pointer, action, version, pointer["champion"], reason, who=who, **details)
+        return True
 
     def set_status_reason(self, name: str, version: str, reason: str) -> ModelCard:
         """Record why a version has its status (e.g. why the gate kept it a challenger)."""
@@ -192,7 +239,8 @@ class ModelRegistry(ABC):
         return [self.get(name, version) for version in versions]
 
     def history(self, name: str) -> dict[str, Any]:
-        """The champion pointer: {"champion", "history" (previous champions, oldest first), "events"}."""
+        """The champion pointer: {"champion", "history" (previous champions, oldest first), "events",
+        "canary" (the version shadowing the champion, or None), "champion_since" (data day or None)}."""
         return self._pointer(name)
 
     # --- internals -----------------------------------------------------------------------------------
@@ -225,10 +273,13 @@ class ModelRegistry(ABC):
             "champion": pointer.get("champion"),
             "history": list(pointer.get("history", [])),
             "events": list(pointer.get("events", [])),
+            "canary": pointer.get("canary"),
+            "champion_since": pointer.get("champion_since"),
         }
 
-    def _write_pointer(self, name: str, pointer: dict, action: str, version: str, previous, reason: str) -> None:
-        event = {"at": utc_now(), "action": action, "version": version, "previous": previous, "reason": reason}
+    def _write_pointer(self, name: str, pointer: dict, action: str, version, previous, reason: str, **details) -> None:
+        event = {"at": utc_now(), "action": action, "version": version, "previous": previous, "reason": reason,
+                 **details}
         pointer = {**pointer, "name": name, "updated_at": event["at"], "events": [*pointer["events"], event]}
         self._write(f"{name}/{POINTER_FILE}", json.dumps(pointer, indent=2).encode())
 

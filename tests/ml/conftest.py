@@ -63,3 +63,19 @@ def registry(request, tmp_path):
         return LocalModelRegistry(tmp_path / "registry")
     client = request.getfixturevalue("s3_client")
     return S3ModelRegistry(bucket=request.getfixturevalue("s3_bucket"), prefix="ml/registry", client=client)
+
+
+@pytest.fixture(scope="session")
+def canary_frame() -> pd.DataFrame:
+    """Seven days (START..START+6) of BTCUSDT, the first 120 minutes of each, whose forward return is
+    1e-3 * taker_imbalance_5m, positive on exactly 48 of each day's 120 minutes (40% up): a model reading
+    that feature is right on every minute, a constant "down" on 60% of them, a constant "up" on 40%."""
+    frame = synthetic_features(minutes=1440 * 7, symbols=("BTCUSDT",), seed=5)
+    frame = frame[frame["minute"].dt.hour * 60 + frame["minute"].dt.minute < 120].reset_index(drop=True)
+    rng = np.random.default_rng(5)
+    signs = np.concatenate([rng.permutation([1.0] * 48 + [-1.0] * 72) for _ in range(7)])
+    frame["taker_imbalance_5m"] = signs * rng.uniform(0.1, 2.0, len(frame))
+    ret = 1e-3 * frame["taker_imbalance_5m"].to_numpy()
+    frame["label_forward_return"] = ret
+    frame["label_up"] = pd.array(ret > 0, dtype="boolean")
+    return frame

@@ -61,11 +61,12 @@ def test_demo_summary_prints_na_for_a_null_metric(registry_dir, tmp_path):
     warehouse = WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "wh.duckdb"), dbt_target="local")
     day, minute = dt.date(2025, 1, 3), pd.Timestamp("2025-01-03")
     warehouse.get().replace_table_partition("ml.predictions", "BTCUSDT", day, pd.DataFrame({
-        "symbol": ["BTCUSDT"], "trade_date": [day], "minute": [minute], "prediction": [0.0],
+        "symbol": ["BTCUSDT"], "trade_date": [day], "minute": [minute], "prediction": [0.0], "probability": [0.4],
         "model_name": ["price_direction_classifier"], "model_version": ["v0001"], "in_sample": [True],
     }))
     warehouse.get().replace_table_partition("features.minute_features", "BTCUSDT", day, pd.DataFrame({
-        "symbol": ["BTCUSDT"], "trade_date": [day], "minute": [minute], "label_up": [False],
+        "symbol": ["BTCUSDT"], "trade_date": [day], "minute": [minute], "label_forward_return": [-1e-4],
+        "label_up": [False],
     }))
     defs = dg.Definitions(resources={"warehouse": warehouse,
                                      "model_registry": ModelRegistryResource(url=str(registry_dir))})

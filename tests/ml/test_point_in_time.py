@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from binance_assets.ml.card import ModelCard
-from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference, out_of_sample_accuracy
+from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference
 from binance_assets.ml.stores import LocalModelRegistry
 
 NAME = "price_direction_classifier"
@@ -73,17 +73,3 @@ def test_drift_reference_is_the_same_symbol_without_the_scored_day():
     assert sorted(set(reference["trade_date"])) == [JAN[1], JAN[3]]
     assert len(reference) == 8
     assert len(drift_reference(window, "BNBUSDT", JAN[2])) == 0  # a symbol the model never saw
-
-
-def test_in_sample_rows_never_count_in_the_accuracy():
-    minutes = pd.date_range("2025-01-05", periods=6, freq="min")
-    labels = pd.DataFrame({"symbol": "BTCUSDT", "minute": minutes,
-                           "label_up": pd.array([True, True, False, False, True, None], dtype="boolean")})
-    predictions = pd.DataFrame({"symbol": "BTCUSDT", "minute": minutes,
-                                "prediction": [1.0, 0.0, 0.0, 1.0, 1.0, 1.0],
-                                "in_sample": [False, False, False, True, True, False]})
-    accuracy, rows, left_out = out_of_sample_accuracy(predictions, labels)
-    # counted: minutes 0-2 (minute 5 has no label); the in-sample minutes 3 (wrong) and 4 (right) are left out
-    assert (accuracy, rows, left_out) == (pytest.approx(2 / 3), 3, 2)
-    everything_in_sample = predictions.assign(in_sample=True)
-    assert out_of_sample_accuracy(everything_in_sample, labels) == (None, 0, 6)

@@ -81,8 +81,11 @@ def test_gate_promotes_better_and_refuses_worse_challenger(registry, trained, ca
     worse, decision = register_with_gate(registry, NAME, trained.pipeline, _with_accuracy(card, 0.69), margin=0.01)
     assert not decision.promote
     assert "champion v0001" in decision.reason and "0.6900" in decision.reason and "0.7000" in decision.reason
-    assert worse.status == "challenger" and worse.status_reason == decision.reason
-    assert registry.get(NAME, worse.version).status_reason == decision.reason
+    # It beat its baseline, not the champion: it shadows the champion as the canary (binance_assets.ml.canary).
+    assert decision.canary and worse.status == "challenger"
+    assert worse.status_reason == registry.get(NAME, worse.version).status_reason == (
+        f"canary: shadowing the champion: {decision.reason}")
+    assert registry.history(NAME)["canary"]["version"] == worse.version
     assert registry.champion(NAME).version == "v0001"
     better, decision = register_with_gate(registry, NAME, trained.pipeline, _with_accuracy(card, 0.75), margin=0.01)
     assert decision.promote and better.version == "v0003"
