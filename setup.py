@@ -43,6 +43,8 @@ setup(
             "prometheus-client>=0.20",
             "jinja2>=3.1,<4",  # the dashboard's page templates
         ],
+        # The `dagster` image (Dockerfile): the webserver, the daemon and the metrics exporter.
+        "dagster-services": ["dagster-webserver==1.13.*", "prometheus-client>=0.20"],
         # Real clients and fuzzing the API's tests use.
         "api-test": [
             "httpx>=0.27,<1",
@@ -53,8 +55,7 @@ setup(
             "playwright>=1.45,<2",
         ],
         "dev": [
-            "binance_assets[api,api-test]",  # the serving API and its test clients
-            "dagster-webserver==1.13.*",
+            "binance_assets[api,api-test,dagster-services]",  # the serving API, its test clients, the webserver
             # pytest 9 drops pytest-xdist 3.8's `@group` node-id suffix: `--dist loadgroup` would split
             # xdist_group marks across workers (module fixtures built twice, order-dependent tests).
             "pytest>=8.4,<9",
@@ -66,6 +67,9 @@ setup(
             # Validates dagster_cloud.yaml with the Dagster+ CLI's own model (same version as dagster).
             "dagster-cloud-cli==1.13.*",
             "hypothesis>=6.100,<7",
+            # The images' and compose file's tests: Dockerfile stages, the compose-spec schema (vendored there).
+            "dockerfile-parse>=2,<3",
+            "check-jsonschema>=0.33,<1",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},
