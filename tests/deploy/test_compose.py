@@ -8,6 +8,7 @@ Dockerfile, the workspace files and the monitoring configs it mounts.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.resources
 import json
 import re
@@ -29,14 +30,15 @@ def compose() -> dict:
     return yaml.safe_load(COMPOSE.read_text())
 
 
-def compose_schema() -> dict:
-    schema = importlib.resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
-    return json.loads(schema.read_text())
+@functools.cache
+def compose_validator():
+    schema = json.loads(
+        (importlib.resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
+    return jsonschema.validators.validator_for(schema)(schema)  # the draft the schema names (2020-12)
 
 
 def schema_errors(document: dict) -> list[str]:
-    schema = compose_schema()
-    validator = jsonschema.validators.validator_for(schema)(schema)  # the draft the schema names (2020-12)
+    validator = compose_validator()
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
 
 

@@ -14,6 +14,8 @@ empty, BINANCE_ASSETS_ENV=local) and files the stage COPYs are read from the rep
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -74,6 +76,14 @@ def local_env(stage: Stage, tmp: Path) -> dict[str, str]:
             Path(path).mkdir(parents=True, exist_ok=True)
     # The repository, not an installed copy; the venv's programs first.
     return env | {"PYTHONPATH": str(ROOT), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def grpc_serving(port: int) -> bool:
+    """The code server's gRPC health, asked in process (cheap) before its HEALTHCHECK command runs once."""
+    from dagster._grpc.client import DagsterGrpcClient
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the client prints connection errors while it starts
+        return DagsterGrpcClient(port=port, host="127.0.0.1").health_check_query() == "SERVING"
 
 
 def http_ok(url: str) -> bool:
@@ -153,23 +163,26 @@ def test_each_target_command_starts_what_it_should(tmp_path):
         daemon = procs.start("dagster-daemon", dagster_argv(daemon_service["command"]), dagster_env, tmp_path)
         watched = [market_data, ml, api_proc, daemon]
 
-        def healthy(proc, port, stage, env) -> None:
+        def healthy(proc, port, stage, env, ready) -> None:
+            """Wait cheaply in process, then the image's HEALTHCHECK command must pass (each run imports Dagster)."""
             check = local_argv(swap_ports(stage.healthcheck.command, {stage.expose[0]: port}))
-            wait_for(f"{proc.name} listens", lambda: port_open(port), procs, watched, START_TIMEOUT)
+            wait_for(f"{proc.name} listens", lambda: port_open(port) and ready(port), procs, watched, START_TIMEOUT)
             wait_for(f"{proc.name} HEALTHCHECK {check}", lambda: command_succeeds(check, env, tmp_path),
                      procs, watched, 60)
             timings[proc.name] = time.monotonic() - started
 
-        healthy(api_proc, api_local, api, api_env)
-        healthy(market_data, md_port, code, code_env)
-        healthy(ml, ml_port, code, code_env)
+        def http_ready(path: str):
+            return lambda port: http_ok(f"http://127.0.0.1:{port}{path}")
+
+        healthy(api_proc, api_local, api, api_env, http_ready("/health/live"))
+        healthy(market_data, md_port, code, code_env, grpc_serving)
+        healthy(ml, ml_port, code, code_env, grpc_serving)
 
         # The webserver once its locations serve (as compose's depends_on orders it).
         webserver = procs.start("dagster-webserver", dagster_argv(swap_ports(dagster_stage.cmd, {web_port: web_local})),
                                 dagster_env, tmp_path)
         watched.append(webserver)
-        healthy(webserver, web_local, dagster_stage, dagster_env)
-        assert http_ok(f"http://127.0.0.1:{web_local}/server_info")
+        healthy(webserver, web_local, dagster_stage, dagster_env, http_ready("/server_info"))
         assert loaded_locations(web_local) == {"market_data": "RepositoryLocation", "ml": "RepositoryLocation"}
 
         with dg.DagsterInstance.from_config(dagster_env["DAGSTER_HOME"]) as instance:
