@@ -83,7 +83,8 @@ def instance_env(monkeypatch, postgres_url: str) -> None:
     """The environment the ECS task definitions give the webserver and daemon, pointed at a test database."""
     parts = urlsplit(postgres_url)
     for name, value in {
-        "DAGSTER_PG_HOST": parts.hostname, "DAGSTER_PG_USER": parts.username, "DAGSTER_PG_DB": parts.path[1:],
+        "DAGSTER_PG_HOST": parts.hostname, "DAGSTER_PG_PORT": str(parts.port or 5432),
+        "DAGSTER_PG_USER": parts.username, "DAGSTER_PG_DB": parts.path[1:],
         "DAGSTER_PG_PASSWORD": "unused-by-the-test-server", "DAGSTER_PG_PASSWORD_SECRET_ARN": PG_SECRET_ARN,
         "DAGSTER_ALERT_WEBHOOK_SECRET_ARN": HOOK_SECRET_ARN,
         "DAGSTER_COMPUTE_LOG_BUCKET": "binance-merchant-platform-dev-compute-logs",
