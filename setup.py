@@ -44,6 +44,8 @@ setup(
             "prometheus-client>=0.20",
             "jinja2>=3.1,<4",  # the dashboard's page templates
         ],
+        # The `dagster` image (Dockerfile): the webserver, the daemon and the metrics exporter.
+        "dagster-services": ["dagster-webserver==1.13.*", "prometheus-client>=0.20"],
         # Real clients and fuzzing the API's tests use.
         "api-test": [
             "httpx>=0.27,<1",
@@ -54,8 +56,7 @@ setup(
             "playwright>=1.45,<2",
         ],
         "dev": [
-            "binance_assets[api,api-test]",  # the serving API and its test clients
-            "dagster-webserver==1.13.*",
+            "binance_assets[api,api-test,dagster-services]",  # the serving API, its test clients, the webserver
             # pytest 9 drops pytest-xdist 3.8's `@group` node-id suffix: `--dist loadgroup` would split
             # xdist_group marks across workers (module fixtures built twice, order-dependent tests).
             "pytest>=8.4,<9",
@@ -69,6 +70,9 @@ setup(
             "hypothesis>=6.100,<7",
             # Parses deploy/terraform in tests/terraform (checkov lives in .venv-tools: see the Makefile).
             "python-hcl2>=8,<9",
+            # The images' and compose file's tests: Dockerfile stages, the compose-spec schema (vendored there).
+            "dockerfile-parse>=2,<3",
+            "check-jsonschema>=0.33,<1",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},
