@@ -35,7 +35,7 @@ locals {
     BINANCE_ASSETS_API_COGNITO_USER_POOL_ID = var.cognito_user_pool_id
     BINANCE_ASSETS_API_COGNITO_CLIENT_ID   = var.cognito_app_client_id
     BINANCE_ASSETS_API_MARKET_DATA_PUBLIC  = "false"
-    PROMETHEUS_MULTIPROC_DIR               = "/tmp/api-metrics"
+    PROMETHEUS_MULTIPROC_DIR               = "/tmp/prometheus" # created and owned by uid 10001 in the api image
   }
 
   dagster_secrets = {
