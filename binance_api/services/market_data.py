@@ -79,8 +79,8 @@ def klines_json(
         outer_params.append(end_ms)
     newest_first = start_ms is None  # no start: the most recent `limit` klines (up to endTime)
     if interval == "1m":  # the bars themselves: no aggregation
-        sql = (
-            f"SELECT {t} AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
+        sql = (  # open_time itself (to ms after the LIMIT, below): no per-row expression over the whole range
+            f"SELECT open_time AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
             f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_TABLE} "
             f"WHERE {' AND '.join(where)} ORDER BY open_time {'DESC' if newest_first else 'ASC'} LIMIT {int(limit)}"
         )
@@ -103,7 +103,11 @@ def klines_json(
     table = session.query(sql, params + outer_params)
     if newest_first:
         table = table.take(np.arange(table.num_rows - 1, -1, -1))
-    open_ms = table.column("bucket").cast(pa.int64()).to_numpy()
+    bucket_col = table.column("bucket")
+    if pa.types.is_timestamp(bucket_col.type):
+        open_ms = _ms_column(bucket_col).to_numpy()
+    else:
+        open_ms = bucket_col.cast(pa.int64()).to_numpy()
     if iv is None:  # the month's last millisecond
         months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
         close_ms = months.astype("datetime64[ms]").astype(np.int64) - 1
