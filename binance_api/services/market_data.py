@@ -100,7 +100,17 @@ def klines_json(
             FROM b {"WHERE " + " AND ".join(outer) if outer else ""}
             GROUP BY bucket ORDER BY bucket {"DESC" if newest_first else "ASC"} LIMIT {int(limit)}
         """
-    table = session.query(sql, params + outer_params)
+    table = None
+    if interval == "1m" and start_ms is not None:
+        # One bar per minute: the first `limit` bars from startTime lie in [start, start + limit minutes) unless
+        # bars are missing; try that range first (the scan then reads `limit` rows, not every later bar) and
+        # fall back to the open range when it holds fewer (same answer either way: a subset's first rows).
+        bounded = sql.replace(" ORDER BY open_time", " AND open_time < ? ORDER BY open_time", 1)
+        table = session.query(bounded, [*params, ms_to_ts(start_ms + int(limit) * 60_000)])
+        if table.num_rows < limit:
+            table = None
+    if table is None:
+        table = session.query(sql, params + outer_params)
     if newest_first:
         table = table.take(np.arange(table.num_rows - 1, -1, -1))
     bucket_col = table.column("bucket")
