@@ -43,6 +43,7 @@ setup(
             "limits[async-redis]>=4,<6",
             "prometheus-client>=0.20",
             "jinja2>=3.1,<4",  # the dashboard's page templates
+            "psycopg-pool>=3.2,<4",  # PostgreSQL: the per-worker connection pool of the read sessions
         ],
         # The `dagster` image (Dockerfile): the webserver, the daemon and the metrics exporter.
         "dagster-services": ["dagster-webserver==1.13.*", "prometheus-client>=0.20"],

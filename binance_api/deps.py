@@ -50,7 +50,10 @@ def require(scope: str, *, optional_if_public: bool = False):
         header = request.headers.get("authorization")
         if credentials is None and not header:
             raise AuthError(401, "missing_token", "this route needs a bearer token (Authorization: Bearer <jwt>)")
-        principal = await run_in_threadpool(authenticate, svc.verifier, header, scope)
+        if getattr(svc.verifier, "blocking", True):
+            principal = await run_in_threadpool(authenticate, svc.verifier, header, scope)
+        else:  # CPU only (HS256): no thread hop
+            principal = authenticate(svc.verifier, header, scope)
         request.state.principal = principal
         return principal
 

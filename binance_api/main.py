@@ -36,6 +36,15 @@ def _redis_client(config: ApiConfig):
     return redis.Redis.from_url(config.api.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
+def _async_redis_factory(config: ApiConfig):
+    if not config.api.redis_url:
+        return None
+    import redis.asyncio
+
+    url = config.api.redis_url
+    return lambda: redis.asyncio.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+
 def create_app(config: ApiConfig | None = None) -> FastAPI:
     config = config or ApiConfig()
     configure_logging()
@@ -47,12 +56,15 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     services.extra.update(
         redis=redis_client,
         limiter=limiter,
-        cache=ResponseCache(redis_client, config.api.redis_prefix, config.api.cache_ttl_seconds),
+        cache=ResponseCache(redis_client, config.api.redis_prefix, config.api.cache_ttl_seconds,
+                            async_redis=_async_redis_factory(config),
+                            local_max_bytes=config.api.cache_local_max_bytes),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        await services.extra["cache"].aclose()
         reader.close()
         if redis_client is not None:
             redis_client.close()

@@ -50,6 +50,12 @@ class ApiSettings(BaseSettings):
     redis_prefix: str = "bmp-api"
     weight_limit_1m: int = Field(default=6000, ge=1)
     cache_ttl_seconds: int = Field(default=300, ge=1)
+    # Each worker keeps the most recent cached bodies in memory too (same keys: the warehouse version is part
+    # of them, so a publish invalidates both levels); this caps that copy's size. 0 turns it off.
+    cache_local_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    # PostgreSQL: connections each worker keeps open for the per-request REPEATABLE READ transactions.
+    pg_pool_min_size: int = Field(default=1, ge=0)
+    pg_pool_max_size: int = Field(default=8, ge=1)
 
     # --- serving -----------------------------------------------------------------------------------
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -64,10 +64,30 @@ def mint_token(config: ApiConfig, subject: str, scopes: Iterable[str], ttl: dt.t
 
 
 class HS256Verifier:
-    def __init__(self, secret: str, issuer: str, audience: str) -> None:
+    """Local HS256 tokens. CPU only (no key fetch), so routes verify on the event loop (`blocking` False).
+    A token that verified is remembered until it expires (the rate limiter and the route both verify it;
+    with a static secret only the expiry can change the answer); at most `memo_size` tokens."""
+
+    blocking = False
+
+    def __init__(self, secret: str, issuer: str, audience: str, memo_size: int = 4096) -> None:
         self.secret, self.issuer, self.audience = secret, issuer, audience
+        self.memo_size = memo_size
+        self._memo: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        known = self._memo.get(token)
+        if known is not None:
+            if time.time() < known[1] + HS256_LEEWAY_SECONDS:
+                return known[0]
+            self._memo.pop(token, None)  # expired: decode again, which raises ExpiredSignatureError
+        principal, exp = self._decode(token)
+        if len(self._memo) >= self.memo_size:
+            self._memo.clear()
+        self._memo[token] = (principal, exp)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         claims = jwt.decode(
             token,
             self.secret,
@@ -77,13 +97,16 @@ class HS256Verifier:
             leeway=HS256_LEEWAY_SECONDS,
             options={"require": ["exp", "sub", "iss", "aud"]},
         )
-        return Principal(str(claims["sub"]), _scopes(claims))
+        return Principal(str(claims["sub"]), _scopes(claims)), float(claims["exp"])
 
 
 class CognitoVerifier:
     """RS256 tokens as Cognito issues them: `iss` = the user pool, `token_use`, audience = the app client
     (`aud` in id tokens, `client_id` in access tokens), `exp`; keys from the JWKS by `kid`, cached
-    (`jwks_cache_seconds`) and refetched when a token names a `kid` the cache does not hold (rotation)."""
+    (`jwks_cache_seconds`) and refetched when a token names a `kid` the cache does not hold (rotation):
+    verifying may fetch over HTTP, so routes verify in the thread pool (`blocking`)."""
+
+    blocking = True
 
     def __init__(
         self, jwks_url: str, issuer: str, client_id: str, token_use: str, cache_seconds: float, cooldown: float = 30.0

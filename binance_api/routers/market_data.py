@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from binance_api import schemas
@@ -53,9 +54,22 @@ def _symbol(request: Request, session, symbol: str) -> str:
 def known_symbols(request: Request, session) -> list[str]:
     memo = request.app.state.services.extra.setdefault("symbols", {})
     if session.version not in memo:
+        held = md.warehouse_symbols(session)
         memo.clear()
-        memo[session.version] = md.warehouse_symbols(session)
+        memo[session.version] = held
     return memo[session.version]
+
+
+async def _asymbol(request: Request, session, symbol: str) -> str:
+    """`_symbol` from the event loop: the memo of the session's version, else a query in the thread pool."""
+    if symbol != symbol.upper() or not symbol.isalnum():
+        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
+    held = request.app.state.services.extra.get("symbols", {}).get(session.version)
+    if held is None:
+        held = await run_in_threadpool(known_symbols, request, session)
+    if symbol not in held:
+        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
+    return symbol
 
 
 def _times(start: int | None, end: int | None) -> None:
@@ -106,7 +120,7 @@ def exchange_info(
 
 
 @router.get("/klines", response_model=schemas.Klines, summary="Klines (weight 2), aggregated from the 1m bars.")
-def klines(
+async def klines(
     request: Request,
     symbol: str = Query(..., examples=["BTCUSDT"]),
     interval: str = Query(..., description="1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M", examples=["1m"]),
@@ -116,7 +130,7 @@ def klines(
     timeZone: str | None = Query(None, description="Only 0/UTC is served."),
     session=Depends(read_session),
 ) -> Response:
-    symbol = _symbol(request, session, symbol)
+    symbol = await _asymbol(request, session, symbol)
     if interval not in rs.INTERVAL_MS:
         raise BinanceApiError(rs.ERR_INVALID_INTERVAL, "Invalid interval.")
     if timeZone not in (None, "0", "+0", "00:00", "+00:00", "UTC"):
@@ -125,7 +139,7 @@ def klines(
     n = _limit(limit, 500)
     cache = request.app.state.services.extra["cache"]
     key = ("klines", symbol, interval, startTime, endTime, n)
-    return cache.response(session.version, key, lambda: md.klines(
+    return await cache.aresponse(session.version, key, lambda: md.klines_json(
         session, request.app.state.services.engine, symbol, interval, startTime, endTime, n))
 
 
@@ -144,7 +158,7 @@ def agg_trades(
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
     n = _limit(limit, 500)
-    return json_response(md.agg_trades(session, symbol, fromId, startTime, endTime, n))
+    return json_response(md.agg_trades_json(session, symbol, fromId, startTime, endTime, n))
 
 
 @router.get("/trades", response_model=list[schemas.Trade], summary="Recent trades (weight 25).")
@@ -155,7 +169,7 @@ def trades(
     session=Depends(read_session),
 ) -> Response:
     symbol = _symbol(request, session, symbol)
-    return json_response(md.trades(session, symbol, None, _limit(limit, 500)))
+    return json_response(md.trades_json(session, symbol, None, _limit(limit, 500)))
 
 
 @router.get("/historicalTrades", response_model=list[schemas.Trade], summary="Older trades (weight 25).")
@@ -169,4 +183,4 @@ def historical_trades(
     symbol = _symbol(request, session, symbol)
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
-    return json_response(md.trades(session, symbol, fromId, _limit(limit, 500)))
+    return json_response(md.trades_json(session, symbol, fromId, _limit(limit, 500)))

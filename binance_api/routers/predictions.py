@@ -18,13 +18,13 @@ predictions_scope = [Depends(require("predictions"))]
 
 @router.get("/predictions/{symbol}/latest", response_model=schemas.LatestPredictions, dependencies=predictions_scope,
             summary="Each model's prediction for the latest scored minute (cached until the next publish).")
-def latest(
+async def latest(
     request: Request,
     symbol: str = Path(..., pattern=SYMBOL_PATTERN, examples=["BTCUSDT"]),
     session=Depends(read_session),
 ):
     cache = request.app.state.services.extra["cache"]
-    return cache.response(session.version, ("latest", symbol),
+    return await cache.aresponse(session.version, ("latest", symbol),
                           lambda: {"symbol": symbol, "items": ml_service.latest(session, symbol)})
 
 

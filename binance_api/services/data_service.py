@@ -26,7 +26,10 @@ def make_reader(config: ApiConfig) -> DuckDBSnapshotReader | PostgresReader:
         return DuckDBSnapshotReader(config.core.resolved_duckdb_path, config.snapshot_dir)
     from binance_assets.settings import postgres_connection_url
 
-    return PostgresReader(postgres_connection_url(config.core))  # the password from its secret env var
+    return PostgresReader(  # the password from its secret env var
+        postgres_connection_url(config.core), min_size=config.api.pg_pool_min_size,
+        max_size=config.api.pg_pool_max_size,
+    )
 
 
 def encode_cursor(values: dict[str, Any]) -> str:

@@ -8,11 +8,14 @@ trades come from the raw tables. Times go out in milliseconds (the warehouse sto
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
-from binance_assets.binance.rest_shapes import INTERVAL_MS, agg_trade_obj, kline_array, split_symbol, trade_obj
+from binance_assets.binance import rest_bulk
+from binance_assets.binance.rest_shapes import INTERVAL_MS, split_symbol
 
 BARS_TABLE = "marts.fct_bars_1m"
 AGG_TRADES_TABLE = "raw.spot_agg_trades"
@@ -32,10 +35,6 @@ def epoch_ms_sql(engine: str, column: str) -> str:
     return f"(floor(extract(epoch from {column}) * 1000))::bigint"
 
 
-def _ms(ts: dt.datetime) -> int:
-    return (ts - EPOCH) // dt.timedelta(milliseconds=1)
-
-
 def _rows(table: pa.Table) -> list[dict[str, Any]]:
     return table.to_pylist()
 
@@ -48,6 +47,14 @@ def warehouse_symbols(session) -> list[str]:
 def klines(
     session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int
 ) -> list[list]:
+    """The klines as `rest_shapes.kline_array` rows (the body of `klines_json`, parsed)."""
+    return json.loads(klines_json(session, engine, symbol, interval, start_ms, end_ms, limit))
+
+
+def klines_json(
+    session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int
+) -> bytes:
+    """The `/api/v3/klines` body (compact JSON, built column-wise: `rest_bulk.klines_body`)."""
     iv = INTERVAL_MS[interval]
     t = epoch_ms_sql(engine, "open_time")
     if iv is None:
@@ -72,62 +79,76 @@ def klines(
         outer_params.append(end_ms)
     newest_first = start_ms is None  # no start: the most recent `limit` klines (up to endTime)
     if interval == "1m":  # the bars themselves: no aggregation
-        return _klines_1m(session, engine, where, params, newest_first, limit)
-    sql = f"""
-        WITH b AS (
-            SELECT {bucket} AS bucket, open_time, open, high, low, close, volume, quote_volume, trade_count,
-                   taker_buy_base_volume, taker_buy_quote_volume
-            FROM {BARS_TABLE} WHERE {" AND ".join(where)}
+        sql = (  # open_time itself (to ms after the LIMIT, below): no per-row expression over the whole range
+            f"SELECT open_time AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
+            f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_TABLE} "
+            f"WHERE {' AND '.join(where)} ORDER BY open_time {'DESC' if newest_first else 'ASC'} LIMIT {int(limit)}"
         )
-        SELECT bucket,
-               (array_agg(open ORDER BY open_time))[1] AS open, max(high) AS high, min(low) AS low,
-               (array_agg(close ORDER BY open_time DESC))[1] AS close, sum(volume) AS volume,
-               sum(quote_volume) AS quote_volume, sum(trade_count) AS trades,
-               sum(taker_buy_base_volume) AS tbb, sum(taker_buy_quote_volume) AS tbq
-        FROM b {"WHERE " + " AND ".join(outer) if outer else ""}
-        GROUP BY bucket ORDER BY bucket {"DESC" if newest_first else "ASC"} LIMIT {int(limit)}
-    """
-    rows = _rows(session.query(sql, params + outer_params))
-    if newest_first:
-        rows.reverse()
-    out = []
-    for r in rows:
-        open_ms = int(r["bucket"])
-        if iv is None:
-            start = ms_to_ts(open_ms)
-            nxt = dt.datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
-            close_ms = _ms(nxt) - 1
-        else:
-            close_ms = open_ms + iv - 1
-        out.append(
-            kline_array(
-                open_ms, r["open"], r["high"], r["low"], r["close"], r["volume"], close_ms, r["quote_volume"],
-                int(r["trades"]), r["tbb"], r["tbq"],
+        outer_params = []
+    else:
+        sql = f"""
+            WITH b AS (
+                SELECT {bucket} AS bucket, open_time, open, high, low, close, volume, quote_volume, trade_count,
+                       taker_buy_base_volume, taker_buy_quote_volume
+                FROM {BARS_TABLE} WHERE {" AND ".join(where)}
             )
-        )
-    return out
-
-
-def _klines_1m(session, engine: str, where: list[str], params: list, newest_first: bool, limit: int) -> list[list]:
-    t = epoch_ms_sql(engine, "open_time")
-    rows = session.query(
-        f"SELECT {t} AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
-        f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_TABLE} "
-        f"WHERE {' AND '.join(where)} ORDER BY open_time {'DESC' if newest_first else 'ASC'} LIMIT {int(limit)}",
-        params,
-    ).to_pylist()
+            SELECT bucket,
+                   (array_agg(open ORDER BY open_time))[1] AS open, max(high) AS high, min(low) AS low,
+                   (array_agg(close ORDER BY open_time DESC))[1] AS close, sum(volume) AS volume,
+                   sum(quote_volume) AS quote_volume, sum(trade_count) AS trades,
+                   sum(taker_buy_base_volume) AS tbb, sum(taker_buy_quote_volume) AS tbq
+            FROM b {"WHERE " + " AND ".join(outer) if outer else ""}
+            GROUP BY bucket ORDER BY bucket {"DESC" if newest_first else "ASC"} LIMIT {int(limit)}
+        """
+    table = None
+    if interval == "1m" and start_ms is not None:
+        # One bar per minute: the first `limit` bars from startTime lie in [start, start + limit minutes) unless
+        # bars are missing; try that range first (the scan then reads `limit` rows, not every later bar) and
+        # fall back to the open range when it holds fewer (same answer either way: a subset's first rows).
+        bounded = sql.replace(" ORDER BY open_time", " AND open_time < ? ORDER BY open_time", 1)
+        table = session.query(bounded, [*params, ms_to_ts(start_ms + int(limit) * 60_000)])
+        if table.num_rows < limit:
+            table = None
+    if table is None:
+        table = session.query(sql, params + outer_params)
     if newest_first:
-        rows.reverse()
-    return [
-        kline_array(int(r["bucket"]), r["open"], r["high"], r["low"], r["close"], r["volume"],
-                    int(r["bucket"]) + 59_999, r["quote_volume"], int(r["trades"]), r["tbb"], r["tbq"])
-        for r in rows
-    ]
+        table = table.take(np.arange(table.num_rows - 1, -1, -1))
+    bucket_col = table.column("bucket")
+    if pa.types.is_timestamp(bucket_col.type):
+        open_ms = _ms_column(bucket_col).to_numpy()
+    else:
+        open_ms = bucket_col.cast(pa.int64()).to_numpy()
+    if iv is None:  # the month's last millisecond
+        months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
+        close_ms = months.astype("datetime64[ms]").astype(np.int64) - 1
+    else:
+        close_ms = open_ms + (iv - 1)
+    c = table.column
+    return rest_bulk.klines_body(
+        pa.array(open_ms), c("open"), c("high"), c("low"), c("close"), c("volume"), pa.array(close_ms),
+        c("quote_volume"), c("trades"), c("tbb"), c("tbq"),
+    )
+
+
+def _ms_column(column) -> pa.Array:
+    """Timestamps (UTC, naive) as epoch milliseconds, floored like `_ms`."""
+    us = column.cast(pa.timestamp("us")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return pa.array(np.floor_divide(us, 1000))
 
 
 def agg_trades(
     session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
 ) -> list[dict]:
+    return json.loads(agg_trades_json(session, symbol, from_id, start_ms, end_ms, limit))
+
+
+def agg_trades_json(
+    session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
+) -> bytes:
+    """The `/api/v3/aggTrades` body. With `fromId` the ids are first looked for in [fromId, fromId + 2 x limit)
+    (the ids of a symbol are consecutive, so that range normally holds the answer and the scan touches one
+    row group instead of every later trade); fewer than `limit` rows there means gaps, and the unbounded
+    query answers. Either way the answer is the first `limit` ids >= fromId that pass the filters."""
     where, params = ["symbol = ?"], [symbol]
     order = "ASC"
     if from_id is not None:
@@ -141,23 +162,37 @@ def agg_trades(
         params.append(ms_to_ts(end_ms + 1))
     if from_id is None and start_ms is None and end_ms is None:
         order = "DESC"  # the most recent ones
-    sql = (
-        "SELECT agg_trade_id, price, qty, first_trade_id, last_trade_id, trade_time, is_buyer_maker, is_best_match "
-        f"FROM {AGG_TRADES_TABLE} WHERE {' AND '.join(where)} ORDER BY agg_trade_id {order} LIMIT {int(limit)}"
-    )
-    rows = _rows(session.query(sql, params))
-    if order == "DESC":
-        rows.reverse()
-    return [
-        agg_trade_obj(
-            r["agg_trade_id"], r["price"], r["qty"], r["first_trade_id"], r["last_trade_id"], _ms(r["trade_time"]),
-            r["is_buyer_maker"], True if r["is_best_match"] is None else r["is_best_match"],
+
+    def run(extra: list[str], extra_params: list) -> pa.Table:
+        return session.query(
+            "SELECT agg_trade_id, price, qty, first_trade_id, last_trade_id, trade_time, is_buyer_maker, "
+            f"is_best_match FROM {AGG_TRADES_TABLE} WHERE {' AND '.join(where + extra)} "
+            f"ORDER BY agg_trade_id {order} LIMIT {int(limit)}",
+            params + extra_params,
         )
-        for r in rows
-    ]
+
+    table = None
+    if from_id is not None:
+        table = run(["agg_trade_id < ?"], [from_id + 2 * int(limit)])
+        if table.num_rows < limit:
+            table = None
+    if table is None:
+        table = run([], [])
+    if order == "DESC":
+        table = table.take(np.arange(table.num_rows - 1, -1, -1))
+    c = table.column
+    return rest_bulk.agg_trades_body(
+        c("agg_trade_id"), c("price"), c("qty"), c("first_trade_id"), c("last_trade_id"),
+        _ms_column(c("trade_time")), c("is_buyer_maker"), c("is_best_match"),
+    )
 
 
 def trades(session, symbol: str, from_id: int | None, limit: int) -> list[dict]:
+    return json.loads(trades_json(session, symbol, from_id, limit))
+
+
+def trades_json(session, symbol: str, from_id: int | None, limit: int) -> bytes:
+    """The `/api/v3/trades` / `historicalTrades` body."""
     where, params = ["symbol = ?"], [symbol]
     order = "DESC" if from_id is None else "ASC"
     if from_id is not None:
@@ -167,16 +202,14 @@ def trades(session, symbol: str, from_id: int | None, limit: int) -> list[dict]:
         "SELECT trade_id, price, qty, quote_qty, trade_time, is_buyer_maker, is_best_match "
         f"FROM {TRADES_TABLE} WHERE {' AND '.join(where)} ORDER BY trade_id {order} LIMIT {int(limit)}"
     )
-    rows = _rows(session.query(sql, params))
+    table = session.query(sql, params)
     if order == "DESC":
-        rows.reverse()
-    return [
-        trade_obj(
-            r["trade_id"], r["price"], r["qty"], r["quote_qty"], _ms(r["trade_time"]), r["is_buyer_maker"],
-            True if r["is_best_match"] is None else r["is_best_match"],
-        )
-        for r in rows
-    ]
+        table = table.take(np.arange(table.num_rows - 1, -1, -1))
+    c = table.column
+    return rest_bulk.trades_body(
+        c("trade_id"), c("price"), c("qty"), c("quote_qty"), _ms_column(c("trade_time")), c("is_buyer_maker"),
+        c("is_best_match"),
+    )
 
 
 def symbol_info(symbol: str) -> dict:

@@ -208,12 +208,32 @@ PG_VERSION_SQL = PUBLISH_VERSION_SQL
 
 
 class PostgresReader:
-    """Each session is one REPEATABLE READ, read-only transaction: one consistent state per request."""
+    """Each session is one REPEATABLE READ, read-only transaction: one consistent state per request.
 
-    def __init__(self, url: str) -> None:
+    The connections come from a pool (psycopg_pool, per worker, opened on first use) instead of one new
+    connection per request; each is set to REPEATABLE READ and read-only once when the pool opens it, and
+    every session is its own transaction on it (BEGIN ... COMMIT), so each request still reads one state."""
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
+        from psycopg_pool import ConnectionPool
+
         from binance_assets.warehouse.postgres_warehouse import PostgresWarehouse
 
         self.warehouse = PostgresWarehouse(url)
+        self.pool = ConnectionPool(
+            self.warehouse._conninfo(), min_size=min_size, max_size=max(max_size, min_size, 1),
+            timeout=float(self.warehouse.connect_timeout), configure=self._configure, open=False,
+            name="binance-api-warehouse",
+        )
+        self._open_lock = threading.Lock()
+        self._opened = False
+
+    @staticmethod
+    def _configure(conn) -> None:
+        import psycopg
+
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
 
     def version(self) -> str:
         with self.session() as s:
@@ -223,15 +243,20 @@ class PostgresReader:
     def session(self) -> Iterator[PostgresSession]:
         import psycopg
 
-        with self.warehouse.connect() as conn:
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            conn.read_only = True
-            with conn.transaction():
-                try:
-                    rows = self.warehouse._execute(conn, PG_VERSION_SQL, None).to_pylist()
-                except psycopg.errors.UndefinedTable:
-                    raise WarehouseUnavailable("the warehouse has no raw.publish_log yet (run the pipeline)") from None
-                yield PostgresSession(f"pg-{rows[0]['version'] if rows else 0}", conn, self.warehouse)
+        if not self._opened:
+            with self._open_lock:
+                if not self._opened:
+                    self.pool.open()
+                    self._opened = True
+        with self.pool.connection() as conn, conn.transaction():
+            try:
+                rows = self.warehouse._execute(conn, PG_VERSION_SQL, None).to_pylist()
+            except psycopg.errors.UndefinedTable:
+                raise WarehouseUnavailable("the warehouse has no raw.publish_log yet (run the pipeline)") from None
+            yield PostgresSession(f"pg-{rows[0]['version'] if rows else 0}", conn, self.warehouse)
 
     def close(self) -> None:
-        pass
+        with self._open_lock:
+            if self._opened:
+                self.pool.close()
+                self._opened = False

@@ -162,3 +162,18 @@ def test_429_with_retry_after_past_the_budget(api_warehouse, redis_url, redis_pr
         assert v1.status_code == 429 and v1.json()["error"] == "rate_limited"
         metrics = c.get("/metrics").text
         assert "binance_api_rate_limit_rejections_total" in metrics
+
+
+def test_bounded_first_scans_fall_back_across_gaps(client, api_warehouse):
+    """klines 1m and aggTrades look in a bounded range first; across a gap (here: before the first row) that
+    range holds fewer rows than `limit` and the open query answers: the same rows as from the first row on."""
+    first_bar = {"symbol": "BTCUSDT", "interval": "1m", "limit": 100}
+    from_gap = client.get("/api/v3/klines", params={**first_bar, "startTime": DAY_MS - 30 * 60_000}).json()
+    assert from_gap == client.get("/api/v3/klines", params={**first_bar, "startTime": DAY_MS}).json()
+    assert len(from_gap) == 100 and from_gap[0][0] == DAY_MS
+    first_id = int(api_warehouse.query(
+        "SELECT min(agg_trade_id) AS a FROM raw.spot_agg_trades WHERE symbol = 'BTCUSDT'")["a"].iloc[0])
+    params = {"symbol": "BTCUSDT", "limit": 10}
+    from_gap = client.get("/api/v3/aggTrades", params={**params, "fromId": max(first_id - 2000, 0)}).json()
+    assert from_gap == client.get("/api/v3/aggTrades", params={**params, "fromId": first_id}).json()
+    assert [t["a"] for t in from_gap] == list(range(first_id, first_id + 10))
