@@ -56,7 +56,7 @@ def klines(
         bucket = f"({t} - (({t} - {WEEK_OFFSET_MS}) % {iv}))"
     else:
         bucket = f"({t} - ({t} % {iv}))"
-    where, params = ["symbol = ?"], [symbol]
+    where, params = ["symbol = ?"], list[object]([symbol])
     if start_ms is not None:  # widen by one interval on the raw side; the bucket filter is exact
         where.append("open_time >= ?")
         params.append(ms_to_ts(start_ms - (0 if interval == "1m" else (iv or 31 * 86_400_000))))
@@ -128,7 +128,7 @@ def _klines_1m(session, engine: str, where: list[str], params: list, newest_firs
 def agg_trades(
     session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
 ) -> list[dict]:
-    where, params = ["symbol = ?"], [symbol]
+    where, params = ["symbol = ?"], list[object]([symbol])
     order = "ASC"
     if from_id is not None:
         where.append("agg_trade_id >= ?")
@@ -158,7 +158,7 @@ def agg_trades(
 
 
 def trades(session, symbol: str, from_id: int | None, limit: int) -> list[dict]:
-    where, params = ["symbol = ?"], [symbol]
+    where, params = ["symbol = ?"], list[object]([symbol])
     order = "DESC" if from_id is None else "ASC"
     if from_id is not None:
         where.append("trade_id >= ?")
