@@ -2,16 +2,14 @@
 run, the check/freshness alert sensor, and the definitions the lead merges."""
 
 import datetime as dt
-import json
 import logging
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 from support.network import free_port
+from support.webhook import Webhook
 
 from binance_assets.automation import deadlines
 from binance_assets.automation.alerts import build_automation_alerting_defs
@@ -29,41 +27,6 @@ from binance_assets.settings import Environment, Settings
 START = dt.date(2025, 1, 1)
 SYMBOLS = ["BTCUSDT"]
 RAW_KEYS = [raw_asset_key(t) for t in ("spot_trades", "spot_agg_trades", "spot_klines_1m")]
-
-
-class Webhook:
-    """A loopback HTTP server that records the JSON bodies POSTed to it and answers `statuses` in turn."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        self.statuses: list[int] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                hook.bodies.append(json.loads(self.rfile.read(length)))
-                status = hook.statuses.pop(0) if hook.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"ok" if status < 400 else b"nope")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/secret"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @property
-    def texts(self) -> list[str]:
-        return [b["text"] for b in self.bodies]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
