@@ -201,12 +201,13 @@ def smoke(
                                               help="Bearer token, when /api/v3 is not public.")] = None,
     symbol: Annotated[str | None, typer.Option(help="Symbol for /api/v3/klines (default: the first listed).")] = None,
     attempts: Annotated[int, typer.Option(min=1, help="Tries per request.")] = 3,
+    wait_seconds: Annotated[float, typer.Option(min=0, help="Pause between tries.")] = 2.0,
 ) -> None:
     """Post-deploy smoke test of the serving API: /health/ready, ping, exchangeInfo, klines; exit 1 on failure."""
     from binance_assets.ops.smoke import SmokeFailure, run_smoke
 
     try:
-        run_smoke(base_url, token=token, symbol=symbol, attempts=attempts, echo=typer.echo)
+        run_smoke(base_url, token=token, symbol=symbol, attempts=attempts, wait_seconds=wait_seconds, echo=typer.echo)
     except SmokeFailure as exc:
         typer.echo(f"smoke test FAILED: {exc}", err=True)
         raise typer.Exit(1) from None
