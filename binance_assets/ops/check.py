@@ -21,9 +21,10 @@ from binance_assets.ops.dbt_tests import dbt_test_findings
 from binance_assets.ops.findings import ERROR, Finding, alert_text, failures, format_line
 from binance_assets.ops.latest import latest_partitions
 from binance_assets.ops.partition_rules import feature_findings, raw_findings
-from binance_assets.resources import warehouse_resource
+from binance_assets.resources import WarehouseResource, warehouse_resource
 from binance_assets.settings import ALERT_WEBHOOK_ENV, Settings, get_settings
 from binance_assets.transform.dbt_vars import partition_window_vars
+from binance_assets.warehouse import Warehouse
 
 
 @dataclass
@@ -47,6 +48,17 @@ def _locations(settings: Settings) -> list:
     return [definitions.build_defs(settings), ml_definitions.build_ml_defs(settings)]
 
 
+def _latest(resource: WarehouseResource, opened: list, settings: Settings, days: int, parts: list) -> list[Finding]:
+    """Open the warehouse (into `opened`) and fill `parts` with the latest partitions; a failed finding when
+    there are none."""
+    opened.append(resource.open())
+    parts += latest_partitions(opened[0], settings.symbols, days)
+    if parts:
+        return []
+    return [Finding("rule", "raw/load_log", "latest_partitions", "", False, ERROR,
+                    "no loaded partition of the configured symbols in raw.load_log")]
+
+
 def run_check(
     settings: Settings,
     *,
@@ -58,23 +70,34 @@ def run_check(
     echo: Callable[[str], None] = print,
 ) -> CheckReport:
     """Evaluate, print one line per check and a summary, alert on failures; see the module docstring."""
-    resource = warehouse_resource(settings)
-    warehouse = resource.open()
-    parts = latest_partitions(warehouse, settings.symbols, days)
     report = CheckReport()
-    if not parts:
-        report.findings.append(Finding("rule", "raw/load_log", "latest_partitions", "", False, ERROR,
-                                       "no loaded partition of the configured symbols in raw.load_log"))
-    else:
+
+    def guarded(source: str, what: str, run: Callable[[], list[Finding]]) -> list[Finding]:
+        """`run`'s findings; if it cannot run at all (warehouse down, dbt broken), one failed finding saying so,
+        so that the alert still goes out."""
+        try:
+            return run()
+        except Exception as exc:  # reported as a failed check and alerted, never swallowed
+            return [Finding(source, what, "could_not_run", "", False, ERROR, f"{type(exc).__name__}: {exc}"[:500])]
+
+    resource = warehouse_resource(settings)
+    opened: list[Warehouse] = []
+    parts: list = []
+    report.findings += guarded("rule", "raw/load_log", lambda: _latest(resource, opened, settings, days, parts))
+    if parts:
+        warehouse = opened[0]
         echo(f"latest partitions ({settings.env.value}): " + ", ".join(f"{p.day}|{p.symbol}" for p in parts))
-        report.findings += raw_findings(warehouse, parts)
-        report.findings += feature_findings(warehouse, parts)
+        report.findings += guarded("rule", "raw", lambda: raw_findings(warehouse, parts))
+        report.findings += guarded("rule", "features", lambda: feature_findings(warehouse, parts))
         if dbt:
-            report.findings += dbt_test_findings(resource, partition_window_vars((p.day, p.symbol) for p in parts))
+            window = partition_window_vars((p.day, p.symbol) for p in parts)
+            report.findings += guarded("dbt", "dbt test", lambda: dbt_test_findings(resource, window))
         if dagster:
             from binance_assets.ops.dagster_checks import dagster_check_findings
 
-            report.findings += dagster_check_findings(_locations(settings), parts, skip=skip)
+            report.findings += guarded(
+                "dagster", "asset checks", lambda: dagster_check_findings(_locations(settings), parts, skip=skip)
+            )
     for finding in report.findings:
         echo(format_line(finding))
     report.failed = failures(report.findings, include_warnings=fail_on_warn)

@@ -93,3 +93,19 @@ def test_check_fails_and_alerts_on_a_corrupted_partition(warehouse_path, webhook
     assert f"Data quality check (local): {len(failed)} of" in text
     assert f"`raw/spot_agg_trades` / `unique_ids` [{LAST}|BTCUSDT]" in text
     assert "3 duplicated agg_trade_id values" in text
+
+
+def test_check_alerts_when_the_warehouse_is_unreachable(monkeypatch, webhook, tmp_path):
+    from support.network import free_port
+
+    monkeypatch.setenv("BINANCE_ASSETS_ENV", "ci")
+    monkeypatch.setenv("BINANCE_ASSETS_POSTGRES_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere")
+    monkeypatch.setenv("BINANCE_ASSETS_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["check"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert "FAIL rule    raw/load_log / could_not_run: OperationalError" in result.output
+    assert len(webhook.bodies) == 1 and "could_not_run" in webhook.texts[0]
