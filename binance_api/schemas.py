@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
@@ -15,7 +15,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
 # The warehouse stores naive UTC; the API says so (RFC 3339 with "Z").
 UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
-KLINE_EXAMPLE = [
+KLINE_EXAMPLE: list[Any] = [
     1735689600000, "93576.00000000", "93610.93000000", "93537.50000000", "93610.93000000", "8.21827000",
     1735689659999, "768978.55069640", 2331, "3.26241000", "305323.45376680", "0",
 ]
@@ -212,7 +212,7 @@ class Prediction(BaseModel):
     correct: bool | None = Field(description="Classifiers: whether the direction was right, once known.")
 
 
-PREDICTION_EXAMPLE = {
+PREDICTION_EXAMPLE: dict[str, Any] = {
     "minute": "2025-01-02T23:54:00", "model_name": "price_direction_classifier", "model_version": "v0003",
     "prediction": 1.0, "probability": 0.61, "realised_return": 0.00042, "outcome_known": True, "correct": True,
 }

@@ -227,6 +227,44 @@ def exporter(
     from binance_assets.monitoring.exporter import default_workspace, run
 
     run(port, host, workspace or default_workspace(), cache_seconds, models, accuracy_window_days)
+# --- operations: data quality of the latest partitions, post-deploy smoke test (binance_assets.ops) ----------
+@app.command()
+def check(
+    days: Annotated[int, typer.Option(min=1, help="Newest loaded days per symbol to check.")] = 1,
+    skip: Annotated[
+        list[str] | None, typer.Option(help="A check to leave out: NAME or ASSET:NAME (repeatable).")
+    ] = None,
+    dbt: Annotated[bool, typer.Option(help="Run the dbt tests of the latest window.")] = True,
+    dagster: Annotated[bool, typer.Option(help="Run the code locations' standalone asset checks.")] = True,
+    fail_on_warn: Annotated[bool, typer.Option(help="Failed WARN checks fail the command too.")] = False,
+) -> None:
+    """Asset checks and dbt tests of the latest partitions against the configured warehouse
+    (BINANCE_ASSETS_ENV); exit 1 and alert on a failed check."""
+    from binance_assets.ops.check import run_check
+
+    report = run_check(get_settings(), days=days, skip=skip or [], dbt=dbt, dagster=dagster,
+                       fail_on_warn=fail_on_warn, echo=typer.echo)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def smoke(
+    base_url: Annotated[str, typer.Option(help="The API's base URL, e.g. https://api.example.com")],
+    token: Annotated[str | None, typer.Option(envvar="BINANCE_ASSETS_SMOKE_TOKEN", show_default=False,
+                                              help="Bearer token, when /api/v3 is not public.")] = None,
+    symbol: Annotated[str | None, typer.Option(help="Symbol for /api/v3/klines (default: the first listed).")] = None,
+    attempts: Annotated[int, typer.Option(min=1, help="Tries per request.")] = 3,
+    wait_seconds: Annotated[float, typer.Option(min=0, help="Pause between tries.")] = 2.0,
+) -> None:
+    """Post-deploy smoke test of the serving API: /health/ready, ping, exchangeInfo, klines; exit 1 on failure."""
+    from binance_assets.ops.smoke import SmokeFailure, run_smoke
+
+    try:
+        run_smoke(base_url, token=token, symbol=symbol, attempts=attempts, wait_seconds=wait_seconds, echo=typer.echo)
+    except SmokeFailure as exc:
+        typer.echo(f"smoke test FAILED: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"smoke test passed: {base_url}")
 
 
 def main() -> None:

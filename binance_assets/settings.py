@@ -25,7 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 # Secrets: names of the environment variables that hold them (ECS `secrets` from Secrets Manager in prod).
-PG_PASSWORD_ENV = "BINANCE_ASSETS_PG_PASSWORD"
+PG_PASSWORD_ENV = "BINANCE_ASSETS_PG_PASSWORD"  # nosec B105 # the variable's name, not its value
 ALERT_WEBHOOK_ENV = "BINANCE_ASSETS_ALERT_WEBHOOK_URL"
 SECRET_ENV_VARS = (PG_PASSWORD_ENV, ALERT_WEBHOOK_ENV)
 

@@ -133,11 +133,11 @@ class CheckStore:
         if not path.exists():
             return []  # no Dagster run has recorded anything yet
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            lite = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
             try:
-                return conn.execute(sql, params).fetchall()
+                return lite.execute(sql, params).fetchall()
             finally:
-                conn.close()
+                lite.close()
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return []

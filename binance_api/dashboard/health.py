@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
@@ -34,6 +34,10 @@ def partition_key(day: dt.date, symbol: str) -> str:
     return f"{day.isoformat()}|{symbol}"
 
 
+@overload
+def _utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -222,7 +226,7 @@ def failing_checks(store: CheckStore) -> list[dict[str, Any]]:
     for o in store.latest():
         if not o.passed:
             failing[(o.asset, o.check)].append(o)
-    out = []
+    out: list[dict[str, Any]] = []
     for (asset, check), items in sorted(failing.items()):
         items.sort(key=lambda o: o.partition or "")
         out.append({

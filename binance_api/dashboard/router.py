@@ -70,7 +70,7 @@ def _bad(reason: str, status: int = 400) -> JSONResponse:
 
 
 def _day(value: str | None, name: str) -> dt.date | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     try:
         return dt.date.fromisoformat(value)
@@ -161,11 +161,12 @@ def market_data(
 def _market_data(request: Request, session, principal: Principal, symbol: str, interval: str, start, end):
     try:
         _, hi = market.day_range(session)
+        start_arg = _day(start, "start")
         end_day = _day(end, "end") or hi
-        start_day = _day(start, "start") or end_day
         if end_day is None:
             return {"symbol": symbol, "interval": interval, "candles": [], "volume": [], "vwap": [],
                     "predictions": {"points": [], "model_versions": [], "available": False}}
+        start_day = start_arg or end_day
         max_days = _settings(request).max_market_days
         if (end_day - start_day).days + 1 > max_days:
             raise market.BadRange(f"at most {max_days} days at once (asked {start_day} .. {end_day})")
@@ -197,10 +198,11 @@ def health_data(
 def _health_data(request: Request, session, start: str | None, end: str | None):
     try:
         lo, hi = health.loaded_range(session)
+        start_arg = _day(start, "start")
         end_day = _day(end, "end") or hi
-        start_day = _day(start, "start") or (max(lo, end_day - dt.timedelta(days=30)) if lo else None)
         if end_day is None:
             return {"days": [], "symbols": [], "tables": [], "freshness": [], "failing_checks": []}
+        start_day = start_arg or (max(lo, end_day - dt.timedelta(days=30)) if lo else end_day)
         if end_day < start_day or (end_day - start_day).days + 1 > MAX_HEALTH_DAYS:
             raise ValueError(f"the range must be 1 to {MAX_HEALTH_DAYS} days, got {start_day} .. {end_day}")
     except ValueError as exc:
@@ -227,6 +229,8 @@ def partition_data(
 ):
     try:
         when = _day(day, "day")
+        if when is None:
+            raise ValueError("day must be a date YYYY-MM-DD, got ''")
         with _read(request) as session:
             detail = health.partition_detail(
                 session, _store(request), _settings(request).dagster_ui_url, table, symbol, when, _due_hours(request)

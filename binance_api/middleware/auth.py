@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import jwt
 
@@ -58,7 +59,7 @@ def mint_token(config: ApiConfig, subject: str, scopes: Iterable[str], ttl: dt.t
         "iat": now,
         "exp": now + int(ttl.total_seconds()),
         "scope": " ".join(scopes),
-        "token_use": "access",
+        "token_use": "access",  # nosec B105 # a claim value, not a password
     }
     return jwt.encode(claims, config.hs256_secret(), algorithm="HS256")
 
@@ -155,7 +156,9 @@ def build_verifier(config: ApiConfig) -> HS256Verifier | CognitoVerifier:
     if missing:
         raise RuntimeError(f"auth mode cognito needs {', '.join(missing)}")
     return CognitoVerifier(
-        config.jwks_url, config.cognito_issuer, config.api.cognito_client_id, config.api.cognito_token_use,
+        # None of the three is missing (checked above).
+        cast(str, config.jwks_url), cast(str, config.cognito_issuer), cast(str, config.api.cognito_client_id),
+        config.api.cognito_token_use,
         config.api.jwks_cache_seconds, config.api.jwks_refresh_cooldown_seconds,
     )
 

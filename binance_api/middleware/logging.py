@@ -25,7 +25,7 @@ def configure_logging(level: str = "INFO") -> None:
     log.addHandler(handler)
     log.setLevel(level)
     log.propagate = False
-    log._bmp_configured = True
+    log._bmp_configured = True  # type: ignore[attr-defined]  # a marker on our own logger
 
 
 class RequestLogMiddleware:

@@ -7,6 +7,7 @@ and `X-MBX-USED-WEIGHT-1M` come from the rate-limit middleware (Binance's weight
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,7 +20,7 @@ from binance_api.services import market_data as md
 from binance_api.services.cache import json_response
 from binance_assets.binance import rest_shapes as rs
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.BinanceError, "description": "Bad parameter (Binance error code)."},
     401: {"model": schemas.BinanceError, "description": "Missing or invalid token (when the paths are not public)."},
     429: {"model": schemas.BinanceError, "description": "Request weight over budget; see Retry-After."},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -10,7 +11,7 @@ from binance_api import schemas
 from binance_api.deps import read_session, require
 from binance_api.services import data_service as ds
 
-AUTH_ERRORS = {
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.ApiError, "description": "Bad cursor."},
     401: {"model": schemas.ApiError, "description": "Missing, expired or invalid token."},
     403: {"model": schemas.ApiError, "description": "The token lacks the scope."},

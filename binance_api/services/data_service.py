@@ -93,7 +93,7 @@ def daily(session, symbol: str, start: dt.date, end: dt.date, limit: int, cursor
 
 
 def gaps(session, symbol: str | None, start: dt.date, end: dt.date) -> list[dict]:
-    where, params = ["trade_date >= ?", "trade_date <= ?"], [start, end]
+    where, params = ["trade_date >= ?", "trade_date <= ?"], list[object]([start, end])
     if symbol:
         where.append("symbol = ?")
         params.append(symbol)

@@ -63,7 +63,7 @@ def klines_json(
         bucket = f"({t} - (({t} - {WEEK_OFFSET_MS}) % {iv}))"
     else:
         bucket = f"({t} - ({t} % {iv}))"
-    where, params = ["symbol = ?"], [symbol]
+    where, params = ["symbol = ?"], list[object]([symbol])
     if start_ms is not None:  # widen by one interval on the raw side; the bucket filter is exact
         where.append("open_time >= ?")
         params.append(ms_to_ts(start_ms - (0 if interval == "1m" else (iv or 31 * 86_400_000))))
@@ -149,7 +149,7 @@ def agg_trades_json(
     (the ids of a symbol are consecutive, so that range normally holds the answer and the scan touches one
     row group instead of every later trade); fewer than `limit` rows there means gaps, and the unbounded
     query answers. Either way the answer is the first `limit` ids >= fromId that pass the filters."""
-    where, params = ["symbol = ?"], [symbol]
+    where, params = ["symbol = ?"], list[object]([symbol])
     order = "ASC"
     if from_id is not None:
         where.append("agg_trade_id >= ?")
@@ -193,7 +193,7 @@ def trades(session, symbol: str, from_id: int | None, limit: int) -> list[dict]:
 
 def trades_json(session, symbol: str, from_id: int | None, limit: int) -> bytes:
     """The `/api/v3/trades` / `historicalTrades` body."""
-    where, params = ["symbol = ?"], [symbol]
+    where, params = ["symbol = ?"], list[object]([symbol])
     order = "DESC" if from_id is None else "ASC"
     if from_id is not None:
         where.append("trade_id >= ?")

@@ -94,7 +94,7 @@ def check_results(storage: str | None) -> dict[str, Any]:
             with psycopg.connect(storage, connect_timeout=3) as conn:
                 conn.read_only = True
                 cur = conn.execute(LATEST_CHECKS_SQL)
-                names = [d.name for d in cur.description]
+                names = [d.name for d in cur.description or []]
                 rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         else:
             path = Path(storage.removeprefix("sqlite:///"))

@@ -93,7 +93,7 @@ def mirror_source(base_url: str, settings: Settings) -> MirrorSource | None:
         client = S3Resource(endpoint_url=settings.s3_endpoint_url).get_client()
         return S3Mirror(client, parsed.netloc, parsed.path.strip("/"))
     root = mirror_root(base_url)
-    assert root is not None
+    assert root is not None  # nosec B101 # type narrowing
     return LocalMirror(root)
 
 

@@ -78,7 +78,7 @@ class ArchiveClient:
         self.mirror = mirror_root(self.base_url)
         if self.base_url.lower().startswith("s3://"):
             # An S3 landing prefix with the archive layout; downloaded like HTTP files.
-            self.transport = S3Transport(s3_client or _default_s3_client())
+            self.transport: S3Transport | HttpTransport = S3Transport(s3_client or _default_s3_client())
         else:
             self.transport = HttpTransport(session or requests.Session(), retries, backoff, max_backoff, timeout)
 
@@ -97,7 +97,7 @@ class ArchiveClient:
         return ArchiveNotYetAvailable(f"{where}: not yet published")
 
     def _fetch_mirror(self, spec: ArchiveSpec) -> FetchedArchive:
-        assert self.mirror is not None
+        assert self.mirror is not None  # nosec B101 # type narrowing (only called with a mirror)
         zip_path = self.mirror / spec.relative_path
         checksum_path = self.mirror / spec.checksum_relative_path
         if not zip_path.is_file():

@@ -31,7 +31,7 @@ def read_verified(path: Path, checksum_path: Path | None = None) -> tuple[Archiv
         verify(path, Path(checksum_path))
         checksum_ok = True
     contents = read_archive(path)
-    if checksum_ok and contents.sha256 != parse_checksum(Path(checksum_path))[0]:
+    if checksum_path is not None and contents.sha256 != parse_checksum(Path(checksum_path))[0]:
         raise ChecksumMismatch(f"{path}: changed while it was read (the bytes parsed do not match its checksum)")
     return contents, checksum_ok
 

@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 import requests
@@ -96,7 +96,7 @@ class BinanceRestClient:
         self._sleep, self._clock = sleep, clock
         self._backoff = wait_random_exponential(multiplier=0.5, max=backoff_max_seconds)
         self.clock_offset_ms = 0.0
-        self._used_weight, self._used_minute = 0, None
+        self._used_weight, self._used_minute = 0, cast(int | None, None)
         self.stats = RestStats()
 
     def __repr__(self) -> str:  # never the key or the secret
@@ -162,7 +162,7 @@ class BinanceRestClient:
             params = {**params, "recvWindow": self.recv_window_ms, "timestamp": self.server_now_ms()}
             headers[API_KEY_HEADER] = self._api_key
         query = urlencode(params)
-        if signed:
+        if signed and self._signer is not None:  # checked above
             query += "&signature=" + quote(self._signer.sign(query), safe="")
         return f"{self.base_url}{path}" + (f"?{query}" if query else ""), headers
 

@@ -25,7 +25,7 @@ class Fault:
 
 def opt_int(params: dict[str, str], name: str) -> int | None:
     value = params.get(name)
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     try:
         return int(value)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 
@@ -101,14 +102,17 @@ class SimMarket:
         if from_id is None and start_us is None:
             raw = self.day(symbol, self.last_day)
             from_id = int(raw.agg_id[max(len(raw.agg_id) - limit, 0)])
-        first_day = self._day_of_id(symbol, from_id, agg=True) if from_id is not None else day_of_us(start_us)
+        if from_id is not None:
+            first_day = self._day_of_id(symbol, from_id, agg=True)
+        else:
+            first_day = day_of_us(cast(int, start_us))  # not None: set above when both were
         for day in self._days_from(first_day):
             raw = self.day(symbol, day)
             times = self._times_us(raw, raw.agg_time)
             if from_id is not None:
                 start = int(np.searchsorted(raw.agg_id, from_id))
             else:
-                start = int(np.searchsorted(times, start_us))
+                start = int(np.searchsorted(times, cast(int, start_us)))
             stop = min(start + limit - len(out), len(raw.agg_id))
             if end_us is not None:
                 stop = min(stop, int(np.searchsorted(times, end_us, side="right")))

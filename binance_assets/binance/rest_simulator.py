@@ -87,7 +87,7 @@ class RestSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not running")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         if self._server is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -62,7 +63,7 @@ def agg_trades_table(rows: list[dict], micros: bool) -> pa.Table:
 
 
 def klines_table(rows: list[list], micros: bool) -> pa.Table:
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(12)]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(12)]
     return pa.Table.from_arrays(
         [
             _times(list(cols[0]), micros),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,22 +25,9 @@ def api_warehouse(tmp_path_factory):
     """Built once per test run, shared read-only by the xdist workers (pytest-xdist's recipe: the first
     worker builds under a file lock in the run's base folder, the others wait and reuse it). Needed
     because the xdist_group marks do not group here: xdist sets `item._nodeid`, which this pytest ignores."""
-    import filelock
-    from support.api_warehouse import build_api_warehouse
+    from support.api_warehouse import shared_api_warehouse
 
-    from binance_assets.warehouse import DuckDBWarehouse
-
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # this run's folder, shared by its workers only
-    work = base / "api_wh"
-    with filelock.FileLock(str(base / "api_wh.lock")):
-        if not (work / "built").exists():
-            shutil.rmtree(work, ignore_errors=True)
-            work.mkdir(parents=True)
-            build_api_warehouse(work, SYMBOLS, START, DAYS)
-            (work / "built").touch()
-    return DuckDBWarehouse(work / "warehouse.duckdb")
+    return shared_api_warehouse(tmp_path_factory, SYMBOLS, START, DAYS)
 
 
 @pytest.fixture(scope="session")

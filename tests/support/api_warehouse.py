@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,22 @@ def build_api_warehouse(
     write_features(warehouse, symbols, day_list)
     write_predictions(warehouse, symbols, day_list)
     return warehouse
+
+
+def shared_api_warehouse(tmp_path_factory, symbols: list[str], start: dt.date, days: int) -> DuckDBWarehouse:
+    """The API tests' warehouse, built once per test run and shared read-only by the xdist workers
+    (pytest-xdist's recipe: the first worker builds under a file lock in the run's base folder, the
+    others wait and reuse it). Used by the API tests and `binance-assets check`'s tests."""
+    import filelock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, shared by its workers only
+    work = base / "api_wh"
+    with filelock.FileLock(str(base / "api_wh.lock")):
+        if not (work / "built").exists():
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            build_api_warehouse(work, symbols, start, days)
+            (work / "built").touch()
+    return DuckDBWarehouse(work / "warehouse.duckdb")

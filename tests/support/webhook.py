@@ -1,4 +1,6 @@
-"""A loopback Slack-compatible webhook receiver for alert tests."""
+"""A loopback Slack-compatible webhook receiver for the alert tests."""
+
+from __future__ import annotations
 
 import json
 import threading

@@ -1,0 +1,74 @@
+"""`dbt test` of the latest partition window: the dbt tests Dagster records as asset checks of the dbt
+models (dagster-dbt), run without rebuilding a model.
+
+Same project, profile and variables as the dbt step (binance_assets.transform.assets.run_dbt_window):
+the `--vars` window makes every generic test read only that window, as in a partition run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from dagster_dbt import DbtCliResource
+
+from binance_assets.ops.findings import ERROR, WARN, Finding
+from binance_assets.resources import WarehouseResource, dbt_executable
+from binance_assets.settings import DBT_PROJECT_DIR
+from binance_assets.transform.project import dbt_project
+
+FAILED_STATUSES = {"fail", "error"}
+
+
+def window_label(window: Mapping[str, Any]) -> str:
+    if not window:
+        return "all partitions"
+    return f"{window['min_date']}..{window['max_date']} {','.join(window['symbols'])}"
+
+
+def _asset_of(node: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """`schema/model` of the model a test is attached to (its first model dependency otherwise)."""
+    attached = node.get("attached_node") or next(
+        (n for n in node.get("depends_on", {}).get("nodes", []) if n.startswith("model.")), None
+    )
+    model = manifest.get("nodes", {}).get(attached or "", {})
+    return f"{model['schema']}/{model['name']}" if model else "dbt"
+
+
+def dbt_test_findings(warehouse: WarehouseResource, window: Mapping[str, Any]) -> list[Finding]:
+    """One finding per dbt test in `window` (its `--vars`); raises RuntimeError when dbt itself fails."""
+    dbt = DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        target=warehouse.dbt_target,
+        dbt_executable=dbt_executable(),
+    )
+    args = ["test", "--quiet"] + (["--vars", json.dumps(dict(window), sort_keys=True)] if window else [])
+    with tempfile.TemporaryDirectory(prefix="dbt-check-") as target:
+        with warehouse.open().exclusive(), mock.patch.dict(os.environ, warehouse.dbt_env()):
+            invocation = dbt.cli(args, manifest=dbt_project.manifest_path, raise_on_error=False,
+                                 target_path=Path(target)).wait()
+        try:
+            results = invocation.get_artifact("run_results.json")
+            manifest = invocation.get_artifact("manifest.json")
+        except FileNotFoundError:
+            raise RuntimeError(f"dbt test did not run: {invocation.get_error()}") from None
+    label = window_label(window)
+    findings = []
+    for result in results.get("results", []):
+        node = manifest.get("nodes", {}).get(result["unique_id"], {})
+        status = str(result.get("status"))
+        failures = result.get("failures")
+        summary = f"{status}" + (f", {failures} failing rows" if failures else "")
+        if status in FAILED_STATUSES and result.get("message"):
+            summary += f": {str(result['message'])[:300]}"
+        findings.append(Finding(
+            "dbt", _asset_of(node, manifest), node.get("name", result["unique_id"]), label,
+            status not in FAILED_STATUSES and status != "warn", WARN if status == "warn" else ERROR, summary,
+        ))
+    return findings
