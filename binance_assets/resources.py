@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
-from dagster_dbt import DbtCliResource
 
 from binance_assets.automation.webhook import send_alert
 from binance_assets.binance.archive_client import ArchiveClient
@@ -89,6 +87,8 @@ class ArchiveResource(dg.ConfigurableResource):
     def client(self) -> ArchiveClient:
         s3_client = None
         if self.base_url.lower().startswith("s3://"):
+            from dagster_aws.s3 import S3Resource  # imported when used: see `resources_for`
+
             s3_client = S3Resource(endpoint_url=self.s3_endpoint_url).get_client()
         return ArchiveClient(
             base_url=self.base_url,
@@ -133,6 +133,11 @@ def dbt_executable() -> str:
 
 
 def resources_for(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    # dagster-dbt (it imports dbt) and dagster-aws take seconds to import: only the market_data location,
+    # which runs dbt, imports them; the ml location's run processes (this module, not this function) start
+    # without them.
+    from dagster_dbt import DbtCliResource
+
     settings = settings or get_settings()
     warehouse = warehouse_resource(settings)
     return {

@@ -4,7 +4,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from binance_assets.ml.registry import ModelRegistry
 from binance_assets.ml.stores import LocalModelRegistry, S3ModelRegistry
@@ -25,6 +24,8 @@ class ModelRegistryResource(dg.ConfigurableResource):
 def registry_from_url(url: str, *, s3_endpoint_url: str | None = None, s3_region: str = "us-east-1") -> ModelRegistry:
     parts = urlsplit(url)
     if parts.scheme == "s3":
+        from dagster_aws.s3 import S3Resource  # seconds to import: not in every ml run's process start
+
         client = S3Resource(endpoint_url=s3_endpoint_url, region_name=s3_region).get_client()
         return S3ModelRegistry(bucket=parts.netloc, prefix=parts.path.strip("/"), client=client)
     return LocalModelRegistry(Path(url))

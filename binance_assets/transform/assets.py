@@ -14,7 +14,10 @@ the bars/klines reconciliation against bars that cannot exist yet, and fail the 
 """
 
 import os
+import uuid
 from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
 from unittest import mock
 
 import dagster as dg
@@ -23,7 +26,8 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import WarehouseResource
-from binance_assets.transform.dbt_vars import dbt_build_args, partition_window_vars, window_predicate
+from binance_assets.transform import parse_cache
+from binance_assets.transform.dbt_vars import partition_window_vars, window_env, window_predicate
 from binance_assets.transform.project import dbt_project
 from binance_assets.transform.translator import BinanceDbtTranslator
 from binance_assets.warehouse import Warehouse
@@ -59,13 +63,20 @@ def run_dbt_window(
     anything failed."""
     context.log.info(f"dbt partition window: {window}")
     wh = warehouse.get()
-    # dbt's profile reads the warehouse from the environment: set for this dbt call only (a process that
-    # runs several steps, or tests, must not see one warehouse's settings leak into the next).
-    dbt_environ = {**warehouse.dbt_env(), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION}
+    # dbt's profile reads the warehouse from the environment, the macros the window: set for this dbt call
+    # only (a process that runs several steps, or tests, must not see one warehouse's settings leak into
+    # the next). The window is no --vars, and the invocation starts from the partial parse kept for this
+    # warehouse: dbt does not re-parse the project per run (binance_assets.transform.parse_cache).
+    profile_env = warehouse.dbt_env()
+    dbt_environ = {**profile_env, **window_env(window), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION}
+    cached = parse_cache.cache_file(Path(dbt.project_dir) / "target", profile_env, version("dbt-core"))
+    target = Path(dbt.project_dir) / "target" / f"{context.run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    seeded = parse_cache.seed(target, cached)
     with wh.exclusive():
         with mock.patch.dict(os.environ, dbt_environ):
-            invocation = dbt.cli(dbt_build_args(window), context=context, raise_on_error=False)
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
             events = list(invocation.stream())
+        parse_cache.keep(target, cached, seeded)
         # Even after a failure: the models dbt committed are new data for readers (the serving API).
         wh.record_publish(f"dbt build {window}")
         yield from _with_row_counts(context, events, wh, window)

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
 DBT_TARGETS = {"local": "local", "ci": "ci", "prod": "prod"}
+# The partition window as dbt's macros read it while executing (dbt_project/macros/partition_window.sql).
+WINDOW_ENV = "BINANCE_ASSETS_DBT_WINDOW"
 
 
 def partition_window_vars(partitions: Iterable[tuple[dt.date, str]]) -> dict:
@@ -26,7 +28,15 @@ def partition_window_vars(partitions: Iterable[tuple[dt.date, str]]) -> dict:
     }
 
 
+def window_env(vars_: dict) -> dict[str, str]:
+    """The window for dbt as an environment variable (`{}`: no window, everything). Unlike --vars, it leaves
+    dbt's partial parsing valid from one window to the next (binance_assets.transform.parse_cache)."""
+    return {WINDOW_ENV: json.dumps(vars_, sort_keys=True)}
+
+
 def dbt_build_args(vars_: dict, *, full_refresh: bool = False) -> list[str]:
+    """`dbt build` with the window as --vars: for dbt commands run by hand or by tests (Dagster's steps
+    pass it by `window_env`)."""
     args = ["build"]
     if vars_:
         args += ["--vars", json.dumps(vars_, sort_keys=True)]

@@ -3,7 +3,7 @@
 
   dbt's delete+insert deletes only the keys present in the new result, so a re-loaded day that now yields
   no row for a key (a replaced archive without the gap it had) would keep the old rows forever. This
-  strategy deletes every row of the window (vars min_date, max_date, symbols; everything without vars)
+  strategy deletes every row of the window (partition_window(): min_date, max_date, symbols; everything without one)
   and inserts the new result, in the model's transaction: an incremental run equals a full refresh.
   Every model using it must select only rows inside partition_window(); rows outside it are refused.
   Works with dbt-duckdb and dbt-postgres (both resolve `get_incremental_<strategy>_sql`).

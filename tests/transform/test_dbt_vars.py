@@ -3,7 +3,14 @@
 import datetime as dt
 import json
 
-from binance_assets.transform.dbt_vars import dbt_build_args, dbt_env, partition_window_vars, window_predicate
+from binance_assets.transform.dbt_vars import (
+    WINDOW_ENV,
+    dbt_build_args,
+    dbt_env,
+    partition_window_vars,
+    window_env,
+    window_predicate,
+)
 
 D1, D2, D3 = dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)
 
@@ -29,6 +36,12 @@ def test_build_args_carry_the_vars_as_json():
     args = dbt_build_args({"min_date": "2025-01-01", "max_date": "2025-01-01", "symbols": ["BTCUSDT"]})
     assert args[:2] == ["build", "--vars"]
     assert json.loads(args[2])["symbols"] == ["BTCUSDT"]
+
+
+def test_the_window_env_carries_the_same_window_and_an_empty_one_means_everything():
+    window = partition_window_vars([(D1, "BTCUSDT")])
+    assert json.loads(window_env(window)[WINDOW_ENV]) == window
+    assert window_env({}) == {WINDOW_ENV: "{}"}  # set even when empty: no window left over from elsewhere
 
 
 def test_window_predicate_matches_the_vars():
