@@ -90,11 +90,12 @@ def test_run_steps_use_commands_options_scripts_and_files_that_exist():
                 problems += [f"{where}: no make target {w}" for w in words[1:] if not w.startswith("-")
                              and w not in makes]
             elif any(w.startswith(".github/scripts/") for w in words[:2]):
-                script = ROOT / next(w for w in words[:2] if w.startswith(".github/scripts/"))
-                if not script.is_file():
-                    problems.append(f"{where}: no script {script}")
-                elif script.suffix == ".sh" and not script.stat().st_mode & 0o111:
-                    problems.append(f"{where}: {script.name} is not executable")
+                pattern = next(w for w in words[:2] if w.startswith(".github/scripts/"))
+                scripts = sorted(path for path in ROOT.glob(pattern) if path.is_file())  # a path or a shell glob
+                if not scripts:
+                    problems.append(f"{where}: no script {pattern}")
+                problems += [f"{where}: {script.name} is not executable" for script in scripts
+                             if script.suffix == ".sh" and not script.stat().st_mode & 0o111]
             for flag, file in itertools.pairwise(words):
                 if flag in ("-w", "-c", "--file", "--directory") and not (ROOT / file).exists() and file != "EXPR":
                     problems.append(f"{where}: no file {file}")
