@@ -11,7 +11,6 @@ config the UI shows, nor in run config or tags. dbt's profile reads the same var
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -21,7 +20,6 @@ from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.rest_resources import rest_resources
 from binance_assets.settings import (
     ALERT_WEBHOOK_ENV,
-    DBT_PROJECT_DIR,
     PG_PASSWORD_ENV,
     Environment,
     Settings,
@@ -126,17 +124,11 @@ def archive_resource(settings: Settings) -> ArchiveResource:
     )
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (a venv that is not on PATH), else the one on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
 def resources_for(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     # dagster-dbt (it imports dbt) and dagster-aws take seconds to import: only the market_data location,
     # which runs dbt, imports them; the ml location's run processes (this module, not this function) start
     # without them.
-    from dagster_dbt import DbtCliResource
+    from binance_assets.transform.dbt_resource import dbt_cli_resource
 
     settings = settings or get_settings()
     warehouse = warehouse_resource(settings)
@@ -145,10 +137,5 @@ def resources_for(settings: Settings | None = None) -> dict[str, dg.Configurable
         "warehouse": warehouse,
         "archive": archive_resource(settings),
         "alert_webhook": alert_webhook_resource(),
-        "dbt": DbtCliResource(
-            project_dir=str(DBT_PROJECT_DIR),
-            profiles_dir=str(DBT_PROJECT_DIR),
-            target=warehouse.dbt_target,
-            dbt_executable=dbt_executable(),
-        ),
+        "dbt": dbt_cli_resource(warehouse.dbt_target),
     }

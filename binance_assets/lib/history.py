@@ -10,13 +10,18 @@ import contextlib
 import datetime as dt
 import io
 import os
+import uuid
 from collections.abc import Iterable
+from importlib.metadata import version
+from pathlib import Path
 from unittest import mock
 
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.ingestion.load import load_partition
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings
+from binance_assets.transform import parse_cache
+from binance_assets.transform.dbt_vars import window_env
 from binance_assets.warehouse import RAW_TABLES, PartitionRejected
 
 
@@ -35,9 +40,17 @@ def load_raw_days(settings: Settings, days: Iterable[dt.date], symbols: Iterable
                     )
 
 
-def run_dbt(settings: Settings, args: list[str]) -> None:
-    """Run dbt on this deployment's warehouse (its output, dbt's log lines, is not printed)."""
+def run_dbt(settings: Settings, args: list[str], window: dict | None = None) -> None:
+    """Run dbt on this deployment's warehouse (its output, dbt's log lines, is not printed).
+
+    `window`: the partition window (`transform.dbt_vars.partition_window_vars`), passed as the dbt step
+    passes it, in an environment variable, so the partial parse kept for this profile stays valid."""
     resources = resources_for(settings)
+    dbt = resources["dbt"]
+    profile_env = resources["warehouse"].dbt_env()
     # dbt's profile reads the warehouse from the environment: set for this call only, never leaked.
-    with mock.patch.dict(os.environ, resources["warehouse"].dbt_env()), contextlib.redirect_stdout(io.StringIO()):
-        resources["dbt"].cli(args, manifest=None).wait()
+    env = {**profile_env, **(window_env(window) if window is not None else {})}
+    name = f"history-{uuid.uuid4().hex[:12]}"
+    with parse_cache.warm_target(Path(dbt.project_dir) / "target", profile_env, version("dbt-core"), name) as target, \
+            mock.patch.dict(os.environ, env), contextlib.redirect_stdout(io.StringIO()):
+        dbt.cli(args, manifest=None, target_path=target).wait()

@@ -1,25 +1,26 @@
 """`dbt test` of the latest partition window: the dbt tests Dagster records as asset checks of the dbt
 models (dagster-dbt), run without rebuilding a model.
 
-Same project, profile and variables as the dbt step (binance_assets.transform.assets.run_dbt_window):
-the `--vars` window makes every generic test read only that window, as in a partition run.
+Same project, profile and window as the dbt step (binance_assets.transform.assets.run_dbt_window): the
+window (an environment variable) makes every generic test read only that window, as in a partition run.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Mapping
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from dagster_dbt import DbtCliResource
-
 from binance_assets.ops.findings import ERROR, WARN, Finding
-from binance_assets.resources import WarehouseResource, dbt_executable
+from binance_assets.resources import WarehouseResource
 from binance_assets.settings import DBT_PROJECT_DIR
+from binance_assets.transform import parse_cache
+from binance_assets.transform.dbt_resource import dbt_cli_resource
+from binance_assets.transform.dbt_vars import window_env
 from binance_assets.transform.project import dbt_project
 
 FAILED_STATUSES = {"fail", "error"}
@@ -41,18 +42,18 @@ def _asset_of(node: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
 
 
 def dbt_test_findings(warehouse: WarehouseResource, window: Mapping[str, Any]) -> list[Finding]:
-    """One finding per dbt test in `window` (its `--vars`); raises RuntimeError when dbt itself fails."""
-    dbt = DbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR),
-        profiles_dir=str(DBT_PROJECT_DIR),
-        target=warehouse.dbt_target,
-        dbt_executable=dbt_executable(),
-    )
-    args = ["test", "--quiet"] + (["--vars", json.dumps(dict(window), sort_keys=True)] if window else [])
+    """One finding per dbt test in `window` (`partition_window_vars`); raises RuntimeError when dbt itself fails."""
+    dbt = dbt_cli_resource(warehouse.dbt_target)
+    profile_env = warehouse.dbt_env()
+    # The window as the dbt step passes it (an environment variable): the partial parse kept for this
+    # profile stays valid (transform.parse_cache).
+    cached = parse_cache.cache_file(DBT_PROJECT_DIR / "target", profile_env, version("dbt-core"))
     with tempfile.TemporaryDirectory(prefix="dbt-check-") as target:
-        with warehouse.open().exclusive(), mock.patch.dict(os.environ, warehouse.dbt_env()):
-            invocation = dbt.cli(args, manifest=dbt_project.manifest_path, raise_on_error=False,
+        seeded = parse_cache.seed(Path(target), cached)
+        with warehouse.open().exclusive(), mock.patch.dict(os.environ, {**profile_env, **window_env(dict(window))}):
+            invocation = dbt.cli(["test", "--quiet"], manifest=dbt_project.manifest_path, raise_on_error=False,
                                  target_path=Path(target)).wait()
+        parse_cache.keep(Path(target), cached, seeded)
         try:
             results = invocation.get_artifact("run_results.json")
             manifest = invocation.get_artifact("manifest.json")

@@ -69,14 +69,12 @@ def run_dbt_window(
     # warehouse: dbt does not re-parse the project per run (binance_assets.transform.parse_cache).
     profile_env = warehouse.dbt_env()
     dbt_environ = {**profile_env, **window_env(window), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION}
-    cached = parse_cache.cache_file(Path(dbt.project_dir) / "target", profile_env, version("dbt-core"))
-    target = Path(dbt.project_dir) / "target" / f"{context.run_id[:8]}-{uuid.uuid4().hex[:8]}"
-    seeded = parse_cache.seed(target, cached)
+    project_target, name = Path(dbt.project_dir) / "target", f"{context.run_id[:8]}-{uuid.uuid4().hex[:8]}"
     with wh.exclusive():
-        with mock.patch.dict(os.environ, dbt_environ):
+        with parse_cache.warm_target(project_target, profile_env, version("dbt-core"), name) as target, \
+                mock.patch.dict(os.environ, dbt_environ):
             invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
             events = list(invocation.stream())
-        parse_cache.keep(target, cached, seeded)
         # Even after a failure: the models dbt committed are new data for readers (the serving API).
         wh.record_publish(f"dbt build {window}")
         yield from _with_row_counts(context, events, wh, window)

@@ -21,7 +21,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
@@ -71,3 +72,14 @@ def keep(invocation_target: Path, cached: Path, seeded_mtime: float | None) -> b
         return True
     except OSError:
         return False
+
+
+@contextmanager
+def warm_target(project_target: Path, profile_env: Mapping[str, str], dbt_version: str, name: str) -> Iterator[Path]:
+    """A new target folder `<project target>/<name>` for one dbt invocation, seeded with the msgpack kept
+    for this profile; after the invocation (if it did not raise), what dbt re-parsed is kept."""
+    cached = cache_file(project_target, profile_env, dbt_version)
+    target = project_target / name
+    seeded = seed(target, cached)
+    yield target
+    keep(target, cached, seeded)

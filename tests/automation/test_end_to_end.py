@@ -16,7 +16,7 @@ from binance_assets.definitions import MAIN_JOB, build_defs
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = pytest.mark.xdist_group("e2e-day")
 
 SYMBOL = "ETHUSDT"
 START = dt.date(2025, 1, 1)

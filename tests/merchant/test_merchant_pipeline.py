@@ -26,7 +26,7 @@ from binance_assets.merchant.assets import C2C_JOB, C2C_SENSOR, MARTS_JOB, build
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 
-pytestmark = pytest.mark.xdist_group("dbt")
+pytestmark = pytest.mark.xdist_group("merchant")
 
 DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)  # inside Binance's 6-month window
 PAIR = "USDTTRY"
@@ -107,24 +107,14 @@ def built(sim, mirror, tmp_path_factory, module_postgres_url):
                 load = loads[-1]
                 marts = None
                 if engine == "duckdb":
-                    run_dbt(settings, ["run", "--select", "+fct_bars_1m", "--vars", json.dumps(window)])
+                    run_dbt(settings, ["run", "--select", "+fct_bars_1m"], window=window)
                     marts = defs.resolve_job_def(MARTS_JOB).execute_in_process(
                         partition_key=DAY.isoformat(), instance=instance, raise_on_error=False
                     )
                 else:
                     days = {"min_date": DAY.isoformat(), "max_date": DAY.isoformat()}  # as the merchant asset passes
-                    run_dbt(
-                        settings,
-                        [
-                            "build",
-                            "--select",
-                            "+tag:merchant",
-                            "--indirect-selection",
-                            "cautious",
-                            "--vars",
-                            json.dumps(days),
-                        ],
-                    )
+                    run_dbt(settings, ["build", "--select", "+tag:merchant", "--indirect-selection", "cautious"],
+                            window=days)
                 sensor = defs.resolve_sensor_def(C2C_SENSOR)
                 with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
                     tick = sensor(ctx)

@@ -22,7 +22,7 @@ from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.lib.history import load_raw_days
 from binance_assets.settings import DBT_PROJECT_DIR
 
-pytestmark = pytest.mark.xdist_group("dbt")
+pytestmark = pytest.mark.xdist_group("dbt-records")
 
 DAY = dt.date(2025, 1, 1)
 NEXT_DAY = DAY + dt.timedelta(days=1)  # the failing run's partition

@@ -4,7 +4,6 @@ trades and its kline, so the reconciliation against real klines runs on simulate
 sample of another day is loaded so that the klines table exists; this day's klines are missing)."""
 
 import datetime as dt
-import json
 
 import pandas as pd
 import pytest
@@ -19,7 +18,7 @@ from binance_assets.warehouse import LoadRecord
 DAY = dt.date(2024, 12, 31)
 
 
-@pytest.mark.xdist_group("dbt")
+@pytest.mark.xdist_group("dbt-real")
 def test_bars_from_real_trades_match_pandas(fixtures_dir, tmp_path):
     contents = read_archive(fixtures_dir / "spot" / "BTCUSDT-trades-2024-12-31.head217.csv")
     settings = Settings(data_dir=tmp_path, duckdb_path=tmp_path / "w.duckdb", symbols=["BTCUSDT"], start_date=DAY)
@@ -28,7 +27,7 @@ def test_bars_from_real_trades_match_pandas(fixtures_dir, tmp_path):
     klines = read_archive(fixtures_dir / "spot" / "BTCUSDT-1m-2026-09-15.csv")
     warehouse.replace_partition("spot_klines_1m", "BTCUSDT", dt.date(2026, 9, 15), klines.table, LoadRecord())
     window = partition_window_vars([(DAY, "BTCUSDT")])
-    run_dbt(settings, ["run", "--select", "+fct_bars_1m", "--vars", json.dumps(window)])
+    run_dbt(settings, ["run", "--select", "+fct_bars_1m"], window=window)
 
     grid = warehouse.query("select * from marts.fct_bars_1m order by open_time")
     trades = contents.table.to_pandas().sort_values("trade_id")
