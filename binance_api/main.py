@@ -13,6 +13,7 @@ from binance_api.middleware.logging import RequestLogMiddleware, configure_loggi
 from binance_api.middleware.metrics import install_metrics
 from binance_api.middleware.rate_limiting import RateLimitMiddleware, WeightLimiter
 from binance_api.routers import analytics, errors, health, market_data, predictions, trading_data
+from binance_api.services.blocks import BlockStore
 from binance_api.services.cache import ResponseCache
 from binance_api.services.data_service import make_reader
 from binance_api.services.dependencies import Services
@@ -60,6 +61,8 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
                             async_redis=_async_redis_factory(config),
                             local_max_bytes=config.api.cache_local_max_bytes),
     )
+    if services.engine == "duckdb" and config.api.block_store_max_bytes > 0:
+        services.extra["blocks"] = BlockStore(config.api.block_store_max_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -53,6 +53,10 @@ class ApiSettings(BaseSettings):
     # Each worker keeps the most recent cached bodies in memory too (same keys: the warehouse version is part
     # of them, so a publish invalidates both levels); this caps that copy's size. 0 turns it off.
     cache_local_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    # DuckDB: each worker keeps blocks of the snapshot's 1m bars (a UTC day per symbol) and aggTrades (2048 ids),
+    # printed, to answer uncached klines / aggTrades without a query (services/blocks.py); this caps their
+    # size. 0 turns the block store off (every uncached request queries).
+    block_store_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     # PostgreSQL: connections each worker keeps open for the per-request REPEATABLE READ transactions.
     pg_pool_min_size: int = Field(default=1, ge=0)
     pg_pool_max_size: int = Field(default=8, ge=1)

@@ -138,10 +138,10 @@ async def klines(
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter: only timeZone 0 is served.")
     _times(startTime, endTime)
     n = _limit(limit, 500)
-    cache = request.app.state.services.extra["cache"]
+    svc = request.app.state.services
     key = ("klines", symbol, interval, startTime, endTime, n)
-    return await cache.aresponse(session.version, key, lambda: md.klines_json(
-        session, request.app.state.services.engine, symbol, interval, startTime, endTime, n))
+    return await svc.extra["cache"].aresponse(session.version, key, lambda: md.klines_json(
+        session, svc.engine, symbol, interval, startTime, endTime, n, svc.extra.get("blocks")))
 
 
 @router.get("/aggTrades", response_model=list[schemas.AggTrade], summary="Aggregate trades (weight 4).")
@@ -159,7 +159,8 @@ def agg_trades(
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
     n = _limit(limit, 500)
-    return json_response(md.agg_trades_json(session, symbol, fromId, startTime, endTime, n))
+    blocks = request.app.state.services.extra.get("blocks")
+    return json_response(md.agg_trades_json(session, symbol, fromId, startTime, endTime, n, blocks))
 
 
 @router.get("/trades", response_model=list[schemas.Trade], summary="Recent trades (weight 25).")

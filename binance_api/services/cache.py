@@ -52,33 +52,41 @@ def json_response(body: Any) -> Response:
 
 
 class LocalLRU:
-    """Bodies by cache key, least recently used dropped first, at most `max_bytes` of them in all."""
+    """Values by key, least recently used dropped first, at most `max_bytes` of them in all (`sizeof` of a
+    value: its length by default, for bodies). A value over a quarter of the budget is not kept."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, sizeof: Callable[[Any], int] = len) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._sizeof = sizeof
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()  # the sync path runs in pool threads
 
-    def get(self, name: str) -> bytes | None:
+    def get(self, name: Any) -> Any:
         with self._lock:
-            body = self._items.get(name)
-            if body is not None:
+            value = self._items.get(name)
+            if value is not None:
                 self._items.move_to_end(name)
-            return body
+            return value
 
-    def put(self, name: str, body: bytes) -> None:
-        if len(body) > self.max_bytes // 4:
+    def put(self, name: Any, value: Any) -> None:
+        size = self._sizeof(value)
+        if size > self.max_bytes // 4:
             return
         with self._lock:
             old = self._items.pop(name, None)
             if old is not None:
-                self.size -= len(old)
-            self._items[name] = body
-            self.size += len(body)
+                self.size -= self._sizeof(old)
+            self._items[name] = value
+            self.size += size
             while self.size > self.max_bytes:
                 _, dropped = self._items.popitem(last=False)
-                self.size -= len(dropped)
+                self.size -= self._sizeof(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.size = 0
 
 
 class ResponseCache:

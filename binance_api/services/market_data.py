@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from binance_api.services import agg_trade_blocks, bar_blocks, kline_agg
+from binance_api.services.blocks import BlockStore, Fallback
 from binance_assets.binance import rest_bulk
 from binance_assets.binance.rest_shapes import INTERVAL_MS, split_symbol
 
@@ -52,9 +54,32 @@ def klines(
 
 
 def klines_json(
+    session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int,
+    blocks: BlockStore | None = None,
+) -> bytes:
+    """The `/api/v3/klines` body (compact JSON, built column-wise: `rest_bulk.klines_body`). DuckDB: from
+    the block store when given (`bar_blocks`), else SQL; intervals above 1m aggregate in NumPy
+    (`kline_agg`) either way. PostgreSQL aggregates in SQL."""
+    if engine == "duckdb":
+        try:
+            if blocks is not None:
+                return bar_blocks.klines_json(blocks, session, symbol, interval, start_ms, end_ms, limit)
+            if interval != "1m":
+                return kline_agg.sql_klines(session, symbol, interval, start_ms, end_ms, limit)
+        except (Fallback, kline_agg.NullBars):
+            if interval != "1m":
+                try:
+                    return kline_agg.sql_klines(session, symbol, interval, start_ms, end_ms, limit)
+                except kline_agg.NullBars:
+                    pass
+    return sql_klines_json(session, engine, symbol, interval, start_ms, end_ms, limit)
+
+
+def sql_klines_json(
     session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int
 ) -> bytes:
-    """The `/api/v3/klines` body (compact JSON, built column-wise: `rest_bulk.klines_body`)."""
+    """Klines by one SQL query (the bars as they are for 1m; aggregated in SQL otherwise: PostgreSQL, and
+    DuckDB bars with nulls)."""
     iv = INTERVAL_MS[interval]
     t = epoch_ms_sql(engine, "open_time")
     if iv is None:
@@ -143,6 +168,19 @@ def agg_trades(
 
 
 def agg_trades_json(
+    session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int,
+    blocks: BlockStore | None = None,
+) -> bytes:
+    """The `/api/v3/aggTrades` body: from the block store when given (DuckDB: `agg_trade_blocks`), else SQL."""
+    if blocks is not None:
+        try:
+            return agg_trade_blocks.agg_trades_json(blocks, session, symbol, from_id, start_ms, end_ms, limit)
+        except Fallback:
+            pass
+    return sql_agg_trades_json(session, symbol, from_id, start_ms, end_ms, limit)
+
+
+def sql_agg_trades_json(
     session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
 ) -> bytes:
     """The `/api/v3/aggTrades` body. With `fromId` the ids are first looked for in [fromId, fromId + 2 x limit)

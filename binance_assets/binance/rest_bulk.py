@@ -73,32 +73,54 @@ def _bools(column, null_as: bool | None = None) -> pa.Array:
     return arr.cast(pa.string())  # "true" / "false", as JSON spells them
 
 
+def _rows(pieces: list, n: int) -> pa.Array:
+    """Each row's JSON: the element-wise concatenation of `pieces`."""
+    if n == 0:
+        return pa.array([], type=pa.string())
+    return pc.binary_join_element_wise(*pieces, "")
+
+
 def _body(pieces: list, n: int) -> bytes:
-    """`[` + the rows joined by `,` + `]`: each row is the element-wise concatenation of `pieces`."""
+    """`[` + the rows joined by `,` + `]`."""
     if n == 0:
         return b"[]"
-    rows = pc.binary_join_element_wise(*pieces, "")
-    return b"[" + ",".join(rows.to_pylist()).encode() + b"]"
+    return b"[" + ",".join(_rows(pieces, n).to_pylist()).encode() + b"]"
+
+
+def _kline_pieces(open_ms, open_, high, low, close, volume, close_ms, quote_volume, trades, tbb, tbq) -> list:
+    d = decimal_strings
+    return ["[", _ints(open_ms), ',"', d(open_), '","', d(high), '","', d(low), '","', d(close), '","', d(volume),
+            '",', _ints(close_ms), ',"', d(quote_volume), '",', _ints(trades), ',"', d(tbb), '","', d(tbq), '","0"]']
 
 
 def klines_body(open_ms, open_, high, low, close, volume, close_ms, quote_volume, trades, tbb, tbq) -> bytes:
     """The `/api/v3/klines` body: rows of `rest_shapes.kline_array`, compact JSON."""
-    d = decimal_strings
-    return _body(
-        ["[", _ints(open_ms), ',"', d(open_), '","', d(high), '","', d(low), '","', d(close), '","', d(volume),
-         '",', _ints(close_ms), ',"', d(quote_volume), '",', _ints(trades), ',"', d(tbb), '","', d(tbq), '","0"]'],
-        len(open_ms),
-    )
+    pieces = _kline_pieces(open_ms, open_, high, low, close, volume, close_ms, quote_volume, trades, tbb, tbq)
+    return _body(pieces, len(open_ms))
+
+
+def klines_rows(open_ms, open_, high, low, close, volume, close_ms, quote_volume, trades, tbb, tbq) -> pa.Array:
+    """Each row of `klines_body` on its own (a string array): the body is `[` + them joined by `,` + `]`."""
+    pieces = _kline_pieces(open_ms, open_, high, low, close, volume, close_ms, quote_volume, trades, tbb, tbq)
+    return _rows(pieces, len(open_ms))
+
+
+def _agg_trade_pieces(agg_id, price, qty, first_id, last_id, time_ms, is_buyer_maker, is_best_match) -> list:
+    return ['{"a":', _ints(agg_id), ',"p":"', decimal_strings(price), '","q":"', decimal_strings(qty), '","f":',
+            _ints(first_id), ',"l":', _ints(last_id), ',"T":', _ints(time_ms), ',"m":', _bools(is_buyer_maker, False),
+            ',"M":', _bools(is_best_match, True), "}"]
 
 
 def agg_trades_body(agg_id, price, qty, first_id, last_id, time_ms, is_buyer_maker, is_best_match) -> bytes:
     """The `/api/v3/aggTrades` body: objects of `rest_shapes.agg_trade_obj` (a null best-match is true)."""
-    return _body(
-        ['{"a":', _ints(agg_id), ',"p":"', decimal_strings(price), '","q":"', decimal_strings(qty), '","f":',
-         _ints(first_id), ',"l":', _ints(last_id), ',"T":', _ints(time_ms), ',"m":', _bools(is_buyer_maker, False),
-         ',"M":', _bools(is_best_match, True), "}"],
-        len(agg_id),
-    )
+    pieces = _agg_trade_pieces(agg_id, price, qty, first_id, last_id, time_ms, is_buyer_maker, is_best_match)
+    return _body(pieces, len(agg_id))
+
+
+def agg_trades_rows(agg_id, price, qty, first_id, last_id, time_ms, is_buyer_maker, is_best_match) -> pa.Array:
+    """Each object of `agg_trades_body` on its own (a string array)."""
+    pieces = _agg_trade_pieces(agg_id, price, qty, first_id, last_id, time_ms, is_buyer_maker, is_best_match)
+    return _rows(pieces, len(agg_id))
 
 
 def trades_body(trade_id, price, qty, quote_qty, time_ms, is_buyer_maker, is_best_match) -> bytes:
