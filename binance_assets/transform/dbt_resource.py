@@ -79,8 +79,9 @@ class ProjectDbtCliResource(DbtCliResource):
             yield
 
 
-def dbt_cli_resource(target: str) -> ProjectDbtCliResource:
+def dbt_cli_resource(target: str, *, in_process: bool = True) -> ProjectDbtCliResource:
     return ProjectDbtCliResource(
+        in_process=in_process,
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=str(DBT_PROJECT_DIR),
         target=target,
