@@ -140,8 +140,11 @@ async def klines(
     n = _limit(limit, 500)
     svc = request.app.state.services
     key = ("klines", symbol, interval, startTime, endTime, n)
+    blocks = svc.extra.get("blocks")
+    # 1m klines from the block store are slices of printed rows: cheaper than Redis, kept per worker only.
+    shared = blocks is None or interval != "1m"
     return await svc.extra["cache"].aresponse(session.version, key, lambda: md.klines_json(
-        session, svc.engine, symbol, interval, startTime, endTime, n, svc.extra.get("blocks")))
+        session, svc.engine, symbol, interval, startTime, endTime, n, blocks), shared=shared)
 
 
 @router.get("/aggTrades", response_model=list[schemas.AggTrade], summary="Aggregate trades (weight 4).")

@@ -160,8 +160,22 @@ class ResponseCache:
         self._remember(name, body)
         return body
 
-    async def aget_or_compute(self, version: str, key: tuple, compute: Callable[[], Any]) -> bytes:
-        """`get_or_compute` from the event loop: lookups there, `compute` (blocking) in the thread pool."""
+    async def aget_or_compute(
+        self, version: str, key: tuple, compute: Callable[[], Any], *, shared: bool = True
+    ) -> bytes:
+        """`get_or_compute` from the event loop: lookups there, `compute` (blocking) in the thread pool.
+
+        `shared=False`: a body cheaper to compute than a Redis round trip (1m klines sliced from the block
+        store) is kept in this worker's copy only; Redis is neither asked nor written."""
+        if not shared and self.local is not None:
+            name = self.key(version, key)
+            hit = self._local_hit(name)
+            if hit is not None:
+                return hit
+            CACHE_REQUESTS.labels("miss").inc()
+            body = dumps(await run_in_threadpool(compute))
+            self._remember(name, body)
+            return body
         aredis = self.aredis()
         if aredis is None or self.redis is None:
             return await run_in_threadpool(self.get_or_compute, version, key, compute)
@@ -191,5 +205,8 @@ class ResponseCache:
     def response(self, version: str, key: tuple, compute: Callable[[], Any]) -> Response:
         return Response(content=self.get_or_compute(version, key, compute), media_type="application/json")
 
-    async def aresponse(self, version: str, key: tuple, compute: Callable[[], Any]) -> Response:
-        return Response(content=await self.aget_or_compute(version, key, compute), media_type="application/json")
+    async def aresponse(
+        self, version: str, key: tuple, compute: Callable[[], Any], *, shared: bool = True
+    ) -> Response:
+        body = await self.aget_or_compute(version, key, compute, shared=shared)
+        return Response(content=body, media_type="application/json")

@@ -129,3 +129,22 @@ def _counter(app, result: str) -> float:
     from binance_api.services.cache import CACHE_REQUESTS
 
     return CACHE_REQUESTS.labels(result)._value.get()
+
+
+def test_block_sliced_klines_stay_in_the_worker_and_aggregated_ones_go_to_redis(private_client):
+    """1m klines from the block store cost less than a Redis round trip: kept in the worker's copy only;
+    aggregated intervals are shared through Redis. Both answers equal the second request's."""
+    client, app = private_client
+    cache = app.state.services.extra["cache"]
+    assert app.state.services.extra.get("blocks") is not None  # DuckDB: the block store is on
+    cache.redis.delete(*cache.redis.keys(f"{cache.prefix}:cache:*") or ["none"])
+    minute = client.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1m", "limit": 5})
+    assert minute.status_code == 200 and len(minute.json()) == 5
+    assert cache.redis.keys(f"{cache.prefix}:cache:*") == []
+    hits = _counter(app, "hit")
+    assert client.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1m", "limit": 5}).json() \
+        == minute.json()
+    assert _counter(app, "hit") == hits + 1  # the worker's copy
+    hour = client.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1h", "limit": 5})
+    assert hour.status_code == 200 and len(hour.json()) == 5
+    assert len(cache.redis.keys(f"{cache.prefix}:cache:*")) == 1
