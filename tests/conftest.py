@@ -94,10 +94,31 @@ def duckdb_path(tmp_path) -> Path:
     return tmp_path / "warehouse" / "warehouse.duckdb"
 
 
+# The longest modules (a minute or more of one worker each: Dagster runs with dbt, `dagster dev`, process
+# starts) are handed out first: pytest-xdist gives each worker the next module or group in collection
+# order, and one of these started last would run alone at the end on 2 cores.
+LONGEST_FIRST = (
+    "tests/automation/test_arrival_order.py",
+    "tests/transform/test_dbt_marts.py",
+    "tests/automation/test_interrupted_dev.py",
+    "tests/deploy/test_image_commands.py",
+    "tests/transform/test_incremental_equals_full_refresh.py",
+    "tests/merchant/test_merchant_pipeline.py",
+    "tests/automation/test_end_to_end.py",
+    "tests/ml_location/test_ml_assets.py",
+)
+
+
+def _longest_first(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
+    items.sort(key=_longest_first)  # stable: the order inside each module is kept
 
 
 # Real Binance samples: shared/fixtures beside the repository (CI puts a copy of shared/ there).

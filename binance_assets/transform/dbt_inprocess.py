@@ -60,7 +60,10 @@ def run_dbt(cli_args: Sequence[str], env: Mapping[str, str], cwd: str | os.PathL
             lines.append(json.dumps(msg_to_dict(msg), sort_keys=True, cls=ForgivingJSONEncoder).encode() + b"\n")
 
     with _DBT_LOCK, _process_state(env, cwd):
-        result = dbtRunner(callbacks=[collect]).invoke(list(cli_args))
+        try:
+            result = dbtRunner(callbacks=[collect]).invoke(list(cli_args))
+        finally:
+            _release_duckdb()
     if result.exception is not None:
         code = 2
         if not any(b'"level": "error"' in line for line in lines):
@@ -70,6 +73,23 @@ def run_dbt(cli_args: Sequence[str], env: Mapping[str, str], cwd: str | os.PathL
     else:
         code = 0 if result.success else 1
     return code, lines
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the process (`DuckDBConnectionManager._ENV`).
+
+    A `dbt` subprocess releases the file when it exits; in process, the handle would outlive the
+    invocation and hold DuckDB's file lock, so no other process could open the warehouse until this one
+    ends (a run waiting for the `warehouse` pool slot while another run's dbt waits for the file: a
+    deadlock). dbt-duckdb closes it only at interpreter exit (atexit)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not installed (a PostgreSQL-only deployment)
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+        if environment is not None:
+            environment.close()
 
 
 class InProcessDbtProcess:

@@ -59,3 +59,23 @@ def test_a_failing_command_fails_the_same_way(tmp_path, profile_env):
         assert error is not None
         failures[in_process] = (invocation.process.wait() != 0, "no_such_macro" in str(error))
     assert failures[True] == failures[False] == (True, True)
+
+
+def test_the_warehouse_is_released_for_other_processes_after_dbt(tmp_path, profile_env):
+    """dbt-duckdb keeps its database open for the process; after an in-process invocation the DuckDB
+    file must be free again, or a run waiting for the pool slot and another's dbt wait for each other."""
+    import subprocess
+    import sys
+
+    from binance_assets.warehouse import DuckDBWarehouse
+
+    path = profile_env["BINANCE_ASSETS_DUCKDB_PATH"]
+    DuckDBWarehouse(path).ensure_schema()  # the raw tables dbt's staging views read
+    resource = dbt_cli_resource("local")
+    invocation, _ = _invoke(resource, ["run", "--select", "stg_binance__spot_trades"], tmp_path / "t", profile_env)
+    assert invocation.get_error() is None
+    writer = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({path!r}).execute('create table t as select 1 as x')"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert writer.returncode == 0, writer.stderr[-800:]
