@@ -50,16 +50,18 @@ def run_dbt(cli_args: Sequence[str], env: Mapping[str, str], cwd: str | os.PathL
     dbt's CLI) and its events as `--log-format json` lines."""
     from dbt.cli.main import dbtRunner
     from dbt_common.events.base_types import EventMsg
-    from dbt_common.events.functions import msg_to_dict
+    from dbt_common.events.functions import env_secrets, msg_to_dict, scrub_secrets
     from dbt_common.utils.encoding import ForgivingJSONEncoder
 
     lines: list[bytes] = []
 
     def collect(msg: EventMsg) -> None:
-        if msg.info.level in SHOWN_LEVELS:
-            lines.append(json.dumps(msg_to_dict(msg), sort_keys=True, cls=ForgivingJSONEncoder).encode() + b"\n")
+        if msg.info.level in SHOWN_LEVELS:  # as dbt's JSON logger: secrets (DBT_ENV_SECRET_*) scrubbed
+            line = scrub_secrets(json.dumps(msg_to_dict(msg), sort_keys=True, cls=ForgivingJSONEncoder), secrets)
+            lines.append(line.encode() + b"\n")
 
     with _DBT_LOCK, _process_state(env, cwd):
+        secrets = env_secrets()
         try:
             result = dbtRunner(callbacks=[collect]).invoke(list(cli_args))
         finally:

@@ -79,3 +79,14 @@ def test_the_warehouse_is_released_for_other_processes_after_dbt(tmp_path, profi
         capture_output=True, text=True, timeout=120,
     )
     assert writer.returncode == 0, writer.stderr[-800:]
+
+
+def test_secrets_are_scrubbed_from_dbt_events_as_by_the_subprocess(tmp_path, profile_env):
+    secret = "s3cr3t-value-9f2"
+    env = {**profile_env, "DBT_ENV_SECRET_TOKEN": secret}
+    for in_process in (True, False):
+        resource = dbt_cli_resource("local", in_process=in_process)
+        _, events = _invoke(resource, ["ls", "--select", secret], tmp_path / str(in_process), env)
+        text = repr(events)
+        assert "does not match any enabled nodes" in text or "NoNodesForSelectionCriteria" in text, text[-800:]
+        assert secret not in text, in_process
