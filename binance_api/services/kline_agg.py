@@ -87,14 +87,18 @@ def aggregate(bars: dict[str, np.ndarray], interval: str, start_ms: int | None, 
     return out, kept
 
 
+def close_times(open_ms: np.ndarray, interval: str) -> np.ndarray:
+    """Each kline's close time (ms): the last millisecond of its bucket (of its calendar month for 1M)."""
+    iv = INTERVAL_MS[interval]
+    if iv is None:
+        months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
+        return months.astype("datetime64[ms]").astype(np.int64) - 1
+    return open_ms + (iv - 1)
+
+
 def body(klines: dict[str, np.ndarray], interval: str) -> bytes:
     open_ms = klines["bucket"]
-    iv = INTERVAL_MS[interval]
-    if iv is None:  # the month's last millisecond
-        months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
-        close_ms = months.astype("datetime64[ms]").astype(np.int64) - 1
-    else:
-        close_ms = open_ms + (iv - 1)
+    close_ms = close_times(open_ms, interval)
     a = pa.array
     return rest_bulk.klines_body(
         a(open_ms), a(klines["open"]), a(klines["high"]), a(klines["low"]), a(klines["close"]),

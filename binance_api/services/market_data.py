@@ -143,11 +143,7 @@ def sql_klines_json(
         open_ms = _ms_column(bucket_col).to_numpy()
     else:
         open_ms = bucket_col.cast(pa.int64()).to_numpy()
-    if iv is None:  # the month's last millisecond
-        months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
-        close_ms = months.astype("datetime64[ms]").astype(np.int64) - 1
-    else:
-        close_ms = open_ms + (iv - 1)
+    close_ms = kline_agg.close_times(open_ms, interval)
     c = table.column
     return rest_bulk.klines_body(
         pa.array(open_ms), c("open"), c("high"), c("low"), c("close"), c("volume"), pa.array(close_ms),

@@ -12,7 +12,6 @@ import io
 import os
 import uuid
 from collections.abc import Iterable
-from importlib.metadata import version
 from pathlib import Path
 from unittest import mock
 
@@ -50,7 +49,8 @@ def run_dbt(settings: Settings, args: list[str], window: dict | None = None) -> 
     profile_env = resources["warehouse"].dbt_env()
     # dbt's profile reads the warehouse from the environment: set for this call only, never leaked.
     env = {**profile_env, **(window_env(window) if window is not None else {})}
-    name = f"history-{uuid.uuid4().hex[:12]}"
-    with parse_cache.warm_target(Path(dbt.project_dir) / "target", profile_env, version("dbt-core"), name) as target, \
+    project_target = Path(dbt.project_dir) / "target"
+    with parse_cache.warm_target(project_target, profile_env, project_target / f"history-{uuid.uuid4().hex[:12]}") \
+            as target, \
             mock.patch.dict(os.environ, env), contextlib.redirect_stdout(io.StringIO()):
         dbt.cli(args, manifest=None, target_path=target).wait()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -47,13 +46,11 @@ def dbt_test_findings(warehouse: WarehouseResource, window: Mapping[str, Any]) -
     profile_env = warehouse.dbt_env()
     # The window as the dbt step passes it (an environment variable): the partial parse kept for this
     # profile stays valid (transform.parse_cache).
-    cached = parse_cache.cache_file(DBT_PROJECT_DIR / "target", profile_env, version("dbt-core"))
-    with tempfile.TemporaryDirectory(prefix="dbt-check-") as target:
-        seeded = parse_cache.seed(Path(target), cached)
-        with warehouse.open().exclusive(), mock.patch.dict(os.environ, {**profile_env, **window_env(dict(window))}):
+    with tempfile.TemporaryDirectory(prefix="dbt-check-") as tmp:
+        with parse_cache.warm_target(DBT_PROJECT_DIR / "target", profile_env, Path(tmp)) as target, \
+                warehouse.open().exclusive(), mock.patch.dict(os.environ, {**profile_env, **window_env(dict(window))}):
             invocation = dbt.cli(["test", "--quiet"], manifest=dbt_project.manifest_path, raise_on_error=False,
-                                 target_path=Path(target)).wait()
-        parse_cache.keep(Path(target), cached, seeded)
+                                 target_path=target).wait()
         try:
             results = invocation.get_artifact("run_results.json")
             manifest = invocation.get_artifact("manifest.json")

@@ -16,7 +16,6 @@ the bars/klines reconciliation against bars that cannot exist yet, and fail the 
 import os
 import uuid
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 from unittest import mock
 
@@ -71,7 +70,7 @@ def run_dbt_window(
     dbt_environ = {**profile_env, **window_env(window), "DBT_INDIRECT_SELECTION": INDIRECT_SELECTION}
     project_target, name = Path(dbt.project_dir) / "target", f"{context.run_id[:8]}-{uuid.uuid4().hex[:8]}"
     with wh.exclusive():
-        with parse_cache.warm_target(project_target, profile_env, version("dbt-core"), name) as target, \
+        with parse_cache.warm_target(project_target, profile_env, project_target / name) as target, \
                 mock.patch.dict(os.environ, dbt_environ):
             invocation = dbt.cli(["build"], context=context, raise_on_error=False, target_path=target)
             events = list(invocation.stream())

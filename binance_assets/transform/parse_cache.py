@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
@@ -75,11 +76,11 @@ def keep(invocation_target: Path, cached: Path, seeded_mtime: float | None) -> b
 
 
 @contextmanager
-def warm_target(project_target: Path, profile_env: Mapping[str, str], dbt_version: str, name: str) -> Iterator[Path]:
-    """A new target folder `<project target>/<name>` for one dbt invocation, seeded with the msgpack kept
-    for this profile; after the invocation (if it did not raise), what dbt re-parsed is kept."""
-    cached = cache_file(project_target, profile_env, dbt_version)
-    target = project_target / name
+def warm_target(project_target: Path, profile_env: Mapping[str, str], target: Path) -> Iterator[Path]:
+    """`target`, a new target folder for one dbt invocation, seeded with the msgpack kept for this profile
+    and the installed dbt-core (under `project_target`); after the invocation (if it did not raise), what
+    dbt re-parsed is kept."""
+    cached = cache_file(project_target, profile_env, version("dbt-core"))
     seeded = seed(target, cached)
     yield target
     keep(target, cached, seeded)
