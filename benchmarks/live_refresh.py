@@ -35,6 +35,7 @@ from pathlib import Path
 
 import dagster as dg
 from dagster._core.events import DagsterEventType
+from dagster._core.scheduler.instigation import InstigatorType
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,7 +273,8 @@ def main() -> None:
                 time.sleep(0.5)
             else:
                 print(f"TIMEOUT: predictions not there after {args.timeout:.0f} s; what was ready is reported")
-            time.sleep(2)
+            with contextlib.suppress(TimeoutError):  # let the new day's runs finish (their checks) before stopping
+                wait_idle(instance, quiet_s=3, timeout=120)
             new_runs = [r.run_id for r in instance.get_runs(limit=instance.get_runs_count() - runs_at_landing)]
             report(instance, ready, landed_at, new_runs)
     finally:
@@ -302,8 +304,23 @@ def report(instance: dg.DagsterInstance, ready: dict, landed_at: float, run_ids:
             print(f"{stage:<12} {at:>8.1f} {sensor:>9.1f} {queue:>8.1f} {start:>8.1f} {compute:>10.1f}  {run_id[:8]}")
         totals = [sum(row[i] for row in rows) for i in (2, 3, 4, 5)]
         print(f"{'share':<12} {'':>8} {totals[0]:>9.1f} {totals[1]:>8.1f} {totals[2]:>8.1f} {totals[3]:>10.1f}")
+    tick_table(instance, landed_at)
     at = {s: f"{max(t for t, _ in ready[s].values()) - landed_at:.1f}" if s in complete else "n/a" for s in STAGES}
     print("live_refresh: " + " ".join(f"{stage}_s={at[stage]}" for stage in STAGES), flush=True)
+
+
+def tick_table(instance: dg.DagsterInstance, landed_at: float) -> None:
+    """Per sensor: its ticks after landing (count, mean and longest evaluation, runs requested)."""
+    print(f"\n{'sensor':<30} {'ticks':>5} {'mean_s':>7} {'max_s':>7} {'runs':>5}  ticks with runs: start+took s")
+    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, after=landed_at)
+        if not ticks:
+            continue
+        took = [t.end_timestamp - t.timestamp for t in ticks if t.end_timestamp]
+        with_runs = sorted(f"{t.timestamp - landed_at:.0f}+{t.end_timestamp - t.timestamp:.1f}"
+                           for t in ticks if t.run_ids and t.end_timestamp)
+        print(f"{state.instigator_name[:30]:<30} {len(ticks):>5} {sum(took) / max(len(took), 1):>7.1f} "
+              f"{max(took, default=0):>7.1f} {sum(len(t.run_ids) for t in ticks):>5}  {' '.join(with_runs[:6])}")
 
 
 if __name__ == "__main__":

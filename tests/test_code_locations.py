@@ -153,6 +153,29 @@ def test_default_status_of_every_sensor_and_schedule(defs_by_env, env):
     assert {"market_data_automation", "ml_automation"} <= RUNNING_BY_DEFAULT[env]
 
 
+# How often the sensors that start a new day's runs look (binance_assets/automation/run_timing.py): locally on
+# every pass of Dagster's daemons (they loop every 5 s), elsewhere less often.
+HOP_SENSOR_INTERVALS = {
+    Environment.LOCAL: {"archive_landing_sensor": 1, "market_data_automation": 1, "ml_automation": 1},
+    Environment.CI: {"archive_landing_sensor": 5, "market_data_automation": 30, "ml_automation": 30},
+}
+HOP_SENSOR_INTERVALS[Environment.PROD] = HOP_SENSOR_INTERVALS[Environment.CI]
+
+
+@pytest.mark.parametrize("env", list(Environment))
+def test_the_sensors_of_each_hop_tick_often_and_the_automation_emits_runs(defs_by_env, env):
+    sensors = {s.name: s for defs in defs_by_env[env] for s in defs.get_repository_def().sensor_defs}
+    assert {name: sensors[name].minimum_interval_seconds for name in HOP_SENSOR_INTERVALS[env]} == (
+        HOP_SENSOR_INTERVALS[env]
+    )
+    for name in ("market_data_automation", "ml_automation"):
+        automation = sensors[name]
+        assert isinstance(automation, dg.AutomationConditionSensorDefinition)
+        # A new day's two symbols become two runs in the tick itself, not a backfill that waits for the
+        # backfill daemon's next pass.
+        assert automation.emit_backfills is False
+
+
 def test_a_sensor_without_a_row_in_the_defaults_table_fails_the_load():
     @dg.sensor(name="new_sensor_without_a_row")
     def new_sensor():

@@ -35,6 +35,9 @@ def test_local_instance_config_monitors_runs_with_the_health_checking_launcher(t
         assert instance.run_monitoring_enabled and instance.run_retries_enabled
         assert instance.run_monitoring_settings["poll_interval_seconds"] <= 10
         assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
+        # A run's launch does not hold up the next one's, nor one location's automation the other's.
+        assert instance.run_coordinator.dequeue_use_threads
+        assert instance.get_settings("auto_materialize")["use_threads"]
 
 
 def test_health_follows_the_reported_worker_process() -> None:

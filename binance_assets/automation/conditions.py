@@ -12,6 +12,8 @@ downstream as well as yesterday's. Composed so that
 
 import dagster as dg
 
+from binance_assets.automation.run_timing import AUTOMATION_EMITS_BACKFILLS
+
 CRON_RETRAIN = "0 4 * * *"  # after the day's archives (published ~00:00-06:00 UTC) have flowed through
 
 
@@ -44,5 +46,6 @@ def automation_sensor(
         target=target,
         default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
         minimum_interval_seconds=minimum_interval_seconds,
+        emit_backfills=AUTOMATION_EMITS_BACKFILLS,
         description="Evaluates the automation conditions of this location's assets.",
     )

@@ -42,6 +42,7 @@ from binance_assets.automation.poller import (
     probe,
 )
 from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
+from binance_assets.automation.run_timing import sensor_interval_seconds
 from binance_assets.automation.selections import partition_run_checks
 from binance_assets.binance.archive_client import mirror_root
 from binance_assets.ingestion.assets import raw_asset_key
@@ -106,16 +107,18 @@ def build_landing_sensor(
     *,
     running: bool | None = None,
     max_runs_per_tick: int = MAX_RUNS_PER_TICK,
-    minimum_interval_seconds: int = LANDING_INTERVAL_SECONDS,
+    minimum_interval_seconds: int | None = None,
 ) -> dg.SensorDefinition:
     """One run per partition with newly landed archive files in a local or S3 mirror (see the module docstring).
 
     `target` must contain the raw assets (default: them and everything downstream of them in the location).
     """
 
+    interval = minimum_interval_seconds or sensor_interval_seconds(settings, LANDING_INTERVAL_SECONDS)
+
     @dg.sensor(
         name=LANDING_SENSOR,
-        minimum_interval_seconds=minimum_interval_seconds,
+        minimum_interval_seconds=interval,
         target=target if target is not None else market_downstream(),
         default_status=_status(sensor_running(LANDING_SENSOR, settings.env) if running is None else running),
         description=(

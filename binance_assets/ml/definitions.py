@@ -19,6 +19,7 @@ from binance_assets.ml.canary_assets import (
 from binance_assets.ml.checks import build_drift_checks
 from binance_assets.ml.resources import model_registry_resource
 from binance_assets.resources import alert_webhook_resource, warehouse_resource
+from binance_assets.run_workers import warm_run_workers
 from binance_assets.settings import Settings, get_settings
 
 TRAIN_JOB = "train_models"
@@ -77,4 +78,5 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
     return check_defaults_cover(defs, settings.env)
 
 
+warm_run_workers(__name__)  # runs of a local code server start as forks of one that loaded this module
 defs = build_ml_defs()

@@ -24,15 +24,17 @@ from binance_assets.instance import LOCAL_INSTANCE_CONFIG
 
 pytestmark = pytest.mark.xdist_group("dagster_dev")
 
-LOCATION = Path(__file__).parent / "interrupt_location" / "definitions.py"
+LOCATION = "interrupt_location.definitions"  # in tests/automation
 DAGSTER = Path(sys.executable).parent / "dagster"
 PARTITIONS = {"a", "b", "c"}
 
 
 def start_dev(home: Path, state: Path, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "DAGSTER_HOME": str(home), "INTERRUPT_TEST_STATE": str(state)}
+    python_path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "DAGSTER_HOME": str(home), "INTERRUPT_TEST_STATE": str(state), "PYTHONPATH": python_path}
+    env.pop("BINANCE_ASSETS_RUN_WORKERS", None)
     return subprocess.Popen(
-        [str(DAGSTER), "dev", "-f", str(LOCATION), "-h", "127.0.0.1", "-p", str(free_port())],
+        [str(DAGSTER), "dev", "-m", LOCATION, "-h", "127.0.0.1", "-p", str(free_port())],
         env=env,
         cwd=home,
         stdout=log.open("ab"),
@@ -76,6 +78,11 @@ def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
         # The sensor queues a, b, c; "a" blocks inside its step once it holds the warehouse slot.
         wait_for("partition a to start", (state / "a.pid").exists, 120, log)
         worker = int((state / "a.pid").read_text())
+        # The run's process is a fork of the code server's fork server (binance_assets/run_workers.py), which
+        # holds no file open when it forks (but the standard output and error `dagster dev` gave it).
+        forkserver = psutil.Process(worker).parent()
+        assert forkserver is not None and "multiprocessing.forkserver" in " ".join(forkserver.cmdline())
+        assert [f.path for f in forkserver.open_files() if f.fd > 2] == []
         # Kill once no run is half-launched: a run still STARTING is failed only after start_timeout_seconds
         # (180 s locally), which this test need not wait for.
         wait_for("the other runs to start or queue", lambda: not any(

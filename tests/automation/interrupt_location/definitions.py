@@ -1,11 +1,15 @@
 """A tiny code location for the interrupted-`dagster dev` test: three runs of one slow asset in the `warehouse`
-pool. The first attempt of partition "a" blocks until its process is killed; every other attempt is quick."""
+pool. The first attempt of partition "a" blocks until its process is killed; every other attempt is quick.
+Loaded as a module (`dagster dev -m interrupt_location.definitions`), and its runs start from the code
+server's fork server as the project's locations' do (binance_assets/run_workers.py)."""
 
 import os
 import time
 from pathlib import Path
 
 import dagster as dg
+
+from binance_assets.run_workers import warm_run_workers
 
 STATE = Path(os.environ["INTERRUPT_TEST_STATE"])
 PARTITIONS = dg.StaticPartitionsDefinition(["a", "b", "c"])
@@ -29,4 +33,5 @@ def three_runs():
         yield dg.RunRequest(run_key=key, partition_key=key)
 
 
+warm_run_workers(__name__)
 defs = dg.Definitions(assets=[slow], jobs=[slow_job], sensors=[three_runs])

@@ -1,0 +1,94 @@
+"""Local run workers start warm: forked from a process that has already loaded the code location.
+
+With Dagster's default launcher (the embedded default, `dagster dev`), the code server starts every run in
+a new Python process with multiprocessing's `spawn`: each run imports dagster, pandas, dbt, scikit-learn
+and the location's definitions again before its first step, 5-6 s of CPU here, 13-19 s when a new day's
+runs start together on 2 cores (measured with benchmarks/live_refresh.py: most of the wait for a new
+day's predictions). Here the code server starts them with multiprocessing's `forkserver` instead, whose
+server process imports the location's module once (`set_forkserver_preload`); each run is a fork of it,
+so it starts with everything imported and runs exactly the same code. The fork server is a child of
+the code server: a reloaded location gets a new one. It forks from a single-threaded process that has
+opened no database (a test checks both), so no lock or connection is shared with a run.
+
+Only where runs are processes of a local code server: `BINANCE_ASSETS_RUN_WORKERS=spawn` turns it off; in
+AWS every run is an ECS task of its own (EcsRunLauncher) and nothing here applies.
+
+This patches one attribute of Dagster's gRPC server (`DagsterApiServer._mp_ctx`, the multiprocessing
+context of its `StartRun`), so it depends on that internal: tests/automation/test_run_workers.py fails
+if it changes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import sys
+from typing import Any
+
+RUN_WORKERS_ENV = "BINANCE_ASSETS_RUN_WORKERS"
+FORKSERVER = "forkserver"
+SPAWN = "spawn"
+_PATCHED = "_binance_assets_forkserver"
+_RELOADED = "_binance_assets_reloaded_in_process"
+
+
+def run_worker_start_method() -> str:
+    method = os.environ.get(RUN_WORKERS_ENV, FORKSERVER).strip().lower() or FORKSERVER
+    if method not in (FORKSERVER, SPAWN):
+        raise ValueError(f"{RUN_WORKERS_ENV} must be {FORKSERVER!r} or {SPAWN!r}, not {method!r}")
+    return method
+
+
+def forkserver_context(preload: list[str]) -> multiprocessing.context.BaseContext:
+    """multiprocessing's forkserver context, its server to import `preload` before it forks anything."""
+    context = multiprocessing.get_context(FORKSERVER)
+    context.set_forkserver_preload(preload)
+    return context
+
+
+def _loading_in_code_server(server_cls: Any) -> bool:
+    """Whether this call happens while a `DagsterApiServer` loads its code (its __init__ is on the stack)."""
+    init_code = server_cls.__init__.__code__
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is init_code:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def warm_run_workers(location_module: str) -> bool:
+    """Called by a code location's module: if a Dagster code server is loading it, that server starts its
+    runs as forks of a fork server that imported `location_module`, started now so that it is warm when the
+    first run comes. Returns whether it did (False in any other process, when already done, or with
+    `BINANCE_ASSETS_RUN_WORKERS=spawn`)."""
+    server_module = sys.modules.get("dagster._grpc.server")
+    if server_module is None or sys.platform == "win32" or run_worker_start_method() != FORKSERVER:
+        return False
+    server_cls: Any = server_module.DagsterApiServer
+    if getattr(server_cls, _PATCHED, False) or not _loading_in_code_server(server_cls):
+        return False
+    start_runs_from_forkserver(server_cls, location_module)
+    multiprocessing.forkserver.ensure_running()
+    return True
+
+
+def start_runs_from_forkserver(server_cls: Any, location_module: str) -> None:
+    """Make `server_cls` (Dagster's `DagsterApiServer`) start runs with the fork server, until its code is
+    reloaded inside the process (`ReloadCodeWithState`): the fork server holds the old code, so runs spawn."""
+    start_run, reload_with_state = server_cls.StartRun, server_cls.ReloadCodeWithState
+    context = forkserver_context([location_module])
+
+    def StartRun(self: Any, request: Any, grpc_context: Any) -> Any:
+        if not getattr(self, _RELOADED, False):
+            self._mp_ctx = context
+        return start_run(self, request, grpc_context)
+
+    def ReloadCodeWithState(self: Any, request: Any, grpc_context: Any) -> Any:
+        setattr(self, _RELOADED, True)
+        self._mp_ctx = multiprocessing.get_context(SPAWN)
+        return reload_with_state(self, request, grpc_context)
+
+    server_cls.StartRun, server_cls.ReloadCodeWithState = StartRun, ReloadCodeWithState
+    setattr(server_cls, _PATCHED, True)

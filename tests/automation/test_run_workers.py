@@ -1,0 +1,101 @@
+"""Local run workers forked from a warm fork server (binance_assets/run_workers.py).
+
+`dagster dev` with a code server that starts its runs this way, killed and restarted, is
+tests/automation/test_interrupted_dev.py; the latency it buys is benchmarks/live_refresh.py."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+
+import pytest
+from dagster._grpc.server import DagsterApiServer
+
+from binance_assets import run_workers
+from binance_assets.run_workers import (
+    RUN_WORKERS_ENV,
+    run_worker_start_method,
+    start_runs_from_forkserver,
+    warm_run_workers,
+)
+
+
+class FakeServer:
+    """What the patch touches of Dagster's `DagsterApiServer`: `_mp_ctx`, `StartRun`, `ReloadCodeWithState`."""
+
+    def __init__(self) -> None:
+        self._mp_ctx = multiprocessing.get_context("spawn")
+        self.started_with: list[str] = []
+
+    def StartRun(self, request, context):
+        self.started_with.append(self._mp_ctx.get_start_method())
+        return "started"
+
+    def ReloadCodeWithState(self, request, context):
+        return "reloaded"
+
+
+def test_the_dagster_server_has_what_the_patch_replaces():
+    """Fails if Dagster renames what binance_assets/run_workers.py patches."""
+    assert callable(DagsterApiServer.StartRun) and callable(DagsterApiServer.ReloadCodeWithState)
+    init_source = DagsterApiServer.__init__.__code__.co_names
+    assert "_mp_ctx" in init_source and "get_context" in init_source
+
+
+def test_runs_start_from_the_forkserver_until_code_is_reloaded_in_process():
+    class Server(FakeServer):
+        pass
+
+    start_runs_from_forkserver(Server, "json")
+    server = Server()
+    assert server.StartRun(None, None) == "started"
+    assert server.ReloadCodeWithState(None, None) == "reloaded"
+    server.StartRun(None, None)
+    assert server.started_with == ["forkserver", "spawn"]
+    assert Server().StartRun(None, None) == "started"  # another server in the process still forks
+
+
+def test_outside_a_code_server_nothing_is_patched(monkeypatch):
+    monkeypatch.delenv(RUN_WORKERS_ENV, raising=False)
+    start_run = DagsterApiServer.StartRun
+    assert warm_run_workers("binance_assets.definitions") is False
+    assert DagsterApiServer.StartRun is start_run
+    assert not getattr(DagsterApiServer, run_workers._PATCHED, False)
+
+
+@pytest.mark.parametrize(
+    ("value", "method"), [(None, "forkserver"), ("spawn", "spawn"), (" ForkServer ", "forkserver")]
+)
+def test_start_method_setting(monkeypatch, value, method):
+    if value is None:
+        monkeypatch.delenv(RUN_WORKERS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(RUN_WORKERS_ENV, value)
+    assert run_worker_start_method() == method
+
+
+def test_a_wrong_start_method_is_named(monkeypatch):
+    monkeypatch.setenv(RUN_WORKERS_ENV, "fork")
+    with pytest.raises(ValueError, match="BINANCE_ASSETS_RUN_WORKERS must be 'forkserver' or 'spawn', not 'fork'"):
+        run_worker_start_method()
+
+
+def test_the_locations_load_in_one_thread_and_open_no_file(tmp_path):
+    """What the fork server holds when it forks a run: the locations' modules imported, no Python thread but
+    the main one (a fork copies only the forking thread) and no open file, the DuckDB warehouse least of all.
+    (Native pools, OpenBLAS's and pyarrow's jemalloc's, re-initialise in a fork by their own atfork handlers.)"""
+    probe = (
+        "import json, threading, psutil\n"
+        "import binance_assets.definitions, binance_assets.ml.definitions\n"
+        "files = [f.path for f in psutil.Process().open_files()]\n"
+        "print(json.dumps({'threads': threading.active_count(), 'files': files}))\n"
+    )
+    env = {"BINANCE_ASSETS_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          env={**os.environ, **env})
+    state = json.loads(done.stdout.strip().splitlines()[-1])
+    assert state["threads"] == 1, state
+    assert state["files"] == [], state
