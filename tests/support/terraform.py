@@ -1,7 +1,8 @@
 """deploy/terraform read with python-hcl2: every .tf file of a directory merged into one configuration.
 
 python-hcl2 (8.x) keeps the quotes of string literals (`'"eu-west-1"'`) and wraps expressions in `${...}`;
-`unquote` and `expr` undo that. Block labels are the quoted keys of one-entry dicts.
+`unquote` and `expr` undo that. Block labels are the quoted keys of one-entry dicts. Comments are left out
+(no `__comments__` keys: a block's keys are its arguments, and no comment reads as a reference).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import hcl2
 
 TERRAFORM_DIR = Path(__file__).resolve().parents[2] / "deploy" / "terraform"
 ENVS = ("dev", "staging", "prod")
+# The composition module each env calls once (envs/<env>/main.tf: `module "platform"`).
+PLATFORM_DIR = TERRAFORM_DIR / "modules" / "platform"
 # Arguments of a module block that are Terraform's, not the module's variables.
 MODULE_META_ARGS = frozenset({"source", "version", "providers", "count", "for_each", "depends_on", "__is_block__"})
 MODULE_REF = re.compile(r"\bmodule\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
@@ -74,7 +77,7 @@ def strings(value: object) -> Iterator[str]:
 @cache
 def parse_file(path: Path) -> dict:
     with path.open() as handle:
-        return hcl2.load(handle)
+        return hcl2.load(handle, serialization_options=hcl2.SerializationOptions(with_comments=False))
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """deploy/terraform without a terraform binary: every file parses (python-hcl2), module calls pass exactly
 the variables their modules declare (all the required ones), every module.X.Y / var.X / local.X reference
-resolves, the envs are the same set of calls, and each env has the outputs the pipelines read."""
+resolves, each env is one call of modules/platform with the same arguments (its terraform.tfvars inputs
+passed through by name, its sizing), `moved` blocks carry the modules each env called before into the
+platform call, and each env has the outputs the pipelines read."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from support.terraform import (
     ENVS,
     MODULE_META_ARGS,
     MODULE_REF,
+    PLATFORM_DIR,
     TERRAFORM_DIR,
     config_dirs,
     expr,
     keyed,
+    labelled,
     load,
     parse_file,
     strings,
@@ -37,6 +41,24 @@ CONTRACT_OUTPUTS = {
     "github_deploy_role_arn",
     "data_quality_role_arn",
 }
+# What modules/platform calls; each env called these itself before the platform module (so each env moves them).
+PLATFORM_MODULES = {
+    "kms",
+    "network",
+    "ecr",
+    "storage",
+    "database",
+    "cache",
+    "secrets",
+    "cognito",
+    "monitoring",
+    "api",
+    "webserver_lb",
+    "ecs",
+    "github_oidc",
+}
+# An env root's own variables: the provider's (providers.tf). Every other one is an input of the platform.
+PROVIDER_VARIABLES = {"region", "aws_account_id"}
 CONTRACT_SERVICES = {"dagster-webserver", "dagster-daemon", "code-market-data", "code-ml", "api", "dagster-exporter"}
 VAR_REF = re.compile(r"\bvar\.([A-Za-z0-9_-]+)")
 LOCAL_REF = re.compile(r"\blocal\.([A-Za-z0-9_-]+)")
@@ -48,7 +70,8 @@ CALLERS = [d for d in config_dirs() if load(d).module_calls]
 def test_the_layout_is_there():
     assert {p.name for p in (TERRAFORM_DIR / "envs").iterdir()} == set(ENVS)
     assert len(tf_files()) > 50
-    assert len(CALLERS) >= 4  # the three envs and the storage module
+    assert len(CALLERS) >= 5  # the three envs, the platform module and the storage module
+    assert PLATFORM_DIR in CALLERS
 
 
 @pytest.mark.parametrize("path", tf_files(), ids=lambda p: str(p.relative_to(TERRAFORM_DIR)))
@@ -75,7 +98,8 @@ def test_module_calls_pass_exactly_what_the_modules_declare(caller):
 @pytest.mark.parametrize("directory", config_dirs(), ids=lambda p: str(p.relative_to(TERRAFORM_DIR)))
 def test_references_resolve(directory):
     config = load(directory)
-    text = list(strings(config.blocks))
+    # `moved` blocks name addresses, not values (test_every_env_moves_the_modules_it_called_before checks them).
+    text = list(strings({kind: blocks for kind, blocks in config.blocks.items() if kind != "moved"}))
     calls = config.module_calls
     problems = []
     for ref_module, ref_output in {m.groups() for s in text for m in MODULE_REF.finditer(s)}:
@@ -88,46 +112,97 @@ def test_references_resolve(directory):
     assert not problems, sorted(set(problems))
 
 
+def _refs(directory) -> set[tuple[str, str]]:
+    return {m.groups() for s in strings(load(directory).blocks) for m in MODULE_REF.finditer(s)}
+
+
 def test_a_wrong_reference_is_caught():
-    """The reference check is not vacuous: the env configs do reference module outputs."""
-    refs = {m.groups() for s in strings(load(TERRAFORM_DIR / "envs" / "dev").blocks) for m in MODULE_REF.finditer(s)}
+    """The reference check is not vacuous: the platform wires module outputs, the envs read the platform's."""
+    refs = _refs(PLATFORM_DIR)
     assert ("ecs", "cluster_name") in refs and len(refs) > 20
+    assert {("platform", name) for name in CONTRACT_OUTPUTS} <= _refs(TERRAFORM_DIR / "envs" / "dev")
 
 
-def test_every_env_declares_the_same_module_calls():
+def _platform_call(env: str) -> dict:
+    return load(TERRAFORM_DIR / "envs" / env).module_calls["platform"]
+
+
+def test_the_platform_calls_every_module():
+    platform = load(PLATFORM_DIR)
+    assert set(platform.module_calls) == PLATFORM_MODULES
+    for name in PLATFORM_MODULES:
+        assert platform.module_dir(name) == (TERRAFORM_DIR / "modules" / name).resolve(), name
+    assert expr(platform.locals["project"]) == "binance-merchant-platform"
+
+
+def test_every_env_is_one_call_of_the_platform_with_the_same_arguments():
     shapes = {}
     for env in ENVS:
-        calls = load(TERRAFORM_DIR / "envs" / env).module_calls
-        shapes[env] = {name: (unquote(call["source"]), frozenset(call)) for name, call in calls.items()}
+        config = load(TERRAFORM_DIR / "envs" / env)
+        assert set(config.module_calls) == {"platform"}, env
+        assert config.module_dir("platform") == PLATFORM_DIR.resolve()
+        # A thin root: no resources, data sources or locals of its own (they belong in the platform).
+        assert not (config.all("resource") or config.all("data") or config.all("locals")), env
+        shapes[env] = frozenset(_platform_call(env))
     assert shapes["dev"] == shapes["staging"] == shapes["prod"]
-    assert {
-        "network",
-        "ecr",
-        "storage",
-        "database",
-        "cache",
-        "ecs",
-        "api",
-        "cognito",
-        "monitoring",
-        "github_oidc",
-    } <= set(shapes["dev"])
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_env_passes_its_tfvars_inputs_through_to_the_platform(env):
+    """Every terraform.tfvars input that is not the provider's goes to the platform under its own name, typed
+    as there; an optional one defaults to null here, so the platform's default (nullable = false) applies."""
+    config, platform = load(TERRAFORM_DIR / "envs" / env), load(PLATFORM_DIR)
+    call = _platform_call(env)
+    assert PROVIDER_VARIABLES <= set(config.variables)
+    inputs = set(config.variables) - PROVIDER_VARIABLES
+    assert inputs and inputs <= set(platform.variables)
+    for name in sorted(inputs):
+        ours, theirs = config.variables[name], platform.variables[name]
+        assert expr(call[name]) == f"var.{name}", name
+        assert ours["type"] == theirs["type"], name
+        if "default" in theirs:
+            assert ours.get("default", "missing") is None, f"{name}: optional in the platform, so null here"
+            assert theirs.get("nullable") is False or theirs["default"] is None, f"{name}: null must mean the default"
+        else:
+            assert "default" not in ours, f"{name}: required in the platform, so required here"
+    # What else the env passes is literal sizing, not references.
+    for name in set(call) - MODULE_META_ARGS - inputs:
+        assert not any(ref in s for s in strings(call[name]) for ref in ("var.", "local.", "module.")), name
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_env_moves_the_modules_it_called_before(env):
+    """`moved` blocks keep an existing state: each module once called at the env's root now lives at
+    module.platform.module.<name>; without the move Terraform would destroy and recreate all of it."""
+    moved = [(expr(block["from"]), expr(block["to"])) for block in load(TERRAFORM_DIR / "envs" / env).all("moved")]
+    assert len(moved) == len(set(moved))
+    assert dict(moved) == {f"module.{name}": f"module.platform.module.{name}" for name in PLATFORM_MODULES}
+    assert PLATFORM_MODULES <= set(load(PLATFORM_DIR).module_calls)  # every target is a call of the platform
 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_env_has_the_contract_outputs_backend_and_pins(env):
     config = load(TERRAFORM_DIR / "envs" / env)
+    assert CONTRACT_OUTPUTS <= set(load(PLATFORM_DIR).outputs)
+    # Each contract name is an output of its own here (`terraform output -raw NAME`), the platform's of that name.
     assert CONTRACT_OUTPUTS <= set(config.outputs)
+    assert {name: expr(body["value"]) for name, body in config.outputs.items()} == {
+        name: f"module.platform.{name}" for name in config.outputs
+    }
     (terraform,) = config.all("terraform")
     (backend,) = [dict(b) for b in terraform["backend"]]
     s3 = {k: unquote(v) for k, v in backend['"s3"'].items()}
     assert s3["bucket"] == f"binance-merchant-platform-{env}-tfstate"
     assert s3["dynamodb_table"] == f"binance-merchant-platform-{env}-tflock"
     assert s3["encrypt"] is True and s3["key"] == f"envs/{env}/terraform.tfstate"
+    assert s3["kms_key_id"] == f"alias/binance-merchant-platform-{env}-tfstate"
     providers = terraform["required_providers"][0]
     assert unquote(providers["aws"]["source"]) == "hashicorp/aws"
     assert unquote(providers["aws"]["version"]).startswith("~> 6.")
-    assert unquote(config.locals["environment"]) == env
+    assert unquote(_platform_call(env)["environment"]) == env
+    (provider,) = [body for name, body in labelled(config.all("provider")) if name == "aws"]
+    assert [expr(a) for a in provider["allowed_account_ids"]] == ["var.aws_account_id"]
+    assert unquote(provider["default_tags"][0]["tags"]["Environment"]) == env
 
 
 def test_bootstrap_makes_what_the_backends_name():
@@ -140,7 +215,7 @@ def test_bootstrap_makes_what_the_backends_name():
 
 
 def test_prod_is_multi_az_and_larger():
-    dev, prod = (load(TERRAFORM_DIR / "envs" / e).locals for e in ("dev", "prod"))
+    dev, prod = (_platform_call(e) for e in ("dev", "prod"))
     assert prod["db_multi_az"] is True and dev["db_multi_az"] is False
     assert prod["single_nat_gateway"] is False and len(prod["availability_zones"]) >= 3
     assert prod["cache_nodes"] >= 2 and prod["api_min_tasks"] >= 2

@@ -1,3 +1,5 @@
+# Set in terraform.tfvars (terraform.tfvars.example). The platform module describes them and holds the
+# defaults of the optional ones: null here means its default.
 variable "region" {
   type        = string
   default     = "eu-west-1"
@@ -9,60 +11,45 @@ variable "aws_account_id" {
   description = "The staging account; the provider refuses any other."
 }
 
-variable "certificate_arn" {
-  type        = string
-  description = "ACM certificate (in var.region) of the HTTPS listeners."
-}
-
-variable "github_repository" {
-  type        = string
-  description = "owner/name of the GitHub repository the OIDC roles trust."
-}
+variable "certificate_arn" { type = string }
+variable "github_repository" { type = string }
 
 variable "create_github_oidc_provider" {
-  type        = bool
-  default     = true
-  description = "Create the account's GitHub OIDC provider (false if another env in this account has it)."
+  type    = bool
+  default = null
 }
 
 variable "cognito_domain_prefix" {
-  type        = string
-  default     = "binance-merchant-platform"
-  description = "Cognito hosted domain prefix (globally unique; -staging is appended)."
+  type    = string
+  default = null
 }
 
 variable "api_domain_name" {
-  type        = string
-  default     = ""
-  description = "DNS name of the API (empty: the ALB's name)."
+  type    = string
+  default = null
 }
 
 variable "dagster_domain_name" {
-  type        = string
-  default     = ""
-  description = "Private DNS name of the Dagster UI (empty: the internal ALB's name)."
+  type    = string
+  default = null
 }
 
 variable "admin_cidrs" {
-  type        = list(string)
-  default     = []
-  description = "VPN/office networks allowed to the Dagster UI."
+  type    = list(string)
+  default = null
 }
 
 variable "alarm_emails" {
-  type        = list(string)
-  default     = []
-  description = "Addresses notified by the CloudWatch alarms."
+  type    = list(string)
+  default = null
 }
 
 variable "enable_waf" {
-  type        = bool
-  default     = true
-  description = "WAF in front of the API."
+  type    = bool
+  default = null
 }
 
 variable "image_tag" {
-  type        = string
-  default     = "latest-staging"
-  description = "Image tag of the first task definition revisions (deploys register later ones)."
+  type    = string
+  default = null
 }
