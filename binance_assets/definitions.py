@@ -21,6 +21,7 @@ from binance_assets.merchant.definitions import build_merchant_defs, merchant_se
 from binance_assets.resources import resources_for
 from binance_assets.run_workers import warm_run_workers
 from binance_assets.settings import Settings, get_settings
+from binance_assets.transform.dbt_inprocess import DBT_RUN_MODULES
 from binance_assets.transform.definitions import build_transform_defs
 from binance_assets.warehouse import RAW_TABLES
 
@@ -65,5 +66,5 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     return check_defaults_cover(defs, settings.env)
 
 
-warm_run_workers(__name__)  # runs of a local code server start as forks of one that loaded this module
+warm_run_workers(__name__, also=DBT_RUN_MODULES)  # a local code server's runs: forks of a warm process
 defs = build_defs()

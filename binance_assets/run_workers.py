@@ -10,6 +10,9 @@ so it starts with everything imported and runs exactly the same code. The fork s
 the code server: a reloaded location gets a new one. It forks from a single-threaded process that has
 opened no database (a test checks both), so no lock or connection is shared with a run.
 
+Before it forks, the fork server also imports what every run imports to open its instance
+(binance_assets/run_workers_warmup.py) and what the location names (`also`: dbt's runner for market_data).
+
 Only where runs are processes of a local code server: `BINANCE_ASSETS_RUN_WORKERS=spawn` turns it off; in
 AWS every run is an ECS task of its own (EcsRunLauncher) and nothing here applies.
 
@@ -58,7 +61,10 @@ def _loading_in_code_server(server_cls: Any) -> bool:
     return False
 
 
-def warm_run_workers(location_module: str) -> bool:
+WARMUP_MODULE = "binance_assets.run_workers_warmup"
+
+
+def warm_run_workers(location_module: str, also: tuple[str, ...] = ()) -> bool:
     """Called by a code location's module: if a Dagster code server is loading it, that server starts its
     runs as forks of a fork server that imported `location_module`, started now so that it is warm when the
     first run comes. Returns whether it did (False in any other process, when already done, or with
@@ -69,16 +75,17 @@ def warm_run_workers(location_module: str) -> bool:
     server_cls: Any = server_module.DagsterApiServer
     if getattr(server_cls, _PATCHED, False) or not _loading_in_code_server(server_cls):
         return False
-    start_runs_from_forkserver(server_cls, location_module)
+    start_runs_from_forkserver(server_cls, [location_module, WARMUP_MODULE, *also])
     multiprocessing.forkserver.ensure_running()
     return True
 
 
-def start_runs_from_forkserver(server_cls: Any, location_module: str) -> None:
-    """Make `server_cls` (Dagster's `DagsterApiServer`) start runs with the fork server, until its code is
-    reloaded inside the process (`ReloadCodeWithState`): the fork server holds the old code, so runs spawn."""
+def start_runs_from_forkserver(server_cls: Any, preload: list[str]) -> None:
+    """Make `server_cls` (Dagster's `DagsterApiServer`) start runs with a fork server that imported
+    `preload`, until its code is reloaded inside the process (`ReloadCodeWithState`): the fork server holds
+    the old code, so runs spawn again."""
     start_run, reload_with_state = server_cls.StartRun, server_cls.ReloadCodeWithState
-    context = forkserver_context([location_module])
+    context = forkserver_context(preload)
 
     def StartRun(self: Any, request: Any, grpc_context: Any) -> Any:
         if not getattr(self, _RELOADED, False):

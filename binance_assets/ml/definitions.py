@@ -78,5 +78,5 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
     return check_defaults_cover(defs, settings.env)
 
 
-warm_run_workers(__name__)  # runs of a local code server start as forks of one that loaded this module
+warm_run_workers(__name__)  # a local code server's runs: forks of a warm process
 defs = build_ml_defs()

@@ -27,6 +27,10 @@ from typing import Any
 
 SHOWN_LEVELS = {"info", "warn", "error"}  # dbt's default --log-level for stdout
 _DBT_LOCK = threading.Lock()
+# What a process's first in-process `dbt build` imports (dbt's runner, task, parser and the adapters): a
+# local code server's fork server imports them before it forks a run (binance_assets/run_workers.py).
+DBT_RUN_MODULES = ("dbt.cli.main", "dbt.task.build", "dbt.parser.manifest", "dbt.adapters.duckdb",
+                   "dbt.adapters.postgres")
 
 
 @contextmanager

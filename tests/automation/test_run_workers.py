@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ import pytest
 from dagster._grpc.server import DagsterApiServer
 
 from binance_assets import run_workers
+from binance_assets.instance import LOCAL_INSTANCE_CONFIG
 from binance_assets.run_workers import (
     RUN_WORKERS_ENV,
     run_worker_start_method,
@@ -49,7 +51,7 @@ def test_runs_start_from_the_forkserver_until_code_is_reloaded_in_process():
     class Server(FakeServer):
         pass
 
-    start_runs_from_forkserver(Server, "json")
+    start_runs_from_forkserver(Server, ["json"])
     server = Server()
     assert server.StartRun(None, None) == "started"
     assert server.ReloadCodeWithState(None, None) == "reloaded"
@@ -84,18 +86,35 @@ def test_a_wrong_start_method_is_named(monkeypatch):
 
 
 def test_the_locations_load_in_one_thread_and_open_no_file(tmp_path):
-    """What the fork server holds when it forks a run: the locations' modules imported, no Python thread but
+    """What the fork server holds when it forks a run: the locations' modules, the instance's storage classes
+    and dbt's runner imported, no Python thread but
     the main one (a fork copies only the forking thread) and no open file, the DuckDB warehouse least of all.
     (Native pools, OpenBLAS's and pyarrow's jemalloc's, re-initialise in a fork by their own atfork handlers.)"""
     probe = (
-        "import json, threading, psutil\n"
+        "import importlib, json, threading, psutil\n"
         "import binance_assets.definitions, binance_assets.ml.definitions\n"
+        "from binance_assets.transform.dbt_inprocess import DBT_RUN_MODULES\n"
+        "import binance_assets.run_workers_warmup as warmup\n"
+        "assert warmup.warm_up() == [], 'every module of the warm-up imports'\n"
+        "for name in DBT_RUN_MODULES: importlib.import_module(name)\n"
         "files = [f.path for f in psutil.Process().open_files()]\n"
         "print(json.dumps({'threads': threading.active_count(), 'files': files}))\n"
     )
-    env = {"BINANCE_ASSETS_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / "home")}
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
+    env = {"BINANCE_ASSETS_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(home)}
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                           env={**os.environ, **env})
     state = json.loads(done.stdout.strip().splitlines()[-1])
     assert state["threads"] == 1, state
     assert state["files"] == [], state
+
+
+def test_the_warm_up_imports_the_local_instances_classes(tmp_path):
+    from binance_assets.run_workers_warmup import instance_modules
+
+    assert instance_modules(None) == [] and instance_modules(str(tmp_path)) == []  # no instance: nothing
+    shutil.copyfile(LOCAL_INSTANCE_CONFIG, tmp_path / "dagster.yaml")
+    modules = instance_modules(str(tmp_path))
+    assert {"dagster._core.storage.runs", "dagster._core.storage.event_log", "binance_assets.instance"} <= set(modules)
