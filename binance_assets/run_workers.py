@@ -7,8 +7,10 @@ runs start together on 2 cores (measured with benchmarks/live_refresh.py: most o
 day's predictions). Here the code server starts them with multiprocessing's `forkserver` instead, whose
 server process imports the location's module once (`set_forkserver_preload`); each run is a fork of it,
 so it starts with everything imported and runs exactly the same code. The fork server is a child of
-the code server: a reloaded location gets a new one. It forks from a single-threaded process that has
-opened no database (a test checks both), so no lock or connection is shared with a run.
+the code server: a reloaded location gets a new one. It forks from a process that runs no Python thread
+but its main one and has opened no file or database (a test checks both), so no lock or connection is
+shared with a run (native thread pools, OpenBLAS's and pyarrow's jemalloc's, re-initialise in a fork
+through their own atfork handlers).
 
 Before it forks, the fork server also imports what every run imports to open its instance
 (binance_assets/run_workers_warmup.py) and what the location names (`also`: dbt's runner for market_data).
@@ -27,6 +29,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import sys
+from types import FrameType
 from typing import Any
 
 RUN_WORKERS_ENV = "BINANCE_ASSETS_RUN_WORKERS"
@@ -34,6 +37,7 @@ FORKSERVER = "forkserver"
 SPAWN = "spawn"
 _PATCHED = "_binance_assets_forkserver"
 _RELOADED = "_binance_assets_reloaded_in_process"
+WARMUP_MODULE = "binance_assets.run_workers_warmup"
 
 
 def run_worker_start_method() -> str:
@@ -53,15 +57,12 @@ def forkserver_context(preload: list[str]) -> multiprocessing.context.BaseContex
 def _loading_in_code_server(server_cls: Any) -> bool:
     """Whether this call happens while a `DagsterApiServer` loads its code (its __init__ is on the stack)."""
     init_code = server_cls.__init__.__code__
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_code is init_code:
             return True
         frame = frame.f_back
     return False
-
-
-WARMUP_MODULE = "binance_assets.run_workers_warmup"
 
 
 def warm_run_workers(location_module: str, also: tuple[str, ...] = ()) -> bool:
