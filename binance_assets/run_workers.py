@@ -15,8 +15,9 @@ through their own atfork handlers).
 Before it forks, the fork server also imports what every run imports to open its instance
 (binance_assets/run_workers_warmup.py) and what the location names (`also`: dbt's runner for market_data).
 
-Only where runs are processes of a local code server: `BINANCE_ASSETS_RUN_WORKERS=spawn` turns it off; in
-AWS every run is an ECS task of its own (EcsRunLauncher) and nothing here applies.
+Only where runs are processes of the code server (the instance's launcher is Dagster's default or a
+subclass: local, compose): `BINANCE_ASSETS_RUN_WORKERS=spawn` turns it off. In AWS every run is an ECS
+task of its own (EcsRunLauncher): no fork server is started there.
 
 This patches one attribute of Dagster's gRPC server (`DagsterApiServer._mp_ctx`, the multiprocessing
 context of its `StartRun`), so it depends on that internal: tests/automation/test_run_workers.py fails
@@ -25,6 +26,7 @@ if it changes.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -54,27 +56,46 @@ def forkserver_context(preload: list[str]) -> multiprocessing.context.BaseContex
     return context
 
 
-def _loading_in_code_server(server_cls: Any) -> bool:
-    """Whether this call happens while a `DagsterApiServer` loads its code (its __init__ is on the stack)."""
+def _loading_server(server_cls: Any) -> Any | None:
+    """The `DagsterApiServer` that is loading its code in this call (its __init__ is on the stack), if any."""
     init_code = server_cls.__init__.__code__
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_code is init_code:
-            return True
+            return frame.f_locals.get("self")
         frame = frame.f_back
-    return False
+    return None
+
+
+def runs_start_in_code_server(instance: Any) -> bool:
+    """Whether the instance's run launcher starts runs as processes of the code servers (Dagster's default
+    launcher and its subclasses, e.g. `LocalRunLauncher`); not EcsRunLauncher, whose runs are ECS tasks.
+    Read from the instance's config without building the launcher. True without an instance (unknown)."""
+    from dagster._core.launcher import DefaultRunLauncher
+
+    if instance is None:
+        return True
+    data = instance.get_ref().run_launcher_data
+    if data is None:  # no run_launcher in dagster.yaml: Dagster's default
+        return True
+    launcher_cls = getattr(importlib.import_module(data.module_name), data.class_name, None)
+    return isinstance(launcher_cls, type) and issubclass(launcher_cls, DefaultRunLauncher)
 
 
 def warm_run_workers(location_module: str, also: tuple[str, ...] = ()) -> bool:
-    """Called by a code location's module: if a Dagster code server is loading it, that server starts its
-    runs as forks of a fork server that imported `location_module`, started now so that it is warm when the
-    first run comes. Returns whether it did (False in any other process, when already done, or with
+    """Called by a code location's module: if a Dagster code server is loading it and its instance starts
+    runs in the code servers, that server starts its runs as forks of a fork server that imported
+    `location_module`, started now so that it is warm when the first run comes. Returns whether it did
+    (False in any other process, when already done, for an ECS launcher, or with
     `BINANCE_ASSETS_RUN_WORKERS=spawn`)."""
     server_module = sys.modules.get("dagster._grpc.server")
     if server_module is None or sys.platform == "win32" or run_worker_start_method() != FORKSERVER:
         return False
     server_cls: Any = server_module.DagsterApiServer
-    if getattr(server_cls, _PATCHED, False) or not _loading_in_code_server(server_cls):
+    if getattr(server_cls, _PATCHED, False):
+        return False
+    server = _loading_server(server_cls)
+    if server is None or not runs_start_in_code_server(getattr(server, "_instance", None)):
         return False
     start_runs_from_forkserver(server_cls, [location_module, WARMUP_MODULE, *also])
     multiprocessing.forkserver.ensure_running()

@@ -13,6 +13,8 @@ import subprocess
 import sys
 
 import pytest
+import yaml
+from dagster._core.instance.ref import InstanceRef
 from dagster._grpc.server import DagsterApiServer
 
 from binance_assets import run_workers
@@ -20,6 +22,7 @@ from binance_assets.instance import LOCAL_INSTANCE_CONFIG
 from binance_assets.run_workers import (
     RUN_WORKERS_ENV,
     run_worker_start_method,
+    runs_start_in_code_server,
     start_runs_from_forkserver,
     warm_run_workers,
 )
@@ -118,3 +121,36 @@ def test_the_warm_up_imports_the_local_instances_classes(tmp_path):
     shutil.copyfile(LOCAL_INSTANCE_CONFIG, tmp_path / "dagster.yaml")
     modules = instance_modules(str(tmp_path))
     assert {"dagster._core.storage.runs", "dagster._core.storage.event_log", "binance_assets.instance"} <= set(modules)
+
+
+class FakeInstance:
+    def __init__(self, home):
+        self.home = home
+
+    def get_ref(self):
+        return InstanceRef.from_dir(str(self.home))
+
+
+@pytest.mark.parametrize(
+    ("run_launcher", "in_code_server"),
+    [
+        (None, True),  # no run_launcher in dagster.yaml: Dagster's default launcher
+        ({"module": "binance_assets.instance", "class": "LocalRunLauncher"}, True),  # deploy/dagster/local.yaml
+        ({"module": "dagster._core.launcher", "class": "DefaultRunLauncher"}, True),
+        ({"module": "dagster_aws.ecs", "class": "EcsRunLauncher"}, False),  # deploy/dagster/prod.yaml: ECS tasks
+    ],
+)
+def test_a_fork_server_only_where_runs_start_in_the_code_server(tmp_path, run_launcher, in_code_server):
+    config = {"run_launcher": run_launcher} if run_launcher else {}
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
+    assert runs_start_in_code_server(FakeInstance(tmp_path)) is in_code_server
+
+
+@pytest.mark.parametrize(("config", "in_code_server"), [("local.yaml", True), ("compose.yaml", True),
+                                                      ("prod.yaml", False)])
+def test_the_deployed_instance_configs(tmp_path, config, in_code_server):
+    """The run launcher of each deployed instance config (the rest of prod's needs its database)."""
+    deployed = yaml.safe_load((LOCAL_INSTANCE_CONFIG.parent / config).read_text())
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump({"run_launcher": deployed["run_launcher"]}))
+    assert runs_start_in_code_server(FakeInstance(tmp_path)) is in_code_server
+    assert runs_start_in_code_server(None)  # a code server without an instance: unknown, so warm
