@@ -24,7 +24,7 @@ from pathlib import Path
 import dagster as dg
 
 from binance_assets.automation.local_daemon import LocalDaemon
-from binance_assets.automation.sensors import LANDING_SENSOR
+from binance_assets.automation.sensor_support import LANDING_SENSOR
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
 from binance_assets.ingestion.partitions import DaySymbol

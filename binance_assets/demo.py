@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from binance_assets.automation.sensors import TAG_SOURCE
+from binance_assets.automation.sensor_support import TAG_SOURCE
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.instance import local_instance

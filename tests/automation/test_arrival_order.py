@@ -14,7 +14,7 @@ import pytest
 from support.ingestion import make_settings
 
 from binance_assets.automation.local_daemon import LocalDaemon
-from binance_assets.automation.sensors import LANDING_SENSOR
+from binance_assets.automation.sensor_support import LANDING_SENSOR
 from binance_assets.binance.schema import ArchiveKind
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs

@@ -14,15 +14,9 @@ import dagster as dg
 
 from binance_assets.automation.landing import LandedFile, parse_archive_path
 from binance_assets.automation.landing_runs import plan_partition_loads
-from binance_assets.automation.sensors import (
-    LANDING_SENSOR,
-    POLLER_SENSOR,
-    TAG_PATH,
-    TAG_SHA256,
-    TAG_SOURCE,
-    build_landing_defs,
-    build_landing_sensor,
-)
+from binance_assets.automation.landing_sensor import build_landing_sensor
+from binance_assets.automation.sensor_support import LANDING_SENSOR, POLLER_SENSOR, TAG_PATH, TAG_SHA256, TAG_SOURCE
+from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.binance.checksum import format_checksum, sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
@@ -224,10 +218,10 @@ def test_switched_on_over_a_loaded_mirror_it_requests_nothing_but_replaced_files
 
 def test_landing_sensor_waits_while_the_warehouse_is_locked(dagster_instance, mirror, tmp_path, monkeypatch) -> None:
     """A tick that cannot read raw.load_log requests nothing and keeps its cursor: the files come next tick."""
-    from binance_assets.automation import sensors
+    from binance_assets.automation import sensor_support
 
     settings = make_settings(tmp_path, str(mirror))
-    monkeypatch.setattr(sensors, "WAREHOUSE_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(sensor_support, "WAREHOUSE_WAIT_SECONDS", 0.5)
     held, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:  # a load or dbt run holds DuckDB's single-writer lock (another thread here)

@@ -31,12 +31,9 @@ from binance_assets.automation.poller import (
     probe,
     wait_before_deadline,
 )
+from binance_assets.automation.poller_sensor import build_archive_poller
 from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
-from binance_assets.automation.sensors import (
-    POLLER_SENSOR,
-    RAW_ASSET_KEYS,
-    build_archive_poller,
-)
+from binance_assets.automation.sensor_support import POLLER_SENSOR, RAW_ASSET_KEYS
 from binance_assets.binance.checksum import sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.simulator import simulate_mirror

@@ -1,0 +1,112 @@
+"""`archive_landing_sensor` (every 5 s; locally on every pass of the sensor daemon): for a mirror the archive
+resource reads from (a local folder, or an `s3://bucket/prefix` landing area), one run per (date, symbol)
+partition with newly landed archive files: those files' raw assets and, once the partition is complete,
+what is downstream of them in this location (`run_selection`). A file whose sha256 `raw.load_log` already
+holds for its partition is skipped (`landing_runs`): switched on over a loaded mirror, it requests
+nothing; a replaced archive (new checksum) loads again. It skips (with a reason) for an http(s) archive,
+which `archive_poller` polls (binance_assets.automation.poller_sensor)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from binance_assets.automation.defaults import sensor_running
+from binance_assets.automation.landing import find_landed
+from binance_assets.automation.landing_runs import plan_partition_loads
+from binance_assets.automation.run_timing import sensor_interval_seconds
+from binance_assets.automation.selections import partition_run_checks
+from binance_assets.automation.sensor_support import (
+    LANDING_SENSOR,
+    POLLER_SENSOR,
+    TAG_LANDED_AT,
+    TAG_PATH,
+    TAG_SHA256,
+    TAG_SOURCE,
+    SensorTarget,
+    default_status,
+    last_partition_day,
+    market_downstream,
+    mirror_source,
+    nothing_loaded,
+    run_selection,
+    warehouse_sha256,
+)
+from binance_assets.ingestion.assets import raw_asset_key
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.resources import ArchiveResource, WarehouseResource
+from binance_assets.settings import Settings
+from binance_assets.warehouse import WarehouseLockTimeout
+
+MAX_RUNS_PER_TICK = 200
+# A tick lists the mirror and, only when files landed, reads raw.load_log: cheap enough to run often.
+LANDING_INTERVAL_SECONDS = 5
+
+
+def build_landing_sensor(
+    settings: Settings,
+    target: SensorTarget = None,
+    *,
+    running: bool | None = None,
+    max_runs_per_tick: int = MAX_RUNS_PER_TICK,
+    minimum_interval_seconds: int | None = None,
+) -> dg.SensorDefinition:
+    """One run per partition with newly landed archive files in a local or S3 mirror (see the module docstring).
+
+    `target` must contain the raw assets (default: them and everything downstream of them in the location).
+    """
+
+    interval = minimum_interval_seconds or sensor_interval_seconds(settings, LANDING_INTERVAL_SECONDS)
+
+    @dg.sensor(
+        name=LANDING_SENSOR,
+        minimum_interval_seconds=interval,
+        target=target if target is not None else market_downstream(),
+        default_status=default_status(sensor_running(LANDING_SENSOR, settings.env) if running is None else running),
+        description=(
+            "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
+            "local or S3 mirror: those files' raw assets. Files whose sha256 raw.load_log holds are skipped."
+        ),
+    )
+    def archive_landing_sensor(
+        context: dg.SensorEvaluationContext, archive: ArchiveResource, warehouse: WarehouseResource
+    ):
+        source = mirror_source(archive.base_url, settings)
+        if source is None:
+            yield dg.SkipReason(f"{archive.base_url} is http(s), not a landing folder: {POLLER_SENSOR} polls it")
+            return
+        files, cursor = find_landed(
+            source,
+            context.cursor,
+            settings.symbols,
+            min_day=settings.start_date,
+            max_day=last_partition_day(),
+            limit=max_runs_per_tick,
+        )
+        try:
+            loads, skipped = plan_partition_loads(files, warehouse_sha256(warehouse) if files else nothing_loaded)
+        except WarehouseLockTimeout as exc:  # the cursor stays: the same files are looked at next tick
+            yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
+            return
+        for load in loads:
+            landed_at = datetime.fromtimestamp(max(f.landed_at_ns for f in load.files) / 1e9, UTC)
+            selection = run_selection(context, [raw_asset_key(table) for table in load.tables], load.complete)
+            yield dg.RunRequest(
+                run_key=load.run_key,
+                partition_key=DaySymbol(load.day, load.symbol).key(),
+                asset_selection=selection,
+                asset_check_keys=partition_run_checks(context.repository_def, selection),
+                tags={
+                    TAG_PATH: ",".join(f.relative_path for f in load.files),
+                    TAG_SHA256: ",".join(f.sha256 for f in load.files),
+                    TAG_LANDED_AT: landed_at.isoformat(),
+                    TAG_SOURCE: LANDING_SENSOR,
+                },
+            )
+        context.update_cursor(cursor)
+        if not loads:
+            already = f" ({len(skipped)} already loaded with the same sha256)" if skipped else ""
+            yield dg.SkipReason(f"no newly landed archives in {archive.base_url}{already}")
+
+    return archive_landing_sensor

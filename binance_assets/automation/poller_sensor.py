@@ -1,0 +1,176 @@
+"""`archive_poller` (ticks every minute): for an http(s) base URL (data.binance.vision), per symbol, probes
+the day after the last one loaded (`raw.load_log`) and requests one run of the three raw assets for that
+partition once all three archives are published; backs off while they are not, on a schedule that meets
+the raw deadline (binance_assets.automation.poller). Every hour it also re-reads the `.CHECKSUM`s of the
+last `recheck_days` loaded days and requests a reload of a replaced archive. It skips (with a reason) for
+a mirror, which `archive_landing_sensor` watches (binance_assets.automation.landing_sensor)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import requests
+
+from binance_assets.automation.deadlines import deadline_for
+from binance_assets.automation.defaults import sensor_running
+from binance_assets.automation.load_log import last_loaded_days
+from binance_assets.automation.poller import (
+    PollState,
+    ProbeError,
+    day_specs,
+    is_http_url,
+    make_session,
+    next_expected_day,
+    probe,
+)
+from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
+from binance_assets.automation.selections import partition_run_checks
+from binance_assets.automation.sensor_support import (
+    LANDING_SENSOR,
+    POLLER_SENSOR,
+    RAW_ASSET_KEYS,
+    TAG_REASON,
+    TAG_SHA256,
+    TAG_SOURCE,
+    SensorTarget,
+    default_status,
+    last_partition_day,
+    warehouse_for_sensor,
+)
+from binance_assets.ingestion.assets import raw_asset_key
+from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.resources import ArchiveResource, WarehouseResource
+from binance_assets.settings import Settings
+from binance_assets.warehouse import Warehouse, WarehouseLockTimeout
+from binance_assets.warehouse.tables import RAW_TABLES_BY_KIND
+
+MAX_DAYS_PER_TICK = 7
+POLL_TICK_SECONDS = 60
+
+
+def build_archive_poller(
+    settings: Settings,
+    target: SensorTarget = None,
+    *,
+    running: bool | None = None,
+    max_days_per_tick: int = MAX_DAYS_PER_TICK,
+    session_factory: Callable[[], requests.Session] = make_session,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> dg.SensorDefinition:
+    """Polls an http(s) archive for each symbol's next day, and re-checks recently loaded days (see the
+    module docstring). `clock` is the sensor's time (tests pass a fake one)."""
+
+    @dg.sensor(
+        name=POLLER_SENSOR,
+        minimum_interval_seconds=POLL_TICK_SECONDS,
+        target=target if target is not None else RAW_ASSET_KEYS,
+        default_status=default_status(sensor_running(POLLER_SENSOR, settings.env) if running is None else running),
+        description=(
+            "For an http(s) archive (data.binance.vision): per symbol, probes the day after the last "
+            "loaded one and requests its raw partition once all three archives are published, backing off "
+            "on a schedule that meets the raw deadline; re-checks the CHECKSUMs of recently loaded days "
+            "and reloads a replaced archive."
+        ),
+    )
+    def archive_poller(context: dg.SensorEvaluationContext, archive: ArchiveResource, warehouse: WarehouseResource):
+        base_url = archive.base_url
+        if not is_http_url(base_url):
+            yield dg.SkipReason(f"{base_url} is not http(s): the {LANDING_SENSOR} sensor watches it")
+            return
+        now = clock()
+        try:
+            wh = warehouse_for_sensor(warehouse)
+            last_loaded = last_loaded_days(wh, list(settings.symbols))
+        except WarehouseLockTimeout as exc:
+            yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
+            return
+        state = PollState.from_json(context.cursor)
+        state.retain(settings.symbols)
+        for symbol in settings.symbols:
+            state.expect(symbol, next_expected_day(last_loaded.get(symbol), settings.start_date))
+        checks = partition_run_checks(context.repository_def, RAW_ASSET_KEYS)
+
+        session = session_factory()
+        requested: list[str] = []
+        notes: list[str] = []
+        try:
+            for symbol in state.due(now):
+                for _ in range(max_days_per_tick):
+                    day = state.next_day(symbol)
+                    if day > last_partition_day(now):
+                        break
+                    try:
+                        published = all(probe(session, base_url, spec) for spec in day_specs(symbol, day))
+                    except (ProbeError, requests.RequestException) as exc:
+                        context.log.warning(f"{symbol} {day}: probe failed, trying again next tick: {exc}")
+                        notes.append(f"{symbol} {day}: probe failed ({type(exc).__name__})")
+                        break
+                    if not published:
+                        deadline = deadline_for(day, settings.raw_due_hours_after_midnight)
+                        wait = state.missing(symbol, now, deadline=deadline)
+                        notes.append(f"{symbol} {day}: not published yet, next probe in {wait}")
+                        break
+                    partition = DaySymbol(day, symbol)
+                    yield dg.RunRequest(
+                        run_key=str(partition.key()),
+                        partition_key=partition.key(),
+                        asset_selection=RAW_ASSET_KEYS,
+                        asset_check_keys=checks,
+                        tags={TAG_SOURCE: POLLER_SENSOR},
+                    )
+                    requested.append(str(partition.key()))
+                    state.published(symbol)
+            if state.recheck_due(now):
+                try:
+                    for request in _replaced_archive_requests(context, session, base_url, wh, last_loaded, settings):
+                        yield request
+                        requested.append(str(request.run_key))
+                    state.rechecked(now)
+                except (ProbeError, requests.RequestException, WarehouseLockTimeout) as exc:
+                    context.log.warning(f"re-check of recent CHECKSUMs failed, trying again next tick: {exc}")
+                    notes.append(f"re-check failed ({type(exc).__name__})")
+        finally:
+            session.close()
+        context.update_cursor(state.to_json())
+        if not requested:
+            yield dg.SkipReason("; ".join(notes) or "no symbol due (backing off, or waiting for the day to end)")
+
+    return archive_poller
+
+
+def _replaced_archive_requests(
+    context: dg.SensorEvaluationContext,
+    session: requests.Session,
+    base_url: str,
+    warehouse: Warehouse,
+    last_loaded: dict[str, date],
+    settings: Settings,
+) -> list[dg.RunRequest]:
+    """A reload request for each archive of the last `recheck_days` loaded days whose published sha256
+    is not the loaded one. The run key names the new sha256: each replacement is loaded once."""
+    loaded, published = {}, {}
+    for symbol in settings.symbols:
+        for day in recheck_window(last_loaded.get(symbol), settings.recheck_days):
+            for spec in day_specs(symbol, day):
+                table = RAW_TABLES_BY_KIND[spec.kind].name
+                sha = warehouse.loaded_sha256(table, day, symbol)
+                if sha:
+                    loaded[spec] = sha
+                    published[spec] = fetch_checksum(session, base_url, spec)
+    requests_ = []
+    for spec, new_sha in sorted(replaced_archives(loaded, published).items(), key=lambda item: item[0].relative_path):
+        key = raw_asset_key(RAW_TABLES_BY_KIND[spec.kind].name)
+        partition = DaySymbol(spec.day, spec.symbol)
+        context.log.info(f"{spec.relative_path}: replaced upstream (sha256 {loaded[spec]} -> {new_sha}), reloading")
+        requests_.append(
+            dg.RunRequest(
+                run_key=f"{spec.relative_path}@{new_sha}",
+                partition_key=partition.key(),
+                asset_selection=[key],
+                asset_check_keys=partition_run_checks(context.repository_def, [key]),
+                tags={TAG_SOURCE: POLLER_SENSOR, TAG_SHA256: new_sha, TAG_REASON: "replaced archive"},
+            )
+        )
+    return requests_
