@@ -46,9 +46,7 @@ def build_automation_alerting_defs(
     )
 
     def status(name: str) -> dg.DefaultSensorStatus:
-        if running is None:
-            return sensor_status(name, settings.env)
-        return dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
+        return sensor_status(name, settings.env, running)
 
     return dg.Definitions(
         asset_checks=[checks],

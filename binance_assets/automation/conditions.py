@@ -12,6 +12,7 @@ downstream as well as yesterday's. Composed so that
 
 import dagster as dg
 
+from binance_assets.automation.defaults import status_of
 from binance_assets.automation.run_timing import AUTOMATION_EMITS_BACKFILLS
 
 CRON_RETRAIN = "0 4 * * *"  # after the day's archives (published ~00:00-06:00 UTC) have flowed through
@@ -44,7 +45,7 @@ def automation_sensor(
     return dg.AutomationConditionSensorDefinition(
         name,
         target=target,
-        default_status=dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED,
+        default_status=status_of(running),
         minimum_interval_seconds=minimum_interval_seconds,
         emit_backfills=AUTOMATION_EMITS_BACKFILLS,
         description="Evaluates the automation conditions of this location's assets.",

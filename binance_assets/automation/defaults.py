@@ -56,8 +56,13 @@ def sensor_running(name: str, env: Environment) -> bool:
     return _running(SENSORS_RUNNING_IN, "sensor", name, env)
 
 
-def sensor_status(name: str, env: Environment) -> dg.DefaultSensorStatus:
-    return dg.DefaultSensorStatus.RUNNING if sensor_running(name, env) else dg.DefaultSensorStatus.STOPPED
+def status_of(running: bool) -> dg.DefaultSensorStatus:
+    return dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
+
+
+def sensor_status(name: str, env: Environment, running: bool | None = None) -> dg.DefaultSensorStatus:
+    """The table's default status of sensor `name` in `env`, unless `running` overrides it (tests)."""
+    return status_of(sensor_running(name, env) if running is None else running)
 
 
 def schedule_status(name: str, env: Environment) -> dg.DefaultScheduleStatus:

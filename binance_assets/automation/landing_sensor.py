@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from binance_assets.automation.defaults import sensor_running
+from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.landing import find_landed
 from binance_assets.automation.landing_runs import plan_partition_loads
 from binance_assets.automation.run_timing import sensor_interval_seconds
@@ -25,7 +25,6 @@ from binance_assets.automation.sensor_support import (
     TAG_SHA256,
     TAG_SOURCE,
     SensorTarget,
-    default_status,
     last_partition_day,
     market_downstream,
     mirror_source,
@@ -63,7 +62,7 @@ def build_landing_sensor(
         name=LANDING_SENSOR,
         minimum_interval_seconds=interval,
         target=target if target is not None else market_downstream(),
-        default_status=default_status(sensor_running(LANDING_SENSOR, settings.env) if running is None else running),
+        default_status=sensor_status(LANDING_SENSOR, settings.env, running),
         description=(
             "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
             "local or S3 mirror: those files' raw assets. Files whose sha256 raw.load_log holds are skipped."

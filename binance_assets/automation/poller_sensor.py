@@ -14,7 +14,7 @@ import dagster as dg
 import requests
 
 from binance_assets.automation.deadlines import deadline_for
-from binance_assets.automation.defaults import sensor_running
+from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.load_log import last_loaded_days
 from binance_assets.automation.poller import (
     PollState,
@@ -35,7 +35,6 @@ from binance_assets.automation.sensor_support import (
     TAG_SHA256,
     TAG_SOURCE,
     SensorTarget,
-    default_status,
     last_partition_day,
     warehouse_for_sensor,
 )
@@ -66,7 +65,7 @@ def build_archive_poller(
         name=POLLER_SENSOR,
         minimum_interval_seconds=POLL_TICK_SECONDS,
         target=target if target is not None else RAW_ASSET_KEYS,
-        default_status=default_status(sensor_running(POLLER_SENSOR, settings.env) if running is None else running),
+        default_status=sensor_status(POLLER_SENSOR, settings.env, running),
         description=(
             "For an http(s) archive (data.binance.vision): per symbol, probes the day after the last "
             "loaded one and requests its raw partition once all three archives are published, backing off "

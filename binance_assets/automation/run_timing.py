@@ -21,13 +21,13 @@ from binance_assets.settings import Environment, Settings
 
 PARTITION_RUN_EXECUTOR = dg.in_process_executor
 AUTOMATION_INTERVAL_SECONDS = 30
-LOCAL_AUTOMATION_INTERVAL_SECONDS = 1  # every pass of the daemon
+LOCAL_SENSOR_INTERVAL_SECONDS = 1  # every pass of the daemon
 AUTOMATION_EMITS_BACKFILLS = False
 
 
 def sensor_interval_seconds(settings: Settings, elsewhere: int) -> int:
     """A sensor's minimum interval: `elsewhere`, or locally every pass of the daemon."""
-    return LOCAL_AUTOMATION_INTERVAL_SECONDS if settings.env is Environment.LOCAL else elsewhere
+    return LOCAL_SENSOR_INTERVAL_SECONDS if settings.env is Environment.LOCAL else elsewhere
 
 
 def automation_interval_seconds(settings: Settings) -> int:

@@ -37,10 +37,6 @@ TAG_REASON = "binance/reason"
 SensorTarget = Any
 
 
-def default_status(running: bool) -> dg.DefaultSensorStatus:
-    return dg.DefaultSensorStatus.RUNNING if running else dg.DefaultSensorStatus.STOPPED
-
-
 def last_partition_day(now: datetime | None = None) -> date:
     """The newest day that is a partition: daily partitions end with the last complete UTC day."""
     now = now or datetime.now(UTC)
