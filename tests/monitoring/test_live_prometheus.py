@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
 import pytest
 import requests
 import yaml
@@ -93,8 +94,16 @@ def prometheus(tmp_path_factory, api_url, exporter_port):
         ],
     }
     server = PrometheusServer(yaml.safe_dump(config), work, free_port())
-    yield server
-    server.stop()
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def both_targets_up(prometheus) -> bool:
+    active = prometheus.get("/api/v1/targets")["activeTargets"]
+    return {t["labels"]["job"] for t in active if t["health"] == "up"} == {"api", "dagster"}
 
 
 def test_every_dashboard_query_evaluates_on_live_targets(prometheus, api_url):
@@ -104,11 +113,7 @@ def test_every_dashboard_query_evaluates_on_live_targets(prometheus, api_url):
     statuses = {requests.get(api_url + "/api/v3/ping", timeout=10).status_code for _ in range(25)}
     assert 429 in statuses
 
-    def targets_up():
-        active = prometheus.get("/api/v1/targets")["activeTargets"]
-        return {t["labels"]["job"] for t in active if t["health"] == "up"} == {"api", "dagster"}
-
-    prometheus.wait(targets_up, "both targets up")
+    prometheus.wait(lambda: both_targets_up(prometheus), "both targets up")
     # Two scrapes after the requests: rates over the window have their two samples.
     prometheus.wait(lambda: int(prometheus.get("/api/v1/query", query="count_over_time(up[10s])")["result"][0]
                                 ["value"][1]) >= 3, "three scrapes")
@@ -138,13 +143,19 @@ def test_every_dashboard_query_evaluates_on_live_targets(prometheus, api_url):
 
 
 def test_the_alert_rules_load_and_evaluate(prometheus):
+    # Rules evaluated before the first scrape see no series: wait for the targets, then for an evaluation
+    # that started after them (evaluation_interval is 1 s).
+    prometheus.wait(lambda: both_targets_up(prometheus), "both targets up")
+    scraped = max(pd.Timestamp(t["lastScrape"]) for t in prometheus.get("/api/v1/targets")["activeTargets"])
+
     def evaluated():
         groups = prometheus.get("/api/v1/rules")["groups"]
         rules = [r for g in groups for r in g["rules"]]
-        return groups if rules and all(r.get("lastEvaluation", "").startswith("2") and r["health"] != "unknown"
-                                       for r in rules) else None
+        # An unevaluated rule's lastEvaluation is Go's zero time, 0001-01-01.
+        return groups if rules and all(r["health"] != "unknown" and r.get("lastEvaluation", "").startswith("2")
+                                       and pd.Timestamp(r["lastEvaluation"]) > scraped for r in rules) else None
 
-    groups = prometheus.wait(evaluated, "every rule evaluated")
+    groups = prometheus.wait(evaluated, "every rule evaluated after the targets' first scrapes")
     assert {g["name"] for g in groups} == {"api", "pipeline", "models"}
     rules = {r["name"]: r for g in groups for r in g["rules"]}
     expected = sum(len(g["rules"]) for p in (PROMETHEUS_DIR / "rules").glob("*.yml")

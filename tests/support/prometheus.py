@@ -42,10 +42,23 @@ class PrometheusServer:
         )
 
     def get(self, path: str, **params) -> dict:
+        """The `data` of a successful API answer; an AssertionError (which `wait` retries) for anything else,
+        such as the 503 "Service Unavailable" Prometheus answers until its TSDB is open."""
         response = requests.get(f"{self.url}{path}", params=params, timeout=5)
+        assert response.status_code == 200, (path, params, response.status_code, response.text[:300])
         body = response.json()
-        assert response.status_code == 200 and body["status"] == "success", (path, params, body)
+        assert body["status"] == "success", (path, params, body)
         return body["data"]
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until `/-/ready` answers 200: the TSDB is open, the rules are loaded and the API answers."""
+
+        def ready():
+            response = requests.get(f"{self.url}/-/ready", timeout=5)
+            assert response.status_code == 200, (response.status_code, response.text[:200])
+            return True
+
+        self.wait(ready, "prometheus ready", timeout)
 
     def wait(self, predicate, what: str, timeout: float = 20.0):
         deadline = time.monotonic() + timeout
