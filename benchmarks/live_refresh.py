@@ -161,7 +161,8 @@ def wait_idle(instance: dg.DagsterInstance, quiet_s: float, timeout: float) -> f
 
 def start_landing_sensor_if_stopped(dev: DagsterDev, mirror: Path) -> str:
     """The design before issue 9 has the landing sensor stopped: start it with a cursor at the present."""
-    from binance_assets.automation.landing import LocalMirror, find_landed
+    from binance_assets.automation.landing import find_landed
+    from binance_assets.automation.mirrors import LocalMirror
 
     listed = dev.cli("sensor", "list", "-l", "market_data")
     line = next((ln for ln in listed.stdout.splitlines() if LANDING_SENSOR in ln), "")

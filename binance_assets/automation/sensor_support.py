@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 
 import dagster as dg
 
-from binance_assets.automation.landing import LocalMirror, MirrorSource, S3Mirror
 from binance_assets.automation.landing_runs import LoadedSha256
+from binance_assets.automation.mirrors import LocalMirror, MirrorSource, S3Mirror
 from binance_assets.automation.poller import is_http_url
 from binance_assets.binance.archive_client import mirror_root
 from binance_assets.ingestion.assets import raw_asset_key

@@ -14,12 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from binance_assets.automation.landing import (
-    LocalMirror,
-    S3Mirror,
-    find_landed,
-    parse_archive_path,
-)
+from binance_assets.automation.landing import find_landed, parse_archive_path
+from binance_assets.automation.mirrors import LocalMirror, S3Mirror
 from binance_assets.binance.checksum import format_checksum, sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.simulator import simulate_mirror
