@@ -13,10 +13,13 @@ DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type
 
 # Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes), then
 # uv installs: same PyPI packages, ~15 s instead of ~140 s of pip's CPU on a fresh clone (its cache is shared).
+# --compile-bytecode (as pip does by default, and the Dockerfile's pip does): uv leaves the .pyc files out,
+# so where PYTHONDONTWRITEBYTECODE is set (this CI's machines, most containers) every process compiled
+# dagster, pandas and dbt again: importing the definitions took 9.2 s instead of 4.5 s. It costs ~19 s once.
 $(VENV)/.installed: setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip "uv>=0.9,<1"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[dev]"
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed $(MANIFEST)
