@@ -67,4 +67,5 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
 
 
 warm_run_workers(__name__, also=DBT_RUN_MODULES)  # a local code server's runs: forks of a warm process
-defs = build_defs()
+SETTINGS = get_settings()  # what `defs` is built from (`binance-assets check` reuses `defs` only for equal ones)
+defs = build_defs(SETTINGS)

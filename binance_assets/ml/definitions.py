@@ -79,4 +79,5 @@ def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
 
 
 warm_run_workers(__name__)  # a local code server's runs: forks of a warm process
-defs = build_ml_defs()
+SETTINGS = get_settings()  # what `defs` is built from (`binance-assets check` reuses `defs` only for equal ones)
+defs = build_ml_defs(SETTINGS)

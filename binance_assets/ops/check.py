@@ -22,7 +22,7 @@ from binance_assets.ops.findings import ERROR, Finding, alert_text, failures, fo
 from binance_assets.ops.latest import latest_partitions
 from binance_assets.ops.partition_rules import feature_findings, raw_findings
 from binance_assets.resources import WarehouseResource, warehouse_resource
-from binance_assets.settings import ALERT_WEBHOOK_ENV, Settings, get_settings
+from binance_assets.settings import ALERT_WEBHOOK_ENV, Settings
 from binance_assets.transform.dbt_vars import partition_window_vars
 from binance_assets.warehouse import Warehouse
 
@@ -39,11 +39,13 @@ class CheckReport:
 
 
 def _locations(settings: Settings) -> list:
-    """Both code locations' definitions for `settings` (the modules' own when they are the process's)."""
+    """Both code locations' definitions for `settings`: the modules' own `defs` only if they were built from
+    equal settings. The process may have imported them under others (a different warehouse, say), and
+    `get_settings()` is no witness: its cache may have been cleared since."""
     from binance_assets import definitions
     from binance_assets.ml import definitions as ml_definitions
 
-    if settings is get_settings():  # what the modules were built from on import
+    if settings == definitions.SETTINGS and settings == ml_definitions.SETTINGS:
         return [definitions.defs, ml_definitions.defs]
     return [definitions.build_defs(settings), ml_definitions.build_ml_defs(settings)]
 
