@@ -10,11 +10,10 @@ import pandas as pd
 
 from binance_api.services.data_service import table_exists
 from binance_api.services.market_data import klines
-from binance_assets.ml.realised import HIT
+from binance_assets.ml.realised import HIT, PREDICTIONS_TABLE
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 CLASSIFIER = "price_direction_classifier"
-PREDICTIONS_TABLE = "ml.predictions"
 FEATURES_TABLE = "features.minute_features"
 
 

@@ -14,7 +14,6 @@ from binance_api.settings import ApiConfig
 DAILY_TABLE = "marts.fct_symbol_daily"
 GAPS_TABLE = "marts.fct_data_gaps"
 BARS_TABLE = "marts.fct_bars_1m"
-PREDICTIONS_TABLE = "ml.predictions"
 
 
 class BadCursor(ValueError):

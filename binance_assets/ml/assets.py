@@ -15,14 +15,15 @@ from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.ml.card import build_card
 from binance_assets.ml.point_in_time import choose_scoring_model
 from binance_assets.ml.promotion import register_with_gate
+from binance_assets.ml.realised import PREDICTIONS_TABLE
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
 from binance_assets.ml.training import train_direction_classifier, train_return_regressor
 from binance_assets.resources import WarehouseResource
+from binance_assets.warehouse import Warehouse
 
 MODELS_GROUP = "models"
 PREDICTIONS_KEY = dg.AssetKey(["ml", "predictions"])
-PREDICTIONS_TABLE = "ml.predictions"
 CLASSIFIER = "price_direction_classifier"
 REGRESSOR = "forward_return_regressor"
 MODEL_KEYS = {CLASSIFIER: dg.AssetKey(["models", CLASSIFIER]), REGRESSOR: dg.AssetKey(["models", REGRESSOR])}
@@ -137,9 +138,11 @@ def build_model_assets(label_horizon: int) -> list[dg.AssetsDefinition]:
     ]
 
 
-def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=PREDICTIONS_KEY,
+def scoring_asset(key: dg.AssetKey, table: str, partitions_def: dg.PartitionsDefinition, description: str):
+    """The decorator of an asset that scores each feature partition with the registry's models into `table`
+    (ml.predictions, ml.shadow_predictions): the same inputs, pool, automation and owners."""
+    return dg.asset(
+        key=key,
         deps=[MINUTE_FEATURES_KEY, *MODEL_KEYS.values()],
         group_name="predictions",
         partitions_def=partitions_def,
@@ -147,21 +150,41 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
         automation_condition=partition_refresh(ignore=dg.AssetSelection.assets(*MODEL_KEYS.values())),
         kinds={"scikitlearn", "python"},
         owners=["team:ml"],
-        description=(
-            "Both models scored on a feature partition, each by the last champion trained before that day; "
-            "model name, version and in_sample (no such champion: scored by the current one, whose training "
-            "window holds the day; kept out of accuracy figures) on every row."
-        ),
-        metadata={"dagster/table_name": PREDICTIONS_TABLE},
+        description=description,
+        metadata={"dagster/table_name": table},
+    )
+
+
+def feature_partition(wh: Warehouse, part: DaySymbol) -> pd.DataFrame:
+    """The partition's minute features; a failure naming the asset to materialize when there are none."""
+    features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
+    if features.empty:
+        raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
+    return features
+
+
+def write_scored(wh: Warehouse, table: str, part: DaySymbol, scored: list[pd.DataFrame]) -> int:
+    """The models' scored frames as the partition of `table` (replaced in one transaction); its row count."""
+    frame = pd.concat(scored, ignore_index=True)
+    frame.insert(1, "trade_date", part.day)
+    return wh.replace_table_partition(table, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False))
+
+
+def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @scoring_asset(
+        PREDICTIONS_KEY,
+        PREDICTIONS_TABLE,
+        partitions_def,
+        "Both models scored on a feature partition, each by the last champion trained before that day; "
+        "model name, version and in_sample (no such champion: scored by the current one, whose training "
+        "window holds the day; kept out of accuracy figures) on every row.",
     )
     def predictions(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource
     ) -> dg.MaterializeResult:
         part = DaySymbol.from_key(context.partition_key)
         wh, registry = warehouse.get(), model_registry.get()
-        features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
-        if features.empty:
-            raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
+        features = feature_partition(wh, part)
         scored, metadata = [], {}
         for name in MODEL_KEYS:
             lineage = registry.champion_lineage(name)
@@ -186,11 +209,7 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
             metadata[f"{name}_training_window"] = f"{card.training_window['start']} .. {card.training_window['end']}"
         if not scored:
             raise dg.Failure(f"no model has a champion to score {part.symbol} {part.day}: {metadata}")
-        frame = pd.concat(scored, ignore_index=True)
-        frame.insert(1, "trade_date", part.day)
-        rows = wh.replace_table_partition(
-            PREDICTIONS_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
-        )
+        rows = write_scored(wh, PREDICTIONS_TABLE, part, scored)
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, **metadata})
 
     return predictions

@@ -11,14 +11,19 @@ import datetime as dt
 
 import dagster as dg
 import pandas as pd
-import pyarrow as pa
 from pydantic import Field
 
-from binance_assets.automation.conditions import partition_refresh
-from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_TABLE
+from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.ingestion.assets import WAREHOUSE_POOL
 from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.ml.assets import MODEL_KEYS, MODELS_GROUP, PREDICTIONS_KEY
+from binance_assets.ml.assets import (
+    MODEL_KEYS,
+    MODELS_GROUP,
+    PREDICTIONS_KEY,
+    feature_partition,
+    scoring_asset,
+    write_scored,
+)
 from binance_assets.ml.canary import CanaryPolicy, load_and_evaluate
 from binance_assets.ml.point_in_time import training_end
 from binance_assets.ml.realised import PREDICTIONS_TABLE, SHADOW_PREDICTIONS_TABLE
@@ -46,20 +51,12 @@ class CanaryConfig(dg.Config):
 
 
 def build_shadow_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=SHADOW_PREDICTIONS_KEY,
-        deps=[MINUTE_FEATURES_KEY, *MODEL_KEYS.values()],
-        group_name="predictions",
-        partitions_def=partitions_def,
-        pool=WAREHOUSE_POOL,
-        automation_condition=partition_refresh(ignore=dg.AssetSelection.assets(*MODEL_KEYS.values())),
-        kinds={"scikitlearn", "python"},
-        owners=["team:ml"],
-        description=(
-            "Each model's canary (a challenger in shadow) scored on the feature partition beside the champion; "
-            "never served. Rows as in ml.predictions; in_sample when the canary's training window holds the day."
-        ),
-        metadata={"dagster/table_name": SHADOW_PREDICTIONS_TABLE},
+    @scoring_asset(
+        SHADOW_PREDICTIONS_KEY,
+        SHADOW_PREDICTIONS_TABLE,
+        partitions_def,
+        "Each model's canary (a challenger in shadow) scored on the feature partition beside the champion; "
+        "never served. Rows as in ml.predictions; in_sample when the canary's training window holds the day.",
     )
     def shadow_predictions(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource
@@ -71,9 +68,7 @@ def build_shadow_predictions_asset(partitions_def: dg.PartitionsDefinition) -> d
         if not canaries:
             return dg.MaterializeResult(metadata={"dagster/row_count": 0, "canaries": "none"})
         wh = warehouse.get()
-        features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
-        if features.empty:
-            raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
+        features = feature_partition(wh, part)
         scored = []
         for name, version in canaries.items():
             model, card = registry.load(name, version)
@@ -81,11 +76,7 @@ def build_shadow_predictions_asset(partitions_def: dg.PartitionsDefinition) -> d
             frame["in_sample"] = training_end(card) >= part.day
             scored.append(frame)
             context.log.info(f"{name}: canary {version} scored {len(frame)} rows in shadow")
-        frame = pd.concat(scored, ignore_index=True)
-        frame.insert(1, "trade_date", part.day)
-        rows = wh.replace_table_partition(
-            SHADOW_PREDICTIONS_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
-        )
+        rows = write_scored(wh, SHADOW_PREDICTIONS_TABLE, part, scored)
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, "canaries": dg.MetadataValue.json(canaries)})
 
     return shadow_predictions
