@@ -18,6 +18,7 @@ import dagster as dg
 import psutil
 import pytest
 import yaml
+from dagster._core.execution.stats import StepEventStatus
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 from support.network import free_port
 
@@ -108,27 +109,37 @@ def test_killed_dagster_dev_recovers_and_drains_the_queue(tmp_path):
     finally:
         kill_group(dev)
     wait_for("the run worker to die with its group", lambda: not psutil.pid_exists(worker), 30, log)
-    interrupted = {r.run_id: r for r in runs() if r.tags.get("dagster/partition") == "a"}
-    assert any(r.status in IN_PROGRESS_RUN_STATUSES for r in interrupted.values()), "nothing was interrupted"
+    in_flight = {r.run_id: r.tags.get("dagster/partition") for r in runs() if r.status in IN_PROGRESS_RUN_STATUSES}
+    assert "a" in in_flight.values(), "nothing was interrupted"
 
     dev = start_dev(home, state, log)
     try:
         def drained() -> list[dg.DagsterRun] | None:
             current = list(runs())
-            done = {r.tags.get("dagster/partition") for r in current if r.status == dg.DagsterRunStatus.SUCCESS}
+            done = instance.get_materialized_partitions(dg.AssetKey("slow"))
             busy = [r for r in current if r.status in IN_PROGRESS_RUN_STATUSES or r.status.value == "QUEUED"]
             return current if done >= PARTITIONS and not busy else None
 
         # Within the bound the config promises: a run caught mid-launch by the kill (or one that hangs before
         # its first event) is failed after start_timeout_seconds, then retried. Usually this takes ~20 s.
-        final = wait_for("every partition to succeed and the queue to drain", drained, DRAIN_TIMEOUT_SECONDS, log,
-                         lambda: describe_runs(instance))
+        final = wait_for("every partition to be materialized and the queue to drain", drained,
+                         DRAIN_TIMEOUT_SECONDS, log, lambda: describe_runs(instance))
         assert claimed_slots(instance) == 0, "a pool slot is still claimed after the queue drained"
+        # Every run the kill caught is reported failed, and nothing it was doing is lost: it is re-run, or every
+        # step it had finished already (then Dagster's retry "from failure" has no step to run, and says
+        # "Failed to retry run": seen under load, when "b" was killed between its last step and its end).
+        by_id = {r.run_id: r for r in final}
+        for run_id, partition in in_flight.items():
+            assert by_id[run_id].status == dg.DagsterRunStatus.FAILURE, (partition, by_id[run_id].status)
+            retried = [r for r in final if r.tags.get("dagster/parent_run_id") == run_id]
+            steps = instance.get_run_step_stats(run_id)
+            whole = bool(steps) and all(s.status == StepEventStatus.SUCCESS for s in steps)
+            assert (retried and retried[0].status == dg.DagsterRunStatus.SUCCESS) or whole, (
+                f"interrupted run of {partition} neither re-run nor whole\n{describe_runs(instance)}")
     finally:
         kill_group(dev)
         instance.dispose()
 
-    first_a = next(r for r in final if r.run_id in interrupted and r.tags.get("dagster/partition") == "a")
-    assert first_a.status == dg.DagsterRunStatus.FAILURE
+    first_a = next(r for r in final if in_flight.get(r.run_id) == "a")
     retries = [r for r in final if r.tags.get("dagster/parent_run_id") == first_a.run_id]
     assert retries and retries[0].status == dg.DagsterRunStatus.SUCCESS, "the interrupted partition was not re-run"
