@@ -268,7 +268,7 @@ def smoke(
 
 
 def main() -> None:
-    # Partitioned asset checks are a Dagster preview feature; say so once in the README, not on every run.
+    # Partitioned asset checks are a Dagster preview feature: said once in docs/concepts/partitions.md, not per run.
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     try:

@@ -79,7 +79,7 @@ def test_the_dagster_cloud_model_rejects_the_mistakes(mistake, message):
         load_dagster_cloud_yaml(yaml.safe_dump({"locations": [{"location_name": "x", **mistake}]}))
 
 
-# What is RUNNING by default in each environment (the README's table); every other sensor/schedule is STOPPED.
+# What is RUNNING by default in each environment (the docs' generated table); every other sensor/schedule is STOPPED.
 RUNNING_BY_DEFAULT = {
     Environment.LOCAL: {"archive_landing_sensor", "market_data_automation", "ml_automation", "run_failure_alert"},
     Environment.CI: {

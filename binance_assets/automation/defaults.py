@@ -1,9 +1,10 @@
 """What runs by default in each environment: the one table for every sensor and schedule.
 
 A sensor or schedule that is RUNNING by default starts when its code location loads (a user can still
-stop it in the UI; Dagster then keeps the user's choice). The README's table of environments is this
-table. Every sensor and schedule of both code locations must have a row: `check_defaults_cover` fails a
-location load otherwise, so a new sensor cannot slip in with an accidental default.
+stop it in the UI; Dagster then keeps the user's choice). The docs' table of environments
+(docs reference page "Jobs, sensors and schedules") is generated from this table. Every sensor and schedule
+of both code locations must have a row: `check_defaults_cover` fails a location load otherwise, so a new
+sensor cannot slip in with an accidental default.
 
 - `local` (embedded default: DuckDB, simulated history): what turns newly landed files into fresh marts,
   features and predictions runs; the deadline and freshness alerts and the catch-up schedule do not,

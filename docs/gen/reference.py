@@ -85,10 +85,7 @@ def _type_name(annotation: Any) -> str:
 
 
 def _default(field: Any) -> str:
-    if field.default_factory is not None:
-        value = field.default_factory()
-    else:
-        value = field.default
+    value = field.default_factory() if field.default_factory is not None else field.default
     if value is None:
         return "–"
     if isinstance(value, list):
@@ -175,7 +172,7 @@ def api_page() -> str:
         for method, op in ops.items():
             by_tag[(op.get("tags") or ["other"])[0]].append((method.upper(), path, op))
     out += ["| method | path | what | auth |\n|---|---|---|---|\n"]
-    for tag, ops in by_tag.items():
+    for ops in by_tag.values():
         for method, path, op in ops:
             auth = "bearer" if op.get("security") else "none"
             out.append(f"| {method} | `{path}` | {_cell(op.get('summary', ''))} | {auth} |\n")
@@ -206,12 +203,12 @@ def _partitions(partitions_def: Any) -> str:
         return "–"
     dims = getattr(partitions_def, "partitions_defs", None)
     if dims:
-        return " × ".join(f"{d.name}: {_partitions(d.partitions_def)}" for d in dims)
+        return " × ".join(f"{d.name} ({_partitions(d.partitions_def)})" for d in dims)
     start = getattr(partitions_def, "start", None)
     if start is not None:
         return f"daily from {start:%Y-%m-%d}"
     keys = partitions_def.get_partition_keys()
-    return f"{len(keys)} keys ({', '.join(keys[:4])}{', …' if len(keys) > 4 else ''})"
+    return ", ".join(keys[:6]) + (f", … ({len(keys)} keys)" if len(keys) > 6 else "")
 
 
 def load_definitions() -> list[tuple[str, Any]]:
@@ -239,8 +236,10 @@ def asset_records(locations: Iterable[tuple[str, Any]]) -> dict[str, dict[str, A
             records[name] = {
                 "key": name, "location": location if node.is_materializable else f"{location} (declared only)",
                 "group": node.group_name, "description": _first_paragraph(node.description),
-                "partitions": _partitions(node.partitions_def), "deps": sorted(p.to_user_string() for p in node.parent_keys),
-                "kinds": sorted(node.kinds), "pools": sorted(getattr(node, "pools", None) or []),
+                "partitions": _partitions(node.partitions_def),
+                "deps": sorted(p.to_user_string() for p in node.parent_keys),
+                "kinds": sorted(node.kinds),
+                "pools": sorted(getattr(node, "pools", None) or []),
                 "automation": node.automation_condition.get_label() if node.automation_condition else None,
                 "materializable": node.is_materializable, "checks": checks,
             }
