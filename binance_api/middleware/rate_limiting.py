@@ -2,10 +2,11 @@
 
 Every request costs its Binance request weight (`REQUEST_WEIGHTS`; 1 for paths Binance does not
 have) against a budget of `weight_limit_1m` per fixed minute, keyed by the token's subject (when the
-token verifies: in the thread pool when verifying may fetch keys, as Cognito's JWKS) or else the client address. Every response carries `X-MBX-USED-WEIGHT-1M`; past
-the budget the answer is 429 with `Retry-After` (seconds to the next window) and Binance's -1003
-body on /api/v3. If Redis fails the limiter falls back to an in-process window (per worker) and
-`degraded` is set, which /health/ready reports; Redis is retried every `retry_seconds`.
+token verifies; in the thread pool when verifying may fetch keys, as Cognito's JWKS does) or else the
+client address. Every response carries `X-MBX-USED-WEIGHT-1M`; past the budget the answer is 429 with
+`Retry-After` (seconds to the next window) and Binance's -1003 body on /api/v3. If Redis fails the
+limiter falls back to an in-process window (per worker) and `degraded` is set, which /health/ready
+reports; Redis is retried every `retry_seconds`.
 """
 
 from __future__ import annotations
