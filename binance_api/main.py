@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from binance_api.services.blocks import BlockStore
 from binance_api.services.cache import ResponseCache
 from binance_api.services.data_service import make_reader
 from binance_api.services.dependencies import Services
+from binance_api.services.snapshots import PostgresReader
 from binance_api.settings import ApiConfig
 
 DESCRIPTION = """
@@ -46,10 +48,23 @@ def _async_redis_factory(config: ApiConfig):
     return lambda: redis.asyncio.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
 
+def _database_or_exit(reader) -> None:
+    """PostgreSQL: refuse to start, in one line saying what to run, when the warehouse's database is missing
+    and this role may not create it. The exit status is uvicorn's "failed to start" (its supervisor then stops
+    instead of restarting the worker)."""
+    problem = reader.ensure_database() if isinstance(reader, PostgresReader) else None
+    if problem:
+        from uvicorn.config import STARTUP_FAILURE
+
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+        raise SystemExit(STARTUP_FAILURE)
+
+
 def create_app(config: ApiConfig | None = None) -> FastAPI:
     config = config or ApiConfig()
     configure_logging()
     reader = make_reader(config)
+    _database_or_exit(reader)
     verifier = build_verifier(config)
     redis_client = _redis_client(config)
     limiter = WeightLimiter(config.api.redis_url, config.api.redis_prefix, config.api.weight_limit_1m)

@@ -82,8 +82,31 @@ def demo(
     from binance_assets.demo import run_demo
 
     settings = get_settings()
+    _database_or_exit(settings)
     ok = run_demo(settings, start.date(), days, echo=typer.echo)
     raise typer.Exit(0 if ok else 1)
+
+
+def _database_or_exit(settings) -> None:
+    """PostgreSQL: the warehouse's database exists (created now if missing and the role may), else exit 2 with
+    one line saying what to run. Before any run starts: each would fail on it."""
+    if settings.warehouse_kind != "postgres":
+        return
+    import psycopg
+
+    from binance_assets.warehouse import DatabaseMissing, PostgresWarehouse, warehouse_from_settings
+
+    warehouse = warehouse_from_settings(settings)
+    assert isinstance(warehouse, PostgresWarehouse)  # nosec B101 # warehouse_kind is postgres
+    try:
+        if warehouse.ensure_database():
+            typer.echo(f"created the warehouse's database {settings.postgres_url} (empty)")
+    except DatabaseMissing as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except psycopg.OperationalError as exc:
+        typer.echo(f"error: cannot connect to {settings.postgres_url}: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(2) from None
 
 
 models_app = typer.Typer(no_args_is_help=True, help="The model registry: list, promote, roll back, history, canary.")

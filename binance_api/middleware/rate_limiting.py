@@ -2,10 +2,11 @@
 
 Every request costs its Binance request weight (`REQUEST_WEIGHTS`; 1 for paths Binance does not
 have) against a budget of `weight_limit_1m` per fixed minute, keyed by the token's subject (when the
-token verifies) or else the client address. Every response carries `X-MBX-USED-WEIGHT-1M`; past
-the budget the answer is 429 with `Retry-After` (seconds to the next window) and Binance's -1003
-body on /api/v3. If Redis fails the limiter falls back to an in-process window (per worker) and
-`degraded` is set, which /health/ready reports; Redis is retried every `retry_seconds`.
+token verifies; in the thread pool when verifying may fetch keys, as Cognito's JWKS does) or else the
+client address. Every response carries `X-MBX-USED-WEIGHT-1M`; past the budget the answer is 429 with
+`Retry-After` (seconds to the next window) and Binance's -1003 body on /api/v3. If Redis fails the
+limiter falls back to an in-process window (per worker) and `degraded` is set, which /health/ready
+reports; Redis is retried every `retry_seconds`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
 from prometheus_client import Counter
+from starlette.concurrency import run_in_threadpool
 
 from binance_assets.binance import rest_shapes as rs
 
@@ -89,13 +91,19 @@ class RateLimitMiddleware:
     def __init__(self, app, limiter: WeightLimiter, verifier) -> None:
         self.app, self.limiter, self.verifier = app, limiter, verifier
 
-    def _key(self, scope) -> str:
+    async def _key(self, scope) -> str:
         headers = dict(scope.get("headers") or [])
         auth = headers.get(b"authorization")
         kind, _, token = auth.decode("latin-1").partition(" ") if auth else ("", "", "")
         if kind.lower() == "bearer" and token.strip():
             try:
-                return "sub:" + self.verifier.verify(token.strip()).subject
+                if getattr(self.verifier, "blocking", True):
+                    # May fetch the JWKS over HTTP (Cognito): in the thread pool, never on the event loop,
+                    # which every other request of this worker needs meanwhile.
+                    principal = await run_in_threadpool(self.verifier.verify, token.strip())
+                else:  # CPU only (HS256): no thread hop
+                    principal = self.verifier.verify(token.strip())
+                return "sub:" + principal.subject
             except Exception:  # nosec B110 # an unverifiable token is limited by client address below
                 pass
         client = scope.get("client") or ("unknown", 0)
@@ -106,7 +114,7 @@ class RateLimitMiddleware:
             return await self.app(scope, receive, send)
         path = scope["path"]
         weight = request_weight(path)
-        allowed, used, retry = await self.limiter.spend(self._key(scope), weight)
+        allowed, used, retry = await self.limiter.spend(await self._key(scope), weight)
         used_header = (b"x-mbx-used-weight-1m", str(used).encode())
         if not allowed:
             binance = path.startswith("/api/v3")

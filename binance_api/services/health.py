@@ -1,11 +1,27 @@
-"""Readiness: the warehouse answers, Redis answers, the data is fresh. `degraded` still serves."""
+"""Readiness: the warehouse answers, Redis answers, the data is fresh. `degraded` still serves.
+
+/health/ready is unauthenticated, so its body names a failed dependency (`"failed": ["redis"]`) and no more:
+the exception (which may name hosts, paths, users) goes to the server's log, credentials cut out.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from typing import Any
 
-from binance_api.services.snapshots import WarehouseUnavailable
+log = logging.getLogger("binance_api.health")
+# user:password@ in URLs and password=... in libpq key/value strings.
+_CREDENTIALS = re.compile(r"(?P<url>://[^\s:/@]*:)[^\s@]*@|(?P<kv>password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+
+
+def failure_detail(exc: BaseException) -> str:
+    """`Type: message` on one line, with any password in it replaced by ***."""
+    text = " ".join(str(exc).split())
+    text = _CREDENTIALS.sub(lambda m: f"{m['url']}***@" if m["url"] else f"{m['kv']}***", text)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
 
 FRESHNESS_SQL = (
     "SELECT symbol, max(last_time) AS last_time, max(loaded_at) AS loaded_at FROM raw.load_log "
@@ -18,10 +34,9 @@ def _warehouse(services) -> dict[str, Any]:
         with services.reader.session() as session:
             rows = session.query(FRESHNESS_SQL).to_pylist()
             version = session.version
-    except WarehouseUnavailable as exc:
-        return {"status": "unavailable", "reason": str(exc)}
     except Exception as exc:
-        return {"status": "unavailable", "reason": f"{type(exc).__name__}: {exc}"}
+        log.warning("readiness: the warehouse is unavailable: %s", failure_detail(exc))
+        return {"status": "unavailable"}
     return {"status": "ok", "version": version, "symbols": rows}
 
 
@@ -32,7 +47,8 @@ def _redis(services) -> dict[str, Any]:
     try:
         client.ping()
     except Exception as exc:
-        return {"status": "unavailable", "reason": type(exc).__name__}
+        log.warning("readiness: Redis is unavailable: %s", failure_detail(exc))
+        return {"status": "unavailable"}
     return {"status": "ok"}
 
 
@@ -43,6 +59,7 @@ async def readiness(services, run_in_threadpool) -> dict[str, Any]:
     checks: dict[str, Any] = {"warehouse": warehouse, "redis": redis,
                               "rate_limits": {"status": "degraded" if limiter.degraded else "ok",
                                               "storage": "in-process" if limiter.degraded else "redis"}}
+    failed = [name for name, check in (("warehouse", warehouse), ("redis", redis)) if check["status"] == "unavailable"]
     status = "ok"
     if warehouse["status"] != "ok":
         status = "unavailable"
@@ -59,4 +76,4 @@ async def readiness(services, run_in_threadpool) -> dict[str, Any]:
                 row[k] = row[k].isoformat() if row[k] is not None else None
         if stale or redis["status"] == "unavailable" or limiter.degraded:
             status = "degraded"
-    return {"status": status, "checks": checks}
+    return {"status": status, "failed": failed, "checks": checks}

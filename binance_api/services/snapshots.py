@@ -20,6 +20,7 @@ its version token is the warehouse's publish record (`raw.publish_log`), read in
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -36,6 +37,7 @@ import pyarrow as pa
 
 from binance_assets.warehouse.tables import PUBLISH_VERSION_SQL
 
+log = logging.getLogger("binance_api.warehouse")
 SNAPSHOT_SUFFIX = ".duckdb"
 KEEP_OLD_SNAPSHOTS_SECONDS = 120.0
 
@@ -238,6 +240,23 @@ class PostgresReader:
     def version(self) -> str:
         with self.session() as s:
             return s.version
+
+    def ensure_database(self) -> str | None:
+        """Before serving: the warehouse's database exists, created (empty) if it was missing and the role may,
+        the pipeline's rule (binance_assets.warehouse.pg_database). None then, and also when the server does not
+        answer now (/health/ready reports that); else the one line that says what to run."""
+        import psycopg
+
+        from binance_assets.warehouse.postgres_warehouse import DatabaseMissing
+
+        try:
+            if self.warehouse.ensure_database():
+                log.warning("created the warehouse's empty database: %r (run the pipeline to fill it)", self.warehouse)
+        except DatabaseMissing as exc:
+            return str(exc)
+        except psycopg.OperationalError as exc:
+            log.warning("the warehouse does not answer at startup: %s", " ".join(str(exc).split()))
+        return None
 
     @contextmanager
     def session(self) -> Iterator[PostgresSession]:

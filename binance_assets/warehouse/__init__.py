@@ -31,6 +31,7 @@ from binance_assets.warehouse.base import (
     WarehouseLockTimeout,
 )
 from binance_assets.warehouse.duckdb_warehouse import DuckDBWarehouse
+from binance_assets.warehouse.errors import DatabaseMissing
 from binance_assets.warehouse.postgres_warehouse import PostgresWarehouse
 from binance_assets.warehouse.tables import (
     LOAD_LOG_SCHEMA,
@@ -94,6 +95,7 @@ __all__ = [
     "SPOT_KLINES_1M",
     "SPOT_TRADES",
     "WAREHOUSE_KINDS",
+    "DatabaseMissing",
     "DuckDBWarehouse",
     "LoadRecord",
     "PartitionDataError",

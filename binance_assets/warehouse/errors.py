@@ -27,7 +27,13 @@ class PartitionRejected(WarehouseError):
     """A staged partition failed its blocking checks and was not published (the previous copy stays)."""
 
 
+class DatabaseMissing(WarehouseError):
+    """The PostgreSQL database does not exist and this role may not create it; the message (one line)
+    says what to run."""
+
+
 __all__ = [
+    "DatabaseMissing",
     "PartitionDataError",
     "PartitionRejected",
     "PartitionWriteError",

@@ -36,7 +36,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from binance_assets.warehouse.base import Filter, Warehouse, select_sql, where_sql
+from binance_assets.warehouse.errors import DatabaseMissing as DatabaseMissing  # raised by ensure_database
 from binance_assets.warehouse.pg_copy import copy_binary_chunks, encode_copy_binary
+from binance_assets.warehouse.pg_database import ensure_database
 from binance_assets.warehouse.tables import (
     LOAD_LOG_TABLE,
     PARTITION_COLUMNS,
@@ -179,9 +181,22 @@ class PostgresWarehouse(Warehouse):
         with psycopg.connect(self._conninfo()) as conn:
             yield conn
 
+    def ensure_database(self) -> bool:
+        """Create the database if it does not exist and the role may (True if it did); `DatabaseMissing`
+        (one line saying what to run) if it may not (binance_assets.warehouse.pg_database)."""
+        return ensure_database(self._conninfo())
+
     # --- engine hooks --------------------------------------------------------------------------
 
     def _create_schema(self) -> None:
+        try:
+            self._create_schema_in_database()
+        except psycopg.OperationalError:
+            if not self.ensure_database():  # a fresh server has no database yet: created, else DatabaseMissing
+                raise
+            self._create_schema_in_database()
+
+    def _create_schema_in_database(self) -> None:
         relations = [t.qualified_name for t in RAW_TABLES.values()]
         relations += [f"{RAW_SCHEMA}.{_index_name(t)}" for t in RAW_TABLES.values()]
         relations.append(f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}")

@@ -19,22 +19,27 @@ CLIENT_ID = "app-client-123"
 
 
 class JwksServer:
-    """Serves {"keys": [...]} at /.well-known/jwks.json and counts the fetches."""
+    """Serves {"keys": [...]} at /.well-known/jwks.json and counts the fetches; with `delay`, each fetch
+    waits that long before it answers (`fetching` is set when one arrives, `answered` when one was sent)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.keys: list[dict] = []
         self.fetches = 0
+        self.fetching, self.answered = threading.Event(), threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 outer.fetches += 1
+                outer.fetching.set()
+                time.sleep(delay)
                 body = json.dumps({"keys": outer.keys}).encode()
                 self.send_response(200 if self.path == "/pool/.well-known/jwks.json" else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                outer.answered.set()
 
             def log_message(self, *args):
                 pass
@@ -138,6 +143,52 @@ def test_key_rotation_by_kid(cognito):
     r = _get(client, _token(key2, "kid-2", server.issuer))
     assert r.status_code == 200, r.text
     assert server.fetches == before + 1  # refetched once for the unknown kid
+
+
+JWKS_DELAY = 2.0  # seconds the slow JWKS endpoint takes to answer
+
+
+def test_slow_jwks_fetch_does_not_stall_other_requests(api_warehouse, redis_url, redis_prefix, tmp_path, make_config):
+    """While one request waits for the JWKS (a fetch or refresh that takes JWKS_DELAY), the same worker (one
+    uvicorn, one event loop) answers another request at once: verification runs off the event loop."""
+    import asyncio
+
+    import httpx
+    from support.live_server import LiveServer
+
+    from binance_api.main import create_app
+
+    server = JwksServer(delay=JWKS_DELAY)
+    server.thread.start()
+    key = _key()
+    server.add_key(key, "kid-1")
+    config = make_config(
+        api_warehouse, tmp_path, redis_url=redis_url, redis_prefix=f"{redis_prefix}:slow-jwks", auth_mode="cognito",
+        cognito_issuer=server.issuer, jwks_url=server.issuer + "/.well-known/jwks.json", cognito_client_id=CLIENT_ID,
+        market_data_public=False,
+    )
+    headers = {"Authorization": f"Bearer {_token(key, 'kid-1', server.issuer)}"}
+
+    async def scenario(url: str) -> tuple[httpx.Response, httpx.Response, float, bool]:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            slow = asyncio.create_task(client.get("/api/v1/daily/BTCUSDT", headers=headers))
+            assert await asyncio.to_thread(server.fetching.wait, 20), "the API never fetched the JWKS"
+            began = time.perf_counter()
+            live = await client.get("/health/live")
+            elapsed = time.perf_counter() - began
+            jwks_still_pending = not server.answered.is_set()
+            return await slow, live, elapsed, jwks_still_pending
+
+    try:
+        with LiveServer(create_app(config)) as live_server:
+            slow, live, elapsed, jwks_still_pending = asyncio.run(scenario(live_server.url))
+    finally:
+        server.httpd.shutdown()
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    assert jwks_still_pending, f"/health/live answered only after the JWKS fetch ({elapsed:.2f}s)"
+    assert elapsed < JWKS_DELAY / 4, f"/health/live took {elapsed:.2f}s while the JWKS fetch slept {JWKS_DELAY}s"
+    assert slow.status_code == 200, slow.text  # and the verified request itself went through
+    assert server.fetches == 1
 
 
 def test_scope_from_cognito_resource_server(cognito):
