@@ -93,18 +93,20 @@ def klines_json(store: BlockStore, session, symbol: str, interval: str, start_ms
                 limit: int) -> bytes:
     """The `/api/v3/klines` body, as `market_data.klines_json` computes it (DuckDB)."""
     newest_first = start_ms is None
+    # The bars up to the end of endTime's kline: a kline is selected by its open time and served whole.
+    last_ms = kline_agg.window_end(end_ms, interval) - 1 if end_ms is not None else None
     days = _days(store, session, symbol)
     if start_ms is not None:
         days = days[days >= start_ms // DAY_MS]
-    if end_ms is not None:
-        days = days[days <= end_ms // DAY_MS]
+    if last_ms is not None:
+        days = days[days <= last_ms // DAY_MS]
     span = kline_agg.span_ms(interval)
     if min(len(days), -(-limit * span // DAY_MS) + 1) > MAX_DAYS:
         raise Fallback("too many days")
     if newest_first:
         days = days[::-1]
     if interval == "1m":
-        return _klines_1m(store, session, symbol, days, start_ms, end_ms, limit, newest_first)
+        return _klines_1m(store, session, symbol, days, start_ms, last_ms, limit, newest_first)
     within_days = INTERVAL_MS[interval] is not None and span <= DAY_MS  # no bucket spans two days
     pieces: list[dict[str, np.ndarray]] = []
     count, edge = 0, None  # buckets in [start, end] so far; the bucket last seen (may continue across days)
@@ -112,7 +114,7 @@ def klines_json(store: BlockStore, session, symbol: str, interval: str, start_ms
         if n >= MAX_DAYS:
             raise Fallback("too many days")
         bars = _bars(store, session, symbol, int(day))
-        i, j = _bounds(bars["open_ms"], start_ms, end_ms)
+        i, j = _bounds(bars["open_ms"], start_ms, last_ms)
         if j <= i:
             continue
         piece = {k: v[i:j] for k, v in bars.items()}

@@ -96,6 +96,13 @@ def close_times(open_ms: np.ndarray, interval: str) -> np.ndarray:
     return open_ms + (iv - 1)
 
 
+def window_end(end_ms: int, interval: str) -> int:
+    """The first millisecond after the kline whose open time is the last one <= `end_ms`: the bars before it
+    make up every kline an `endTime` selects, whole (Binance selects klines by open time, so the kline that
+    holds `endTime` is served with all of its trades, not cut at `endTime`)."""
+    return int(close_times(buckets(np.array([end_ms], dtype=np.int64), interval), interval)[0]) + 1
+
+
 def body(klines: dict[str, np.ndarray], interval: str) -> bytes:
     open_ms = klines["bucket"]
     close_ms = close_times(open_ms, interval)
@@ -114,11 +121,12 @@ def fetch_bars(session, symbol: str, lo_ms: int, hi_ms: int) -> dict[str, np.nda
 
 def sql_klines(session, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int) -> bytes:
     """Klines of an interval above 1m from DuckDB: the bars over a window the answer normally lies in
-    (`limit + 1` buckets' reach from startTime, or back from endTime / the last bar), aggregated here. The
+    (`limit + 1` buckets' reach from startTime, or back from the end of endTime's kline / the last bar),
+    aggregated here. The
     window's edge may cut a bucket, so it answers only when it holds more than `limit` buckets (the cut one
     is then never among those served); otherwise (gaps, the data's end) the open range answers."""
     newest_first = start_ms is None
-    hi = end_ms + 1 if end_ms is not None else NEVER_MS
+    hi = window_end(end_ms, interval) if end_ms is not None else NEVER_MS
     if newest_first and end_ms is None:
         row = session.query(f"SELECT epoch_ms(max(open_time)) AS t FROM {BARS_TABLE} WHERE symbol = ?", [symbol])
         last = row.column("t")[0].as_py()

@@ -92,9 +92,9 @@ def sql_klines_json(
     if start_ms is not None:  # widen by one interval on the raw side; the bucket filter is exact
         where.append("open_time >= ?")
         params.append(ms_to_ts(start_ms - (0 if interval == "1m" else (iv or 31 * 86_400_000))))
-    if end_ms is not None:
-        where.append("open_time <= ?")
-        params.append(ms_to_ts(end_ms))
+    if end_ms is not None:  # to the end of endTime's kline: klines are selected by open time and served whole
+        where.append("open_time < ?")
+        params.append(ms_to_ts(kline_agg.window_end(end_ms, interval)))
     outer, outer_params = [], []
     if start_ms is not None:
         outer.append("bucket >= ?")
