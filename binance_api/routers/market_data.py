@@ -147,17 +147,26 @@ async def klines(
         session, svc.engine, symbol, interval, startTime, endTime, n, blocks), shared=shared)
 
 
-@router.get("/aggTrades", response_model=list[schemas.AggTrade], summary="Aggregate trades (weight 4).")
+@router.get(
+    "/aggTrades", response_model=list[schemas.AggTrade],
+    summary="Aggregate trades (weight 4): by id from fromId, or by time (startTime and/or endTime, any span), "
+            "else the most recent.",
+)
 def agg_trades(
     request: Request,
     symbol: str = Query(..., examples=["BTCUSDT"]),
-    fromId: int | None = Query(None, description="Aggregate trade id to start from (inclusive)."),
-    startTime: int | None = Query(None, description="ms since the epoch (inclusive)"),
-    endTime: int | None = Query(None, description="ms since the epoch (inclusive)"),
+    fromId: int | None = Query(None, description="Aggregate trade id to start from (inclusive); not with "
+                                                 "startTime/endTime."),
+    startTime: int | None = Query(None, description="ms since the epoch (inclusive); the oldest trades from it"),
+    endTime: int | None = Query(None, description="ms since the epoch (inclusive); alone: the most recent "
+                                                  "trades up to it"),
     limit: int | None = Query(None, description="default 500, max 1000"),
     session=Depends(read_session),
 ) -> Response:
     symbol = _symbol(request, session, symbol)
+    if fromId is not None and (startTime is not None or endTime is not None):
+        # Binance: "fromId cannot be used together with startTime and endTime" (trades.aggregate).
+        raise BinanceApiError(rs.ERR_OPTIONAL_PARAMS_BAD_COMBO, "Combination of optional parameters invalid.")
     _times(startTime, endTime)
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")

@@ -179,10 +179,13 @@ def agg_trades_json(
 def sql_agg_trades_json(
     session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
 ) -> bytes:
-    """The `/api/v3/aggTrades` body. With `fromId` the ids are first looked for in [fromId, fromId + 2 x limit)
-    (the ids of a symbol are consecutive, so that range normally holds the answer and the scan touches one
-    row group instead of every later trade); fewer than `limit` rows there means gaps, and the unbounded
-    query answers. Either way the answer is the first `limit` ids >= fromId that pass the filters."""
+    """The `/api/v3/aggTrades` body: the first `limit` trades by id from fromId / startTime (up to endTime),
+    else the last `limit` (up to endTime; Binance: "When using endTime only, this will return trades before
+    that time, up to the limit provided"), in id order. With `fromId` the ids are first looked for in
+    [fromId, fromId + 2 x limit) (the ids of a symbol are consecutive, so that range normally holds the answer
+    and the scan touches one row group instead of every later trade); fewer than `limit` rows there means
+    gaps, and the unbounded query answers. Either way the answer is the first `limit` ids >= fromId that
+    pass the filters."""
     where, params = ["symbol = ?"], list[object]([symbol])
     order = "ASC"
     if from_id is not None:
@@ -194,8 +197,8 @@ def sql_agg_trades_json(
     if end_ms is not None:
         where.append("trade_time < ?")  # inclusive of the whole endTime millisecond
         params.append(ms_to_ts(end_ms + 1))
-    if from_id is None and start_ms is None and end_ms is None:
-        order = "DESC"  # the most recent ones
+    if from_id is None and start_ms is None:
+        order = "DESC"  # the most recent ones (up to endTime when sent alone)
 
     def run(extra: list[str], extra_params: list) -> pa.Table:
         return session.query(
