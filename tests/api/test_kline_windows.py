@@ -5,8 +5,10 @@ Binance's rules (rest-api.md, "Kline/Candlestick data"): klines are identified b
 returns the klines whose open time lies in [startTime, endTime], each whole (the kline that holds endTime
 keeps its trades after endTime; a startTime inside a kline starts with the next one); without startTime,
 the most recent `limit` up to endTime. Intervals open at multiples of their length since the epoch, weeks
-on Monday 00:00 UTC, months on the calendar month. A minute without trades sits at the previous close
-(the platform's 1m rule, Binance's convention), so a kline whose first minute has no trade opens there.
+on Monday 00:00 UTC, months on the calendar month; with `timeZone` on that zone's wall clock ("kline
+intervals are interpreted in that timezone"; startTime and endTime stay UTC). A minute without trades sits
+at the previous close (the platform's 1m rule, Binance's convention), so a kline whose first minute has no
+trade opens there.
 """
 
 from __future__ import annotations
@@ -42,44 +44,48 @@ WINDOWS = [
 ]
 
 
-def open_of(t_ms: int, interval: str) -> int:
-    """The open time of the kline holding `t_ms`, by the calendar (pandas) for weeks and months."""
+def open_of(t_ms: int, interval: str, tz: int = 0) -> int:
+    """The open time (UTC ms) of the kline holding `t_ms`, read on the wall clock `tz` ms ahead of UTC: by
+    the calendar (pandas) for weeks and months."""
+    wall = t_ms + tz
     if interval in FIXED:
         length = FIXED[interval] * MIN
-        return t_ms - t_ms % length
-    period = pd.Timestamp(t_ms, unit="ms").to_period("W-SUN" if interval == "1w" else "M")  # weeks end on Sunday
-    return int(period.start_time.value // 1_000_000)
+        return wall - wall % length - tz
+    period = pd.Timestamp(wall, unit="ms").to_period("W-SUN" if interval == "1w" else "M")  # weeks end on Sunday
+    return int(period.start_time.value // 1_000_000) - tz
 
 
-def next_open(open_ms: int, interval: str) -> int:
+def next_open(open_ms: int, interval: str, tz: int = 0) -> int:
     if interval in FIXED:
         return open_ms + FIXED[interval] * MIN
     step = pd.DateOffset(weeks=1) if interval == "1w" else pd.DateOffset(months=1)
-    return int((pd.Timestamp(open_ms, unit="ms") + step).value // 1_000_000)
+    return int((pd.Timestamp(open_ms + tz, unit="ms") + step).value // 1_000_000) - tz
 
 
-def reference_klines(trades: pd.DataFrame, interval: str) -> dict[int, list]:
+def reference_klines(trades: pd.DataFrame, interval: str, tz: int = 0) -> dict[int, list]:
     """Every kline of the trades' days keyed by open time: OHLC from the trades in trade-id order (plus the
     previous close when the kline's first minute has no trade), sums of quantities, quote quantities and
     trade counts, the taker-buy sums over trades whose buyer was not the maker."""
     t = trades.sort_values("trade_id")
-    time_ms = t["trade_time"].astype("datetime64[us]").astype("int64") // 1000
+    time_ms = (t["trade_time"].astype("datetime64[us]").astype("int64") // 1000).to_numpy()
+    assert (time_ms[1:] >= time_ms[:-1]).all(), "trade ids in time order: a kline's trades are a run of rows"
+    price, qty, quote = (t[c].to_numpy() for c in ("price", "qty", "quote_qty"))
+    taker = ~t["is_buyer_maker"].to_numpy()
     out: dict[int, list] = {}
-    opening = open_of(D0, interval)
+    opening = open_of(D0, interval, tz)
     while opening < D2:
-        closing = next_open(opening, interval) - 1
-        inside = t[(time_ms >= opening) & (time_ms <= closing)]
-        before = t[time_ms < opening]
+        closing = next_open(opening, interval, tz) - 1
+        i, j = time_ms.searchsorted(opening, "left"), time_ms.searchsorted(closing, "right")
         first_minute = max(opening, D0)
-        prices = list(inside["price"])
-        if not ((time_ms >= first_minute) & (time_ms < first_minute + MIN)).any() and len(before):
-            prices.insert(0, before["price"].iloc[-1])  # the minute(s) before its first trade sit at the last close
+        prices = list(price[i:j])
+        if not (i < j and time_ms[i] < first_minute + MIN) and i > 0:
+            prices.insert(0, price[i - 1])  # the minute(s) before its first trade sit at the last close
         if not prices:
             raise AssertionError("the API warehouse has a trade in the first minute of each day")
-        taker = inside[~inside["is_buyer_maker"]]
-        out[opening] = [opening, prices[0], max(prices), min(prices), prices[-1], inside["qty"].sum(), closing,
-                        inside["quote_qty"].sum(), len(inside), taker["qty"].sum(), taker["quote_qty"].sum()]
-        opening = next_open(opening, interval)
+        buy = taker[i:j]
+        out[opening] = [opening, prices[0], max(prices), min(prices), prices[-1], qty[i:j].sum(), closing,
+                        quote[i:j].sum(), j - i, qty[i:j][buy].sum(), quote[i:j][buy].sum()]
+        opening = next_open(opening, interval, tz)
     return out
 
 
@@ -118,8 +124,9 @@ def duck_session(api_warehouse, tmp_path_factory):
     reader.close()
 
 
-def _params(symbol, interval, start, end, limit) -> dict:
+def _params(symbol, interval, start, end, limit, time_zone=None) -> dict:
     p = {"symbol": symbol, "interval": interval, "limit": limit}
+    p |= {"timeZone": time_zone} if time_zone is not None else {}
     return p | ({"startTime": start} if start is not None else {}) | ({"endTime": end} if end is not None else {})
 
 
@@ -178,3 +185,44 @@ def test_window_end_is_the_end_of_the_kline_holding_end_time():
     for interval in INTERVALS:
         for t in (D0 - 1, D0, D0 + 10 * HOUR + 30 * MIN + 17, D2 + 5 * 86_400_000 + 1):
             assert kline_agg.window_end(t, interval) == next_open(open_of(t, interval), interval), (interval, t)
+
+
+TIME_ZONES = {"+08:00": 8 * HOUR, "05:45": 5 * HOUR + 45 * MIN, "-12:00": -12 * HOUR}
+TZ_INTERVALS = ["15m", "1h", "4h", "12h", "1d", "3d", "1w", "1M"]
+
+
+@pytest.mark.parametrize("time_zone", TIME_ZONES)
+def test_time_zone_moves_the_boundaries_on_both_engines(client, pg_client, duck_session, trades, time_zone):
+    tz = TIME_ZONES[time_zone]
+    for interval in TZ_INTERVALS:
+        for symbol, c in (("ETHUSDT", client), ("BTCUSDT", pg_client[0])):
+            ref = reference_klines(trades[symbol], interval, tz)
+            for start, end, limit in WINDOWS:
+                want = expected(ref, start, end, limit)
+                where = f"{symbol} {interval} tz={time_zone} start={start} end={end} limit={limit}"
+                r = c.get("/api/v3/klines", params=_params(symbol, interval, start, end, limit, time_zone))
+                assert r.status_code == 200, r.text
+                assert_klines(r.json(), want, "app " + where)
+                if symbol == "ETHUSDT":  # the DuckDB paths one by one
+                    args = (duck_session, "duckdb", symbol, interval, start, end, limit)
+                    assert_klines(md.klines(*args, tz_ms=tz), want, "sql " + where)
+                    assert_klines(json.loads(md.sql_klines_json(*args, tz_ms=tz)), want, "sql aggregation " + where)
+                    blocks = md.klines_json(*args, BlockStore(64 << 20), tz_ms=tz)
+                    assert_klines(json.loads(blocks), want, "blocks " + where)
+
+
+def test_time_zone_literals(client, pg_client):
+    """UTC+8's day opens at 16:00 UTC the day before; its month at 2024-12-31T16:00Z; a bad zone is -1130."""
+    for c in (client, pg_client[0]):
+        day = c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1d", "timeZone": "8",
+                                              "endTime": D0 + HOUR}).json()
+        assert [(k[0], k[6]) for k in day[-1:]] == [(D0 - 8 * HOUR, D0 + 16 * HOUR - 1)]
+        month = c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1M", "timeZone": "+08:00"}).json()
+        assert [(k[0], k[6]) for k in month] == [(1735660800000, 1738339199999)]  # 2024-12-31T16Z..2025-01-31T16Z
+        utc = c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1w"}).json()
+        for zero in ("0", "+00:00", "00:00", "-0:00"):
+            assert c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1w",
+                                                   "timeZone": zero}).json() == utc
+        for bad in ("15:00", "-12:01", "14:01", "5:60", "8:5", "abc", "+", "Europe/Paris"):
+            r = c.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1h", "timeZone": bad})
+            assert r.status_code == 400 and r.json()["code"] == -1130, bad
