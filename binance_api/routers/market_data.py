@@ -6,6 +6,7 @@ and `X-MBX-USED-WEIGHT-1M` come from the rate-limit middleware (Binance's weight
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -73,6 +74,24 @@ async def _asymbol(request: Request, session, symbol: str) -> str:
     return symbol
 
 
+TIME_ZONE = re.compile(r"([+-]?)(\d{1,2})(?::(\d{2}))?")
+
+
+def _time_zone(text: str | None) -> int:
+    """Binance's `timeZone` as an offset from UTC in ms: hours and minutes (`-1:00`, `05:45`, `+08:00`) or
+    only hours (`0`, `8`), strictly within [-12:00, +14:00]; absent: UTC."""
+    if text is None or text == "UTC":
+        return 0
+    match = TIME_ZONE.fullmatch(text)
+    if match is not None:
+        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+        offset = (-1 if sign == "-" else 1) * (hours * 60 + minutes)
+        if minutes < 60 and -12 * 60 <= offset <= 14 * 60:
+            return offset * 60_000
+    raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter: timeZone must lie in "
+                                                    "[-12:00, +14:00] (e.g. -1:00, 05:45, 8).")
+
+
 def _times(start: int | None, end: int | None) -> None:
     if start is not None and end is not None and start > end:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "startTime must be less than or equal to endTime.")
@@ -128,36 +147,46 @@ async def klines(
     startTime: int | None = Query(None, description="ms since the epoch"),
     endTime: int | None = Query(None, description="ms since the epoch"),
     limit: int | None = Query(None, description="default 500, max 1000"),
-    timeZone: str | None = Query(None, description="Only 0/UTC is served."),
+    timeZone: str | None = Query(None, description="Intervals open on this time zone's wall clock: hours and "
+                                 "minutes (-1:00, 05:45) or hours (0, 8), within [-12:00, +14:00]; default 0 (UTC). "
+                                 "startTime and endTime stay UTC."),
     session=Depends(read_session),
 ) -> Response:
     symbol = await _asymbol(request, session, symbol)
     if interval not in rs.INTERVAL_MS:
         raise BinanceApiError(rs.ERR_INVALID_INTERVAL, "Invalid interval.")
-    if timeZone not in (None, "0", "+0", "00:00", "+00:00", "UTC"):
-        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter: only timeZone 0 is served.")
+    tz_ms = _time_zone(timeZone)
     _times(startTime, endTime)
     n = _limit(limit, 500)
     svc = request.app.state.services
-    key = ("klines", symbol, interval, startTime, endTime, n)
+    key = ("klines", symbol, interval, startTime, endTime, n, tz_ms)
     blocks = svc.extra.get("blocks")
     # 1m klines from the block store are slices of printed rows: cheaper than Redis, kept per worker only.
     shared = blocks is None or interval != "1m"
     return await svc.extra["cache"].aresponse(session.version, key, lambda: md.klines_json(
-        session, svc.engine, symbol, interval, startTime, endTime, n, blocks), shared=shared)
+        session, svc.engine, symbol, interval, startTime, endTime, n, blocks, tz_ms), shared=shared)
 
 
-@router.get("/aggTrades", response_model=list[schemas.AggTrade], summary="Aggregate trades (weight 4).")
+@router.get(
+    "/aggTrades", response_model=list[schemas.AggTrade],
+    summary="Aggregate trades (weight 4): by id from fromId, or by time (startTime and/or endTime, any span), "
+            "else the most recent.",
+)
 def agg_trades(
     request: Request,
     symbol: str = Query(..., examples=["BTCUSDT"]),
-    fromId: int | None = Query(None, description="Aggregate trade id to start from (inclusive)."),
-    startTime: int | None = Query(None, description="ms since the epoch (inclusive)"),
-    endTime: int | None = Query(None, description="ms since the epoch (inclusive)"),
+    fromId: int | None = Query(None, description="Aggregate trade id to start from (inclusive); not with "
+                                                 "startTime/endTime."),
+    startTime: int | None = Query(None, description="ms since the epoch (inclusive); the oldest trades from it"),
+    endTime: int | None = Query(None, description="ms since the epoch (inclusive); alone: the most recent "
+                                                  "trades up to it"),
     limit: int | None = Query(None, description="default 500, max 1000"),
     session=Depends(read_session),
 ) -> Response:
     symbol = _symbol(request, session, symbol)
+    if fromId is not None and (startTime is not None or endTime is not None):
+        # Binance: "fromId cannot be used together with startTime and endTime" (trades.aggregate).
+        raise BinanceApiError(rs.ERR_OPTIONAL_PARAMS_BAD_COMBO, "Combination of optional parameters invalid.")
     _times(startTime, endTime)
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")

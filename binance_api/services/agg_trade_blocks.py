@@ -3,7 +3,7 @@ ids) of `raw.spot_agg_trades`, every trade already printed as Binance's object.
 
 An index per symbol (block number, first and last trade time, from one GROUP BY per snapshot version)
 says which blocks can hold a trade of a time range; a request walks the blocks from the one of `fromId`
-(or the first whose times reach startTime; the last one back when no parameter is given), keeps the rows
+(or the first whose times reach startTime; the last one back when neither is given), keeps the rows
 that pass the filters and stops at `limit`: the same rows as the SQL query's `ORDER BY agg_trade_id LIMIT`,
 whatever the order of times and ids. More than `MAX_BLOCKS` blocks for one request raises `Fallback`.
 """
@@ -83,7 +83,7 @@ def agg_trades_json(store: BlockStore, session, symbol: str, from_id: int | None
     if end_ms is not None:
         candidates &= index.t0 <= end_ms
     numbers = index.block[candidates]
-    newest_first = from_id is None and start_ms is None and end_ms is None
+    newest_first = from_id is None and start_ms is None  # the most recent (up to endTime when sent alone)
     if newest_first:
         numbers = numbers[::-1]
     blocks: list[list[bytes]] = []  # the parts of each block walked, in walking order

@@ -90,34 +90,38 @@ def _bounds(t: np.ndarray, start_ms: int | None, end_ms: int | None) -> tuple[in
 
 
 def klines_json(store: BlockStore, session, symbol: str, interval: str, start_ms: int | None, end_ms: int | None,
-                limit: int) -> bytes:
-    """The `/api/v3/klines` body, as `market_data.klines_json` computes it (DuckDB)."""
+                limit: int, tz_ms: int = 0) -> bytes:
+    """The `/api/v3/klines` body, as `market_data.klines_json` computes it (DuckDB; `tz_ms`: the timeZone's
+    offset, a whole number of minutes: 1m klines are the bars whatever it is)."""
     newest_first = start_ms is None
+    # The bars up to the end of endTime's kline: a kline is selected by its open time and served whole.
+    last_ms = kline_agg.window_end(end_ms, interval, tz_ms) - 1 if end_ms is not None else None
     days = _days(store, session, symbol)
     if start_ms is not None:
         days = days[days >= start_ms // DAY_MS]
-    if end_ms is not None:
-        days = days[days <= end_ms // DAY_MS]
+    if last_ms is not None:
+        days = days[days <= last_ms // DAY_MS]
     span = kline_agg.span_ms(interval)
     if min(len(days), -(-limit * span // DAY_MS) + 1) > MAX_DAYS:
         raise Fallback("too many days")
     if newest_first:
         days = days[::-1]
     if interval == "1m":
-        return _klines_1m(store, session, symbol, days, start_ms, end_ms, limit, newest_first)
-    within_days = INTERVAL_MS[interval] is not None and span <= DAY_MS  # no bucket spans two days
+        return _klines_1m(store, session, symbol, days, start_ms, last_ms, limit, newest_first)
+    iv = INTERVAL_MS[interval]
+    within_days = iv is not None and DAY_MS % iv == 0 and tz_ms % iv == 0  # no bucket spans two UTC days
     pieces: list[dict[str, np.ndarray]] = []
     count, edge = 0, None  # buckets in [start, end] so far; the bucket last seen (may continue across days)
     for n, day in enumerate(days):
         if n >= MAX_DAYS:
             raise Fallback("too many days")
         bars = _bars(store, session, symbol, int(day))
-        i, j = _bounds(bars["open_ms"], start_ms, end_ms)
+        i, j = _bounds(bars["open_ms"], start_ms, last_ms)
         if j <= i:
             continue
         piece = {k: v[i:j] for k, v in bars.items()}
         pieces.append(piece)
-        b = kline_agg.buckets(piece["open_ms"], interval)
+        b = kline_agg.buckets(piece["open_ms"], interval, tz_ms)
         if start_ms is not None:
             b = b[b >= start_ms]
         if end_ms is not None:
@@ -133,8 +137,8 @@ def klines_json(store: BlockStore, session, symbol: str, interval: str, start_ms
     if not pieces:
         return b"[]"
     bars = {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]}
-    klines, _ = kline_agg.aggregate(bars, interval, start_ms, end_ms, limit, newest_first)
-    return kline_agg.body(klines, interval)
+    klines, _ = kline_agg.aggregate(bars, interval, start_ms, end_ms, limit, newest_first, tz_ms)
+    return kline_agg.body(klines, interval, tz_ms)
 
 
 def _klines_1m(store: BlockStore, session, symbol: str, days: np.ndarray, start_ms: int | None,

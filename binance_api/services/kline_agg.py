@@ -1,6 +1,7 @@
 """Klines of any interval from 1m bars, in NumPy: Binance's bucket alignment (multiples of the interval since
-the epoch, weeks from Monday 00:00 UTC, calendar months), open of the first bar, close of the last, high
-and low, sums of volumes and trade counts.
+the epoch, weeks from Monday 00:00, calendar months; in UTC, or in the request's `timeZone`: `tz_ms`, the
+offset from UTC in ms), open of the first bar, close of the last, high and low, sums of volumes and trade
+counts.
 
 Both DuckDB paths aggregate here, the block store's (`bar_blocks`) and the SQL one (`sql_klines`, which
 only fetches the bars): a bucket's sums are computed from the same values in the same order either way,
@@ -37,13 +38,17 @@ def span_ms(interval: str) -> int:
     return INTERVAL_MS[interval] or MONTH_SPAN_MS
 
 
-def buckets(open_ms: np.ndarray, interval: str) -> np.ndarray:
+def buckets(open_ms: np.ndarray, interval: str, tz_ms: int = 0) -> np.ndarray:
+    """The open time (UTC ms) of the kline holding each time: the interval's boundaries on the wall clock of
+    the time zone `tz_ms` (Binance: "kline intervals are interpreted in that timezone")."""
     iv = INTERVAL_MS[interval]
+    local = open_ms + tz_ms
     if iv is None:
-        return open_ms.astype("datetime64[ms]").astype("datetime64[M]").astype("datetime64[ms]").astype(np.int64)
+        months = local.astype("datetime64[ms]").astype("datetime64[M]")
+        return months.astype("datetime64[ms]").astype(np.int64) - tz_ms
     if interval == "1w":
-        return open_ms - (open_ms - WEEK_OFFSET_MS) % iv
-    return open_ms - open_ms % iv
+        return open_ms - (local - WEEK_OFFSET_MS) % iv
+    return open_ms - local % iv
 
 
 def columns(table: pa.Table) -> dict[str, np.ndarray]:
@@ -58,13 +63,13 @@ def columns(table: pa.Table) -> dict[str, np.ndarray]:
 
 
 def aggregate(bars: dict[str, np.ndarray], interval: str, start_ms: int | None, end_ms: int | None, limit: int,
-              newest_first: bool) -> tuple[dict[str, np.ndarray], int]:
+              newest_first: bool, tz_ms: int = 0) -> tuple[dict[str, np.ndarray], int]:
     """The klines of `bars` (time order) whose bucket lies in [start, end], the first `limit` of them (the
     last `limit` when `newest_first`), and how many buckets lay in [start, end] before the limit."""
     t = bars["open_ms"]
     if len(t) == 0:
         return {"bucket": t, **{k: bars[k] for k in VALUES}}, 0
-    b = buckets(t, interval)
+    b = buckets(t, interval, tz_ms)
     first = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
     last = np.r_[first[1:], len(t)] - 1
     keep = np.ones(len(first), dtype=bool)
@@ -87,18 +92,25 @@ def aggregate(bars: dict[str, np.ndarray], interval: str, start_ms: int | None, 
     return out, kept
 
 
-def close_times(open_ms: np.ndarray, interval: str) -> np.ndarray:
+def close_times(open_ms: np.ndarray, interval: str, tz_ms: int = 0) -> np.ndarray:
     """Each kline's close time (ms): the last millisecond of its bucket (of its calendar month for 1M)."""
     iv = INTERVAL_MS[interval]
     if iv is None:
-        months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
-        return months.astype("datetime64[ms]").astype(np.int64) - 1
+        months = (open_ms + tz_ms).astype("datetime64[ms]").astype("datetime64[M]") + 1
+        return months.astype("datetime64[ms]").astype(np.int64) - tz_ms - 1
     return open_ms + (iv - 1)
 
 
-def body(klines: dict[str, np.ndarray], interval: str) -> bytes:
+def window_end(end_ms: int, interval: str, tz_ms: int = 0) -> int:
+    """The first millisecond after the kline whose open time is the last one <= `end_ms`: the bars before it
+    make up every kline an `endTime` selects, whole (Binance selects klines by open time, so the kline that
+    holds `endTime` is served with all of its trades, not cut at `endTime`)."""
+    return int(close_times(buckets(np.array([end_ms], dtype=np.int64), interval, tz_ms), interval, tz_ms)[0]) + 1
+
+
+def body(klines: dict[str, np.ndarray], interval: str, tz_ms: int = 0) -> bytes:
     open_ms = klines["bucket"]
-    close_ms = close_times(open_ms, interval)
+    close_ms = close_times(open_ms, interval, tz_ms)
     a = pa.array
     return rest_bulk.klines_body(
         a(open_ms), a(klines["open"]), a(klines["high"]), a(klines["low"]), a(klines["close"]),
@@ -112,13 +124,15 @@ def fetch_bars(session, symbol: str, lo_ms: int, hi_ms: int) -> dict[str, np.nda
     return columns(session.query(BARS_SQL, [symbol, lo_ms, hi_ms]))
 
 
-def sql_klines(session, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int) -> bytes:
+def sql_klines(session, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int,
+               tz_ms: int = 0) -> bytes:
     """Klines of an interval above 1m from DuckDB: the bars over a window the answer normally lies in
-    (`limit + 1` buckets' reach from startTime, or back from endTime / the last bar), aggregated here. The
+    (`limit + 1` buckets' reach from startTime, or back from the end of endTime's kline / the last bar),
+    aggregated here. The
     window's edge may cut a bucket, so it answers only when it holds more than `limit` buckets (the cut one
     is then never among those served); otherwise (gaps, the data's end) the open range answers."""
     newest_first = start_ms is None
-    hi = end_ms + 1 if end_ms is not None else NEVER_MS
+    hi = window_end(end_ms, interval, tz_ms) if end_ms is not None else NEVER_MS
     if newest_first and end_ms is None:
         row = session.query(f"SELECT epoch_ms(max(open_time)) AS t FROM {BARS_TABLE} WHERE symbol = ?", [symbol])
         last = row.column("t")[0].as_py()
@@ -130,8 +144,9 @@ def sql_klines(session, symbol: str, interval: str, start_ms: int | None, end_ms
     window = (hi - reach, hi) if newest_first else (lo, min(hi, lo + reach))
     if window != (lo, hi):
         klines, kept = aggregate(fetch_bars(session, symbol, *window), interval, start_ms, end_ms, limit,
-                                 newest_first)
+                                 newest_first, tz_ms)
         if kept > limit:
-            return body(klines, interval)
-    klines, _ = aggregate(fetch_bars(session, symbol, lo, hi), interval, start_ms, end_ms, limit, newest_first)
-    return body(klines, interval)
+            return body(klines, interval, tz_ms)
+    klines, _ = aggregate(fetch_bars(session, symbol, lo, hi), interval, start_ms, end_ms, limit, newest_first,
+                          tz_ms)
+    return body(klines, interval, tz_ms)

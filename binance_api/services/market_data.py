@@ -47,54 +47,59 @@ def warehouse_symbols(session) -> list[str]:
 
 
 def klines(
-    session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int
+    session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int,
+    tz_ms: int = 0,
 ) -> list[list]:
     """The klines as `rest_shapes.kline_array` rows (the body of `klines_json`, parsed)."""
-    return json.loads(klines_json(session, engine, symbol, interval, start_ms, end_ms, limit))
+    return json.loads(klines_json(session, engine, symbol, interval, start_ms, end_ms, limit, tz_ms=tz_ms))
 
 
 def klines_json(
     session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int,
-    blocks: BlockStore | None = None,
+    blocks: BlockStore | None = None, tz_ms: int = 0,
 ) -> bytes:
     """The `/api/v3/klines` body (compact JSON, built column-wise: `rest_bulk.klines_body`). DuckDB: from
     the block store when given (`bar_blocks`), else SQL; intervals above 1m aggregate in NumPy
-    (`kline_agg`) either way. PostgreSQL aggregates in SQL."""
+    (`kline_agg`) either way. PostgreSQL aggregates in SQL. `tz_ms`: the timeZone's offset from UTC (ms,
+    whole minutes), on whose wall clock the intervals open."""
     if engine == "duckdb":
         try:
             if blocks is not None:
-                return bar_blocks.klines_json(blocks, session, symbol, interval, start_ms, end_ms, limit)
+                return bar_blocks.klines_json(blocks, session, symbol, interval, start_ms, end_ms, limit, tz_ms)
             if interval != "1m":
-                return kline_agg.sql_klines(session, symbol, interval, start_ms, end_ms, limit)
+                return kline_agg.sql_klines(session, symbol, interval, start_ms, end_ms, limit, tz_ms)
         except (Fallback, kline_agg.NullBars):
             if interval != "1m":
                 try:
-                    return kline_agg.sql_klines(session, symbol, interval, start_ms, end_ms, limit)
+                    return kline_agg.sql_klines(session, symbol, interval, start_ms, end_ms, limit, tz_ms)
                 except kline_agg.NullBars:
                     pass
-    return sql_klines_json(session, engine, symbol, interval, start_ms, end_ms, limit)
+    return sql_klines_json(session, engine, symbol, interval, start_ms, end_ms, limit, tz_ms)
 
 
 def sql_klines_json(
-    session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int
+    session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int,
+    tz_ms: int = 0,
 ) -> bytes:
     """Klines by one SQL query (the bars as they are for 1m; aggregated in SQL otherwise: PostgreSQL, and
     DuckDB bars with nulls)."""
     iv = INTERVAL_MS[interval]
     t = epoch_ms_sql(engine, "open_time")
-    if iv is None:
-        bucket = epoch_ms_sql(engine, "date_trunc('month', open_time)")
+    tz = int(tz_ms)
+    if iv is None:  # the calendar month on the time zone's wall clock, back to UTC
+        month = f"date_trunc('month', open_time + INTERVAL '{tz // 60_000} minutes')"
+        bucket = f"({epoch_ms_sql(engine, month)} - {tz})"
     elif interval == "1w":
-        bucket = f"({t} - (({t} - {WEEK_OFFSET_MS}) % {iv}))"
+        bucket = f"({t} - (({t} + {tz - WEEK_OFFSET_MS}) % {iv}))"
     else:
-        bucket = f"({t} - ({t} % {iv}))"
+        bucket = f"({t} - (({t} + {tz}) % {iv}))"
     where, params = ["symbol = ?"], list[object]([symbol])
     if start_ms is not None:  # widen by one interval on the raw side; the bucket filter is exact
         where.append("open_time >= ?")
         params.append(ms_to_ts(start_ms - (0 if interval == "1m" else (iv or 31 * 86_400_000))))
-    if end_ms is not None:
-        where.append("open_time <= ?")
-        params.append(ms_to_ts(end_ms))
+    if end_ms is not None:  # to the end of endTime's kline: klines are selected by open time and served whole
+        where.append("open_time < ?")
+        params.append(ms_to_ts(kline_agg.window_end(end_ms, interval, tz_ms)))
     outer, outer_params = [], []
     if start_ms is not None:
         outer.append("bucket >= ?")
@@ -143,7 +148,7 @@ def sql_klines_json(
         open_ms = _ms_column(bucket_col).to_numpy()
     else:
         open_ms = bucket_col.cast(pa.int64()).to_numpy()
-    close_ms = kline_agg.close_times(open_ms, interval)
+    close_ms = kline_agg.close_times(open_ms, interval, tz_ms)
     c = table.column
     return rest_bulk.klines_body(
         pa.array(open_ms), c("open"), c("high"), c("low"), c("close"), c("volume"), pa.array(close_ms),
@@ -179,10 +184,13 @@ def agg_trades_json(
 def sql_agg_trades_json(
     session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
 ) -> bytes:
-    """The `/api/v3/aggTrades` body. With `fromId` the ids are first looked for in [fromId, fromId + 2 x limit)
-    (the ids of a symbol are consecutive, so that range normally holds the answer and the scan touches one
-    row group instead of every later trade); fewer than `limit` rows there means gaps, and the unbounded
-    query answers. Either way the answer is the first `limit` ids >= fromId that pass the filters."""
+    """The `/api/v3/aggTrades` body: the first `limit` trades by id from fromId / startTime (up to endTime),
+    else the last `limit` (up to endTime; Binance: "When using endTime only, this will return trades before
+    that time, up to the limit provided"), in id order. With `fromId` the ids are first looked for in
+    [fromId, fromId + 2 x limit) (the ids of a symbol are consecutive, so that range normally holds the answer
+    and the scan touches one row group instead of every later trade); fewer than `limit` rows there means
+    gaps, and the unbounded query answers. Either way the answer is the first `limit` ids >= fromId that
+    pass the filters."""
     where, params = ["symbol = ?"], list[object]([symbol])
     order = "ASC"
     if from_id is not None:
@@ -194,8 +202,8 @@ def sql_agg_trades_json(
     if end_ms is not None:
         where.append("trade_time < ?")  # inclusive of the whole endTime millisecond
         params.append(ms_to_ts(end_ms + 1))
-    if from_id is None and start_ms is None and end_ms is None:
-        order = "DESC"  # the most recent ones
+    if from_id is None and start_ms is None:
+        order = "DESC"  # the most recent ones (up to endTime when sent alone)
 
     def run(extra: list[str], extra_params: list) -> pa.Table:
         return session.query(

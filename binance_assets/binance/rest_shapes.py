@@ -51,6 +51,7 @@ ERR_BAD_PARAM = -1100
 ERR_TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
 ERR_INVALID_SIGNATURE = -1022
 ERR_INVALID_PARAMETER = -1130  # "Invalid data sent for a parameter."
+ERR_OPTIONAL_PARAMS_BAD_COMBO = -1128  # "Combination of optional parameters invalid."
 ERR_BAD_API_KEY = -2015
 
 _EIGHT = Decimal("0.00000001")

@@ -17,6 +17,7 @@ import pytest
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 START = dt.date(2025, 1, 1)
 DAYS = 2
+PG_DAYS = [START + dt.timedelta(days=i) for i in range(DAYS)]
 REDIS_URL = os.environ.get("BINANCE_ASSETS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -114,3 +115,42 @@ def live_url(app) -> Iterator[str]:
 
     with LiveServer(app) as server:
         yield server.url
+
+
+@pytest.fixture(scope="module")
+def pg_warehouse(api_warehouse, module_postgres_url, tmp_path_factory):
+    """The API warehouse on PostgreSQL (a database per module): BTCUSDT's raw partitions loaded from the
+    same archives, its marts/features/predictions copied."""
+    import pyarrow as pa
+    from support.api_warehouse import load_raw
+
+    from binance_assets.warehouse import PostgresWarehouse
+
+    wh = PostgresWarehouse(module_postgres_url)
+    load_raw(wh, api_warehouse.path.parent / "mirror", tmp_path_factory.mktemp("pg_load"), ["BTCUSDT"], PG_DAYS)
+    for table in ("marts.fct_bars_1m", "marts.fct_symbol_daily", "marts.fct_data_gaps", "features.minute_features",
+                  "ml.predictions"):
+        for day in PG_DAYS:
+            rows = api_warehouse.query(f"SELECT * FROM {table} WHERE symbol = 'BTCUSDT' AND trade_date = ?", [day])
+            if len(rows):
+                wh.replace_table_partition(table, "BTCUSDT", day, pa.Table.from_pandas(rows, preserve_index=False))
+    return wh
+
+
+@pytest.fixture(scope="module")
+def pg_client(pg_warehouse, module_postgres_url, redis_url, redis_prefix, tmp_path_factory, request):
+    """An app over `pg_warehouse`, with a Redis prefix of its module (the publish versions of two modules'
+    databases may be equal: their cached responses must not mix)."""
+    from fastapi.testclient import TestClient
+
+    from binance_api.main import create_app
+    from binance_api.settings import ApiConfig, ApiSettings
+    from binance_assets.settings import Environment, Settings
+
+    core = Settings(env=Environment.CI, postgres_url=module_postgres_url, data_dir=tmp_path_factory.mktemp("pg"))
+    api = ApiSettings(jwt_secret="pg-secret-" + "z" * 32, redis_url=redis_url,
+                      redis_prefix=f"{redis_prefix}:pg:{request.module.__name__}", weight_limit_1m=1_000_000)
+    config = ApiConfig(api=api, core=core)
+    app = create_app(config)
+    with TestClient(app) as client:
+        yield client, app

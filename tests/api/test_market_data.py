@@ -76,23 +76,33 @@ def test_klines_1m_are_the_warehouse_bars(client, api_warehouse):
 
 @pytest.mark.parametrize("interval", ["5m", "1h", "1d"])
 def test_klines_aggregate_like_binance(client, api_warehouse, interval):
+    """Prices from the 1m bars resampled by pandas; volume, quote volume, trade count and the taker-buy
+    columns from the raw trades (buyer not the maker), summed per kline independently of the bars."""
     bars = api_warehouse.query("SELECT * FROM marts.fct_bars_1m WHERE symbol = 'ETHUSDT' ORDER BY open_time")
     rule = {"5m": "5min", "1h": "1h", "1d": "1D"}[interval]
     g = bars.set_index("open_time").resample(rule)
     agg = pd.DataFrame({
         "open": g["open"].first(), "high": g["high"].max(), "low": g["low"].min(), "close": g["close"].last(),
-        "volume": g["volume"].sum(), "quote_volume": g["quote_volume"].sum(), "n": g["trade_count"].sum(),
-        "tbb": g["taker_buy_base_volume"].sum(), "tbq": g["taker_buy_quote_volume"].sum(),
     }).dropna(subset=["open"])
+    trades = api_warehouse.query("SELECT * FROM raw.spot_trades WHERE symbol = 'ETHUSDT' ORDER BY trade_id")
+    trades["taker_qty"] = trades["qty"].where(~trades["is_buyer_maker"], 0.0)
+    trades["taker_quote"] = trades["quote_qty"].where(~trades["is_buyer_maker"], 0.0)
+    t = trades.set_index("trade_time").resample(rule)
+    sums = pd.DataFrame({"volume": t["qty"].sum(), "quote_volume": t["quote_qty"].sum(), "n": t["price"].count(),
+                         "tbb": t["taker_qty"].sum(), "tbq": t["taker_quote"].sum()})
+    agg = agg.join(sums).fillna({"volume": 0.0, "quote_volume": 0.0, "n": 0, "tbb": 0.0, "tbq": 0.0})
     got = client.get("/api/v3/klines", params={"symbol": "ETHUSDT", "interval": interval, "startTime": DAY_MS,
                                                "limit": 1000}).json()
     assert len(got) == len(agg)
     iv = rs.INTERVAL_MS[interval]
     for row, (t, a) in zip(got, agg.iterrows(), strict=True):
         assert row[0] == _ms(t) and row[6] == _ms(t) + iv - 1
-        assert row[1:6] == [rs.decimal_str(v) for v in (a.open, a.high, a.low, a.close)] + [row[5]]
-        assert float(row[5]) == pytest.approx(a.volume, rel=1e-12)
+        assert row[1:5] == [rs.decimal_str(v) for v in (a.open, a.high, a.low, a.close)]
         assert row[8] == a.n
+        for i, column in ((5, "volume"), (7, "quote_volume"), (9, "tbb"), (10, "tbq")):
+            # the same values summed in another order: equal to the 8 printed decimals
+            assert float(row[i]) == pytest.approx(a[column], abs=1.5e-8), (column, row)
+    assert sum(row[8] for row in got) == len(trades)
 
 
 def test_agg_trades_are_the_raw_rows(client, api_warehouse):

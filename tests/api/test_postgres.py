@@ -13,40 +13,6 @@ DAYS = [dt.date(2025, 1, 1), dt.date(2025, 1, 2)]
 DAY_MS = 1735689600000
 
 
-@pytest.fixture(scope="module")
-def pg_warehouse(api_warehouse, module_postgres_url, tmp_path_factory):
-    """BTCUSDT's raw partitions loaded from the same archives, its marts/features/predictions copied."""
-    from support.api_warehouse import load_raw
-
-    from binance_assets.warehouse import PostgresWarehouse
-
-    wh = PostgresWarehouse(module_postgres_url)
-    load_raw(wh, api_warehouse.path.parent / "mirror", tmp_path_factory.mktemp("pg_load"), ["BTCUSDT"], DAYS)
-    for table in ("marts.fct_bars_1m", "marts.fct_symbol_daily", "marts.fct_data_gaps", "features.minute_features",
-                  "ml.predictions"):
-        for day in DAYS:
-            rows = api_warehouse.query(f"SELECT * FROM {table} WHERE symbol = 'BTCUSDT' AND trade_date = ?", [day])
-            if len(rows):
-                wh.replace_table_partition(table, "BTCUSDT", day, pa.Table.from_pandas(rows, preserve_index=False))
-    return wh
-
-
-@pytest.fixture(scope="module")
-def pg_client(pg_warehouse, module_postgres_url, redis_url, redis_prefix, tmp_path_factory):
-    from fastapi.testclient import TestClient
-
-    from binance_api.main import create_app
-    from binance_api.settings import ApiConfig, ApiSettings
-    from binance_assets.settings import Environment, Settings
-
-    core = Settings(env=Environment.CI, postgres_url=module_postgres_url, data_dir=tmp_path_factory.mktemp("pg"))
-    config = ApiConfig(api=ApiSettings(jwt_secret="pg-secret-" + "z" * 32, redis_url=redis_url,
-                                       redis_prefix=f"{redis_prefix}:pg", weight_limit_1m=1_000_000), core=core)
-    app = create_app(config)
-    with TestClient(app) as client:
-        yield client, app
-
-
 @pytest.mark.parametrize(
     "params",
     [

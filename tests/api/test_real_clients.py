@@ -131,3 +131,50 @@ def test_concurrent_requests_over_real_http(live_url):
     with httpx.Client(timeout=30) as http, ThreadPoolExecutor(16) as pool:
         codes = list(pool.map(lambda u: http.get(u).status_code, urls))
     assert codes == [200] * len(urls)
+
+
+def test_clients_page_and_window_like_on_binance(live_url, api_warehouse):
+    """Binance's windows through both clients, against the raw rows: fromId paging (the last id + 1) over a
+    symbol's whole history, a startTime..endTime window of three hours (no one-hour limit on spot), fromId
+    with a time refused (-1128), and an endTime inside an hour that still returns the whole hour's kline."""
+    import ccxt
+    from binance_common.errors import BadRequestError
+    from binance_sdk_spot.rest_api.models import KlinesIntervalEnum
+
+    raw = api_warehouse.query("SELECT * FROM raw.spot_agg_trades WHERE symbol = 'ETHUSDT' ORDER BY agg_trade_id")
+    ids = [int(a) for a in raw.agg_trade_id]
+    ex, api = _ccxt(live_url), _sdk(live_url).rest_api
+    by_ccxt, by_sdk, from_id = [], [], ids[0]
+    while True:
+        page = ex.fetch_trades("ETH/USDT", limit=1000, params={"fromId": from_id})
+        by_ccxt += [int(t["id"]) for t in page]
+        sdk_page = api.agg_trades(symbol="ETHUSDT", from_id=from_id, limit=1000).data()
+        by_sdk += [a.a for a in sdk_page]
+        if len(page) < 1000:
+            break
+        from_id = by_ccxt[-1] + 1
+    assert by_ccxt == by_sdk == ids
+
+    t_ms = raw.trade_time.astype("datetime64[us]").astype("int64") // 1000
+    start, end = DAY_MS + 3_600_000, DAY_MS + 4 * 3_600_000
+    window = [int(a) for a in raw.agg_trade_id[(t_ms >= start) & (t_ms <= end)]][:1000]
+    assert len(window) > 100
+    got = api.agg_trades(symbol="ETHUSDT", start_time=start, end_time=end, limit=1000).data()
+    assert [a.a for a in got] == window
+    assert [int(t["id"]) for t in ex.fetch_trades("ETH/USDT", limit=1000, params={"startTime": start,
+                                                                                   "endTime": end})] == window
+    with pytest.raises(BadRequestError, match="Combination of optional parameters invalid"):
+        api.agg_trades(symbol="ETHUSDT", from_id=ids[3], start_time=start)
+    with pytest.raises(ccxt.BadRequest):
+        ex.fetch_trades("ETH/USDT", since=start, params={"fromId": ids[3]})
+
+    hour = raw[(t_ms >= DAY_MS + 10 * 3_600_000) & (t_ms < DAY_MS + 11 * 3_600_000)]
+    kline = api.klines(symbol="ETHUSDT", interval=KlinesIntervalEnum["INTERVAL_1h"].value,
+                       start_time=DAY_MS + 10 * 3_600_000, end_time=DAY_MS + 10 * 3_600_000 + 30 * 60_000).data()
+    row = [item.actual_instance if hasattr(item, "actual_instance") else item for item in kline[0]]
+    assert len(kline) == 1 and row[0] == DAY_MS + 10 * 3_600_000 and row[6] == DAY_MS + 11 * 3_600_000 - 1
+    assert row[4] == rs.decimal_str(hour.price.iloc[-1])
+    assert float(row[5]) == pytest.approx(hour.qty.sum(), abs=1.5e-8)
+    ohlcv = ex.fetch_ohlcv("ETH/USDT", "1h", since=DAY_MS + 10 * 3_600_000, limit=1,
+                           params={"endTime": DAY_MS + 10 * 3_600_000 + 30 * 60_000})
+    assert ohlcv[0][4] == float(rs.decimal_str(hour.price.iloc[-1]))
