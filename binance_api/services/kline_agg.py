@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from binance_assets.binance import rest_bulk
+from binance_assets.binance.intervals import close_times
 from binance_assets.binance.rest_shapes import INTERVAL_MS
 
 BARS_TABLE = "marts.fct_bars_1m"
@@ -85,15 +86,6 @@ def aggregate(bars: dict[str, np.ndarray], interval: str, start_ms: int | None, 
     for k in SUMS:
         out[k] = np.add.reduceat(bars[k][lo:hi], starts)
     return out, kept
-
-
-def close_times(open_ms: np.ndarray, interval: str) -> np.ndarray:
-    """Each kline's close time (ms): the last millisecond of its bucket (of its calendar month for 1M)."""
-    iv = INTERVAL_MS[interval]
-    if iv is None:
-        months = open_ms.astype("datetime64[ms]").astype("datetime64[M]") + 1
-        return months.astype("datetime64[ms]").astype(np.int64) - 1
-    return open_ms + (iv - 1)
 
 
 def body(klines: dict[str, np.ndarray], interval: str) -> bytes:
