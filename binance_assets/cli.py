@@ -51,17 +51,38 @@ def validate_archive(
     day: Annotated[
         dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="UTC day (default: from the file name).")
     ] = None,
+    market: Annotated[
+        str | None,
+        typer.Option(help="spot, futures/um or futures/cm (default: from the data/... path, else the contents)."),
+    ] = None,
+    interval: Annotated[
+        str | None, typer.Option(help="Klines interval, 1s ... 1mo (default: from the file name, else 1m).")
+    ] = None,
 ) -> None:
     """Read one archive, run the pipeline's row checks on it and print a JSON summary.
+
+    Futures archives are checked as their market has them (market from the data.binance.vision path,
+    the header or --market), klines against the close time of their interval (from the file name, e.g.
+    BTCUSDT-1h-2025-01-01.zip, or --interval); a monthly archive (SYMBOL-kind-YYYY-MM.zip) holds its month.
 
     Exit 0 when the pipeline would publish it (id gaps are printed as warnings), 2 with a one-line
     error naming the failed checks when it would refuse it or cannot read it.
     """
+    from binance_assets.binance.schema import Market
     from binance_assets.ingestion.validate import ArchiveNameError
     from binance_assets.ingestion.validate import validate_archive as run_checks
 
     try:
-        result = run_checks(path, checksum, symbol=symbol.upper() if symbol else None, day=day.date() if day else None)
+        if market is not None and market not in {m.value for m in Market}:
+            raise ArchiveNameError(f"--market must be one of {', '.join(m.value for m in Market)}, got {market!r}")
+        result = run_checks(
+            path,
+            checksum,
+            symbol=symbol.upper() if symbol else None,
+            day=day.date() if day else None,
+            market=Market(market) if market else None,
+            interval=interval,
+        )
     except (BinanceDataError, OSError, ArchiveNameError) as exc:
         typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from binance_assets.binance import rest_bulk
+from binance_assets.binance.intervals import close_times
 from binance_assets.binance.rest_shapes import INTERVAL_MS
 
 BARS_TABLE = "marts.fct_bars_1m"
@@ -92,25 +93,16 @@ def aggregate(bars: dict[str, np.ndarray], interval: str, start_ms: int | None, 
     return out, kept
 
 
-def close_times(open_ms: np.ndarray, interval: str, tz_ms: int = 0) -> np.ndarray:
-    """Each kline's close time (ms): the last millisecond of its bucket (of its calendar month for 1M)."""
-    iv = INTERVAL_MS[interval]
-    if iv is None:
-        months = (open_ms + tz_ms).astype("datetime64[ms]").astype("datetime64[M]") + 1
-        return months.astype("datetime64[ms]").astype(np.int64) - tz_ms - 1
-    return open_ms + (iv - 1)
-
-
 def window_end(end_ms: int, interval: str, tz_ms: int = 0) -> int:
     """The first millisecond after the kline whose open time is the last one <= `end_ms`: the bars before it
     make up every kline an `endTime` selects, whole (Binance selects klines by open time, so the kline that
     holds `endTime` is served with all of its trades, not cut at `endTime`)."""
-    return int(close_times(buckets(np.array([end_ms], dtype=np.int64), interval, tz_ms), interval, tz_ms)[0]) + 1
+    return int(close_times(buckets(np.array([end_ms], dtype=np.int64), interval, tz_ms), interval, tz_offset=tz_ms)[0]) + 1
 
 
 def body(klines: dict[str, np.ndarray], interval: str, tz_ms: int = 0) -> bytes:
     open_ms = klines["bucket"]
-    close_ms = close_times(open_ms, interval, tz_ms)
+    close_ms = close_times(open_ms, interval, tz_offset=tz_ms)
     a = pa.array
     return rest_bulk.klines_body(
         a(open_ms), a(klines["open"]), a(klines["high"]), a(klines["low"]), a(klines["close"]),

@@ -148,7 +148,7 @@ def sql_klines_json(
         open_ms = _ms_column(bucket_col).to_numpy()
     else:
         open_ms = bucket_col.cast(pa.int64()).to_numpy()
-    close_ms = kline_agg.close_times(open_ms, interval, tz_ms)
+    close_ms = kline_agg.close_times(open_ms, interval, tz_offset=tz_ms)
     c = table.column
     return rest_bulk.klines_body(
         pa.array(open_ms), c("open"), c("high"), c("low"), c("close"), c("volume"), pa.array(close_ms),

@@ -57,3 +57,7 @@ class DuplicateIds(BinanceDataError):
 
 class DownloadError(BinanceDataError):
     """The archive server failed in a way that retries did not cure (5xx, connection errors)."""
+
+
+class UnknownInterval(BinanceDataError, ValueError):
+    """Not one of Binance's kline intervals."""

@@ -63,6 +63,12 @@ SPOT_AGG_TRADES = CsvFormat(
     ),
 )
 FUTURES_AGG_TRADES = CsvFormat(ArchiveKind.AGG_TRADES, True, SPOT_AGG_TRADES.columns[:7])
+# COIN-M trades: the fourth column is the amount in the base asset (`base_qty`), not the quote amount.
+COIN_M_TRADES = CsvFormat(
+    ArchiveKind.TRADES,
+    True,
+    tuple(("base_qty", FLOAT) if name == "quote_qty" else (name, t) for name, t in FUTURES_TRADES.columns),
+)
 KLINES = CsvFormat(
     ArchiveKind.KLINES,
     False,
@@ -88,10 +94,12 @@ FORMATS: dict[ArchiveKind, dict[int, CsvFormat]] = {
     ArchiveKind.AGG_TRADES: {8: SPOT_AGG_TRADES, 7: FUTURES_AGG_TRADES},
     ArchiveKind.KLINES: {12: KLINES},
 }
+# Where a COIN-M archive's layout differs from USD-M's (klines and aggTrades do not).
+COIN_M_FORMATS: dict[ArchiveKind, CsvFormat] = {ArchiveKind.TRADES: COIN_M_TRADES}
 
 INTERVAL_RE = r"\d+(?:mo|s|m|h|d|w)"
 _NAME_RE = re.compile(
-    rf"^(?P<symbol>[A-Za-z0-9]+)-(?P<kind>trades|aggTrades|{INTERVAL_RE})-"
+    rf"^(?P<symbol>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)?)-(?P<kind>trades|aggTrades|{INTERVAL_RE})-"
     r"(?P<date>\d{4}-\d{2}(?:-\d{2})?)(?![\d])"
 )
 _INT_RE = re.compile(r"^-?\d+$")
@@ -110,6 +118,12 @@ def name_parts(name: str) -> tuple[str, str] | None:
     """(symbol, date label) of an archive name: `BTCUSDT-trades-2025-01-01.zip` -> ("BTCUSDT", "2025-01-01")."""
     match = _NAME_RE.match(name.replace("\\", "/").rsplit("/", 1)[-1])
     return (match["symbol"], match["date"]) if match else None
+
+
+def interval_word(name: str) -> str | None:
+    """The klines interval an archive name carries as written (`BTCUSDT-1mo-2024-12.zip` -> "1mo"), else None."""
+    match = _NAME_RE.match(name.replace("\\", "/").rsplit("/", 1)[-1])
+    return match["kind"] if match and match["kind"] not in ("trades", "aggTrades") else None
 
 
 def kind_from_name(name: str) -> ArchiveKind | None:
@@ -154,12 +168,24 @@ def kind_from_shape(fields: list[str]) -> ArchiveKind | None:
     return None
 
 
-def choose_format(kind: ArchiveKind, width: int, *, where: str) -> CsvFormat:
-    """The layout of `kind` with `width` columns, or ColumnCountError."""
-    fmt = FORMATS[kind].get(width)
+def market_formats(kind: ArchiveKind, market: Market | None) -> dict[int, CsvFormat]:
+    """The layouts of `kind` in `market` by column count (every market's when it is not known)."""
+    if market is None:
+        return FORMATS[kind]
+    if market is Market.FUTURES_CM and kind in COIN_M_FORMATS:
+        return {COIN_M_FORMATS[kind].width: COIN_M_FORMATS[kind]}
+    futures = market is not Market.SPOT
+    return {w: f for w, f in FORMATS[kind].items() if f.futures == futures or kind is ArchiveKind.KLINES}
+
+
+def choose_format(kind: ArchiveKind, width: int, *, where: str, market: Market | None = None) -> CsvFormat:
+    """The layout of `kind` with `width` columns (in `market`, when known), or ColumnCountError."""
+    layouts = market_formats(kind, market)
+    fmt = layouts.get(width)
     if fmt is None:
-        expected = " or ".join(str(w) for w in FORMATS[kind])
-        raise ColumnCountError(f"{where}: {kind.value} rows have {expected} columns, got {width}")
+        expected = " or ".join(str(w) for w in layouts)
+        within = f" in {market.value}" if market is not None else ""
+        raise ColumnCountError(f"{where}: {kind.value} rows{within} have {expected} columns, got {width}")
     return fmt
 
 
@@ -191,8 +217,16 @@ def detect_market(
     return None
 
 
+def header_market(header: list[str] | None) -> Market | None:
+    """The futures market a trades header names: `base_qty` is COIN-M's, `quote_qty` USD-M's; else None."""
+    names = {h.lower().replace("_", "") for h in header or []}
+    if "baseqty" in names:
+        return Market.FUTURES_CM
+    if "quoteqty" in names:
+        return Market.FUTURES_UM
+    return None
+
+
 def _futures_market(header: list[str] | None) -> Market:
     """COIN-M trades name their third amount `base_qty`; everything else is taken as USD-M."""
-    if header and any(h.lower() == "base_qty" for h in header):
-        return Market.FUTURES_CM
-    return Market.FUTURES_UM
+    return header_market(header) or Market.FUTURES_UM

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from .checksum import parse_checksum, verify
 from .errors import ChecksumMismatch
 from .reader import ArchiveContents, read_archive
-from .schema import ID_COLUMN, TIME_COLUMN
+from .schema import ID_COLUMN, TIME_COLUMN, Market
 
 
 def iso_utc(value: datetime, unit: str) -> str:
@@ -19,9 +19,11 @@ def iso_utc(value: datetime, unit: str) -> str:
     return value.isoformat(timespec="milliseconds" if unit == "ms" else "microseconds") + "Z"
 
 
-def read_verified(path: Path, checksum_path: Path | None = None) -> tuple[ArchiveContents, bool | None]:
-    """Parse one archive after checking it against its checksum: `<zip>.CHECKSUM` beside a zip
-    when no checksum path is given (a mismatch raises); returns (contents, checksum_ok or None)."""
+def read_verified(
+    path: Path, checksum_path: Path | None = None, *, market: Market | None = None
+) -> tuple[ArchiveContents, bool | None]:
+    """Parse one archive (of `market`, when known) after checking it against its checksum: `<zip>.CHECKSUM`
+    beside a zip when no checksum path is given (a mismatch raises); returns (contents, checksum_ok or None)."""
     path = Path(path)
     if checksum_path is None:
         beside = path.with_name(path.name + ".CHECKSUM")
@@ -30,7 +32,7 @@ def read_verified(path: Path, checksum_path: Path | None = None) -> tuple[Archiv
     if checksum_path is not None:
         verify(path, Path(checksum_path))
         checksum_ok = True
-    contents = read_archive(path)
+    contents = read_archive(path, market=market)
     if checksum_path is not None and contents.sha256 != parse_checksum(Path(checksum_path))[0]:
         raise ChecksumMismatch(f"{path}: changed while it was read (the bytes parsed do not match its checksum)")
     return contents, checksum_ok

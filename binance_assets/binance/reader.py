@@ -34,11 +34,12 @@ from .formats import (
     choose_format,
     detect_kind,
     detect_market,
+    header_market,
     is_header,
     kind_from_name,
     split_fields,
 )
-from .schema import SCHEMAS, TIMESTAMP, ArchiveKind, Market
+from .schema import TIMESTAMP, ArchiveKind, Market, canonical_schema
 
 __all__ = [
     "ArchiveContents",
@@ -218,16 +219,22 @@ def _parse(
         raise EmptyArchive(f"{display}: header only, no data rows")
     first_row = split_fields(lines[1] if had_header else lines[0])
     kind = detect_kind(source.csv_name, header, first_row, kind)
+    from_header = header_market(header)  # futures trades headers name base_qty (COIN-M) or quote_qty (USD-M)
+    futures = (Market.FUTURES_UM, Market.FUTURES_CM)
+    if market in futures and from_header in futures and market is not from_header:
+        raise ArchiveLayoutError(f"{display}: a {market.value} archive with {from_header.value}'s header: {lines[0]}")
+    layout_market = market or (from_header if from_header is Market.FUTURES_CM else None)
     line_no = 2 if had_header else 1
-    fmt = choose_format(kind, len(first_row), where=f"{display} line {line_no}")
+    fmt = choose_format(kind, len(first_row), where=f"{display} line {line_no}", market=layout_market)
     if header is not None and len(header) != fmt.width:
-        choose_format(kind, len(header), where=f"{display} line 1 (header)")
+        choose_format(kind, len(header), where=f"{display} line 1 (header)", market=layout_market)
     table = _read_typed(source, fmt, int(had_header))
     table, unit = _to_micros(table, fmt, source, int(had_header))
+    market = market or detect_market(fmt, had_header, first_row, header, unit)
     return ArchiveContents(
         kind=kind,
-        market=market or detect_market(fmt, had_header, first_row, header, unit),
-        table=_canonical(table, kind),
+        market=market,
+        table=_canonical(table, canonical_schema(kind, market)),
         timestamp_unit=unit,
         had_header=had_header,
         csv_name=source.csv_name,
@@ -293,8 +300,7 @@ def _mixed_units(table: pa.Table, time_cols: list[str], source: _Source, skip_ro
     return FieldParseError(f"{source.display} line {line}: timestamps mix milliseconds and microseconds")
 
 
-def _canonical(table: pa.Table, kind: ArchiveKind) -> pa.Table:
-    schema = SCHEMAS[kind]
+def _canonical(table: pa.Table, schema: pa.Schema) -> pa.Table:
     columns = []
     for field in schema:
         if field.name in table.column_names:

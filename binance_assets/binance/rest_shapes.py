@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
+from . import intervals
+
 REQUEST_WEIGHTS: dict[str, int] = {
     "/api/v3/ping": 1,
     "/api/v3/time": 1,
@@ -19,24 +21,8 @@ REQUEST_WEIGHTS: dict[str, int] = {
 }
 WEIGHT_LIMIT_1M = 6000
 
-_MINUTE = 60_000
-INTERVAL_MS: dict[str, int | None] = {
-    "1m": _MINUTE,
-    "3m": 3 * _MINUTE,
-    "5m": 5 * _MINUTE,
-    "15m": 15 * _MINUTE,
-    "30m": 30 * _MINUTE,
-    "1h": 60 * _MINUTE,
-    "2h": 120 * _MINUTE,
-    "4h": 240 * _MINUTE,
-    "6h": 360 * _MINUTE,
-    "8h": 480 * _MINUTE,
-    "12h": 720 * _MINUTE,
-    "1d": 1440 * _MINUTE,
-    "3d": 3 * 1440 * _MINUTE,
-    "1w": 7 * 1440 * _MINUTE,
-    "1M": None,  # calendar month
-}
+# The intervals the serving API answers: every kline interval but `1s` (it builds klines from 1m bars).
+INTERVAL_MS: dict[str, int | None] = {name: ms for name, ms in intervals.INTERVAL_MS.items() if name != "1s"}
 
 # Binance error codes: the public market-data paths, and the signed paths (the REST client and simulator).
 ERR_UNKNOWN = -1000

@@ -68,11 +68,24 @@ KLINES_SCHEMA = pa.schema(
     ]
 )
 
+# COIN-M trades carry `base_qty` (the amount in the base asset) where the others carry `quote_qty`.
+COIN_M_TRADES_SCHEMA = pa.schema(
+    [pa.field("base_qty", pa.float64()) if f.name == "quote_qty" else f for f in TRADES_SCHEMA]
+)
+
 SCHEMAS: dict[ArchiveKind, pa.Schema] = {
     ArchiveKind.TRADES: TRADES_SCHEMA,
     ArchiveKind.AGG_TRADES: AGG_TRADES_SCHEMA,
     ArchiveKind.KLINES: KLINES_SCHEMA,
 }
+
+
+def canonical_schema(kind: ArchiveKind, market: Market | None = None) -> pa.Schema:
+    """The canonical layout of `kind` in `market` (spot's where the market is not known)."""
+    if kind is ArchiveKind.TRADES and market is Market.FUTURES_CM:
+        return COIN_M_TRADES_SCHEMA
+    return SCHEMAS[kind]
+
 
 # The column that carries the row's id (None for klines) and the one that carries its time.
 ID_COLUMN: dict[ArchiveKind, str | None] = {

@@ -12,6 +12,7 @@ from .schema import ArchiveKind, Market
 
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}$")
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_LAYOUT_MARKET_RE = re.compile(r"(?:^|/)(spot|futures/um|futures/cm)/(?:daily|monthly)/(?:trades|aggTrades|klines)/")
 _KIND_FOLDER = {
     ArchiveKind.TRADES: "trades",
     ArchiveKind.AGG_TRADES: "aggTrades",
@@ -23,6 +24,12 @@ def validate_symbol(symbol: str) -> str:
     if not isinstance(symbol, str) or not SYMBOL_RE.match(symbol):
         raise UnknownSymbol(f"{symbol!r} is not a Binance symbol (expected ^[A-Z0-9]{{2,20}}$)")
     return symbol
+
+
+def market_in_path(path: str) -> Market | None:
+    """The market a path in the data.binance.vision layout names (`.../data/futures/cm/daily/trades/...`)."""
+    matches = _LAYOUT_MARKET_RE.findall(str(path).replace("\\", "/"))
+    return Market(matches[-1]) if matches else None
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ import pandas as pd
 import pyarrow as pa
 
 from binance_assets.binance.duplicates import describe_duplicates, duplicate_values
+from binance_assets.binance.schema import Market
 from binance_assets.ingestion.schemas import find_id_gaps, validate_partition
-from binance_assets.warehouse.tables import RawTable
+from binance_assets.warehouse.tables import PARTITION_SCHEMA, RawTable
 
 PANDERA_SCHEMA = "pandera_schema"
 UNIQUE_IDS = "unique_ids"
@@ -47,19 +48,24 @@ def unique_column(table: RawTable) -> str:
     return table.id_column or table.time_column
 
 
-def partition_frame(table: RawTable, symbol: str, day: dt.date, data: pa.Table) -> pd.DataFrame:
-    """Canonical archive rows plus the partition columns, as the warehouse reads a partition back."""
-    constants = [pa.array([symbol] * data.num_rows, pa.string()), pa.array([day] * data.num_rows, pa.date32())]
+def partition_frame(symbol: str, days: dt.date | pa.Array, data: pa.Table) -> pd.DataFrame:
+    """Canonical archive rows plus the partition columns (`days`: the day of every row, or one for all), as
+    the warehouse reads a partition back."""
+    if isinstance(days, dt.date):
+        days = pa.array([days] * data.num_rows, pa.date32())
+    constants = [pa.array([symbol] * data.num_rows, pa.string()), days.cast(pa.date32())]
     with_partition = pa.Table.from_arrays(
         [*constants, *data.columns], names=["symbol", "trade_date", *data.column_names]
     )
-    return with_partition.cast(table.arrow_schema).to_pandas()
+    return with_partition.cast(pa.schema([*PARTITION_SCHEMA, *data.schema])).to_pandas()
 
 
-def schema_check(table: RawTable, frame: pd.DataFrame) -> CheckOutcome:
+def schema_check(
+    table: RawTable, frame: pd.DataFrame, market: Market | None = None, interval: str = "1m"
+) -> CheckOutcome:
     if frame.empty:
         return CheckOutcome(PANDERA_SCHEMA, False, True, "the partition has no rows", 1, {"rows": 0})
-    outcome = validate_partition(table.name, frame)
+    outcome = validate_partition(table.name, frame, market=market, interval=interval)
     metadata: dict[str, Any] = {"rows": len(frame)}
     if outcome.passed:
         return CheckOutcome(PANDERA_SCHEMA, True, True, f"{len(frame)} rows fit the {table.name} model", 0, metadata)
@@ -94,9 +100,12 @@ def unique_ids_check(table: RawTable, frame: pd.DataFrame) -> CheckOutcome:
     return CheckOutcome(UNIQUE_IDS, False, True, describe_duplicates(column, duplicates), len(duplicates), metadata)
 
 
-def blocking_checks(table: RawTable, frame: pd.DataFrame) -> list[CheckOutcome]:
-    """The checks a partition must pass before it is published (or an archive is accepted)."""
-    return [schema_check(table, frame), unique_ids_check(table, frame)]
+def blocking_checks(
+    table: RawTable, frame: pd.DataFrame, *, market: Market | None = None, interval: str = "1m"
+) -> list[CheckOutcome]:
+    """The checks a partition must pass before it is published (or an archive is accepted). The raw tables
+    hold spot rows and 1m klines; `validate-archive` passes the market and klines interval of its archive."""
+    return [schema_check(table, frame, market, interval), unique_ids_check(table, frame)]
 
 
 def continuity_check(ids: pd.Series, previous_last_id: int | None) -> CheckOutcome:

@@ -5,11 +5,17 @@ No Dagster here: the asset checks in `checks.py` call these and turn the outcome
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+
+from binance_assets.binance.intervals import close_times, kline_interval
+from binance_assets.binance.schema import Market
 
 ONE_DAY = pd.Timedelta(days=1)
 # Binance did not exist before this; anything earlier is a unit or parsing error.
@@ -52,6 +58,15 @@ class SpotTradesModel(_TradesLike):
         return (df["quote_qty"] - expected).abs() <= 1e-6 * expected.abs() + 1e-8
 
 
+class CoinMTradesModel(_TradesLike):
+    """COIN-M futures trades (`validate-archive` only): `qty` counts contracts, `base_qty` is their worth in
+    the base asset (contract size / price each: the contract size is not in the file, so only its sign is
+    checked)."""
+
+    trade_id: Series[int] = pa.Field(ge=0)
+    base_qty: Series[float] = pa.Field(gt=0)
+
+
 class SpotAggTradesModel(_TradesLike):
     """raw.spot_agg_trades: one row per aggregated trade (fills of one taker order at one price)."""
 
@@ -65,7 +80,8 @@ class SpotAggTradesModel(_TradesLike):
 
 
 class SpotKlines1mModel(_PartitionedRaw):
-    """raw.spot_klines_1m: one row per symbol and minute, as Binance publishes it."""
+    """raw.spot_klines_1m: one row per symbol and minute, as Binance publishes it (the close-time check
+    follows the interval: `partition_schema` adds it)."""
 
     open_time: Series[pd.Timestamp] = pa.Field(ge=EARLIEST)
     open: Series[float] = pa.Field(gt=0)
@@ -92,17 +108,44 @@ class SpotKlines1mModel(_PartitionedRaw):
     def taker_within_volume(cls, df: pd.DataFrame) -> Series[bool]:
         return df["taker_buy_base_volume"] <= df["volume"] * (1 + 1e-9)
 
-    @pa.dataframe_check(name="close_time is the last instant of the minute")
-    def close_time_in_minute(cls, df: pd.DataFrame) -> Series[bool]:
-        span = df["close_time"] - df["open_time"]
-        return (span >= pd.Timedelta(seconds=59)) & (span < pd.Timedelta(minutes=1))
-
 
 MODELS: dict[str, type[_PartitionedRaw]] = {
     "spot_trades": SpotTradesModel,
     "spot_agg_trades": SpotAggTradesModel,
     "spot_klines_1m": SpotKlines1mModel,
 }
+
+
+# Futures symbols may carry a contract suffix: BTCUSD_PERP, BTCUSDT_250328.
+FUTURES_SYMBOL_PATTERN = r"^[A-Z0-9]{2,20}(?:_[A-Z0-9]{1,12})?$"
+
+
+def close_time_check(interval: str) -> pa.Check:
+    """close_time is the last millisecond (millisecond archives) or microsecond (microsecond archives)
+    of the `interval` kline that opens at open_time: `binance.intervals.close_times`."""
+    interval = kline_interval(interval)
+
+    def ends_its_kline(df: pd.DataFrame) -> pd.Series:
+        opens = df["open_time"].to_numpy(dtype="datetime64[us]").astype(np.int64)
+        closes = df["close_time"].to_numpy(dtype="datetime64[us]").astype(np.int64)
+        last_us = close_times(opens, interval, "us")
+        return pd.Series((closes == last_us) | (closes == last_us + 1 - 1000), index=df.index)
+
+    return pa.Check(ends_its_kline, name=f"close_time is the last instant of its {interval} kline")
+
+
+@functools.cache
+def partition_schema(table_name: str, market: Market | None = None, interval: str = "1m") -> pa.DataFrameSchema:
+    """The pandera schema rows of `table_name`'s kind are checked against: its model, as the market's
+    archives have it (COIN-M trades carry base_qty; futures symbols a suffix), klines' close time for
+    `interval` (the raw table holds 1m klines; `validate-archive` checks other intervals too)."""
+    coin_m_trades = table_name == "spot_trades" and market is Market.FUTURES_CM
+    schema = copy.deepcopy((CoinMTradesModel if coin_m_trades else MODELS[table_name]).to_schema())
+    if market in (Market.FUTURES_UM, Market.FUTURES_CM):
+        schema = schema.update_column("symbol", checks=[pa.Check.str_matches(FUTURES_SYMBOL_PATTERN)])
+    if "close_time" in schema.columns:
+        schema.checks = [*schema.checks, close_time_check(interval)]
+    return schema
 
 
 def _inside_day(times: pd.Series, days: pd.Series) -> pd.Series:
@@ -120,10 +163,12 @@ class SchemaOutcome:
         return len(self.failure_cases)
 
 
-def validate_partition(table_name: str, frame: pd.DataFrame) -> SchemaOutcome:
+def validate_partition(
+    table_name: str, frame: pd.DataFrame, *, market: Market | None = None, interval: str = "1m"
+) -> SchemaOutcome:
     """Validate one partition lazily, collecting every failure instead of stopping at the first."""
     try:
-        MODELS[table_name].validate(frame, lazy=True)
+        partition_schema(table_name, market, interval).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         return SchemaOutcome(passed=False, failure_cases=errors.failure_cases)
     return SchemaOutcome(passed=True, failure_cases=pd.DataFrame())

@@ -1,5 +1,5 @@
-"""A day's three archives land one at a time (each kind first, second and last once), and klines a day
-late: the landing sensor and the automation conditions (ticked in process, as dagster-daemon would)
+"""A day's three archives land one at a time, in each of the six orders, and klines a day late: the landing
+sensor and the automation conditions (ticked in process, as dagster-daemon would)
 always end with that day's bars reconciled, its features and its predictions, and no failed run on the way.
 
 One instance and one history (two days and a trained champion) for every scenario: each order lands on
@@ -8,6 +8,7 @@ its own day, in date order, so the scenarios also follow each other as real days
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import dagster as dg
 import pytest
@@ -29,17 +30,10 @@ HISTORY = 2
 TRADES = 2_000
 SEED = 21
 KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
-# Every kind in every position once (a Latin square of the three kinds): each file is once the one that
-# completes the day (klines last: bars wait for the klines; trades last: for the trades; aggTrades last:
-# bars are built before it) and once the first to land; the other three permutations add no new waiting
-# state and cost ~70 s each in CI.
-ORDERS = [
-    (ArchiveKind.AGG_TRADES, ArchiveKind.TRADES, ArchiveKind.KLINES),
-    (ArchiveKind.KLINES, ArchiveKind.AGG_TRADES, ArchiveKind.TRADES),
-    (ArchiveKind.TRADES, ArchiveKind.KLINES, ArchiveKind.AGG_TRADES),
-]
-assert {order[i] for order in ORDERS for i in range(3)} == set(KINDS)
-assert all(len({order[i] for order in ORDERS}) == 3 for i in range(3))
+# All six orders: each file completes the day twice (klines last: bars wait for the klines; trades last:
+# for the trades; aggTrades last: bars are built before it), after each of the other two first.
+ORDERS = list(itertools.permutations(KINDS))
+assert len(set(ORDERS)) == 6
 ORDER_DAYS = {order: START + dt.timedelta(days=HISTORY + i) for i, order in enumerate(ORDERS)}
 LATE_DAY = START + dt.timedelta(days=HISTORY + len(ORDERS))  # its klines land after the next day's files
 NEXT_DAY = LATE_DAY + dt.timedelta(days=1)

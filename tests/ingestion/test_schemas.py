@@ -90,7 +90,7 @@ def test_kline_defects_are_named():
     assert {
         "low <= open, close <= high",
         "taker buy volume <= volume",
-        "close_time is the last instant of the minute",
+        "close_time is the last instant of its 1m kline",
     } <= failed_checks("spot_klines_1m", frame)
 
 
