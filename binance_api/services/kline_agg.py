@@ -97,7 +97,8 @@ def window_end(end_ms: int, interval: str, tz_ms: int = 0) -> int:
     """The first millisecond after the kline whose open time is the last one <= `end_ms`: the bars before it
     make up every kline an `endTime` selects, whole (Binance selects klines by open time, so the kline that
     holds `endTime` is served with all of its trades, not cut at `endTime`)."""
-    return int(close_times(buckets(np.array([end_ms], dtype=np.int64), interval, tz_ms), interval, tz_offset=tz_ms)[0]) + 1
+    opens = buckets(np.array([end_ms], dtype=np.int64), interval, tz_ms)
+    return int(close_times(opens, interval, tz_offset=tz_ms)[0]) + 1
 
 
 def body(klines: dict[str, np.ndarray], interval: str, tz_ms: int = 0) -> bytes:
