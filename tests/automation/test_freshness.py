@@ -304,5 +304,5 @@ def test_history_loaded_today_is_on_time_on_postgres(postgres_url):
         wh.replace_partition("spot_trades", "BTCUSDT", day, sample("spot_trades", day=day), load())
     results = evaluate_raw_deadlines(wh, ["spot_trades"], ["BTCUSDT"], at(D3 + dt.timedelta(days=5), 0), 6,
                                      lookback_days=7, start_date=D1)
-    assert [(r.day, r.status, r.rows) for r in results] == [
+    assert [(r.day, r.status, r.rows) for r in results if r.day <= D3] == [
         (day, DeadlineStatus.ON_TIME, sample("spot_trades").num_rows) for day in (D1, D2, D3)]
