@@ -210,11 +210,14 @@ class Prediction(BaseModel):
     realised_return: float | None = Field(description="log(close[t+h]/close[t]) once known, else null.")
     outcome_known: bool
     correct: bool | None = Field(description="Classifiers: whether the direction was right, once known.")
+    in_sample: bool = Field(description="Scored by a model trained on this minute's day (or later days): left out "
+                                        "of every accuracy figure.")
 
 
 PREDICTION_EXAMPLE: dict[str, Any] = {
     "minute": "2025-01-02T23:54:00", "model_name": "price_direction_classifier", "model_version": "v0003",
     "prediction": 1.0, "probability": 0.61, "realised_return": 0.00042, "outcome_known": True, "correct": True,
+    "in_sample": False,
 }
 
 
@@ -235,16 +238,19 @@ class PredictionsPage(Page):
 class ModelAccuracy(BaseModel):
     model_name: str
     model_version: str
-    predictions: int
-    realised: int = Field(description="Predictions whose outcome is known.")
-    hit_rate: float | None = Field(description="Share of right directions (classifiers).")
-    mae: float | None = Field(description="Mean absolute error of the return (regressors).")
+    predictions: int = Field(description="Every prediction in the range, in sample or not.")
+    in_sample: int = Field(description="Predictions scored by a model trained on their day (or later days): left "
+                                       "out of realised, hit_rate and mae.")
+    realised: int = Field(description="Out-of-sample predictions whose outcome is known: what hit_rate and mae "
+                                      "are computed on.")
+    hit_rate: float | None = Field(description="Share of right directions (classifiers), out of sample.")
+    mae: float | None = Field(description="Mean absolute error of the return (regressors), out of sample.")
 
 
 class Accuracy(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"symbol": "BTCUSDT", "items": [
         {"model_name": "price_direction_classifier", "model_version": "v0003", "predictions": 2880,
-         "realised": 2870, "hit_rate": 0.54, "mae": None}]}]})
+         "in_sample": 0, "realised": 2870, "hit_rate": 0.54, "mae": None}]}]})
     symbol: str
     items: list[ModelAccuracy]
 

@@ -117,14 +117,11 @@ def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
 def _print_realised_accuracy(warehouse, echo: Callable[[str], None]) -> None:
     from binance_assets.ml.assets import CLASSIFIER
     from binance_assets.ml.card import format_metric
-    from binance_assets.ml.realised import OUT_OF_SAMPLE, PREDICTIONS_TABLE, live_metric, realised_metrics_sql
+    from binance_assets.ml.realised import PREDICTIONS_TABLE, live_metric, realised_metrics_sql
 
-    # The one realised-accuracy rule (binance_assets.ml.realised), out-of-sample rows only.
-    judged = warehouse.query(realised_metrics_sql(PREDICTIONS_TABLE, ["judged", "hits"],
-                                                  where=["p.model_name = ?", OUT_OF_SAMPLE]), [CLASSIFIER])
-    in_sample = warehouse.query(realised_metrics_sql(PREDICTIONS_TABLE, ["in_sample_rows"],
-                                                     where=["p.model_name = ?"]), [CLASSIFIER])
-    row = judged.iloc[0].to_dict()
-    rows, left_out = int(row["judged"] or 0), int(in_sample["in_sample_rows"].fillna(0).iloc[0])
+    # The one realised-accuracy rule (binance_assets.ml.realised): out-of-sample rows only, in-sample counted.
+    row = warehouse.query(realised_metrics_sql(PREDICTIONS_TABLE, ["judged", "hits", "in_sample"],
+                                               where=["p.model_name = ?"]), [CLASSIFIER]).iloc[0].to_dict()
+    rows, left_out = int(row["judged"] or 0), int(row["in_sample"] or 0)
     echo(f"  {CLASSIFIER} realised accuracy out of sample: {format_metric(live_metric('classification', row))} "
          f"on {rows:,} minutes ({left_out:,} in-sample minutes left out: scored by a model trained on their day)")

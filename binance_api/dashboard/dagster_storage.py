@@ -44,6 +44,9 @@ class CheckStorageError(RuntimeError):
 
 @dataclass(frozen=True)
 class CheckOutcome:
+    """One check evaluation. ``blocking``: whether the check blocks its asset's downstream when it fails, as
+    Dagster recorded it (None when the event does not say: runless reports, older events)."""
+
     asset: str  # "raw/spot_trades"
     check: str
     partition: str | None
@@ -51,12 +54,24 @@ class CheckOutcome:
     severity: str
     evaluated_at: dt.datetime | None
     metadata: dict[str, Any] = field(default_factory=dict)
+    blocking: bool | None = None
+
+    @property
+    def finding(self) -> str | None:
+        """The one rule of the page's marks: None (passed), ``failed`` (a blocking check failed: downstream
+        waits; when Dagster did not record whether it blocks, an ERROR severity counts as blocking) or
+        ``warning`` (a non-blocking check failed, e.g. feature_drift whatever its severity: the data is
+        published and used)."""
+        if self.passed:
+            return None
+        blocks = self.blocking if self.blocking is not None else self.severity == "ERROR"
+        return "failed" if blocks else "warning"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "asset": self.asset, "check": self.check, "partition": self.partition, "passed": self.passed,
-            "severity": self.severity, "metadata": self.metadata,
-            "evaluated_at": self.evaluated_at.isoformat() if self.evaluated_at else None,
+            "severity": self.severity, "blocking": self.blocking, "finding": self.finding,
+            "metadata": self.metadata, "evaluated_at": self.evaluated_at.isoformat() if self.evaluated_at else None,
         }
 
 
@@ -78,15 +93,16 @@ def metadata_dict(data: dict[str, Any]) -> dict[str, Any]:
     return {e["label"]: metadata_value(e.get("entry_data")) for e in entries if isinstance(e, dict) and "label" in e}
 
 
-def parse_evaluation(event_json: str) -> tuple[bool | None, str, dict[str, Any]]:
-    """(passed, severity, metadata) of a serialized AssetCheckEvaluation event."""
+def parse_evaluation(event_json: str) -> tuple[bool | None, str, bool | None, dict[str, Any]]:
+    """(passed, severity, blocking, metadata) of a serialized AssetCheckEvaluation event."""
     try:
         event = json.loads(event_json)
         data = event["dagster_event"]["event_specific_data"]
     except (ValueError, KeyError, TypeError):
-        return None, "ERROR", {}
+        return None, "ERROR", None, {}
     severity = (data.get("severity") or {}).get("__enum__", "AssetCheckSeverity.ERROR").rsplit(".", 1)[-1]
-    return data.get("success"), severity, metadata_dict(data)
+    blocking = data.get("blocking")
+    return data.get("success"), severity, blocking if isinstance(blocking, bool) else None, metadata_dict(data)
 
 
 def _asset(raw: str) -> str:
@@ -154,10 +170,10 @@ class CheckStore:
             params.append(check)
         out = []
         for asset_key, check_name, partition, status, event, at in self._rows(LATEST_SQL.format(where=where), params):
-            passed, severity, metadata = parse_evaluation(event)
+            passed, severity, blocking, metadata = parse_evaluation(event)
             out.append(CheckOutcome(
                 _asset(asset_key), check_name, partition, status == "SUCCEEDED" if passed is None else bool(passed),
-                severity, _when(at), metadata,
+                severity, _when(at), metadata, blocking,
             ))
         return out
 

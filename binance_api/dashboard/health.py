@@ -2,13 +2,15 @@
 
 Statuses, worst first (each cell shows the worst that applies, its drill-down lists all of them):
 
-* ``failed``: the latest evaluation of a blocking (ERROR) check on that partition failed;
+* ``failed``: the latest evaluation of a blocking check on that partition failed (`CheckOutcome.finding`);
 * ``missing``: no row for a day inside the table's range (raw: no `raw.load_log` record; derived: the raw
   data is there but the table has no rows for it);
 * ``replaced``: Dagster recorded more than one archive checksum for the partition (Binance republished it);
-* ``warning``: a non-blocking (WARN) check failed, e.g. id continuity across an exchange outage;
-* ``late``: loaded after its deadline, `raw_due_hours_after_midnight` after the next UTC midnight (the
-  pipeline's freshness rule, `binance_assets.binance.publication.deadline_for`);
+* ``warning``: a non-blocking check failed, e.g. id continuity across an exchange outage, or feature drift
+  (whatever its severity: the partition is published and used);
+* ``late``: arrived after its deadline (`raw_due_hours_after_midnight` after the next UTC midnight) while the
+  platform was waiting for it; history loaded by a backfill is not late (the pipeline's rule,
+  `binance_assets.binance.publication.arrived_late`, which the `day_file_on_time` check applies too);
 * ``loaded``.
 """
 
@@ -20,7 +22,7 @@ from typing import Any, overload
 from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
-from binance_assets.binance.publication import deadline_for
+from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, deadline_for
 
 STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded")
 LOAD_LOG = "raw.load_log"
@@ -60,10 +62,22 @@ def derived_tables(session) -> list[str]:
 
 
 def load_records(session, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The current version's load record of every raw partition of the days."""
     return session.query(
-        f"SELECT * FROM {LOAD_LOG} WHERE trade_date >= ? AND trade_date <= ? ORDER BY table_name, symbol, trade_date",
+        f"SELECT * FROM {LOAD_LOG} WHERE trade_date >= ? AND trade_date <= ? AND superseded_at IS NULL "
+        "ORDER BY table_name, symbol, trade_date",
         [start, end],
     ).to_pylist()
+
+
+def arrivals(session, start: dt.date, end: dt.date) -> dict[tuple[str, str, dt.date], dict[str, Any]]:
+    """(table, symbol, day) -> its first load and the first load of its table and symbol (`ARRIVALS_SQL`)."""
+    rows = session.query(ARRIVALS_SQL.format(load_log=LOAD_LOG), [start, end]).to_pylist()
+    return {(r["table_name"], r["symbol"], r["trade_date"]): r for r in rows}
+
+
+def is_late(arrival: dict[str, Any] | None, day: dt.date, due_hours: float) -> bool:
+    return arrival is not None and arrived_late(day, arrival["arrived_at"], arrival["expected_since"], due_hours)
 
 
 def loaded_range(session) -> tuple[dt.date | None, dt.date | None]:
@@ -84,13 +98,14 @@ def cell_status(
 ) -> tuple[str, list[str]]:
     """(worst status, every status that applies) of one cell."""
     flags = []
-    if any(not c.passed and c.severity == "ERROR" for c in checks):
+    findings = {c.finding for c in checks}
+    if "failed" in findings:
         flags.append("failed")
     if not present:
         flags.append("missing")
     if present and archive_versions > 1:
         flags.append("replaced")
-    if any(not c.passed and c.severity != "ERROR" for c in checks):
+    if "warning" in findings:
         flags.append("warning")
     if present and late:
         flags.append("late")
@@ -109,6 +124,7 @@ def heatmap(
     symbols = sorted({r["symbol"] for r in records} | set(expected_symbols))
     raw_tables = sorted({r["table_name"] for r in records})
     by_key = {(r["table_name"], r["symbol"], r["trade_date"]): r for r in records}
+    arrived = arrivals(session, start, end)
     checks = _checks_by_partition(store.latest())
     versions = store.archive_versions()
     raw_present = {(r["symbol"], r["trade_date"]) for r in records}
@@ -121,7 +137,7 @@ def heatmap(
             for day in days:
                 rec = by_key.get((name, symbol, day))
                 key = partition_key(day, symbol)
-                late = rec is not None and _utc(rec["loaded_at"]) > deadline_for(day, due_hours)
+                late = rec is not None and is_late(arrived.get((name, symbol, day)), day, due_hours)
                 status, flags = cell_status(
                     present=rec is not None, checks=checks.get((asset, key), []),
                     archive_versions=versions.get((asset, key), 1), late=late,
@@ -175,16 +191,20 @@ def partition_detail(
     }
     if schema == "raw":
         rec = session.query(
-            f"SELECT * FROM {LOAD_LOG} WHERE table_name = ? AND symbol = ? AND trade_date = ?", [name, symbol, day]
+            f"SELECT * FROM {LOAD_LOG} WHERE table_name = ? AND symbol = ? AND trade_date = ? "
+            "AND superseded_at IS NULL", [name, symbol, day]
         ).to_pylist()
         rec = rec[0] if rec else None
         if rec is not None:
             detail["load_record"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in rec.items()}
             detail["rows"] = rec["rows"]
         versions = store.archive_versions().get((asset, key), 1 if rec else 0)
-        late = rec is not None and _utc(rec["loaded_at"]) > deadline_for(day, due_hours)
+        arrival = arrivals(session, day, day).get((name, symbol, day))
+        late = rec is not None and is_late(arrival, day, due_hours)
         detail["archive_versions"] = versions
         detail["deadline"] = deadline_for(day, due_hours).isoformat()
+        detail["arrived_at"] = _utc(arrival["arrived_at"]).isoformat() if arrival else None
+        detail["expected_since"] = _utc(arrival["expected_since"]).isoformat() if arrival else None
         detail["status"], detail["flags"] = cell_status(
             present=rec is not None, checks=checks, archive_versions=versions, late=late
         )
@@ -229,8 +249,11 @@ def failing_checks(store: CheckStore) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for (asset, check), items in sorted(failing.items()):
         items.sort(key=lambda o: o.partition or "")
+        severities = sorted({o.severity for o in items}, key=lambda s: s != "ERROR")  # the worst first
         out.append({
-            "asset": asset, "check": check, "severity": items[0].severity, "failing_partitions": len(items),
+            "asset": asset, "check": check, "severity": severities[0], "severities": severities,
+            "finding": "failed" if any(o.finding == "failed" for o in items) else "warning",
+            "failing_partitions": len(items),
             "failures_recorded": counts.get((asset, check), len(items)),
             "partitions": [o.partition for o in items][:50],
             "last_failed_at": max((o.evaluated_at for o in items if o.evaluated_at), default=None),

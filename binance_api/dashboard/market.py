@@ -10,7 +10,7 @@ import pandas as pd
 
 from binance_api.services.data_service import table_exists
 from binance_api.services.market_data import klines
-from binance_assets.ml.realised import HIT, PREDICTIONS_TABLE
+from binance_assets.ml.realised import HIT, IN_SAMPLE, PREDICTIONS_TABLE
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 CLASSIFIER = "price_direction_classifier"
@@ -45,20 +45,24 @@ def candles(session, engine: str, symbol: str, interval: str, start: dt.date, en
 
 
 def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.date) -> dict[str, Any]:
-    """The classifier's calls per bar: share of minutes called up, mean P(up), and hits over known outcomes.
+    """The classifier's calls per bar: share of minutes called up, mean P(up), hits over known outcomes and
+    the minutes scored in sample.
 
     A minute's call is a hit by the one rule of `binance_assets.ml.realised.HIT` (up and the forward return
-    > 0, or down and not, as `ml_service.accuracy` judges it); minutes whose forward return is not known yet
-    count in neither.
+    > 0, or down and not, as `ml_service.accuracy` judges it), out of sample only: minutes scored by a model
+    trained on their day (``in_sample``, shown beside the hit rate) and minutes whose forward return is not
+    known yet count in neither ``known`` nor ``hits``.
     """
     empty = {"points": [], "model_versions": [], "available": False}
     if not table_exists(session, PREDICTIONS_TABLE):
         return empty
     has_labels = table_exists(session, FEATURES_TABLE)
+    # No labels table: nothing is known, and HIT (which reads f.*) cannot be evaluated.
     hit = HIT if has_labels else "CAST(NULL AS DOUBLE)"
     join = f"LEFT JOIN {FEATURES_TABLE} f ON f.symbol = p.symbol AND f.minute = p.minute" if has_labels else ""
     rows = session.query(
-        f"SELECT p.minute, p.prediction, p.probability, p.model_version, {hit} AS hit "
+        f"SELECT p.minute, p.prediction, p.probability, p.model_version, {hit} AS hit, "
+        f"CASE WHEN {IN_SAMPLE} THEN 1 ELSE 0 END AS in_sample "
         f"FROM {PREDICTIONS_TABLE} p {join} WHERE p.symbol = ? AND p.model_name = ? "
         f"AND p.trade_date >= ? AND p.trade_date <= ? ORDER BY p.minute",
         [symbol, CLASSIFIER, start, end],
@@ -79,18 +83,19 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
         "probability": rows["probability"].astype("float64"),
         "known": known.astype("int64"),
         "hit": hit.fillna(0.0).astype("int64"),
+        "in_sample": rows["in_sample"].astype("int64"),
     })
     grouped = frame.groupby("time", sort=True).agg(
         calls=("up", "size"), ups=("up", "sum"), probability=("probability", "mean"), known=("known", "sum"),
-        hits=("hit", "sum"),
+        hits=("hit", "sum"), in_sample=("in_sample", "sum"),
     )
     probability = grouped["probability"].round(4).astype(object).where(grouped["probability"].notna(), None)
     points = [
         {"time": int(t), "calls": int(n), "direction": "up" if ups * 2 >= n else "down", "probability": prob,
-         "known": int(k), "hits": int(h)}
-        for t, n, ups, prob, k, h in zip(
+         "known": int(k), "hits": int(h), "in_sample": int(i)}
+        for t, n, ups, prob, k, h, i in zip(
             grouped.index, grouped["calls"], grouped["ups"], probability, grouped["known"], grouped["hits"],
-            strict=True,
+            grouped["in_sample"], strict=True,
         )
     ]
     return {"points": points, "model_versions": sorted(rows["model_version"].astype(str).unique()), "available": True}

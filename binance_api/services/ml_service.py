@@ -3,8 +3,10 @@
 The realised outcome of a prediction is the label the pipeline computes for that minute
 (`features.minute_features.label_forward_return`, log(close[t+h]/close[t])): known once the forward
 bars exist, null before. Classifiers have a probability (regressors' is null, as pandas NaN is
-written as NULL). A classifier's prediction is right when (prediction == 1) == (return > 0): the one
-rule of binance_assets.ml.realised, which `accuracy` runs.
+written as NULL). A classifier's prediction is right when (prediction == 1) == (return > 0), and a row is
+``in_sample`` when the model that scored it was trained on its day: the one rule of
+binance_assets.ml.realised, which both `history` (``correct``, ``in_sample`` per row) and `accuracy` (out-of-sample
+rows only, the in-sample count beside) run.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import datetime as dt
 from typing import Any
 
 from binance_api.services.data_service import decode_cursor, encode_cursor, table_exists
+from binance_assets.ml.realised import CORRECT, IN_SAMPLE, realised_metrics_sql
 from binance_assets.ml.realised import FEATURES_TABLE as FEATURES
 from binance_assets.ml.realised import PREDICTIONS_TABLE as PREDICTIONS
-from binance_assets.ml.realised import realised_metrics_sql
 
 _SELECT = f"""
     SELECT p.minute, p.model_name, p.model_version, p.prediction, p.probability,
-           f.label_forward_return AS realised_return
+           f.label_forward_return AS realised_return, {CORRECT} AS correct, {IN_SAMPLE} AS in_sample
     FROM {PREDICTIONS} p LEFT JOIN {FEATURES} f ON f.symbol = p.symbol AND f.minute = p.minute
 """
+ACCURACY_METRICS = ["predictions", "in_sample", "realised", "hit_rate", "mae"]
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
@@ -29,12 +32,7 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
         value = row.get(key)
         if isinstance(value, float) and value != value:  # NaN -> null
             row[key] = None
-    ret = row.get("realised_return")
-    row["outcome_known"] = ret is not None
-    if ret is not None and row.get("probability") is not None:
-        row["correct"] = bool((row["prediction"] == 1.0) == (ret > 0))
-    else:
-        row["correct"] = None
+    row["outcome_known"] = row.get("realised_return") is not None
     return row
 
 
@@ -82,10 +80,11 @@ def history(
 
 
 def accuracy(session, symbol: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Realised accuracy per model version over [start, end): hit rate (classifiers), MAE (regressors)."""
+    """Realised accuracy per model version over [start, end): hit rate (classifiers), MAE (regressors), on
+    out-of-sample rows only; ``in_sample`` counts the rows left out."""
     if not _require_tables(session):
         return []
-    sql = realised_metrics_sql(PREDICTIONS, ["predictions", "realised", "hit_rate", "mae"],
+    sql = realised_metrics_sql(PREDICTIONS, ACCURACY_METRICS,
                                group_by=["p.model_name", "p.model_version"],
                                where=["p.symbol = ?", "p.minute >= ?", "p.minute < ?"])
     rows = session.query(sql, [symbol, start, end]).to_pylist()

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from binance_assets.binance.publication import check_due_hours, deadline_for
+from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, check_due_hours, deadline_for
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.warehouse import Warehouse, get_raw_table
-from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, quote_ident
+from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA
 
 DEFAULT_DUE_HOURS = 6.0
 DEFAULT_LOOKBACK_DAYS = 3
@@ -32,7 +32,7 @@ def utc_now() -> dt.datetime:
 
 class DeadlineStatus(StrEnum):
     ON_TIME = "on_time"  # in raw.load_log, loaded at or before its deadline
-    LOADED_LATE = "loaded_late"  # in raw.load_log, but loaded after its deadline
+    LOADED_LATE = "loaded_late"  # in raw.load_log, but arrived late (`publication.arrived_late`)
     MISSING = "missing"  # deadline passed, not in raw.load_log: late
     PENDING = "pending"  # not in raw.load_log, deadline not reached yet
 
@@ -47,7 +47,7 @@ class DeadlineResult:
     deadline: dt.datetime  # UTC, tz-aware
     due: bool  # the deadline is at or before `now`
     status: DeadlineStatus
-    loaded_at: dt.datetime | None = None  # UTC, tz-aware
+    loaded_at: dt.datetime | None = None  # UTC, tz-aware: the partition's first load (its arrival)
     rows: int | None = None
     overdue_seconds: float | None = None  # only for MISSING
 
@@ -111,12 +111,10 @@ def _py_datetime(value: Any) -> dt.datetime | None:
 
 def loaded_partitions(
     warehouse: Warehouse, first: dt.date, last: dt.date
-) -> dict[tuple[str, str, dt.date], tuple[dt.datetime | None, int | None]]:
-    cols = ", ".join(quote_ident(c) for c in ("table_name", "symbol", "trade_date", "loaded_at", "rows"))
-    frame = warehouse.query(
-        f"SELECT {cols} FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE} WHERE trade_date >= ? AND trade_date <= ?",
-        [first, last],
-    )
+) -> dict[tuple[str, str, dt.date], tuple[dt.datetime | None, int | None, dt.datetime | None]]:
+    """(table, symbol, day) -> (first load, rows of the current version, first load of the table and symbol):
+    what `publication.arrived_late` judges, read by `publication.ARRIVALS_SQL`."""
+    frame = warehouse.query(ARRIVALS_SQL.format(load_log=f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}"), [first, last])
     loaded = {}
     for row in frame.to_dict(orient="records"):
         day = row["trade_date"]
@@ -124,8 +122,9 @@ def loaded_partitions(
             day = day.date()
         rows = row["rows"]
         loaded[(row["table_name"], row["symbol"], day)] = (
-            _py_datetime(row["loaded_at"]),
-            None if rows is None else int(rows),
+            _py_datetime(row["arrived_at"]),
+            None if rows is None or rows != rows else int(rows),
+            _py_datetime(row["expected_since"]),
         )
     return loaded
 
@@ -143,7 +142,8 @@ def evaluate_raw_deadlines(
     """Judge every (table, symbol, day) of the due and pending days (`days_to_check`) at `now`.
 
     Pure except for one read of `raw.load_log`. A due partition that is not there is MISSING (late);
-    one that is there is ON_TIME or LOADED_LATE (by its `loaded_at`); a partition whose deadline has
+    one that is there is ON_TIME or LOADED_LATE (`publication.arrived_late`: history loaded by a backfill
+    is on time); a partition whose deadline has
     not passed is PENDING until it is loaded. Results are ordered by table, symbol and day.
     """
     now = as_utc(now)
@@ -160,10 +160,11 @@ def evaluate_raw_deadlines(
             for day in days:
                 deadline = deadline_for(day, due_hours)
                 due = deadline <= now
-                loaded_at, rows = loaded.get((table, symbol, day), (None, None))
+                loaded_at, rows, expected_since = loaded.get((table, symbol, day), (None, None, None))
                 overdue = None
                 if (table, symbol, day) in loaded:
-                    late = loaded_at is not None and loaded_at > deadline
+                    late = loaded_at is not None and arrived_late(day, loaded_at, expected_since or loaded_at,
+                                                                  due_hours)
                     status = DeadlineStatus.LOADED_LATE if late else DeadlineStatus.ON_TIME
                 elif due:
                     status = DeadlineStatus.MISSING

@@ -3,7 +3,7 @@ a champion that falls under its baseline on live data is rolled back. Pure logic
 
 Live metric: the card's primary metric (accuracy for the classifier, skill for the regressor) on realised
 outcomes (binance_assets.ml.realised, the rule the API uses), out-of-sample rows only, pooled over the
-(symbol, day) partitions judged.
+(symbol, day) partitions judged. Every comparison is between two figures on the same live outcomes.
 
 * **Canary.** A challenger that beat its baseline but not the champion at the offline gate
   (binance_assets.ml.promotion) scores every new partition into ``ml.shadow_predictions``. Its window is
@@ -11,13 +11,15 @@ outcomes (binance_assets.ml.realised, the rule the API uses), out-of-sample rows
   sample with known outcomes. Fewer than ``canary_days`` days: ``keep_shadowing``. Then: ``promote``
   when its live metric beats the champion's on those partitions by more than ``margin``, else
   ``keep_challenger`` (the canary ends; the version stays a challenger with the numbers as reason).
-* **Rollback.** The current champion's out-of-sample days after it became champion (``champion_since``,
-  set by canary promotions and rollbacks) are compared with the baseline on its card (the baseline it
-  was gated against). Under it on the last ``rollback_days`` days with outcomes (days without outcomes
-  neither count nor break the run): ``rollback`` to the previous champion, or ``demote`` (no champion:
-  that model's predictions stop, the predictions asset says why) when there is none; an alert goes out.
-  Otherwise ``keep_champion``.
-* ``insufficient_data``: nothing judged yet (no out-of-sample rows with outcomes, or no baseline).
+* **Rollback.** On each of the current champion's out-of-sample days after it became champion
+  (``champion_since``, set by canary promotions and rollbacks), its live metric is compared with the naive
+  baseline's on the same rows (`realised.baseline_metric`: the kind of baseline it was gated against offline,
+  the majority class of its own training window for the classifier, a zero return for the regressor; not the
+  card's cross-validation figure, which was measured on other days). Under it on the last ``rollback_days``
+  days with outcomes (days without outcomes neither count nor break the run): ``rollback`` to the previous
+  champion, or ``demote`` (no champion: that model's predictions stop, the predictions asset says why) when
+  there is none; an alert goes out. Otherwise ``keep_champion``.
+* ``insufficient_data``: nothing judged yet (no out-of-sample rows with outcomes, or no baseline call).
 
 Every decision is recorded in the registry's history (``who="canary"``), once per (action, version, day).
 """
@@ -25,21 +27,25 @@ Every decision is recorded in the registry's history (``who="canary"``), once pe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from binance_assets.ml.card import ModelCard
+from binance_assets.ml.point_in_time import training_end, training_start
 from binance_assets.ml.realised import (
-    OUT_OF_SAMPLE,
+    FEATURES_TABLE,
     PREDICTIONS_TABLE,
     SHADOW_PREDICTIONS_TABLE,
+    baseline_metric,
     live_metric,
     realised_metrics_sql,
 )
 from binance_assets.ml.registry import ModelRegistry
 
-SUMS = ["judged", "hits", "squared_error", "squared_return"]
+SUMS = ["judged", "hits", "squared_error", "squared_return", "ups"]
 KEYS = ["model_name", "model_version", "symbol", "trade_date"]
 ACTIONS = ("promote", "keep_shadowing", "keep_challenger", "keep_champion", "rollback", "demote",
            "insufficient_data")
@@ -68,11 +74,11 @@ class CanaryDecision:
 
 
 def load_daily(warehouse, table: str, as_of: dt.date) -> pd.DataFrame:
-    """Out-of-sample sums per (model, version, symbol, day) of ``table`` up to ``as_of`` (empty: no table)."""
+    """Out-of-sample sums per (model, version, symbol, day) of ``table`` up to ``as_of`` (empty: no table).
+    The sums read out-of-sample rows only (the rule of `realised.AGGREGATES`)."""
     if not warehouse.table_exists(table):
         return pd.DataFrame(columns=[*KEYS, *SUMS])
-    sql = realised_metrics_sql(table, SUMS, group_by=[f"p.{k}" for k in KEYS],
-                               where=[OUT_OF_SAMPLE, "p.trade_date <= ?"])
+    sql = realised_metrics_sql(table, SUMS, group_by=[f"p.{k}" for k in KEYS], where=["p.trade_date <= ?"])
     frame = warehouse.query(sql, [as_of])
     frame["trade_date"] = pd.to_datetime(frame["trade_date"].astype(str)).dt.date
     return frame
@@ -85,8 +91,31 @@ def _judged(frame: pd.DataFrame, name: str, version: str | None = None) -> pd.Da
     return frame.loc[keep]
 
 
+def _sums(rows: pd.DataFrame) -> dict[str, float]:
+    return {s: rows[s].astype(float).sum() for s in SUMS if s in rows}
+
+
 def _pooled(task: str, rows: pd.DataFrame) -> float | None:
-    return live_metric(task, {s: rows[s].astype(float).sum() for s in SUMS}) if len(rows) else None
+    return live_metric(task, _sums(rows)) if len(rows) else None
+
+
+def training_calls_up(warehouse, card: ModelCard) -> bool | None:
+    """The call of ``card``'s naive classifier baseline: the majority class of the labels in its training window
+    (what sklearn's ``DummyClassifier(strategy="prior")``, the offline baseline, fit there predicts; a tie is
+    "not up"). None when the card has no window or the window's labels are gone."""
+    window = card.training_window or {}
+    if not (window.get("start") and window.get("end")):
+        return None
+    symbols = list(window.get("symbols") or [])
+    where = "trade_date >= ? AND trade_date <= ? AND label_forward_return IS NOT NULL"
+    params: list[Any] = [training_start(card), training_end(card)]
+    if symbols:
+        where += f" AND symbol IN ({', '.join('?' for _ in symbols)})"
+        params += symbols
+    row = warehouse.query(f"SELECT count(*) AS n, count(CASE WHEN label_forward_return > 0 THEN 1 END) AS ups "
+                          f"FROM {FEATURES_TABLE} WHERE {where}", params).iloc[0]
+    n, ups = int(row["n"]), int(row["ups"])
+    return None if n == 0 else ups * 2 > n
 
 
 def _round(value: float | None) -> float | None:
@@ -132,8 +161,10 @@ def decide_canary(registry: ModelRegistry, name: str, champion_daily: pd.DataFra
 
 
 def decide_health(registry: ModelRegistry, name: str, champion_daily: pd.DataFrame, as_of: dt.date,
-                  policy: CanaryPolicy) -> CanaryDecision | None:
-    """Whether the champion stays (None when there is no champion)."""
+                  policy: CanaryPolicy, calls_up: Callable[[ModelCard], bool | None] = lambda card: None,
+                  ) -> CanaryDecision | None:
+    """Whether the champion stays (None when there is no champion). ``calls_up(card)``: the classifier
+    baseline's call (`training_calls_up`)."""
     pointer = registry.history(name)
     card = registry.champion(name)
     if card is None:
@@ -142,28 +173,29 @@ def decide_health(registry: ModelRegistry, name: str, champion_daily: pd.DataFra
     rows = _judged(champion_daily, name, card.version)
     if since:
         rows = rows[rows["trade_date"] > dt.date.fromisoformat(since)]
-    per_day = [(day, _pooled(card.task, group)) for day, group in rows.groupby("trade_date", sort=True)]
-    baseline = card.baseline_value
+    up = calls_up(card) if card.task == "classification" else None
+    per_day = [(day, live_metric(card.task, _sums(group)), baseline_metric(card.task, _sums(group), up))
+               for day, group in rows.groupby("trade_date", sort=True)]
     metric = card.primary_metric
 
     def decision(action: str, reason: str, **metrics) -> CanaryDecision:
         return CanaryDecision(name, "champion", action, card.version, reason, as_of.isoformat(), len(per_day),
                               {k: _round(v) for k, v in metrics.items()})
 
-    if not per_day or baseline is None:
+    if not per_day or all(base is None for _, _, base in per_day):
         return decision("insufficient_data", f"champion {card.version}: no out-of-sample day with realised "
-                                             f"outcomes{' since ' + since if since else ''} (baseline "
-                                             f"{_fmt(baseline)})")
+                                             f"outcomes{' since ' + since if since else ''} and a baseline to "
+                                             f"compare with")
     streak = 0
-    for _, value in reversed(per_day):
-        if value is None or value >= baseline:
+    for _, value, base in reversed(per_day):
+        if value is None or base is None or value >= base:
             break
         streak += 1
-    last = per_day[-1][1]
-    recent = ", ".join(f"{day}: {_fmt(value)}" for day, value in per_day[-policy.rollback_days:])
-    numbers = (f"live {metric} under its baseline {_fmt(baseline)} on the last {streak} consecutive day(s) "
-               f"(limit {policy.rollback_days}; {recent})")
-    kw = {"live": last, "baseline": baseline, "days_under": streak}
+    _, last, last_base = per_day[-1]
+    recent = ", ".join(f"{day}: {_fmt(value)} vs {_fmt(base)}" for day, value, base in per_day[-policy.rollback_days:])
+    numbers = (f"live {metric} under the naive baseline's on the same outcomes on the last {streak} consecutive "
+               f"day(s) (limit {policy.rollback_days}; {recent})")
+    kw = {"live": last, "baseline": last_base, "days_under": streak}
     if streak >= policy.rollback_days:
         action = "rollback" if pointer["history"] else "demote"
         return decision(action, f"champion {card.version} {action}: {numbers}", **kw)
@@ -171,14 +203,15 @@ def decide_health(registry: ModelRegistry, name: str, champion_daily: pd.DataFra
 
 
 def evaluate(registry: ModelRegistry, name: str, champion_daily: pd.DataFrame, shadow_daily: pd.DataFrame,
-             as_of: dt.date, policy: CanaryPolicy) -> list[CanaryDecision]:
+             as_of: dt.date, policy: CanaryPolicy,
+             calls_up: Callable[[ModelCard], bool | None] = lambda card: None) -> list[CanaryDecision]:
     """The canary's decision, then (unless the canary was promoted) the champion's."""
     decisions = []
     canary = decide_canary(registry, name, champion_daily, shadow_daily, as_of, policy)
     if canary is not None:
         decisions.append(canary)
     if canary is None or canary.action != "promote":
-        health = decide_health(registry, name, champion_daily, as_of, policy)
+        health = decide_health(registry, name, champion_daily, as_of, policy, calls_up)
         if health is not None:
             decisions.append(health)
     return decisions
@@ -212,7 +245,8 @@ def load_and_evaluate(registry: ModelRegistry, warehouse, names: list[str], as_o
     shadow_daily = load_daily(warehouse, SHADOW_PREDICTIONS_TABLE, as_of)
     decisions, alerts = [], []
     for name in names:
-        for decision in evaluate(registry, name, champion_daily, shadow_daily, as_of, policy):
+        for decision in evaluate(registry, name, champion_daily, shadow_daily, as_of, policy,
+                                 lambda card: training_calls_up(warehouse, card)):
             decisions.append(decision)
             alert = apply_decision(registry, decision)
             if alert:

@@ -2,9 +2,18 @@
 
 The realised outcome of a prediction of (symbol, minute) is ``features.minute_features.label_forward_return``
 of that minute (log(close[t+h]/close[t])), null until the forward bars exist. A classifier's row (its
-``probability`` is not null) is a hit when ``(prediction = 1) = (return > 0)``; a regressor's row (null
-probability) has the error ``prediction - return``. The aggregates are SQL (DuckDB and PostgreSQL alike),
-shared by the API (binance_api.services.ml_service), the demo summary and the canary
+``probability`` is not null) is correct when ``(prediction = 1) = (return > 0)``; a regressor's row (null
+probability) has the error ``prediction - return``.
+
+**Out of sample only.** A row is *in sample* when the model that scored it had been trained on its day (or a
+later one): the scoring asset writes ``in_sample`` from the model's training window
+(binance_assets.ml.point_in_time); a row without the flag counts as in sample. In-sample rows are judged
+(``CORRECT``) but left out of every accuracy figure: every aggregate below except ``predictions`` and the
+``in_sample`` counts reads out-of-sample rows only, so no reader can forget the rule. Readers show the
+``in_sample`` count beside their figure.
+
+The aggregates are SQL (DuckDB and PostgreSQL alike), shared by the API (binance_api.services.ml_service and
+the dashboard), the exporter (binance_assets.monitoring.models), the demo summary and the canary
 (binance_assets.ml.canary), so all of them judge a prediction the same way. No Dagster imports.
 """
 
@@ -18,16 +27,24 @@ FEATURES_TABLE = "features.minute_features"
 PREDICTIONS_TABLE = "ml.predictions"
 SHADOW_PREDICTIONS_TABLE = "ml.shadow_predictions"
 
+IN_SAMPLE = "coalesce(p.in_sample, true)"  # a row without the flag counts as in sample
+OUT_OF_SAMPLE = f"NOT {IN_SAMPLE}"
 _RET = "f.label_forward_return"
-HIT = (f"CASE WHEN {_RET} IS NULL OR p.probability IS NULL THEN NULL "
+_OOS_RET = f"CASE WHEN {OUT_OF_SAMPLE} THEN {_RET} END"  # the outcome as the accuracy figures see it
+# One row, whatever its sample: was the classifier's direction right (null: regressor, or not known yet)?
+CORRECT = (f"CASE WHEN {_RET} IS NULL OR p.probability IS NULL THEN NULL "
+           f"WHEN (p.prediction = 1.0) = ({_RET} > 0) THEN TRUE ELSE FALSE END")
+# One row as the accuracy figures count it: 1 hit, 0 miss, null when not counted (in sample, regressor, unknown).
+HIT = (f"CASE WHEN {_OOS_RET} IS NULL OR p.probability IS NULL THEN NULL "
        f"WHEN (p.prediction = 1.0) = ({_RET} > 0) THEN 1.0 ELSE 0.0 END")
-_ERROR = f"CASE WHEN {_RET} IS NULL OR p.probability IS NOT NULL THEN NULL ELSE p.prediction - {_RET} END"
-_RETURN = f"CASE WHEN {_RET} IS NULL OR p.probability IS NOT NULL THEN NULL ELSE {_RET} END"
-OUT_OF_SAMPLE = "NOT coalesce(p.in_sample, true)"  # a row without the flag counts as in sample
+_ERROR = f"CASE WHEN {_OOS_RET} IS NULL OR p.probability IS NOT NULL THEN NULL ELSE p.prediction - {_RET} END"
+_RETURN = f"CASE WHEN {_OOS_RET} IS NULL OR p.probability IS NOT NULL THEN NULL ELSE {_RET} END"
+_UP = f"CASE WHEN {HIT} IS NULL THEN NULL WHEN {_RET} > 0 THEN 1.0 ELSE 0.0 END"
 
 AGGREGATES: Mapping[str, str] = {
-    "predictions": "count(*)",
-    "realised": f"count({_RET})",  # rows whose outcome is known
+    "predictions": "count(*)",  # every row, in sample or not
+    "in_sample": f"count(CASE WHEN {IN_SAMPLE} THEN 1 END)",  # rows left out of every figure below
+    "realised": f"count({_OOS_RET})",  # out-of-sample rows whose outcome is known: what the figures judge
     "hit_rate": f"avg({HIT})",  # classifiers
     "mae": f"avg(abs({_ERROR}))",  # regressors
     # Sums that pool across groups (the canary adds days up): hits / judged, 1 - squared_error / squared_return.
@@ -35,7 +52,8 @@ AGGREGATES: Mapping[str, str] = {
     "hits": f"sum({HIT})",
     "squared_error": f"sum(({_ERROR}) * ({_ERROR}))",
     "squared_return": f"sum(({_RETURN}) * ({_RETURN}))",
-    "in_sample_rows": "sum(CASE WHEN coalesce(p.in_sample, true) THEN 1 ELSE 0 END)",
+    # Classifier rows judged whose outcome was up: the hits of always calling up on the same rows.
+    "ups": f"sum({_UP})",
 }
 
 
@@ -80,6 +98,22 @@ def live_metric(task: str, row: Mapping[str, Any]) -> float | None:
     if not squared_return:
         return None
     return 1.0 - (_number(row.get("squared_error")) or 0.0) / squared_return
+
+
+def baseline_metric(task: str, row: Mapping[str, Any], calls_up: bool | None = None) -> float | None:
+    """The same metric as `live_metric`, of the naive baseline on the same judged rows (the baseline the
+    offline gate compares with, now on live outcomes): a classifier's baseline always calls its training
+    window's majority class (``calls_up``): ups / judged, or the rest; a regressor's predicts a zero return,
+    whose skill is 0 by definition. None when nothing was judged or the baseline's call is unknown."""
+    judged = _number(row.get("judged"))
+    if not judged:
+        return None
+    if task == "classification":
+        if calls_up is None:
+            return None
+        ups = _number(row.get("ups")) or 0.0
+        return (ups if calls_up else judged - ups) / judged
+    return 0.0 if _number(row.get("squared_return")) else None
 
 
 def _number(value: Any) -> float | None:

@@ -89,20 +89,25 @@ def model_families(champions: list[ChampionState], live: list[LiveAccuracy]) -> 
         if champ.primary_metric == "accuracy" and champ.baseline_value is not None:
             baseline.add_metric([champ.model, champ.version], champ.baseline_value)
     accuracy = GaugeMetricFamily("binance_model_live_accuracy",
-                                 "Realised hit rate of the predictions over the latest scored days",
+                                 "Realised hit rate of the out-of-sample predictions over the latest scored days",
                                  labels=["model", "version"])
-    mae = GaugeMetricFamily("binance_model_live_mae", "Realised MAE of the forward-return predictions",
+    mae = GaugeMetricFamily("binance_model_live_mae", "Realised MAE of the out-of-sample forward-return predictions",
                             labels=["model", "version"])
     realised = GaugeMetricFamily("binance_model_live_realised_predictions",
-                                 "Predictions with a known outcome over the latest scored days",
+                                 "Out-of-sample predictions with a known outcome over the latest scored days",
                                  labels=["model", "version"])
+    in_sample = GaugeMetricFamily("binance_model_live_in_sample_predictions",
+                                  "Predictions over the latest scored days scored by a model trained on their day: "
+                                  "left out of the live accuracy, MAE and realised counts",
+                                  labels=["model", "version"])
     for row in live:
         realised.add_metric([row.model, row.version], row.realised)
+        in_sample.add_metric([row.model, row.version], row.in_sample)
         if row.hit_rate is not None:
             accuracy.add_metric([row.model, row.version], row.hit_rate)
         if row.mae is not None:
             mae.add_metric([row.model, row.version], row.mae)
-    return [offline, baseline, accuracy, mae, realised]
+    return [offline, baseline, accuracy, mae, realised, in_sample]
 
 
 class DagsterCollector(Collector):

@@ -1,12 +1,14 @@
 """The models' live state: each champion's offline metric and baseline (the registry's model card) and
-the realised accuracy of the predictions over the latest scored days, computed by the serving API's
-own query (`binance_api.services.ml_service.accuracy`, one implementation), read the way the API reads."""
+the realised accuracy of the predictions over the latest scored days, by the one realised-accuracy rule
+(`binance_assets.ml.realised`, which the serving API's `/accuracy` runs too): out-of-sample rows only, with
+the in-sample rows counted beside. Read the way the API reads (a snapshot or a REPEATABLE READ session)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
+
+from binance_assets.ml.realised import FEATURES_TABLE, PREDICTIONS_TABLE, realised_metrics_sql
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,10 @@ class ChampionState:
 class LiveAccuracy:
     model: str
     version: str
-    realised: int  # predictions whose outcome is known
+    realised: int  # out-of-sample predictions whose outcome is known
     hit_rate: float | None  # classifiers: share of realised predictions with the right direction
     mae: float | None  # regressors: mean absolute error of the forward return
+    in_sample: int = 0  # predictions scored by a model trained on their day: left out of the figures above
 
 
 def champions(registry) -> list[ChampionState]:
@@ -40,37 +43,24 @@ def champions(registry) -> list[ChampionState]:
 
 
 def live_accuracy(session, window_days: float) -> list[LiveAccuracy]:
-    """Realised accuracy per (model, version) over the `window_days` before the latest scored minute,
-    all symbols together (each symbol's rows from `ml_service.accuracy`, weighted by realised outcomes)."""
-    from binance_api.services import ml_service
+    """Realised accuracy per (model, version) over the `window_days` before the latest scored minute, all
+    symbols pooled (the same as weighting each symbol's figure by its realised outcomes)."""
     from binance_api.services.data_service import table_exists
 
-    if not (table_exists(session, ml_service.PREDICTIONS) and table_exists(session, ml_service.FEATURES)):
+    if not (table_exists(session, PREDICTIONS_TABLE) and table_exists(session, FEATURES_TABLE)):
         return []
-    latest = session.query(f"SELECT max(minute) AS m FROM {ml_service.PREDICTIONS}").column(0)[0].as_py()
+    latest = session.query(f"SELECT max(minute) AS m FROM {PREDICTIONS_TABLE}").column(0)[0].as_py()
     if latest is None:
         return []
     end = latest + dt.timedelta(microseconds=1)
     start = end - dt.timedelta(days=window_days)
-    symbols = session.query(
-        f"SELECT DISTINCT symbol FROM {ml_service.PREDICTIONS} WHERE minute >= ? AND minute < ? ORDER BY symbol",
-        [start, end],
-    ).column(0).to_pylist()
-    sums: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for symbol in symbols:
-        for row in ml_service.accuracy(session, symbol, start, end):
-            acc = sums[(row["model_name"], row["model_version"])]
-            realised = row["realised"] or 0
-            acc["realised"] += realised
-            for metric in ("hit_rate", "mae"):
-                if row[metric] is not None and realised:
-                    acc[metric] += row[metric] * realised
-                    acc[f"{metric}_n"] += realised
+    sql = realised_metrics_sql(PREDICTIONS_TABLE, ["realised", "hit_rate", "mae", "in_sample"],
+                               group_by=["p.model_name", "p.model_version"],
+                               where=["p.minute >= ?", "p.minute < ?"])
     return [
-        LiveAccuracy(model, version, int(acc["realised"]),
-                     acc["hit_rate"] / acc["hit_rate_n"] if acc["hit_rate_n"] else None,
-                     acc["mae"] / acc["mae_n"] if acc["mae_n"] else None)
-        for (model, version), acc in sorted(sums.items())
+        LiveAccuracy(row["model_name"], row["model_version"], int(row["realised"] or 0), row["hit_rate"],
+                     row["mae"], int(row["in_sample"] or 0))
+        for row in session.query(sql, [start, end]).to_pylist()
     ]
 
 

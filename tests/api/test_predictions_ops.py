@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+from support.api_warehouse import TRAINED_UNTIL
 
 pytestmark = pytest.mark.xdist_group("api")
 
@@ -36,17 +37,23 @@ def test_latest_and_history_with_realised_outcomes(client, auth, api_warehouse):
             continue
         assert item["realised_return"] == pytest.approx(row.r)
         assert item["correct"] == ((row.prediction == 1.0) == (row.r > 0))
+        assert item["in_sample"] == (row.minute.date() <= TRAINED_UNTIL)  # the stand-in scorer's training days
         checked += 1
     assert checked > 100
 
+    # Accuracy: the minutes of the days after the scorer's training days only; the others counted beside.
     acc = client.get("/api/v1/predictions/BTCUSDT/accuracy", headers=auth).json()["items"]
     full = api_warehouse.query(
         "SELECT avg(CASE WHEN (p.prediction = 1.0) = (f.label_forward_return > 0) THEN 1.0 ELSE 0.0 END) AS hit, "
         "count(f.label_forward_return) AS n FROM ml.predictions p JOIN features.minute_features f "
-        "USING (symbol, minute) WHERE p.symbol = 'BTCUSDT' AND f.label_forward_return IS NOT NULL"
+        "USING (symbol, minute) WHERE p.symbol = 'BTCUSDT' AND f.label_forward_return IS NOT NULL "
+        "AND p.trade_date > ?", [TRAINED_UNTIL]
     )
+    assert acc[0]["realised"] == full["n"].iloc[0] > 100
     assert acc[0]["hit_rate"] == pytest.approx(full["hit"].iloc[0])
-    assert acc[0]["realised"] == full["n"].iloc[0]
+    scored_in_sample = api_warehouse.query(
+        "SELECT count(*) AS n FROM ml.predictions WHERE symbol = 'BTCUSDT' AND trade_date <= ?", [TRAINED_UNTIL])
+    assert acc[0]["in_sample"] == scored_in_sample["n"].iloc[0] > 100
 
 
 def test_models_read_the_registry(client, token, api_config, tmp_path, monkeypatch):

@@ -292,3 +292,17 @@ def test_apply_freshness_policies_spec_by_spec():
     assert graph.get(dg.AssetKey(["marts", "daily_stats"])).freshness_policy == policies["marts"]
     assert graph.get(dg.AssetKey(["minute_features"])).freshness_policy == policies["features"]
     assert graph.get(dg.AssetKey(["staging", "stg_trades"])).freshness_policy is None
+
+
+def test_history_loaded_today_is_on_time_on_postgres(postgres_url):
+    """The arrivals query (`publication.ARRIVALS_SQL`) on PostgreSQL: 2025 days loaded now are history (their
+    deadlines passed before the table and symbol were first loaded), on time, with their row counts."""
+    from binance_assets.warehouse.postgres_warehouse import PostgresWarehouse
+
+    wh = PostgresWarehouse(postgres_url)
+    for day in (D1, D2, D3):
+        wh.replace_partition("spot_trades", "BTCUSDT", day, sample("spot_trades", day=day), load())
+    results = evaluate_raw_deadlines(wh, ["spot_trades"], ["BTCUSDT"], at(D3 + dt.timedelta(days=5), 0), 6,
+                                     lookback_days=7, start_date=D1)
+    assert [(r.day, r.status, r.rows) for r in results if r.day <= D3] == [
+        (day, DeadlineStatus.ON_TIME, sample("spot_trades").num_rows) for day in (D1, D2, D3)]

@@ -5,7 +5,9 @@ real Dagster instance's storage, the API served by uvicorn, and Debian's chromiu
 
 Defects: BROKEN (raw.spot_agg_trades, BTCUSDT, day 2) gets duplicate agg trade ids and its `unique_ids`
 check fails; MISSING (raw.spot_trades, ETHUSDT, day 2) is never loaded; REPLACED (raw.spot_klines_1m,
-BTCUSDT, day 1) is materialized twice with different archive checksums.
+BTCUSDT, day 1) is materialized twice with different archive checksums; DRIFTED (ml.predictions, BTCUSDT,
+day 2) has its non-blocking `feature_drift` check fail past the error threshold (ERROR severity), as a run
+records it. The champion was trained on day 1 only: day 1's predictions are in sample, day 2's are not.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ DAY2 = DAY1 + dt.timedelta(days=1)
 BROKEN = ("spot_agg_trades", "BTCUSDT", DAY2)
 MISSING = ("spot_trades", "ETHUSDT", DAY2)
 REPLACED = ("spot_klines_1m", "BTCUSDT", DAY1)
+DRIFTED = ("BTCUSDT", DAY2)
 DUPLICATES = 3
 HORIZON = 5
 MODEL = "price_direction_classifier"
@@ -56,7 +59,7 @@ def _build_features_models_predictions(wh, registry_dir: Path) -> None:
             frame = compute_minute_features(bars, horizon=HORIZON, history=history if len(history) else None)
             wh.replace_table_partition("features.minute_features", symbol, day,
                                        pa.Table.from_pandas(frame, preserve_index=False))
-    frame = wh.read_table("features.minute_features", symbols=SYMBOLS, start=DAY1, end=DAY2)
+    frame = wh.read_table("features.minute_features", symbols=SYMBOLS, start=DAY1, end=DAY1)
     registry = LocalModelRegistry(registry_dir)
     # v1 goes through the gate (a random walk rarely beats its baseline) and is then promoted by hand, as an
     # operator would; v2 (other hyperparameters) must beat it by an impossible margin: it stays a challenger.
@@ -71,6 +74,7 @@ def _build_features_models_predictions(wh, registry_dir: Path) -> None:
             features = wh.read_table("features.minute_features", symbols=[symbol], start=day, end=day)
             scored = score(model, card, features)
             scored.insert(1, "trade_date", day)
+            scored["in_sample"] = day <= DAY1  # the champion's training window is day 1
             wh.replace_table_partition(
                 "ml.predictions", symbol, day, pa.Table.from_pandas(scored, preserve_index=False)
             )
@@ -118,9 +122,11 @@ def _record_in_dagster(home: Path, wh, duplicates: int) -> None:
                 current = wh.read_table("features.minute_features", symbols=[symbol], start=day, end=day)
                 report = drift_report(reference, current, FEATURE_COLUMNS, ks_pvalue_error=0.0)
                 per_feature = {f.feature: {"psi": round(f.psi, 4), "severity": f.severity} for f in report.features}
+                drifted = (symbol, day) == DRIFTED
                 instance.report_runless_asset_event(dg.AssetCheckEvaluation(
                     asset_key=dg.AssetKey(["ml", "predictions"]), check_name="feature_drift",
-                    passed=report.severity == "ok", partition=_key(day, symbol), severity=dg.AssetCheckSeverity.WARN,
+                    passed=report.severity == "ok" and not drifted, partition=_key(day, symbol),
+                    severity=dg.AssetCheckSeverity.ERROR if drifted else dg.AssetCheckSeverity.WARN, blocking=False,
                     metadata={"per_feature": dg.MetadataValue.json(per_feature)},
                 ))
     finally:
@@ -237,7 +243,7 @@ def shot():
 def spec():
     """The fixture's facts the tests check against."""
     return SimpleNamespace(
-        SYMBOLS=SYMBOLS, DAY1=DAY1, DAY2=DAY2, BROKEN=BROKEN, MISSING=MISSING, REPLACED=REPLACED,
+        SYMBOLS=SYMBOLS, DAY1=DAY1, DAY2=DAY2, BROKEN=BROKEN, MISSING=MISSING, REPLACED=REPLACED, DRIFTED=DRIFTED,
         DUPLICATES=DUPLICATES, MODEL=MODEL, DAGSTER_UI=DAGSTER_UI, ARTIFACTS=ARTIFACTS, counts=expected_counts,
     )
 

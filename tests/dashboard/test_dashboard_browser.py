@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.xdist_group("dashboard")
-HIT_RATE = re.compile(r"Hit rate over the visible range: \d+\.\d% \(\d+ of \d+")
+HIT_RATE = re.compile(r"Hit rate over the visible range: \d+\.\d% \(\d+ of \d+ out-of-sample calls")
+IN_SAMPLE_ONLY = re.compile(r"Hit rate over the visible range: none out of sample \((\d+) in-sample calls left out")
 
 
 def sign_in(page, token: str, path: str = "/dashboard/market") -> None:
@@ -40,7 +41,8 @@ def test_unauthenticated_visits_are_sent_to_the_login(page, dash_url, shot):
 
 
 def test_market_page_draws_every_candle_and_the_predictions(page, token, dash_env, shot, spec):
-    DAY1, SYMBOLS, ARTIFACTS = spec.DAY1, spec.SYMBOLS, spec.ARTIFACTS
+    # The champion was trained on DAY1: DAY1's calls are in sample (no hit rate, counted beside), DAY2's are not.
+    DAY1, DAY2, SYMBOLS, ARTIFACTS = spec.DAY1, spec.DAY2, spec.SYMBOLS, spec.ARTIFACTS
     sign_in(page, token())
     expect(page).to_have_title(re.compile("^Market"))
     charts = page.locator("#charts")
@@ -61,7 +63,9 @@ def test_market_page_draws_every_candle_and_the_predictions(page, token, dash_en
         assert int(card.get_attribute("data-candles")) == n_bars
         assert int(card.get_attribute("data-predictions")) == n_predictions
         assert int(card.get_attribute("data-vwap")) > 0
-        expect(card.locator(".hit-rate")).to_have_text(HIT_RATE)
+        hit = card.locator(".hit-rate")
+        expect(hit).to_have_text(IN_SAMPLE_ONLY)
+        assert int(IN_SAMPLE_ONLY.match(hit.inner_text()).group(1)) == n_predictions
         expect(card.locator("canvas").first).to_be_visible()
     shot(page, "market-1d-2symbols")
 
@@ -77,13 +81,17 @@ def test_market_page_draws_every_candle_and_the_predictions(page, token, dash_en
         f"market page, 1 day x 2 symbols (1m): data+draw {render_ms} ms, navigation to painted {total_ms} ms\n")
     print(f"dashboard_market_render: days=1 symbols=2 draw_ms={render_ms} navigation_ms={total_ms}")
 
-    # hourly aggregates: 24 candles a day; zoom in by keyboard changes the visible range and the hit rate
+    # hourly aggregates of the out-of-sample DAY2: 24 candles a day, a hit rate; zoom in by keyboard changes the
+    # visible range and the hit rate
+    page.get_by_label("From (UTC day)").fill(DAY2.isoformat())
+    page.get_by_label("To (UTC day)").fill(DAY2.isoformat())
     page.get_by_label("Interval").select_option("1h")
     page.get_by_role("button", name="Show", exact=True).click()
     expect(charts).not_to_have_attribute("data-render-ms", "")
     card = page.locator('.chart-card[data-symbol="BTCUSDT"]')
     assert card.get_attribute("data-candles") == "24"
     assert card.get_attribute("data-predictions") == "24"
+    expect(card.locator(".hit-rate")).to_have_text(HIT_RATE)
     before = card.locator(".hit-rate").inner_text()
     zoom = card.get_by_role("button", name="Zoom in")
     zoom.focus()
@@ -112,8 +120,17 @@ def test_health_page_shows_the_broken_partition_as_failed(page, shot, spec):
     expect(broken).to_have_attribute("aria-label", re.compile(r"failed"))
     expect(cell(*MISSING)).to_have_attribute("data-status", "missing")
     expect(cell(*REPLACED)).to_have_attribute("data-status", "replaced")
-    # simulated 2025 days loaded today: after their deadline, so "late"; the mart of the missing partition is there
-    expect(cell("spot_trades", "BTCUSDT", DAY1.isoformat())).to_have_attribute("data-status", "late")
+    # simulated 2025 days loaded today are history loaded by a backfill, not late; the mart of the missing
+    # partition is there
+    expect(cell("spot_trades", "BTCUSDT", DAY1.isoformat())).to_have_attribute("data-status", "loaded")
+    # feature_drift failed past its error threshold, but it blocks nothing: a warning mark, not a failed one
+    symbol, day = spec.DRIFTED
+    drifted = page.locator(f'button.cell[data-table="ml.predictions"][data-symbol="{symbol}"][data-day="{day}"]')
+    expect(drifted).to_have_attribute("data-status", "warning")
+    expect(drifted).to_have_text("!")
+    drift_row = page.locator('#failing tr[data-check="feature_drift"]')
+    expect(drift_row.locator("td").nth(2)).to_contain_text("warning")
+    expect(drift_row.locator("td").nth(2)).to_contain_text("error")
     expect(page.locator('table.heatmap[data-table="marts.fct_bars_1m"]')).to_be_visible()
     failing = page.locator('#failing tr[data-check="unique_ids"]')
     expect(failing).to_contain_text("raw/spot_agg_trades")

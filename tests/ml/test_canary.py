@@ -1,9 +1,12 @@
 """Canary models: a challenger shadows the champion in `ml.shadow_predictions`, is promoted on realised
-outcomes after `canary_days` (and not before) or kept a challenger; a champion under its baseline for
-`rollback_days` is rolled back with an alert to a loopback webhook; the registry CLI prints every decision.
+outcomes after `canary_days` (and not before) or kept a challenger; a champion under the naive baseline on the
+same live outcomes for `rollback_days` is rolled back with an alert to a loopback webhook; the registry CLI
+prints every decision.
 
 The data (conftest `canary_frame`): 120 minutes a day, 40% of them up. The "reader" classifier is right on
-every minute (live accuracy 1.0), the constant "down" on 60% (0.6), the constant "up" on 40% (0.4).
+every minute (live accuracy 1.0), the constant "down" on 60% (0.6), the constant "up" on 40% (0.4). The
+naive baseline (the majority class of the training day D[0]) is computed here from the raw rows
+(`naive_baseline`).
 """
 
 from __future__ import annotations
@@ -125,26 +128,38 @@ def features_file(tmp_path_factory, canary_frame):
     return path
 
 
+def naive_baseline(canary_frame, day: dt.date) -> float:
+    """The accuracy on ``day`` of always calling the majority class of the training day D[0], from the raw rows."""
+    train = canary_frame.loc[canary_frame["trade_date"] == D[0], "label_up"].astype(bool)
+    majority = bool(train.mean() > 0.5)
+    live = canary_frame.loc[canary_frame["trade_date"] == day, "label_up"].astype(bool)
+    return float((live == majority).mean())
+
+
 def brief(decisions: list[dict]) -> list[tuple]:
     return [(d["subject"], d["action"], d["version"], d["days"], d["metrics"]) for d in decisions]
 
 
-def test_a_better_challenger_is_promoted_after_n_days_and_a_worse_one_stays_challenger(tmp_path, features_file):
+def test_a_better_challenger_is_promoted_after_n_days_and_a_worse_one_stays_challenger(tmp_path, features_file,
+                                                                                         canary_frame):
     flow = Flow(tmp_path, features_file)
-    flow.start(flow.classifier("down"), 0.60, 0.45)  # v0001: live 0.6, above its baseline 0.45
-    # The offline gate: beats its baseline (0.45) by the margin, not the champion (0.60): a canary.
+    naive = naive_baseline(canary_frame, D[1])
+    assert naive == naive_baseline(canary_frame, D[3]) == pytest.approx(0.6)
+    # v0001: live 0.6, as good as the naive baseline on the same days (its card's 0.65 was measured on others)
+    flow.start(flow.classifier("down"), 0.66, 0.65)
+    # The offline gate: beats its baseline (0.45) by the margin, not the champion (0.66): a canary.
     card, decision = register_with_gate(flow.registry, CLASSIFIER, flow.classifier("reader"),
-                                        flow.card(CLASSIFIER, 0.61, 0.45), margin=0.02)
+                                        flow.card(CLASSIFIER, 0.67, 0.45), margin=0.02)
     assert (card.version, card.status, decision.promote, decision.canary) == ("v0002", "challenger", False, True)
     assert flow.registry.history(CLASSIFIER)["canary"]["version"] == "v0002"
     # One canary at a time: the next such challenger stays a plain challenger.
     card, decision = register_with_gate(flow.registry, CLASSIFIER, flow.classifier("up"),
-                                        flow.card(CLASSIFIER, 0.615, 0.45), margin=0.02)
+                                        flow.card(CLASSIFIER, 0.675, 0.45), margin=0.02)
     assert card.version == "v0003" and not decision.canary
     assert card.status_reason.endswith("no canary: v0002 is already shadowing the champion")
 
     shadowing = {"challenger": 1.0, "champion": 0.6, "gain": 0.4}
-    healthy = {"live": 0.6, "baseline": 0.45, "days_under": 0}
+    healthy = {"live": 0.6, "baseline": naive, "days_under": 0}
     assert brief(flow.day(D[1])) == [("canary", "keep_shadowing", "v0002", 1, shadowing),
                                      ("champion", "keep_champion", "v0001", 1, healthy)]
     assert flow.registry.champion(CLASSIFIER).version == "v0001"  # not before N = 2 days
@@ -157,14 +172,14 @@ def test_a_better_challenger_is_promoted_after_n_days_and_a_worse_one_stays_chal
     assert promotion["reason"].startswith("canary promoted after 2 days in shadow: live accuracy 1.0000 vs "
                                           "champion 0.6000 (gain +0.4000, margin 0.0200) over 2 day(s)")
 
-    # A worse challenger (constant "up": live 0.4) passes the gate against the new champion's 0.61 ...
+    # A worse challenger (constant "up": live 0.4) passes the gate against the new champion's 0.67 ...
     card, decision = register_with_gate(flow.registry, CLASSIFIER, flow.classifier("up"),
-                                        flow.card(CLASSIFIER, 0.62, 0.45), margin=0.02)
+                                        flow.card(CLASSIFIER, 0.68, 0.45), margin=0.02)
     assert card.version == "v0004" and decision.canary
     worse = {"challenger": 0.4, "champion": 1.0, "gain": -0.6}
     assert brief(flow.day(D[3])) == [("canary", "keep_shadowing", "v0004", 1, worse),
                                      ("champion", "keep_champion", "v0002", 1,
-                                      {"live": 1.0, "baseline": 0.45, "days_under": 0})]
+                                      {"live": 1.0, "baseline": naive, "days_under": 0})]
     assert brief(flow.day(D[4]))[0] == ("canary", "keep_challenger", "v0004", 2, worse)
     # ... and stays a challenger; the champion is still v0002, and no canary runs.
     assert flow.registry.get(CLASSIFIER, "v0004").status == "challenger"
@@ -197,27 +212,34 @@ def test_a_better_challenger_is_promoted_after_n_days_and_a_worse_one_stays_chal
     assert "  canary_start  v0002  (was v0001)  by gate" in history and "  promote  v0001  (was -)  by user" in history
 
 
-def test_a_champion_under_its_baseline_for_k_days_is_rolled_back_with_an_alert(tmp_path, features_file):
+def test_a_champion_under_the_naive_baseline_on_the_same_days_is_rolled_back_with_an_alert(tmp_path, features_file,
+                                                                                           canary_frame):
     webhook = Webhook()
     try:
         flow = Flow(tmp_path, features_file, webhook.url)
         flow.start(flow.classifier("reader"), 0.95, 0.55)  # v0001: live 1.0
-        flow.champion(CLASSIFIER, flow.classifier("up"), 0.96, 0.55)  # v0002: live 0.4, under 0.55
-        under = {"live": 0.4, "baseline": 0.55}
+        # v0002: live 0.4, above the 0.35 of its card's cross-validation baseline (other days), but under the naive
+        # baseline on the same live days (always "down", the training day's majority: 0.6).
+        flow.champion(CLASSIFIER, flow.classifier("up"), 0.96, 0.35)
+        naive = naive_baseline(canary_frame, D[1])
+        assert naive == naive_baseline(canary_frame, D[2]) > 0.4
+        under = {"live": 0.4, "baseline": naive}
         assert brief(flow.day(D[1])) == [("champion", "keep_champion", "v0002", 1, {**under, "days_under": 1})]
         assert webhook.texts == [] and flow.registry.champion(CLASSIFIER).version == "v0002"
         assert brief(flow.day(D[2], run=True)) == [("champion", "rollback", "v0002", 2, {**under, "days_under": 2})]
         assert flow.metadata["alerts_sent"] == 1
         (text,) = webhook.texts
         assert text.startswith(f":rotating_light: model {CLASSIFIER}: champion v0002 rolled back to v0001. "
-                               "champion v0002 rollback: live accuracy under its baseline 0.5500 on the last 2 "
-                               "consecutive day(s) (limit 2; 2024-03-02: 0.4000, 2024-03-03: 0.4000)")
+                               "champion v0002 rollback: live accuracy under the naive baseline's on the same "
+                               "outcomes on the last 2 consecutive day(s) (limit 2; 2024-03-02: 0.4000 vs 0.6000, "
+                               "2024-03-03: 0.4000 vs 0.6000)")
         pointer = flow.registry.history(CLASSIFIER)
         assert (pointer["champion"], pointer["champion_since"]) == ("v0001", "2024-03-03")
         assert (pointer["events"][-1]["action"], pointer["events"][-1]["who"]) == ("rollback", "canary")
         # The restored champion scores the next day and is judged from then on only.
         assert brief(flow.day(D[3])) == [("champion", "keep_champion", "v0001", 1,
-                                          {"live": 1.0, "baseline": 0.55, "days_under": 0})]
+                                          {"live": 1.0, "baseline": naive_baseline(canary_frame, D[3]),
+                                           "days_under": 0})]
         served = flow.table("ml.predictions")
         assert served.groupby("trade_date")["model_version"].first().tolist() == ["v0002", "v0002", "v0001"]
         assert not flow.warehouse.get().table_exists("ml.shadow_predictions")  # no canary ever ran
@@ -228,13 +250,16 @@ def test_a_champion_under_its_baseline_for_k_days_is_rolled_back_with_an_alert(t
 def test_a_champion_without_a_previous_one_is_demoted_and_its_predictions_stop(tmp_path, features_file):
     flow = Flow(tmp_path, features_file)
     flow.start(flow.classifier("up"), 0.9, 0.55)
+    # 48 of each day's 120 outcomes up: the baseline calling "down" (the training day's majority) is right on 72.
     daily = pd.DataFrame({"model_name": CLASSIFIER, "model_version": "v0001", "symbol": SYMBOL,
-                          "trade_date": [D[1], D[2]], "judged": 120, "hits": [70, 48],
+                          "trade_date": [D[1], D[2]], "judged": 120, "hits": [80, 48], "ups": 48,
                           "squared_error": None, "squared_return": None})
-    decision = decide_health(flow.registry, CLASSIFIER, daily, D[2], CanaryPolicy(rollback_days=2))
-    assert (decision.action, decision.metrics) == ("keep_champion", {"live": 0.4, "baseline": 0.55, "days_under": 1})
-    daily["hits"] = [48, 48]
-    decision = decide_health(flow.registry, CLASSIFIER, daily, D[2], CanaryPolicy(rollback_days=2))
+    policy = CanaryPolicy(rollback_days=2)
+    assert decide_health(flow.registry, CLASSIFIER, daily, D[2], policy).action == "insufficient_data"  # no call
+    decision = decide_health(flow.registry, CLASSIFIER, daily, D[2], policy, lambda card: False)
+    assert (decision.action, decision.metrics) == ("keep_champion", {"live": 0.4, "baseline": 0.6, "days_under": 1})
+    daily["hits"] = [70, 48]  # 0.583 < 0.6, then 0.4
+    decision = decide_health(flow.registry, CLASSIFIER, daily, D[2], policy, lambda card: False)
     assert decision.action == "demote"
     assert apply_decision(flow.registry, decision).startswith(
         f":rotating_light: model {CLASSIFIER}: champion v0001 demoted: no previous champion, so its predictions stop")
@@ -246,7 +271,7 @@ def test_a_champion_without_a_previous_one_is_demoted_and_its_predictions_stop(t
     resources = {k: flow.resources[k] for k in ("warehouse", "model_registry")}
     result = PREDICT[0](dg.build_asset_context(partition_key=f"{D[3]}|{SYMBOL}", instance=INSTANCE), **resources)
     assert result.metadata[f"{CLASSIFIER}_status"].startswith(
-        "not scored: champion v0001 demoted: champion v0001 demote: live accuracy under its baseline 0.5500")
+        "not scored: champion v0001 demoted: champion v0001 demote: live accuracy under the naive baseline's")
     assert set(flow.warehouse.get().read_table("ml.predictions")["model_name"]) == {REGRESSOR}
 
 

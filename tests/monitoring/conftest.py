@@ -38,20 +38,21 @@ def dagster_instance(tmp_path_factory):
 
 
 def write_warehouse(path: Path) -> None:
-    """ml.predictions and the labels they are judged on (features.minute_features): 2 symbols, 10 minutes
-    each, the classifier v0001 right on 6 of the 8 realised minutes per symbol (0.75), 2 not yet realised."""
+    """ml.predictions and the labels they are judged on (features.minute_features): 2 symbols, 12 minutes
+    each, the classifier v0001 right on 6 of the 8 realised out-of-sample minutes per symbol (0.75), 2 not yet
+    realised, and 2 more realised (both wrong) scored in sample, which no accuracy figure counts."""
     start = dt.datetime(2025, 1, 2, 0, 0)
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA ml; CREATE SCHEMA features")
     con.execute("CREATE TABLE ml.predictions (symbol VARCHAR, trade_date DATE, minute TIMESTAMP, prediction DOUBLE,"
-                " probability DOUBLE, model_name VARCHAR, model_version VARCHAR)")
+                " probability DOUBLE, model_name VARCHAR, model_version VARCHAR, in_sample BOOLEAN)")
     con.execute("CREATE TABLE features.minute_features (symbol VARCHAR, minute TIMESTAMP, label_forward_return DOUBLE)")
     for symbol in ("BTCUSDT", "ETHUSDT"):
-        for i in range(10):
+        for i in range(12):
             minute = start + dt.timedelta(minutes=i)
-            con.execute("INSERT INTO ml.predictions VALUES (?, ?, ?, 1.0, 0.6, ?, 'v0001')",
-                        [symbol, minute.date(), minute, MODEL])
-            label = None if i >= 8 else (0.001 if i < 6 else -0.001)
+            con.execute("INSERT INTO ml.predictions VALUES (?, ?, ?, 1.0, 0.6, ?, 'v0001', ?)",
+                        [symbol, minute.date(), minute, MODEL, i >= 10])
+            label = None if i in (8, 9) else (0.001 if i < 6 else -0.001)
             con.execute("INSERT INTO features.minute_features VALUES (?, ?, ?)", [symbol, minute, label])
     con.close()
 

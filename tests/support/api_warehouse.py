@@ -2,7 +2,8 @@
 simulated archives -> `load_partition` (raw tables + load_log) -> `dbt run` (marts) -> ml.predictions.
 
 The predictions come from a deterministic stand-in scorer (the sign of the last 1m return) written
-through the warehouse's derived-table replace, with the columns `binance_assets.ml.scoring` writes.
+through the warehouse's derived-table replace, with the columns the predictions asset writes. The stand-in
+counts as trained on the days up to `TRAINED_UNTIL`: those days' rows are `in_sample`.
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def write_features(warehouse: Warehouse, symbols: list[str], days: list[dt.date]
             )
 
 
-def write_predictions(warehouse: Warehouse, symbols: list[str], days: list[dt.date], version: str = "v1") -> None:
+TRAINED_UNTIL = dt.date(2025, 1, 1)
+
+
+def write_predictions(warehouse: Warehouse, symbols: list[str], days: list[dt.date], version: str = "v1",
+                      trained_until: dt.date = TRAINED_UNTIL) -> None:
     for symbol in symbols:
         for day in days:
             bars = warehouse.query(
@@ -80,6 +85,7 @@ def write_predictions(warehouse: Warehouse, symbols: list[str], days: list[dt.da
                 "probability": 0.5 + 0.1 * up.astype("float64"),
                 "model_name": MODEL,
                 "model_version": version,
+                "in_sample": day <= trained_until,
             })
             warehouse.replace_table_partition(
                 "ml.predictions", symbol, day, pa.Table.from_pandas(frame, preserve_index=False)

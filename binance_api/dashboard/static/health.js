@@ -60,7 +60,8 @@
       detail.append(el("h3", { text: "Load record" }), dl([
         ["Rows", rec.rows], ["Id range", rec.first_id == null ? null : `${rec.first_id} – ${rec.last_id}`],
         ["Time range", rec.first_time ? `${rec.first_time} – ${rec.last_time}` : null], ["sha256", rec.sha256],
-        ["Source", rec.source_url], ["Loaded at (UTC)", rec.loaded_at], ["Deadline", d.deadline],
+        ["Source", rec.source_url], ["Loaded at (UTC)", rec.loaded_at], ["First arrived (UTC)", d.arrived_at],
+        ["Deadline", d.deadline], ["Expected since (first load of the table and symbol)", d.expected_since],
         ["Archive versions seen", d.archive_versions],
       ]));
     } else if (d.table.startsWith("raw.")) {
@@ -73,9 +74,9 @@
       const meta = Object.entries(c.metadata || {}).filter(([, v]) => typeof v !== "object")
         .map(([k, v]) => `${k}=${v}`).join(", ");
       checks.append(el("li", { "data-check": c.check, "data-passed": String(c.passed) },
-        el("span", { class: `badge ${c.passed ? "ok" : (c.severity === "ERROR" ? "failed" : "warn")}`,
-          text: c.passed ? "passed" : (c.severity === "ERROR" ? "FAILED" : "warning") }),
-        ` ${c.check}` + (meta ? ` — ${meta}` : "")));
+        el("span", { class: `badge ${c.passed ? "ok" : (c.finding === "failed" ? "failed" : "warn")}`,
+          text: c.passed ? "passed" : (c.finding === "failed" ? "FAILED" : "warning") }),
+        ` ${c.check} (${c.severity.toLowerCase()}${c.blocking === false ? ", non-blocking" : ""})` + (meta ? ` — ${meta}` : "")));
     }
     detail.append(el("h3", { text: "Checks" }), d.checks.length ? checks : el("p", { text: "No check evaluations recorded." }));
     detail.append(el("p", {}, el("a", { href: d.dagster_url, target: "_blank", rel: "noopener", id: "dagster-link" },
@@ -103,7 +104,8 @@
       el("td", {}, el("span", { class: `badge ${f.fresh ? "fresh" : "stale"}`, text: f.fresh ? "fresh" : "behind" })))));
     fill("#failing tbody", d.failing_checks.length ? d.failing_checks.map((c) => el("tr", { "data-check": c.check },
       el("td", { text: c.asset }), el("td", { text: c.check }),
-      el("td", {}, el("span", { class: `badge ${c.severity === "ERROR" ? "error" : "warn"}`, text: c.severity.toLowerCase() })),
+      el("td", {}, el("span", { class: `badge ${c.finding === "failed" ? "error" : "warn"}`, text: c.finding }),
+        ` ${c.severities.map((s) => s.toLowerCase()).join(", ")}`),
       el("td", { text: c.failing_partitions }), el("td", { text: c.failures_recorded }),
       el("td", { text: c.partitions.join(", ") })))
       : [el("tr", {}, el("td", { colspan: "6", text: d.checks_source ? "No failing checks." : "No Dagster check storage configured." }))]);

@@ -21,15 +21,20 @@
     };
   }
 
+  // Out-of-sample calls only (the server's rule): calls scored by a model trained on their day are counted beside.
   function hitRateText(points, from, to) {
-    let hits = 0, known = 0, calls = 0;
+    let hits = 0, known = 0, calls = 0, inSample = 0;
     for (const p of points) {
       if (p.time < from || p.time > to) continue;
-      hits += p.hits; known += p.known; calls += p.calls;
+      hits += p.hits; known += p.known; calls += p.calls; inSample += p.in_sample;
     }
     if (!calls) return "No model calls in the visible range.";
-    if (!known) return `Hit rate over the visible range: not known yet (${calls} calls, outcomes pending).`;
-    return `Hit rate over the visible range: ${(100 * hits / known).toFixed(1)}% (${hits} of ${known} calls with a known outcome)`;
+    const left = `${inSample} in-sample calls left out: scored by a model trained on their day`;
+    if (!known) {
+      return inSample === calls ? `Hit rate over the visible range: none out of sample (${left}).`
+        : `Hit rate over the visible range: not known yet (${calls - inSample} out-of-sample calls, outcomes pending; ${left}).`;
+    }
+    return `Hit rate over the visible range: ${(100 * hits / known).toFixed(1)}% (${hits} of ${known} out-of-sample calls with a known outcome; ${left})`;
   }
 
   function zoom(chart, act) {
