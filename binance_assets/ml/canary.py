@@ -99,10 +99,9 @@ def _pooled(task: str, rows: pd.DataFrame) -> float | None:
     return live_metric(task, _sums(rows)) if len(rows) else None
 
 
-def training_calls_up(warehouse, card: ModelCard) -> bool | None:
-    """The call of ``card``'s naive classifier baseline: the majority class of the labels in its training window
-    (what sklearn's ``DummyClassifier(strategy="prior")``, the offline baseline, fit there predicts; a tie is
-    "not up"). None when the card has no window or the window's labels are gone."""
+def training_calls_up_query(card: ModelCard) -> tuple[str, list[Any]] | None:
+    """SQL (`?` parameters) counting the labels of ``card``'s training window (``n``) and the up ones (``ups``);
+    None when the card has no window. With `calls_up_from`, the call of its naive classifier baseline."""
     window = card.training_window or {}
     if not (window.get("start") and window.get("end")):
         return None
@@ -112,10 +111,24 @@ def training_calls_up(warehouse, card: ModelCard) -> bool | None:
     if symbols:
         where += f" AND symbol IN ({', '.join('?' for _ in symbols)})"
         params += symbols
-    row = warehouse.query(f"SELECT count(*) AS n, count(CASE WHEN label_forward_return > 0 THEN 1 END) AS ups "
-                          f"FROM {FEATURES_TABLE} WHERE {where}", params).iloc[0]
-    n, ups = int(row["n"]), int(row["ups"])
+    return (f"SELECT count(*) AS n, count(CASE WHEN label_forward_return > 0 THEN 1 END) AS ups "
+            f"FROM {FEATURES_TABLE} WHERE {where}", params)
+
+
+def calls_up_from(n: int, ups: int) -> bool | None:
+    """The majority class of ``n`` labels of which ``ups`` were up (what sklearn's
+    ``DummyClassifier(strategy="prior")``, the offline baseline, fit on them predicts; a tie is "not up")."""
     return None if n == 0 else ups * 2 > n
+
+
+def training_calls_up(warehouse, card: ModelCard) -> bool | None:
+    """The call of ``card``'s naive classifier baseline: the majority class of the labels in its training window.
+    None when the card has no window or the window's labels are gone."""
+    query = training_calls_up_query(card)
+    if query is None:
+        return None
+    row = warehouse.query(*query).iloc[0]
+    return calls_up_from(int(row["n"]), int(row["ups"]))
 
 
 def _round(value: float | None) -> float | None:

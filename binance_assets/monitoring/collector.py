@@ -83,7 +83,13 @@ def model_families(champions: list[ChampionState], live: list[LiveAccuracy]) -> 
     baseline = GaugeMetricFamily("binance_model_baseline_accuracy",
                                  "Accuracy of the champion's baseline on its walk-forward folds (classifiers)",
                                  labels=["model", "version"])
+    live_baseline = GaugeMetricFamily("binance_model_live_baseline_accuracy",
+                                      "Accuracy of the champion's naive baseline (its training window's majority "
+                                      "class) on the same out-of-sample outcomes as binance_model_live_accuracy",
+                                      labels=["model", "version"])
     for champ in champions:
+        if champ.live_baseline_value is not None:
+            live_baseline.add_metric([champ.model, champ.version], champ.live_baseline_value)
         if champ.offline_value is not None:
             offline.add_metric([champ.model, champ.version, champ.primary_metric], champ.offline_value)
         if champ.primary_metric == "accuracy" and champ.baseline_value is not None:
@@ -107,7 +113,7 @@ def model_families(champions: list[ChampionState], live: list[LiveAccuracy]) -> 
             accuracy.add_metric([row.model, row.version], row.hit_rate)
         if row.mae is not None:
             mae.add_metric([row.model, row.version], row.mae)
-    return [offline, baseline, accuracy, mae, realised, in_sample]
+    return [offline, baseline, live_baseline, accuracy, mae, realised, in_sample]
 
 
 class DagsterCollector(Collector):

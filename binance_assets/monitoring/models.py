@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from binance_assets.ml.realised import FEATURES_TABLE, PREDICTIONS_TABLE, realised_metrics_sql
+from binance_assets.ml.canary import calls_up_from, training_calls_up_query
+from binance_assets.ml.realised import FEATURES_TABLE, PREDICTIONS_TABLE, baseline_metric, realised_metrics_sql
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class ChampionState:
     primary_metric: str
     offline_value: float | None
     baseline_value: float | None
+    # The naive baseline's accuracy on the same out-of-sample outcomes as the live accuracy (classifiers):
+    # what the accuracy-under-baseline alert compares with, as the canary's rollback does.
+    live_baseline_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -29,17 +33,35 @@ class LiveAccuracy:
     hit_rate: float | None  # classifiers: share of realised predictions with the right direction
     mae: float | None  # regressors: mean absolute error of the forward return
     in_sample: int = 0  # predictions scored by a model trained on their day: left out of the figures above
+    judged: int = 0  # out-of-sample rows judged (the denominator of the hit rate)
+    ups: int = 0  # of those, classifier rows whose outcome was up (the hits of always calling up)
 
 
-def champions(registry) -> list[ChampionState]:
+def champions(registry, session=None, live: list[LiveAccuracy] = ()) -> list[ChampionState]:
+    """Each champion's card figures and, given a read `session` and the live rows, its naive baseline's accuracy
+    on the same out-of-sample outcomes (`realised.baseline_metric`, the canary's rule)."""
+    by_version = {(row.model, row.version): row for row in live}
     out = []
     for name in registry.model_names():
         card = registry.champion(name)
         if card is None:
             continue
+        row = by_version.get((name, card.version))
+        live_baseline = None
+        if session is not None and row is not None and card.task == "classification":
+            live_baseline = baseline_metric(card.task, {"judged": row.judged, "ups": row.ups},
+                                            _calls_up(session, card))
         out.append(ChampionState(name, card.version, card.task, card.primary_metric, card.primary_value,
-                                 card.baseline_value))
+                                 card.baseline_value, live_baseline))
     return out
+
+
+def _calls_up(session, card) -> bool | None:
+    query = training_calls_up_query(card)
+    if query is None:
+        return None
+    counts = session.query(*query).to_pylist()[0]
+    return calls_up_from(int(counts["n"] or 0), int(counts["ups"] or 0))
 
 
 def live_accuracy(session, window_days: float) -> list[LiveAccuracy]:
@@ -54,12 +76,12 @@ def live_accuracy(session, window_days: float) -> list[LiveAccuracy]:
         return []
     end = latest + dt.timedelta(microseconds=1)
     start = end - dt.timedelta(days=window_days)
-    sql = realised_metrics_sql(PREDICTIONS_TABLE, ["realised", "hit_rate", "mae", "in_sample"],
+    sql = realised_metrics_sql(PREDICTIONS_TABLE, ["realised", "hit_rate", "mae", "in_sample", "judged", "ups"],
                                group_by=["p.model_name", "p.model_version"],
                                where=["p.minute >= ?", "p.minute < ?"])
     return [
         LiveAccuracy(row["model_name"], row["model_version"], int(row["realised"] or 0), row["hit_rate"],
-                     row["mae"], int(row["in_sample"] or 0))
+                     row["mae"], int(row["in_sample"] or 0), int(row["judged"] or 0), int(row["ups"] or 0))
         for row in session.query(sql, [start, end]).to_pylist()
     ]
 
@@ -95,7 +117,7 @@ class ModelReader:
     def read(self) -> tuple[list[ChampionState], list[LiveAccuracy]]:
         with self._session() as session:
             live = live_accuracy(session, self.window_days)
-        return champions(self.registry), live
+            return champions(self.registry, session, live), live
 
     def close(self) -> None:
         if self._reader is not None:

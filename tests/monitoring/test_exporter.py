@@ -84,6 +84,32 @@ def test_metrics_of_a_real_instance(exporter, dagster_instance):
     assert value(samples, "binance_model_live_in_sample_predictions", model=model, version="v0001") == 4
 
 
+def test_the_live_baseline_is_judged_on_the_same_outcomes(exporter, model_settings):
+    """The accuracy-under-baseline alert's other side: the naive baseline (always the majority class of the
+    champion's training labels) scored on exactly the out-of-sample outcomes the live accuracy counts, not the
+    card's cross-validation figure. Expected from the raw rows of the fixture's warehouse."""
+    import datetime as dt
+
+    import duckdb
+
+    model, training_day = "price_direction_classifier", dt.date(2025, 1, 1)  # tests/monitoring/conftest.py
+    con = duckdb.connect(str(model_settings.resolved_duckdb_path), read_only=True)
+    labels = [r[0] for r in con.execute("SELECT label_forward_return FROM features.minute_features WHERE "
+                                        "trade_date = ? AND symbol = 'BTCUSDT'", [training_day]).fetchall()]
+    outcomes = [r[0] for r in con.execute(
+        "SELECT f.label_forward_return FROM ml.predictions p JOIN features.minute_features f USING (symbol, minute) "
+        "WHERE NOT p.in_sample AND f.label_forward_return IS NOT NULL").fetchall()]
+    con.close()
+    calls_up = sum(x > 0 for x in labels) * 2 > len(labels)
+    expected = sum((x > 0) == calls_up for x in outcomes) / len(outcomes)
+
+    samples = scrape(f"http://127.0.0.1:{exporter.port}/metrics")
+    got = value(samples, "binance_model_live_baseline_accuracy", model=model, version="v0001")
+    assert got == pytest.approx(expected)
+    # The card's offline baseline is another figure on other rows: the alert must not compare with it.
+    assert got != pytest.approx(value(samples, "binance_model_baseline_accuracy", model=model, version="v0001"))
+
+
 def test_scrapes_within_the_cache_read_the_instance_once(exporter, dagster_instance):
     from support.monitoring_defs import defs
 
