@@ -74,10 +74,10 @@ def test_rest_rows_with_a_duplicate_id_are_refused_and_the_archive_rows_stay(sim
     sim.inject("duplicate_row", path="/api/v3/historicalTrades")
     fill = gapfill_partition(RestFetcher(BinanceRestClient(sim.base_url)), warehouse, table, DAY, SYMBOL)
 
+    assert_unchanged(warehouse, table, before, log_before)
     assert fill.reason == "id_gaps" and not fill.published
     assert fill.rejection == f"unique_ids: 1 duplicated trade_id values: {hole[0]}"
     assert fill.rows_after == holey.num_rows
-    assert_unchanged(warehouse, table, before, log_before)
 
     # The same fill without the fault publishes the whole day as the next load_log version, source rest.
     fill = gapfill_partition(RestFetcher(BinanceRestClient(sim.base_url)), warehouse, table, DAY, SYMBOL)
@@ -101,6 +101,7 @@ def test_rest_klines_outside_the_day_are_refused_and_the_partition_stays(sim, wa
     sim.inject("previous_day_row", path="/api/v3/klines")
     fill = gapfill_partition(RestFetcher(BinanceRestClient(sim.base_url)), warehouse, table, DAY, SYMBOL)
 
+    assert_unchanged(warehouse, table, before, log_before)
     assert fill.reason == "missing_minutes" and not fill.published
     assert fill.rejection.startswith("pandera_schema: ")
     assert "open_time inside the partition's UTC day (1 row)" in fill.rejection
@@ -108,4 +109,16 @@ def test_rest_klines_outside_the_day_are_refused_and_the_partition_stays(sim, wa
     moved = [case for case in schema.metadata["failure_cases"] if case["column"] == "open_time"]
     six_oclock = klines.column("open_time")[360].as_py()  # the middle candle of 00:00-11:59
     assert [case["failure_case"] for case in moved] == [str(six_oclock - timedelta(days=1))]
-    assert_unchanged(warehouse, table, before, log_before)
+
+
+def test_every_rest_load_is_a_new_load_log_version(warehouse):
+    """A REST load has no archive checksum to tell it is the same file again: each is a version of its own."""
+    trades = simulate_day(SYMBOL, DAY, trades_per_day=TRADES).trades
+    rest = LoadRecord(source_url=f"rest:http://sim/api/v3/historicalTrades?symbol={SYMBOL}&day={DAY}")
+    warehouse.replace_partition("spot_trades", SYMBOL, DAY, trades.slice(0, 500), rest)
+    warehouse.replace_partition("spot_trades", SYMBOL, DAY, trades, rest)  # a later fill found more rows
+    history = warehouse.load_log_history("spot_trades", DAY, SYMBOL)
+    assert [(v["version"], v["rows"], v["superseded_at"] is None) for v in history] == [
+        (1, 500, False),
+        (2, trades.num_rows, True),
+    ]
