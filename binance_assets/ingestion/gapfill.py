@@ -38,11 +38,13 @@ LOOKBACK_DAYS = 3
 
 
 def build_gapfill_job(exclude: dg.AssetSelection | None = None):
-    """The raw assets (and their checks, but `exclude`) as a job; runs pass `rest_run_config(tables)`."""
+    """The raw assets (and their checks, but `exclude`) as a job whose runs load from REST (also when launched
+    from the UI); the sensor's runs name the tables to fill (`rest_run_config(tables)`)."""
     selection = dg.AssetSelection.groups(RAW_GROUP)
     return dg.define_asset_job(
         GAPFILL_JOB,
         selection=selection - exclude if exclude is not None else selection,
+        config=rest_run_config(RAW_TABLES),
         description="Fill a raw partition from Binance REST (run config: source rest), checked like an archive.",
     )
 
