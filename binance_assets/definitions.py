@@ -47,7 +47,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         alerting,
         build_landing_defs(settings),
         build_merchant_defs(settings),
-        build_gapfill_defs(settings, daily_symbol_partitions(settings)),
+        build_gapfill_defs(settings, daily_symbol_partitions(settings), exclude=deadline_checks),
         dg.Definitions(
             jobs=[main_job],
             schedules=[build_backfill_schedule(settings)],

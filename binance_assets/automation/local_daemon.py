@@ -30,7 +30,7 @@ class LocalDaemon:
         return self.defs.resolve_implicit_global_asset_job_def()
 
     def execute(
-        self, asset_keys: Iterable[dg.AssetKey], partition_key: str | None, tags=None
+        self, asset_keys: Iterable[dg.AssetKey], partition_key: str | None, tags=None, run_config=None
     ) -> dg.ExecuteInProcessResult:
         with contextlib.redirect_stdout(io.StringIO()):  # dbt prints its log lines
             result = self._job().execute_in_process(
@@ -38,7 +38,7 @@ class LocalDaemon:
                 partition_key=partition_key,
                 asset_selection=list(asset_keys),
                 tags=tags,
-                run_config=QUIET,
+                run_config={**(run_config or {}), **QUIET},
                 raise_on_error=False,
             )
         self.runs.append(result)
@@ -55,7 +55,10 @@ class LocalDaemon:
         return list(result.run_requests or []), result.cursor
 
     def run_requests(self, requests: Iterable[dg.RunRequest]) -> list[dg.ExecuteInProcessResult]:
-        return [self.execute(r.asset_selection or [], r.partition_key, tags=r.tags) for r in requests]
+        return [
+            self.execute(r.asset_selection or [], r.partition_key, tags=r.tags, run_config=r.run_config)
+            for r in requests
+        ]
 
     def tick_automation(self) -> list[dg.ExecuteInProcessResult]:
         """Evaluate every automation condition once and run what it requested, one run per partition."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_KINDS = frozenset({"429", "418", "5xx", "shape"})
+# Answers of the right shape with wrong rows: one id twice, or one row stamped a day early.
+ROW_FAULTS = frozenset({"duplicate_row", "previous_day_row"})
+FAULT_KINDS = frozenset({"429", "418", "5xx", "shape", *ROW_FAULTS})
+DAY_MS = 86_400_000
 
 
 class SimError(Exception):
@@ -60,3 +63,28 @@ def changed_shape(body: Any) -> Any:
     if isinstance(body, dict):
         return {"result": body}
     return body
+
+
+def _day_earlier(row: Any) -> Any:
+    """A trade (`time`), aggTrade (`T`) or kline (open and close time) 24 hours earlier (ms or µs times)."""
+
+    def shift(t: int) -> int:
+        return t - (DAY_MS * 1000 if t >= 10**14 else DAY_MS)
+
+    if isinstance(row, dict):
+        return {k: shift(v) if k in ("time", "T") else v for k, v in row.items()}
+    return [shift(v) if i in (0, 6) else v for i, v in enumerate(row)]
+
+
+def faulty_rows(kind: str, body: Any) -> Any:
+    """`duplicate_row`: the second row is a copy of the first (its id twice, the next id gone);
+    `previous_day_row`: the middle row a day early. A list of fewer than two rows is left as it is."""
+    if not isinstance(body, list) or len(body) < 2:
+        return body
+    rows = list(body)
+    if kind == "duplicate_row":
+        rows[1] = rows[0]
+    else:
+        middle = len(rows) // 2
+        rows[middle] = _day_earlier(rows[middle])
+    return rows

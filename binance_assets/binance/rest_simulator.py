@@ -5,8 +5,8 @@ simulated days as the archive mirror (`SimMarket`) and a simulated merchant's
 `/sapi/v1/c2c/orderMatch/listUserOrderHistory` (signed: the API key, the HMAC or Ed25519 signature
 and the timestamp's recvWindow are checked as Binance does). It counts request weight per minute
 (`X-MBX-USED-WEIGHT-1M`), answers 429 past the limit and 418 (a ban) to a client that keeps going,
-and injects faults on demand (`inject`): a 429 burst, a 418, 5xx, a changed response shape; and a
-skewed server clock (`clock_skew_ms`).
+and injects faults on demand (`inject`): a 429 burst, a 418, 5xx, a changed response shape, wrong rows
+in a right shape (an id twice, a row a day early); and a skewed server clock (`clock_skew_ms`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from .c2c_sim import SimMerchant
 from .rest_signing import Verifier
 from .rest_sim_faults import (
     FAULT_KINDS,
+    ROW_FAULTS,
     Fault,
     SimError,
     changed_shape,
     fault_error,
+    faulty_rows,
     limit_param,
     opt_int,
 )
@@ -138,11 +140,11 @@ class RestSimulator:
         extra[protocol.WEIGHT_HEADER] = str(used)
         try:
             self._police(now, minute, used)
-            if fault is not None and fault.kind != "shape":
+            if fault is not None and fault.kind != "shape" and fault.kind not in ROW_FAULTS:
                 raise fault_error(fault)
             body = self._route(path, dict(parse_qsl(query, keep_blank_values=True)), query, headers, now)
             if fault is not None:
-                body = changed_shape(body)
+                body = changed_shape(body) if fault.kind == "shape" else faulty_rows(fault.kind, body)
             status = 200
         except SimError as exc:
             status, body = exc.status, shapes.error_body(exc.code, exc.msg)

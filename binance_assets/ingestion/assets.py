@@ -1,18 +1,27 @@
 """The raw assets: one partitioned asset per raw warehouse table, built by one factory.
 
-A raw run is ONE step: the asset loads the archive by write-audit-publish (`load.py`) and yields
-its checks' results itself. A file that fails a blocking check is never published: the step yields
-the failed check results (visible in the UI with their failure counts) and then fails; the
-published partition, its load_log and everything downstream stay as they were.
+A raw run is ONE step: the asset loads its source by write-audit-publish (`load.py`) and yields its
+checks' results itself. The source is the day's archive, or with run config `source: rest` Binance's
+REST API (the gap-fill, `gapfill_load.py`, launched by `rest_gapfill_sensor`): the same staging, the
+same blocking checks, the same publish and the same check results, so automation treats a gap-filled
+partition like any other. Rows that fail a blocking check are never published: the step yields the
+failed check results (visible in the UI with their failure counts) and then fails; the published
+partition, its load_log and everything downstream stay as they were.
 """
 
+from typing import Literal
+
 import dagster as dg
+from pydantic import Field
 
 from binance_assets.binance.errors import ArchiveNotYetAvailable, BinanceDataError
+from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.checks import check_result, raw_check_specs
+from binance_assets.ingestion.gapfill_load import gapfill_partition
 from binance_assets.ingestion.load import load_partition
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import ArchiveResource, WarehouseResource
+from binance_assets.rest_resources import BinanceRestResource
 from binance_assets.warehouse import RAW_TABLES, RawTable
 
 RAW_GROUP = "raw"
@@ -31,13 +40,31 @@ def raw_asset_key(table_name: str) -> dg.AssetKey:
     return dg.AssetKey([RAW_GROUP, table_name])
 
 
+def raw_op_name(table_name: str) -> str:
+    """The step (op) of raw asset `table_name`: where its run config goes."""
+    return f"{RAW_GROUP}__{table_name}"
+
+
+class RawLoadConfig(dg.Config):
+    source: Literal["archive", "rest"] = Field(
+        default="archive",
+        description="archive: the day's file from data.binance.vision (or the mirror); rest: fill the partition "
+        "from Binance's REST API (what is missing of it), through the same checks.",
+    )
+
+
+def rest_run_config(table_names) -> dict:
+    """Run config that makes the raw assets of `table_names` load from REST (the gap-fill)."""
+    return {"ops": {raw_op_name(name): {"config": {"source": "rest"}} for name in table_names}}
+
+
 def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     key = raw_asset_key(raw_table.name)
 
     # A multi_asset of one asset, only for `can_subset`: with it the asset's output and its check
     # outputs are optional, so a day that is not published yet yields nothing and is not a failure.
     @dg.multi_asset(
-        name=f"{RAW_GROUP}__{raw_table.name}",
+        name=raw_op_name(raw_table.name),
         specs=[
             dg.AssetSpec(
                 key,
@@ -60,7 +87,13 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
         partitions_def=partitions_def,
         pool=WAREHOUSE_POOL,
     )
-    def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, archive: ArchiveResource):
+    def _raw_asset(
+        context: dg.AssetExecutionContext,
+        config: RawLoadConfig,
+        warehouse: WarehouseResource,
+        archive: ArchiveResource,
+        binance_rest: BinanceRestResource,
+    ):
         if key not in context.selected_asset_keys:
             raise dg.Failure(
                 description=(
@@ -70,52 +103,88 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
                 allow_retries=False,
             )
         part = DaySymbol.from_key(context.partition_key)
-        try:
-            load = load_partition(archive.client(), warehouse.get(), raw_table, part.day, part.symbol)
-        except ArchiveNotYetAvailable as exc:
-            # Not a crash: the day is not published yet. Nothing is materialized; a later run picks it up.
-            context.log.warning(f"{raw_table.name} {part.symbol} {part.day}: {exc}")
+        if config.source == "rest":
+            loaded = _from_rest(context, binance_rest, warehouse, raw_table, part)
+        else:
+            loaded = _from_archive(context, archive, warehouse, raw_table, part)
+        if loaded is None:
             return
-        except BinanceDataError as exc:
-            raise dg.Failure(
-                description=f"{type(exc).__name__}: {exc}",
-                metadata={"error_type": type(exc).__name__, "partition_left_unchanged": True},
-                allow_retries=False,
-            ) from exc
-        results = [check_result(key, outcome) for outcome in load.checks]
-        if not load.published:
+        audit, metadata, dropped = loaded
+        results = [check_result(key, outcome) for outcome in audit.checks]
+        if not audit.published:
             yield from results
             raise dg.Failure(
                 description=(
-                    f"raw.{raw_table.name} {part.symbol} {part.day}: {load.source_url} was not published, its "
-                    f"blocking checks failed ({load.rejection}). The published partition is unchanged; the file "
-                    f"is kept in {load.quarantined_to}."
+                    f"raw.{raw_table.name} {part.symbol} {part.day}: {metadata['source_url']} was not published, its "
+                    f"blocking checks failed ({audit.rejection}). The published partition is unchanged; "
+                    f"{dropped}."
                 ),
                 metadata={
                     "failed_checks": [r.check_name for r in results if not r.passed],
                     "partition_left_unchanged": True,
-                    "sha256": load.sha256,
+                    **{k: v for k, v in metadata.items() if k in ("source", "sha256")},
                 },
                 allow_retries=False,
             )
+        stats = audit.stats
         yield dg.MaterializeResult(
             metadata={
-                "dagster/row_count": load.rows,
-                "first_id": load.first_id,
-                "last_id": load.last_id,
-                "first_time": str(load.first_time),
-                "last_time": str(load.last_time),
-                "timestamp_unit": load.timestamp_unit,
-                "source_url": dg.MetadataValue.url(load.source_url)
-                if load.source_url.startswith("http")
-                else load.source_url,
-                "sha256": load.sha256,
-                "load_log_version": load.version,
+                "dagster/row_count": stats.rows,
+                "first_id": stats.first_id,
+                "last_id": stats.last_id,
+                "first_time": str(stats.first_time),
+                "last_time": str(stats.last_time),
+                **metadata,
+                "source_url": _url_value(metadata["source_url"]),
+                "load_log_version": audit.version,
             },
             check_results=results,
         )
 
     return _raw_asset
+
+
+def _url_value(url: str):
+    return dg.MetadataValue.url(url) if url.startswith("http") else url
+
+
+def _from_archive(context, archive: ArchiveResource, warehouse: WarehouseResource, raw_table: RawTable, part):
+    """The day's archive by write-audit-publish: (outcome, metadata, what became of refused rows), or None
+    if the day is not published yet."""
+    try:
+        load = load_partition(archive.client(), warehouse.get(), raw_table, part.day, part.symbol)
+    except ArchiveNotYetAvailable as exc:
+        # Not a crash: the day is not published yet. Nothing is materialized; a later run picks it up.
+        context.log.warning(f"{raw_table.name} {part.symbol} {part.day}: {exc}")
+        return None
+    except BinanceDataError as exc:
+        raise dg.Failure(
+            description=f"{type(exc).__name__}: {exc}",
+            metadata={"error_type": type(exc).__name__, "partition_left_unchanged": True},
+            allow_retries=False,
+        ) from exc
+    return load, {
+        "source": "archive",
+        "timestamp_unit": load.timestamp_unit,
+        "source_url": load.source_url,
+        "sha256": load.sha256,
+    }, f"the file is kept in {load.quarantined_to}"
+
+
+def _from_rest(context, rest: BinanceRestResource, warehouse: WarehouseResource, raw_table: RawTable, part):
+    """The REST gap-fill by the same write-audit-publish; None if REST has nothing to add."""
+    fill = gapfill_partition(RestFetcher(rest.client()), warehouse.get(), raw_table, part.day, part.symbol)
+    context.log.info(f"{raw_table.name} {part.symbol} {part.day}: REST {fill.reason}, {fill.rows_fetched} rows fetched")
+    if fill.audit is None:  # complete already, or REST has no rows either: nothing new to publish
+        return None
+    return fill.audit, {
+        "source": "rest",
+        "reason": fill.reason,
+        "rows_fetched": fill.rows_fetched,
+        "requests": fill.requests,
+        "request_weight": fill.weight,
+        "source_url": fill.source_url,
+    }, "the REST rows were dropped"
 
 
 def build_raw_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:

@@ -1,12 +1,18 @@
-"""Dagster wiring of the REST gap-fill: a partitioned job, its sensor and the REST-vs-archive checks.
+"""Dagster wiring of the REST gap-fill: a job of the raw assets, its sensor and the REST-vs-archive checks.
 
-- `rest_gapfill` job (partitioned like the raw assets): fills the partition's raw tables over REST
-  (`gapfill_load.gapfill_partition`) and records each filled table as a materialization of its raw
-  asset (metadata `source: rest`), so downstream automation sees the new rows.
+- `rest_gapfill` job: the raw assets themselves, run with config `source: rest` (`assets.RawLoadConfig`).
+  Their own step fills the partition over REST (`gapfill_load.gapfill_partition`) through the same
+  write-audit-publish as an archive and reports the same check results (`pandera_schema`, `unique_ids`,
+  `id_continuity`) with the materialization (metadata `source: rest`). So the blocking checks that every
+  downstream automation condition waits for pass or fail for a gap-filled day as for an archived one, and
+  automation builds what the run did not for a gap-filled day as for an archived one.
 - `rest_gapfill_sensor` (every 10 minutes; RUNNING in ci/prod, STOPPED in local): for the last few
-  days past their due hour, a partition without a load, or with trade-id holes, gets one run. Its run
-  key holds the partition's row count, so a legitimate gap (an exchange outage REST cannot fill either)
-  is tried once, not forever.
+  days past their due hour, a partition without a load, or with trade-id holes, gets one run of the raw
+  assets that need it and, as a landing run does, what is downstream of them in this location (dbt
+  models, features; a failed blocking check stops them), with their partition checks, not the deadline
+  checks. Predictions (the ml location) follow the new features through their automation. Its run key
+  holds the partition's row count, so a legitimate gap (an exchange outage REST cannot fill either) is
+  tried once, not forever.
 - `matches_rest_gapfill` check on every raw asset: once the archive replaced a REST-filled partition,
   the two must be identical (a mismatch is a failed check, severity ERROR).
 """
@@ -14,15 +20,14 @@
 import datetime as dt
 
 import dagster as dg
-from pydantic import Field
 
 from binance_assets.automation.defaults import sensor_status
-from binance_assets.binance.rest_tables import RestFetcher
-from binance_assets.ingestion.assets import WAREHOUSE_POOL, raw_asset_key
-from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, gapfill_partition, load_source
+from binance_assets.automation.selections import partition_run_checks
+from binance_assets.automation.sensor_support import TAG_SOURCE, run_selection
+from binance_assets.ingestion.assets import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key, rest_run_config
+from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import WarehouseResource
-from binance_assets.rest_resources import PUBLIC_REST_KEY
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, RawTable
 
@@ -30,44 +35,18 @@ GAPFILL_JOB = "rest_gapfill"
 GAPFILL_SENSOR = "rest_gapfill_sensor"
 GAPFILL_CHECK = "matches_rest_gapfill"
 LOOKBACK_DAYS = 3
-FILLED = frozenset({"missing", "id_gaps", "missing_minutes"})
 
 
-class GapFillConfig(dg.Config):
-    tables: list[str] = Field(default_factory=lambda: list(RAW_TABLES))
-
-
-@dg.op(required_resource_keys={"warehouse", PUBLIC_REST_KEY}, pool=WAREHOUSE_POOL)
-def fill_from_rest(context: dg.OpExecutionContext, config: GapFillConfig):
-    part = DaySymbol.from_key(context.partition_key)
-    client = getattr(context.resources, PUBLIC_REST_KEY).client()
-    fetcher = RestFetcher(client)
-    warehouse = context.resources.warehouse.get()
-    for name in config.tables:
-        fill = gapfill_partition(fetcher, warehouse, RAW_TABLES[name], part.day, part.symbol)
-        context.log.info(f"{name} {part.symbol} {part.day}: {fill}")
-        if fill.reason in FILLED:
-            yield dg.AssetMaterialization(
-                asset_key=raw_asset_key(name),
-                partition=context.partition_key,
-                metadata={
-                    "source": "rest",
-                    "reason": fill.reason,
-                    "rows_fetched": fill.rows_fetched,
-                    "dagster/row_count": fill.rows_after,
-                    "requests": fill.requests,
-                    "request_weight": fill.weight,
-                },
-            )
-    yield dg.Output(None)
-
-
-def build_gapfill_job(partitions_def: dg.PartitionsDefinition) -> dg.JobDefinition:
-    @dg.job(name=GAPFILL_JOB, partitions_def=partitions_def, description="Fill a raw partition from Binance REST.")
-    def _job():
-        fill_from_rest()
-
-    return _job
+def build_gapfill_job(exclude: dg.AssetSelection | None = None):
+    """The raw assets (and their checks, but `exclude`) as a job whose runs load from REST (also when launched
+    from the UI); the sensor's runs name the tables to fill (`rest_run_config(tables)`)."""
+    selection = dg.AssetSelection.groups(RAW_GROUP)
+    return dg.define_asset_job(
+        GAPFILL_JOB,
+        selection=selection - exclude if exclude is not None else selection,
+        config=rest_run_config(RAW_TABLES),
+        description="Fill a raw partition from Binance REST (run config: source rest), checked like an archive.",
+    )
 
 
 def build_rest_match_check(raw_table: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
@@ -135,7 +114,7 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def build_gapfill_sensor(settings: Settings, job: dg.JobDefinition, clock=_utc_now) -> dg.SensorDefinition:
+def build_gapfill_sensor(settings: Settings, job, clock=_utc_now) -> dg.SensorDefinition:
     @dg.sensor(
         name=GAPFILL_SENSOR,
         job=job,
@@ -146,22 +125,35 @@ def build_gapfill_sensor(settings: Settings, job: dg.JobDefinition, clock=_utc_n
         wanted = partitions_to_fill(warehouse.get(), settings, clock())
         if not wanted:
             return dg.SkipReason("every raw partition past its due hour is loaded without id holes")
-        return [
-            dg.RunRequest(
-                run_key=key,
-                partition_key=part.key(),
-                run_config={"ops": {"fill_from_rest": {"config": {"tables": tables}}}},
-                tags={"binance/source": "rest"},
+        requests = []
+        for part, tables, key in wanted:
+            # Like a landing run: once filled, every raw table holds the partition, so what is downstream of
+            # the filled tables in this location (dbt models, features) is built in the same run.
+            assets = run_selection(context, [raw_asset_key(t) for t in tables], complete=True)
+            requests.append(
+                dg.RunRequest(
+                    run_key=key,
+                    partition_key=part.key(),
+                    asset_selection=assets,
+                    asset_check_keys=partition_run_checks(context.repository_def, assets),
+                    run_config=rest_run_config(tables),
+                    tags={TAG_SOURCE: "rest"},
+                )
             )
-            for part, tables, key in wanted
-        ]
+        return requests
 
     return _sensor
 
 
-def build_gapfill_defs(settings: Settings, partitions_def: dg.PartitionsDefinition, clock=_utc_now) -> dg.Definitions:
-    """`clock`: what the sensor takes for now (tests pass a fixed one)."""
-    job = build_gapfill_job(partitions_def)
+def build_gapfill_defs(
+    settings: Settings,
+    partitions_def: dg.PartitionsDefinition,
+    clock=_utc_now,
+    exclude: dg.AssetSelection | None = None,
+) -> dg.Definitions:
+    """`clock`: what the sensor takes for now (tests pass a fixed one); `exclude`: checks on the raw assets
+    a partition run must not run (the deadline checks). The raw assets come from the ingestion defs."""
+    job = build_gapfill_job(exclude)
     return dg.Definitions(
         jobs=[job],
         sensors=[build_gapfill_sensor(settings, job, clock)],

@@ -2,10 +2,13 @@
 
 A (day, symbol) partition whose archive is missing after its due hour is fetched whole over REST; one
 whose trades have id holes (inside the day, or at its edges) gets exactly the missing ids, paged by
-`fromId`. The result replaces the raw partition in one transaction, with `raw.load_log.source_url`
-`rest:<base url><path>?symbol=..&day=..` (so `load_source` says `rest`), and a copy goes to
-`gapfill.<table>`. When the archive is loaded later it replaces the REST rows (the archive loader is
-unchanged) and `compare_rest_copy` compares the two: any difference is a failed check.
+`fromId`. The result goes through the same write-audit-publish as an archive (`load.publish_audited`):
+staged, checked by the blocking checks (pandera model, unique ids), and published in one transaction
+only if they pass, with `raw.load_log.source_url` `rest:<base url><path>?symbol=..&day=..` (so
+`load_source` says `rest`; a REST load has no sha256 and is always a new load_log version). A
+duplicate id or a row outside the day is refused like a bad archive: the published partition stays as
+it was. Just before the swap a copy goes to `gapfill.<table>`. When the archive is loaded later it
+replaces the REST rows and `compare_rest_copy` compares the two: any difference is a failed check.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from binance_assets.binance.rest_tables import RestFetcher, day_bounds_ms
+from binance_assets.ingestion.load import AuditedPublish, publish_audited
 from binance_assets.ingestion.schemas import find_id_gaps
 from binance_assets.warehouse import LoadRecord, RawTable, Warehouse
 
@@ -48,6 +52,17 @@ class GapFill:
     rows_after: int
     requests: int
     weight: int
+    source_url: str | None = None
+    audit: AuditedPublish | None = None  # None when REST had nothing to add
+
+    @property
+    def published(self) -> bool:
+        return self.audit is not None and self.audit.published
+
+    @property
+    def rejection(self) -> str:
+        """What the failed blocking checks found in the REST rows (empty if published or not audited)."""
+        return self.audit.rejection if self.audit is not None else ""
 
 
 def _with_partition(table: pa.Table, symbol: str, day: dt.date) -> pa.Table:
@@ -98,17 +113,22 @@ def gapfill_partition(
         reason = "id_gaps" if fetched.num_rows else "complete"
         merged = pa.concat_tables([existing, fetched.cast(existing.schema)]).sort_by(raw_table.id_column)
     result = GapFill(
-        raw_table.name, symbol, day, reason, existing.num_rows, fetched.num_rows, merged.num_rows,
+        raw_table.name, symbol, day, reason, existing.num_rows, fetched.num_rows, existing.num_rows,
         stats.requests - requests0, stats.weight - weight0,
     )  # fmt: skip
     if fetched.num_rows == 0:
         return result if reason == "complete" else _replace(result, reason="no_data")
-    # the copy first: should the raw write then fail, the copy still holds what REST said for the day
-    warehouse.replace_table_partition(copy_table(raw_table), symbol, day, _with_partition(merged, symbol, day))
     path = _PATHS.get(raw_table.name, "/api/v3/klines")
     source = f"{REST_SOURCE_PREFIX}{fetcher.client.base_url}{path}?symbol={symbol}&day={day.isoformat()}"
-    warehouse.replace_partition(raw_table.name, symbol, day, merged, LoadRecord(source_url=source))
-    return result
+
+    def keep_copy() -> None:  # audited; should the swap then fail, the copy still holds what REST said
+        warehouse.replace_table_partition(copy_table(raw_table), symbol, day, _with_partition(merged, symbol, day))
+
+    audit = publish_audited(
+        warehouse, raw_table, day, symbol, merged, LoadRecord(source_url=source), before_publish=keep_copy
+    )
+    rows_after = merged.num_rows if audit.published else existing.num_rows
+    return _replace(result, rows_after=rows_after, source_url=source, audit=audit)
 
 
 def _replace(fill: GapFill, **changes) -> GapFill:

@@ -4,7 +4,8 @@
   the warehouse computes the row count and first/last id and time itself (`compute_stats`).
 * `_write_load_log` runs inside the publish transaction: a sha256 that differs from the current
   version's adds version n+1 and stamps `superseded_at` on version n; the same sha256 refreshes the
-  current row (a re-run of the same file is not a new version).
+  current row (a re-run of the same file is not a new version). A load without a sha256 (a REST
+  gap-fill) cannot be told to be the same, so it always adds a version.
 * Reading: `load_log(table, symbol, day)` (the current version), `load_log_history(table, day,
   symbol)` (every version, oldest first), `loaded_sha256(table, day, symbol)` (current sha256 or
   None) and `loaded_sha256s(table, ...)` (many partitions in one query, for sensors).
@@ -183,7 +184,8 @@ class LoadLogMixin:
         current = self._execute(
             con, f"SELECT version, sha256 FROM {LOAD_LOG} WHERE {_PARTITION_WHERE} AND superseded_at IS NULL", key
         ).to_pylist()
-        if current and current[0]["sha256"] == row["sha256"]:  # the same file again: refresh the row
+        same_file = row["sha256"] is not None and current and current[0]["sha256"] == row["sha256"]
+        if same_file:  # the same file again: refresh the row
             updated = [c for c in LOAD_LOG_SCHEMA.names if c not in (*LOAD_LOG_PARTITION, "version", "superseded_at")]
             self._execute(
                 con,

@@ -24,6 +24,7 @@ from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.resources import archive_resource, warehouse_resource
+from binance_assets.rest_resources import PUBLIC_REST_KEY, rest_resources
 from binance_assets.settings import Environment, Settings
 from binance_assets.warehouse import RAW_TABLES_BY_KIND
 
@@ -64,7 +65,9 @@ def make_settings(tmp_path: Path, base_url: str, **extra) -> Settings:
 
 
 def resources(settings: Settings) -> dict:
-    return {"archive": archive_resource(settings), "warehouse": warehouse_resource(settings)}
+    # The raw assets also take the REST resource (their gap-fill source); never called in these tests.
+    rest = {PUBLIC_REST_KEY: rest_resources(settings)[PUBLIC_REST_KEY]}
+    return {"archive": archive_resource(settings), "warehouse": warehouse_resource(settings), **rest}
 
 
 def evaluate(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None, settings: Settings):

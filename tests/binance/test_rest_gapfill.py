@@ -117,6 +117,7 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     materialized with source rest), the archive's ingest run then passes `matches_rest_gapfill`."""
     import dagster as dg
 
+    from binance_assets.ingestion.assets import raw_asset_key
     from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
     from binance_assets.ingestion.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
     from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
@@ -148,13 +149,16 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
         with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
             requests = list(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx))
         assert [r.partition_key for r in requests] == [DaySymbol(DAY, SYMBOL).key()]  # BEFORE is complete
-        assert requests[0].run_config["ops"]["fill_from_rest"]["config"]["tables"] == list(RAW_TABLES)
+        assert set(requests[0].asset_selection) == {raw_asset_key(t) for t in RAW_TABLES}
         filled = defs.resolve_job_def(GAPFILL_JOB).execute_in_process(
-            partition_key=requests[0].partition_key, run_config=requests[0].run_config, instance=instance
+            partition_key=requests[0].partition_key,
+            run_config=requests[0].run_config,
+            asset_selection=requests[0].asset_selection,
+            instance=instance,
         )
-        materialized = filled.asset_materializations_for_node("fill_from_rest")
+        materialized = filled.get_asset_materialization_events()
         assert {m.asset_key.path[-1] for m in materialized} == set(RAW_TABLES)
-        assert all(m.metadata["source"].value == "rest" for m in materialized)
+        assert all(m.materialization.metadata["source"].value == "rest" for m in materialized)
         with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
             assert isinstance(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx), dg.SkipReason)  # nothing left
 
