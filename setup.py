@@ -72,6 +72,8 @@ setup(
             "hypothesis>=6.100,<7",
             # Parses deploy/terraform in tests/terraform (checkov lives in .venv-tools: see the Makefile).
             "python-hcl2>=8,<9",
+            # The import graph reads top-down (tests/test_layers.py; contracts in pyproject.toml).
+            "import-linter>=2.16,<3",
             # The images' and compose file's tests: Dockerfile stages, the compose-spec schema (vendored there).
             "dockerfile-parse>=2,<3",
             "check-jsonschema>=0.33,<1",
@@ -89,5 +91,8 @@ setup(
             "mkdocs-gen-files>=0.5,<1",
         ],
     },
-    entry_points={"console_scripts": ["binance-assets=binance_assets.cli:main"]},
+    # The platform's CLI, and the serving API's own (local tokens): two packages, neither importing the other's top.
+    entry_points={
+        "console_scripts": ["binance-assets=binance_assets.cli:main", "binance-api=binance_api.cli:main"],
+    },
 )

@@ -26,8 +26,8 @@ import psycopg
 
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.lib.history import load_raw_days, run_dbt
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.settings import Environment, Settings
 from binance_assets.transform.dbt_vars import dbt_build_args
 

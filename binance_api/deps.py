@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from binance_api.middleware.auth import AuthError, Principal, authenticate
 from binance_api.services.dependencies import Services
 
-bearer = HTTPBearer(auto_error=False, description="A JWT: `binance-assets api token` locally, Cognito in prod.")
+bearer = HTTPBearer(auto_error=False, description="A JWT: `binance-api token` locally, Cognito in prod.")
 
 
 def services(request: Request) -> Services:

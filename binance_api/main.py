@@ -18,8 +18,8 @@ from binance_api.services.blocks import BlockStore
 from binance_api.services.cache import ResponseCache
 from binance_api.services.data_service import make_reader
 from binance_api.services.dependencies import Services
-from binance_api.services.snapshots import PostgresReader
 from binance_api.settings import ApiConfig
+from binance_assets.warehouse.snapshots import PostgresReader
 
 DESCRIPTION = """
 The platform's data for trading apps, notebooks and dashboards.

@@ -21,7 +21,7 @@ from binance_assets.settings import Environment, Settings, get_settings
 
 
 class AuthMode(StrEnum):
-    HS256 = "hs256"  # local: tokens minted by `binance-assets api token`
+    HS256 = "hs256"  # local: tokens minted by `binance-api token`
     COGNITO = "cognito"  # prod: RS256 tokens issued by AWS Cognito, verified against its JWKS
 
 

@@ -144,7 +144,7 @@ def _registry():
 @models_app.command("list")
 def models_list(name: Annotated[str | None, typer.Argument(help="One model; default all.")] = None) -> None:
     """Every registered version with its status, primary metric against its baseline, and window."""
-    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+    from binance_assets.model_registry.card import format_metric  # metrics print as n/a when null
 
     registry = _registry()
     names = [name] if name else registry.model_names()
@@ -205,7 +205,7 @@ def models_canary(name: Annotated[str | None, typer.Argument(help="One model; de
 
 
 def _event_line(event: dict) -> str:
-    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+    from binance_assets.model_registry.card import format_metric  # metrics print as n/a when null
 
     metrics = " ".join(
         f"{key}={value}" if isinstance(value, int) and not isinstance(value, bool) else f"{key}={format_metric(value)}"
@@ -224,36 +224,6 @@ def _registry_call(action):
     except (KeyError, ValueError, LookupError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-
-
-# --- the serving API (binance_api) ----------------------------------------------------------------
-api_app = typer.Typer(no_args_is_help=True, help="The serving API: local tokens.")
-app.add_typer(api_app, name="api")
-
-
-@api_app.command("token")
-def api_token(
-    subject: Annotated[str, typer.Option(help="The token's subject (who calls).")] = "local-user",
-    scopes: Annotated[str, typer.Option(help="Comma-separated: market_data, predictions, admin.")] = (
-        "market_data,predictions,admin"
-    ),
-    ttl_hours: Annotated[float, typer.Option(min=0.001, help="Lifetime in hours.")] = 24.0,
-) -> None:
-    """Mint a local HS256 bearer token for the API (signed with the local secret; not for prod)."""
-    from binance_api.middleware.auth import mint_token
-    from binance_api.settings import ApiConfig, AuthMode
-
-    config = ApiConfig(core=get_settings())
-    if config.auth_mode is not AuthMode.HS256:
-        typer.echo("error: the API verifies Cognito tokens here (auth mode cognito): get one from Cognito", err=True)
-        raise typer.Exit(2)
-    try:
-        token = mint_token(config, subject, [s.strip() for s in scopes.split(",") if s.strip()],
-                           dt.timedelta(hours=ttl_hours))
-    except (ValueError, RuntimeError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(token)
 
 
 @app.command()

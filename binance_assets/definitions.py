@@ -5,18 +5,18 @@ from __future__ import annotations
 import dagster as dg
 
 from binance_assets.automation.alerts import build_automation_alerting_defs
-from binance_assets.automation.conditions import automation_sensor
 from binance_assets.automation.deadline_checks import DEADLINE_CHECK_NAME
-from binance_assets.automation.defaults import check_defaults_cover, sensor_running
 from binance_assets.automation.freshness import apply_freshness_policies_to_defs
-from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
+from binance_assets.automation.gapfill import build_gapfill_defs
 from binance_assets.automation.schedules import build_backfill_schedule
 from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
-from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
-from binance_assets.ingestion.gapfill import build_gapfill_defs
-from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.lib.conditions import automation_sensor
+from binance_assets.lib.defaults import check_defaults_cover, sensor_running
+from binance_assets.lib.keys import raw_asset_key
+from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.merchant.definitions import build_merchant_defs, merchant_selection
 from binance_assets.resources import resources_for
 from binance_assets.run_workers import warm_run_workers

@@ -12,8 +12,8 @@ import dagster as dg
 
 from binance_assets.automation.sensor_support import TAG_SOURCE
 from binance_assets.binance.simulator import simulate_mirror
-from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.instance import local_instance
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
@@ -55,7 +55,7 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
         extra = f" (checks flagged: {', '.join(failed_checks)})" if failed_checks else ""
         echo(f"[{n}/{len(steps)}] {label}: {status} in {time.perf_counter() - began:.1f}s{extra}")
 
-    from binance_assets.merchant.demo import run_merchant_demo
+    from binance_assets.merchant_demo import run_merchant_demo
 
     failures += not run_merchant_demo(settings, start, days, instance, echo)
     _print_summary(defs, parts, echo)
@@ -99,7 +99,7 @@ def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[
 
 
 def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
-    from binance_assets.ml.card import format_metric  # metrics print as n/a when null
+    from binance_assets.model_registry.card import format_metric  # metrics print as n/a when null
 
     registry = ml_defs.resources["model_registry"].get()
     warehouse = ml_defs.resources["warehouse"].get()
@@ -116,10 +116,10 @@ def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
 
 def _print_realised_accuracy(warehouse, echo: Callable[[str], None]) -> None:
     from binance_assets.ml.assets import CLASSIFIER
-    from binance_assets.ml.card import format_metric
-    from binance_assets.ml.realised import PREDICTIONS_TABLE, live_metric, realised_metrics_sql
+    from binance_assets.model_registry.card import format_metric
+    from binance_assets.warehouse.realised import PREDICTIONS_TABLE, live_metric, realised_metrics_sql
 
-    # The one realised-accuracy rule (binance_assets.ml.realised): out-of-sample rows only, in-sample counted.
+    # The one realised-accuracy rule (binance_assets.warehouse.realised): out-of-sample rows only, in-sample counted.
     row = warehouse.query(realised_metrics_sql(PREDICTIONS_TABLE, ["judged", "hits", "in_sample"],
                                                where=["p.model_name = ?"]), [CLASSIFIER]).iloc[0].to_dict()
     rows, left_out = int(row["judged"] or 0), int(row["in_sample"] or 0)

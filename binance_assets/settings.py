@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     model_registry_url: str | None = None
     s3_endpoint_url: str | None = None
     # Binance REST API (gap-fill, merchant C2C orders). Keys are never settings values: see
-    # binance_assets/rest_resources.py (BINANCE_ASSETS_MERCHANT_<ACCOUNT>_API_KEY, ... read via dg.EnvVar).
+    # binance_assets/lib/rest_resources.py (BINANCE_ASSETS_MERCHANT_<ACCOUNT>_API_KEY, ... read via dg.EnvVar).
     rest_base_url: str = "https://api.binance.com"
     rest_weight_share: float = 0.8
     rest_recv_window_ms: int = 5000

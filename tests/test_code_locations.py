@@ -19,8 +19,8 @@ from dagster_aws.ecs.container_context import EcsContainerContext
 from dagster_cloud_cli.config.models import load_dagster_cloud_yaml
 from dagster_shared.serdes import serialize_value
 
-from binance_assets.automation.defaults import check_defaults_cover
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.defaults import check_defaults_cover
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import ALERT_WEBHOOK_ENV, PG_PASSWORD_ENV, SECRET_ENV_VARS, Environment, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +153,7 @@ def test_default_status_of_every_sensor_and_schedule(defs_by_env, env):
     assert {"market_data_automation", "ml_automation"} <= RUNNING_BY_DEFAULT[env]
 
 
-# How often the sensors that start a new day's runs look (binance_assets/automation/run_timing.py): locally on
+# How often the sensors that start a new day's runs look (binance_assets/lib/run_timing.py): locally on
 # every pass of Dagster's daemons (they loop every 5 s), elsewhere less often.
 HOP_SENSOR_INTERVALS = {
     Environment.LOCAL: {"archive_landing_sensor": 1, "market_data_automation": 1, "ml_automation": 1},

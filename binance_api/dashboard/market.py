@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from binance_api.services.data_service import table_exists
 from binance_api.services.market_data import klines
-from binance_assets.ml.realised import HIT, IN_SAMPLE, PREDICTIONS_TABLE
+from binance_assets.warehouse.realised import HIT, IN_SAMPLE, PREDICTIONS_TABLE
+from binance_assets.warehouse.snapshots import table_exists
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 CLASSIFIER = "price_direction_classifier"
@@ -48,7 +48,7 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
     """The classifier's calls per bar: share of minutes called up, mean P(up), hits over known outcomes and
     the minutes scored in sample.
 
-    A minute's call is a hit by the one rule of `binance_assets.ml.realised.HIT` (up and the forward return
+    A minute's call is a hit by the one rule of `binance_assets.warehouse.realised.HIT` (up and the forward return
     > 0, or down and not, as `ml_service.accuracy` judges it), out of sample only: minutes scored by a model
     trained on their day (``in_sample``, shown beside the hit rate) and minutes whose forward return is not
     known yet count in neither ``known`` nor ``hits``.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from binance_api.dashboard.dagster_storage import CheckStore
-from binance_assets.ml.registry import ModelRegistry
+from binance_assets.model_registry.registry import ModelRegistry
 
 PREDICTIONS_ASSET = ["ml", "predictions"]
 DRIFT_CHECK = "feature_drift"

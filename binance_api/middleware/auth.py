@@ -44,7 +44,7 @@ def _scopes(claims: dict) -> frozenset[str]:
 
 
 def mint_token(config: ApiConfig, subject: str, scopes: Iterable[str], ttl: dt.timedelta) -> str:
-    """A local HS256 token (`binance-assets api token`)."""
+    """A local HS256 token (`binance-api token`)."""
     scopes = list(scopes)
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown:

@@ -9,8 +9,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from binance_api.middleware.auth import AuthError
 from binance_api.services.data_service import BadCursor
-from binance_api.services.snapshots import WarehouseUnavailable
 from binance_assets.binance import rest_shapes as rs
+from binance_assets.warehouse.snapshots import WarehouseUnavailable
 
 
 class BinanceApiError(Exception):

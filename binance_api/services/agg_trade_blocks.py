@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from binance_api.services.arrow_time import ms_column
 from binance_api.services.blocks import BlockStore, Fallback, Printed, arrays_nbytes, body
 from binance_assets.binance import rest_bulk
 
@@ -59,11 +60,10 @@ def _index(store: BlockStore, session, symbol: str) -> Index:
 
 def _block(store: BlockStore, session, symbol: str, number: int) -> Block:
     def load() -> Block:
-        from binance_api.services.market_data import _ms_column
 
         t = session.query(BLOCK_SQL, [symbol, number * BLOCK_IDS, (number + 1) * BLOCK_IDS])
         c = t.column
-        time_ms = _ms_column(c("trade_time"))
+        time_ms = ms_column(c("trade_time"))
         rows = rest_bulk.agg_trades_rows(c("agg_trade_id"), c("price"), c("qty"), c("first_trade_id"),
                                          c("last_trade_id"), time_ms, c("is_buyer_maker"), c("is_best_match"))
         return Block(c("agg_trade_id").to_numpy(), time_ms.to_numpy(), Printed.of(rows))

@@ -8,8 +8,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from binance_api.services.snapshots import DuckDBSnapshotReader, PostgresReader
 from binance_api.settings import ApiConfig
+from binance_assets.warehouse.snapshots import DuckDBSnapshotReader, PostgresReader
 
 DAILY_TABLE = "marts.fct_symbol_daily"
 GAPS_TABLE = "marts.fct_data_gaps"
@@ -45,14 +45,6 @@ def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, Any]:
         raise BadCursor("cursor is not one this API returned")
     return value
 
-
-def table_exists(session, table: str) -> bool:
-    schema, name = table.split(".", 1)
-    rows = session.query(
-        "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    )
-    return rows.column(0)[0].as_py() > 0
 
 
 def page(rows: list[dict], limit: int, key: str) -> tuple[list[dict], str | None]:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from binance_api.services import agg_trade_blocks, bar_blocks, kline_agg
+from binance_api.services.arrow_time import ms_column
 from binance_api.services.blocks import BlockStore, Fallback
 from binance_assets.binance import rest_bulk
 from binance_assets.binance.rest_shapes import INTERVAL_MS, split_symbol
@@ -145,7 +146,7 @@ def sql_klines_json(
         table = table.take(np.arange(table.num_rows - 1, -1, -1))
     bucket_col = table.column("bucket")
     if pa.types.is_timestamp(bucket_col.type):
-        open_ms = _ms_column(bucket_col).to_numpy()
+        open_ms = ms_column(bucket_col).to_numpy()
     else:
         open_ms = bucket_col.cast(pa.int64()).to_numpy()
     close_ms = kline_agg.close_times(open_ms, interval, tz_offset=tz_ms)
@@ -154,12 +155,6 @@ def sql_klines_json(
         pa.array(open_ms), c("open"), c("high"), c("low"), c("close"), c("volume"), pa.array(close_ms),
         c("quote_volume"), c("trades"), c("tbb"), c("tbq"),
     )
-
-
-def _ms_column(column) -> pa.Array:
-    """Timestamps (UTC, naive) as epoch milliseconds, floored like `_ms`."""
-    us = column.cast(pa.timestamp("us")).cast(pa.int64()).to_numpy(zero_copy_only=False)
-    return pa.array(np.floor_divide(us, 1000))
 
 
 def agg_trades(
@@ -225,7 +220,7 @@ def sql_agg_trades_json(
     c = table.column
     return rest_bulk.agg_trades_body(
         c("agg_trade_id"), c("price"), c("qty"), c("first_trade_id"), c("last_trade_id"),
-        _ms_column(c("trade_time")), c("is_buyer_maker"), c("is_best_match"),
+        ms_column(c("trade_time")), c("is_buyer_maker"), c("is_best_match"),
     )
 
 
@@ -249,7 +244,7 @@ def trades_json(session, symbol: str, from_id: int | None, limit: int) -> bytes:
         table = table.take(np.arange(table.num_rows - 1, -1, -1))
     c = table.column
     return rest_bulk.trades_body(
-        c("trade_id"), c("price"), c("qty"), c("quote_qty"), _ms_column(c("trade_time")), c("is_buyer_maker"),
+        c("trade_id"), c("price"), c("qty"), c("quote_qty"), ms_column(c("trade_time")), c("is_buyer_maker"),
         c("is_best_match"),
     )
 

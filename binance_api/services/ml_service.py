@@ -5,8 +5,8 @@ The realised outcome of a prediction is the label the pipeline computes for that
 bars exist, null before. Classifiers have a probability (regressors' is null, as pandas NaN is
 written as NULL). A classifier's prediction is right when (prediction == 1) == (return > 0), and a row is
 ``in_sample`` when the model that scored it was trained on its day: the one rule of
-binance_assets.ml.realised, which both `history` (``correct``, ``in_sample`` per row) and `accuracy` (out-of-sample
-rows only, the in-sample count beside) run.
+binance_assets.warehouse.realised, which both `history` (``correct``, ``in_sample`` per row) and `accuracy`
+(out-of-sample rows only, the in-sample count beside) run.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from binance_api.services.data_service import decode_cursor, encode_cursor, table_exists
-from binance_assets.ml.realised import CORRECT, IN_SAMPLE, realised_metrics_sql
-from binance_assets.ml.realised import FEATURES_TABLE as FEATURES
-from binance_assets.ml.realised import PREDICTIONS_TABLE as PREDICTIONS
+from binance_api.services.data_service import decode_cursor, encode_cursor
+from binance_assets.warehouse.realised import CORRECT, IN_SAMPLE, realised_metrics_sql
+from binance_assets.warehouse.realised import FEATURES_TABLE as FEATURES
+from binance_assets.warehouse.realised import PREDICTIONS_TABLE as PREDICTIONS
+from binance_assets.warehouse.snapshots import table_exists
 
 _SELECT = f"""
     SELECT p.minute, p.model_name, p.model_version, p.prediction, p.probability,
@@ -95,7 +96,7 @@ def registry(config):
     """The model registry the pipeline writes (a local folder, or s3://bucket/prefix)."""
     from urllib.parse import urlsplit
 
-    from binance_assets.ml.stores import LocalModelRegistry, S3ModelRegistry
+    from binance_assets.model_registry.stores import LocalModelRegistry, S3ModelRegistry
 
     url = config.core.resolved_model_registry_url
     parts = urlsplit(url)

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from binance_api.services.data_service import table_exists
+from binance_assets.warehouse.snapshots import table_exists
 
 DERIVED_TABLES = ("marts.fct_bars_1m", "marts.fct_symbol_daily", "features.minute_features", "ml.predictions")
 

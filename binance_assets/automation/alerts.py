@@ -3,8 +3,8 @@
 - `raw_deadline_sensor` runs the `day_file_on_time` checks (binance_assets.automation.deadline_checks);
 - `run_failure_alert` posts failed runs (binance_assets.automation.failure_alerts);
 - `freshness_alert` posts failed checks and stale assets (binance_assets.automation.check_alerts);
-all through the webhook in binance_assets.automation.webhook. Which of them run by default in which
-environment is the table in binance_assets.automation.defaults.
+all through the webhook in binance_assets.lib.webhook. Which of them run by default in which
+environment is the table in binance_assets.lib.defaults.
 """
 
 from collections.abc import Iterable, Sequence
@@ -18,8 +18,8 @@ from binance_assets.automation.deadline_checks import (
     build_raw_deadline_sensor,
 )
 from binance_assets.automation.deadlines import DEFAULT_DUE_HOURS, DEFAULT_LOOKBACK_DAYS
-from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.failure_alerts import RUN_FAILURE_SENSOR_NAME, build_run_failure_alert_sensor
+from binance_assets.lib.defaults import sensor_status
 from binance_assets.settings import Settings
 
 
@@ -38,7 +38,7 @@ def build_automation_alerting_defs(
     The checks need the `warehouse` resource and the sensors `alert_webhook` (the location's
     `resources_for(settings)` provides both;
     nothing here defines resources, so merging adds no conflict). Default statuses come from the table
-    in binance_assets.automation.defaults for `settings.env`; `running` overrides the deadline and
+    in binance_assets.lib.defaults for `settings.env`; `running` overrides the deadline and
     freshness sensors (tests).
     """
     checks = build_raw_deadline_checks(

@@ -22,7 +22,7 @@ from typing import Any
 
 import dagster as dg
 
-from binance_assets.resources import AlertWebhook
+from binance_assets.lib.resources import AlertWebhook
 
 FRESHNESS_ALERT_SENSOR_NAME = "freshness_alert"
 HISTORY_LIMIT = 100

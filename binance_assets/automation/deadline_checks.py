@@ -36,8 +36,8 @@ from binance_assets.automation.deadlines import (
     evaluate_raw_deadlines,
     latest_due_day,
 )
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.warehouse import get_raw_table
 
 DEADLINE_CHECK_NAME = "day_file_on_time"

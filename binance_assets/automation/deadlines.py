@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, check_due_hours, deadline_for
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.warehouse import Warehouse, get_raw_table
 from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import dagster as dg
 
-from binance_assets.automation.webhook import truncate
-from binance_assets.resources import AlertWebhook
+from binance_assets.lib.resources import AlertWebhook
+from binance_assets.lib.webhook import truncate
 
 RUN_FAILURE_SENSOR_NAME = "run_failure_alert"
 MAX_ERROR_CHARS = 1500

@@ -12,10 +12,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.landing import find_landed
 from binance_assets.automation.landing_runs import plan_partition_loads
-from binance_assets.automation.run_timing import sensor_interval_seconds
 from binance_assets.automation.selections import partition_run_checks
 from binance_assets.automation.sensor_support import (
     LANDING_SENSOR,
@@ -32,9 +30,11 @@ from binance_assets.automation.sensor_support import (
     run_selection,
     warehouse_sha256,
 )
-from binance_assets.ingestion.assets import raw_asset_key
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import ArchiveResource, WarehouseResource
+from binance_assets.lib.defaults import sensor_status
+from binance_assets.lib.keys import raw_asset_key
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import ArchiveResource, WarehouseResource
+from binance_assets.lib.run_timing import sensor_interval_seconds
 from binance_assets.settings import Settings
 from binance_assets.warehouse import WarehouseLockTimeout
 

@@ -14,7 +14,6 @@ import dagster as dg
 import requests
 
 from binance_assets.automation.deadlines import deadline_for
-from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.load_log import last_loaded_days
 from binance_assets.automation.poller import (
     PollState,
@@ -38,9 +37,10 @@ from binance_assets.automation.sensor_support import (
     last_partition_day,
     warehouse_for_sensor,
 )
-from binance_assets.ingestion.assets import raw_asset_key
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import ArchiveResource, WarehouseResource
+from binance_assets.lib.defaults import sensor_status
+from binance_assets.lib.keys import raw_asset_key
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import Warehouse, WarehouseLockTimeout
 from binance_assets.warehouse.tables import RAW_TABLES_BY_KIND

@@ -10,11 +10,11 @@ import datetime as dt
 import dagster as dg
 
 from binance_assets.automation.deadlines import latest_due_day, loaded_partitions
-from binance_assets.automation.defaults import schedule_status
 from binance_assets.automation.selections import partition_run_checks, schedule_repository
-from binance_assets.ingestion.assets import raw_asset_key
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.defaults import schedule_status
+from binance_assets.lib.keys import raw_asset_key
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
 

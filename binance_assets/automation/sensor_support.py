@@ -15,8 +15,8 @@ from binance_assets.automation.landing_runs import LoadedSha256
 from binance_assets.automation.mirrors import LocalMirror, MirrorSource, S3Mirror
 from binance_assets.automation.poller import is_http_url
 from binance_assets.binance.archive_client import mirror_root
-from binance_assets.ingestion.assets import raw_asset_key
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.keys import raw_asset_key
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import DuckDBWarehouse, Warehouse
 from binance_assets.warehouse.tables import RAW_TABLES

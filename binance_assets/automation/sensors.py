@@ -12,7 +12,7 @@
   schedule that meets the raw deadline (binance_assets.automation.poller). Every hour it also re-reads
   the `.CHECKSUM`s of the last `recheck_days` loaded days and requests a reload of a replaced archive.
 
-Their default status in each environment is the table in binance_assets.automation.defaults. Each one
+Their default status in each environment is the table in binance_assets.lib.defaults. Each one
 skips (with a reason) when the archive base URL is not of its kind. Their runs execute the raw assets'
 partition checks, never the deadline checks (binance_assets.automation.selections). What both share
 (names, run tags, run selections, the warehouse as a sensor reads it) is in `sensor_support.py`.

@@ -14,6 +14,7 @@ from urllib.request import url2pathname
 import requests
 
 from .checksum import parse_checksum, sha256_file
+from .contents import ArchiveContents
 from .errors import (
     ArchiveNotYetAvailable,
     BinanceDataError,
@@ -21,7 +22,7 @@ from .errors import (
     ChecksumMismatch,
     UnknownSymbol,
 )
-from .reader import ArchiveContents, read_archive
+from .reader import read_archive
 from .transport import HttpTransport, NotFound, S3Transport
 from .urls import ArchiveSpec
 

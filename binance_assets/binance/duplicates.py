@@ -15,7 +15,7 @@ from .errors import DuplicateIds
 from .schema import ID_COLUMN, TIME_COLUMN
 
 if TYPE_CHECKING:
-    from .reader import ArchiveContents
+    from .contents import ArchiveContents
 
 
 def _as_int_array(values: Any) -> np.ndarray:

@@ -9,8 +9,9 @@ from typing import Any
 import pyarrow.compute as pc
 
 from .checksum import parse_checksum, verify
+from .contents import ArchiveContents
 from .errors import ChecksumMismatch
-from .reader import ArchiveContents, read_archive
+from .reader import read_archive
 from .schema import ID_COLUMN, TIME_COLUMN, Market
 
 

@@ -8,7 +8,6 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .contents import ArchiveContents
 from .diagnose import data_lines, diagnose
 from .duplicates import check_no_duplicate_ids, find_duplicate_ids
 from .errors import (
@@ -55,19 +55,6 @@ _BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 1 << 16  # enough for a header and a first row; read further only for longer lines
 _BLOCK_SIZE = 16 << 20  # arrow parses blocks in parallel while the next ones are unzipped
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
-
-
-@dataclass(frozen=True)
-class ArchiveContents:
-    """A parsed archive: canonical table plus what was learnt about the source file."""
-
-    kind: ArchiveKind
-    market: Market | None
-    table: pa.Table
-    timestamp_unit: str  # "ms" | "us", as found in the file
-    had_header: bool
-    csv_name: str
-    sha256: str  # of the bytes of the file given (zip or csv)
 
 
 def read_archive(path: Path, kind: ArchiveKind | None = None, *, market: Market | None = None) -> ArchiveContents:

@@ -14,12 +14,12 @@ import datetime as dt
 import dagster as dg
 import pyarrow as pa
 
-from binance_assets.automation.conditions import partition_refresh
 from binance_assets.features.checks import audit_features, feature_check_specs
 from binance_assets.features.compute import FEATURE_COLUMNS, LABEL_COLUMNS, compute_minute_features
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.ingestion.partitions import DATE_DIMENSION, SYMBOL_DIMENSION, DaySymbol
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.conditions import partition_refresh
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.partitions import DATE_DIMENSION, SYMBOL_DIMENSION, DaySymbol
+from binance_assets.lib.resources import WarehouseResource
 
 FEATURES_GROUP = "features"
 MINUTE_FEATURES_KEY = dg.AssetKey(["features", "minute_features"])

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from binance_assets.features.assets import build_minute_features_asset
-from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_symbol_partitions
 from binance_assets.settings import Settings
 
 

@@ -19,9 +19,9 @@ from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.checks import check_result, raw_check_specs
 from binance_assets.ingestion.gapfill_load import gapfill_partition
 from binance_assets.ingestion.load import load_partition
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import ArchiveResource, WarehouseResource
-from binance_assets.rest_resources import BinanceRestResource
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import ArchiveResource, WarehouseResource
+from binance_assets.lib.rest_resources import BinanceRestResource
 from binance_assets.warehouse import RAW_TABLES, RawTable
 
 RAW_GROUP = "raw"

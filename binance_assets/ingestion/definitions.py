@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from binance_assets.ingestion.assets import RAW_GROUP, build_raw_assets
-from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.ingestion.assets import build_raw_assets
+from binance_assets.lib.keys import RAW_GROUP
+from binance_assets.lib.partitions import daily_symbol_partitions
 from binance_assets.settings import Settings
 
 INGEST_JOB = "ingest_raw_archives"

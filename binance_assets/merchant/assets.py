@@ -12,13 +12,13 @@ import json
 import dagster as dg
 import pandera.errors
 
-from binance_assets.automation.defaults import sensor_status
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
+from binance_assets.lib.defaults import sensor_status
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.resources import WarehouseResource
+from binance_assets.lib.rest_resources import account_resource_key
 from binance_assets.merchant.c2c_load import HISTORY_TABLE, LOOKBACK_DAYS, ORDERS_TABLE, load_c2c_day, open_days
 from binance_assets.merchant.dbt_assets import build_merchant_dbt_assets
 from binance_assets.merchant.schemas import validate_orders
-from binance_assets.resources import WarehouseResource
-from binance_assets.rest_resources import account_resource_key
 from binance_assets.settings import Settings
 
 MERCHANT_GROUP = "merchant"

@@ -11,8 +11,8 @@ import datetime as dt
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.transform.assets import MERCHANT_DBT_SELECTOR, run_dbt_window
 from binance_assets.transform.project import dbt_project
 from binance_assets.transform.translator import BinanceDbtTranslator

@@ -7,20 +7,20 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field
 
-from binance_assets.automation.conditions import partition_refresh, retrain_on_cron
 from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_TABLE
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.ml.card import build_card
+from binance_assets.lib.conditions import partition_refresh, retrain_on_cron
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import WarehouseResource
+from binance_assets.ml.card_build import build_card
 from binance_assets.ml.point_in_time import choose_scoring_model
 from binance_assets.ml.promotion import register_with_gate
-from binance_assets.ml.realised import PREDICTIONS_TABLE
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
 from binance_assets.ml.training import train_direction_classifier, train_return_regressor
-from binance_assets.resources import WarehouseResource
 from binance_assets.warehouse import Warehouse
+from binance_assets.warehouse.realised import PREDICTIONS_TABLE
 
 MODELS_GROUP = "models"
 PREDICTIONS_KEY = dg.AssetKey(["ml", "predictions"])

@@ -2,7 +2,7 @@
 a champion that falls under its baseline on live data is rolled back. Pure logic, no Dagster imports.
 
 Live metric: the card's primary metric (accuracy for the classifier, skill for the regressor) on realised
-outcomes (binance_assets.ml.realised, the rule the API uses), out-of-sample rows only, pooled over the
+outcomes (binance_assets.warehouse.realised, the rule the API uses), out-of-sample rows only, pooled over the
 (symbol, day) partitions judged. Every comparison is between two figures on the same live outcomes.
 
 * **Canary.** A challenger that beat its baseline but not the champion at the offline gate
@@ -33,9 +33,10 @@ from typing import Any
 
 import pandas as pd
 
-from binance_assets.ml.card import ModelCard
 from binance_assets.ml.point_in_time import training_end, training_start
-from binance_assets.ml.realised import (
+from binance_assets.model_registry.card import ModelCard
+from binance_assets.model_registry.registry import ModelRegistry
+from binance_assets.warehouse.realised import (
     FEATURES_TABLE,
     PREDICTIONS_TABLE,
     SHADOW_PREDICTIONS_TABLE,
@@ -43,7 +44,6 @@ from binance_assets.ml.realised import (
     live_metric,
     realised_metrics_sql,
 )
-from binance_assets.ml.registry import ModelRegistry
 
 SUMS = ["judged", "hits", "squared_error", "squared_return", "ups"]
 KEYS = ["model_name", "model_version", "symbol", "trade_date"]

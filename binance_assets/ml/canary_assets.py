@@ -14,8 +14,9 @@ import pandas as pd
 from pydantic import Field
 
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import AlertWebhook, WarehouseResource
 from binance_assets.ml.assets import (
     MODEL_KEYS,
     MODELS_GROUP,
@@ -26,10 +27,9 @@ from binance_assets.ml.assets import (
 )
 from binance_assets.ml.canary import CanaryPolicy, load_and_evaluate
 from binance_assets.ml.point_in_time import training_end
-from binance_assets.ml.realised import PREDICTIONS_TABLE, SHADOW_PREDICTIONS_TABLE
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
-from binance_assets.resources import AlertWebhook, WarehouseResource
+from binance_assets.warehouse.realised import PREDICTIONS_TABLE, SHADOW_PREDICTIONS_TABLE
 
 SHADOW_PREDICTIONS_KEY = dg.AssetKey(["ml", "shadow_predictions"])
 CANARY_DECISIONS_KEY = dg.AssetKey(["models", "canary_decisions"])

@@ -4,13 +4,13 @@ import dagster as dg
 from pydantic import Field
 
 from binance_assets.features.assets import MINUTE_FEATURES_TABLE
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.ml.assets import CLASSIFIER, PREDICTIONS_KEY
 from binance_assets.ml.drift import drift_report
 from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference, training_end, training_start
 from binance_assets.ml.resources import ModelRegistryResource
-from binance_assets.resources import WarehouseResource
 
 
 class DriftThresholds(dg.Config):

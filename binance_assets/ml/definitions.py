@@ -3,12 +3,13 @@
 import dagster as dg
 
 from binance_assets.automation.check_alerts import build_freshness_alert_sensor
-from binance_assets.automation.conditions import automation_sensor
-from binance_assets.automation.defaults import check_defaults_cover, sensor_running, sensor_status
 from binance_assets.automation.freshness import apply_freshness_policies_to_defs
-from binance_assets.automation.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
-from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.lib.conditions import automation_sensor
+from binance_assets.lib.defaults import check_defaults_cover, sensor_running, sensor_status
+from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.resources import alert_webhook_resource, warehouse_resource
+from binance_assets.lib.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
 from binance_assets.ml.canary_assets import (
     CANARY_DECISIONS_KEY,
@@ -18,7 +19,6 @@ from binance_assets.ml.canary_assets import (
 )
 from binance_assets.ml.checks import build_drift_checks
 from binance_assets.ml.resources import model_registry_resource
-from binance_assets.resources import alert_webhook_resource, warehouse_resource
 from binance_assets.run_workers import warm_run_workers
 from binance_assets.settings import Settings, get_settings
 

@@ -4,7 +4,7 @@
   When the daily retrain fires on D and its new champion's window contains D, predictions for D still use
   the previous champion. When no champion was trained before D (a backfill of old days, or the very first
   model), D is scored by the current champion and its rows are marked ``in_sample``: the model has seen
-  D (or later days), so those rows are kept out of every accuracy figure (binance_assets.ml.realised).
+  D (or later days), so those rows are kept out of every accuracy figure (binance_assets.warehouse.realised).
 * **Drift.** The reference of (D, symbol) is the same symbol's rows in the scoring model's training window,
   without D itself: like is compared with like, and a day is never compared with itself.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from binance_assets.ml.card import ModelCard
+from binance_assets.model_registry.card import ModelCard
 
 
 @dataclass(frozen=True)

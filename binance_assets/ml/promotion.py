@@ -17,8 +17,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from binance_assets.ml.card import ModelCard
-from binance_assets.ml.registry import ModelRegistry
+from binance_assets.model_registry.card import ModelCard
+from binance_assets.model_registry.registry import ModelRegistry
 
 
 @dataclass(frozen=True)

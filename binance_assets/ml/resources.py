@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 
 import dagster as dg
 
-from binance_assets.ml.registry import ModelRegistry
-from binance_assets.ml.stores import LocalModelRegistry, S3ModelRegistry
+from binance_assets.model_registry.registry import ModelRegistry
+from binance_assets.model_registry.stores import LocalModelRegistry, S3ModelRegistry
 from binance_assets.settings import Settings
 
 

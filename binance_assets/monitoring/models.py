@@ -1,6 +1,6 @@
 """The models' live state: each champion's offline metric and baseline (the registry's model card) and
 the realised accuracy of the predictions over the latest scored days, by the one realised-accuracy rule
-(`binance_assets.ml.realised`, which the serving API's `/accuracy` runs too): out-of-sample rows only, with
+(`binance_assets.warehouse.realised`, which the serving API's `/accuracy` runs too): out-of-sample rows only, with
 the in-sample rows counted beside. Read the way the API reads (a snapshot or a REPEATABLE READ session)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from binance_assets.ml.canary import calls_up_from, training_calls_up_query
-from binance_assets.ml.realised import FEATURES_TABLE, PREDICTIONS_TABLE, baseline_metric, realised_metrics_sql
+from binance_assets.warehouse.realised import FEATURES_TABLE, PREDICTIONS_TABLE, baseline_metric, realised_metrics_sql
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _calls_up(session, card) -> bool | None:
 def live_accuracy(session, window_days: float) -> list[LiveAccuracy]:
     """Realised accuracy per (model, version) over the `window_days` before the latest scored minute, all
     symbols pooled (the same as weighting each symbol's figure by its realised outcomes)."""
-    from binance_api.services.data_service import table_exists
+    from binance_assets.warehouse.snapshots import table_exists
 
     if not (table_exists(session, PREDICTIONS_TABLE) and table_exists(session, FEATURES_TABLE)):
         return []
@@ -101,9 +101,8 @@ class ModelReader:
 
     def _session(self):
         if self._reader is None:
-            from binance_api.services.data_service import make_reader
-            from binance_api.services.snapshots import DuckDBSnapshotReader
-            from binance_api.settings import ApiConfig
+            from binance_assets.settings import postgres_connection_url
+            from binance_assets.warehouse.snapshots import DuckDBSnapshotReader, PostgresReader
 
             if self.settings.warehouse_kind == "duckdb":
                 # A writer holding the file at the first read: give up after 2 s (the next scrape retries).
@@ -111,7 +110,8 @@ class ModelReader:
                                                     self.settings.data_dir / "exporter" / "snapshots",
                                                     first_wait_seconds=2.0)
             else:
-                self._reader = make_reader(ApiConfig(core=self.settings))
+                # One connection is all a scrape needs (the password from its secret env var).
+                self._reader = PostgresReader(postgres_connection_url(self.settings), min_size=1, max_size=1)
         return self._reader.session()
 
     def read(self) -> tuple[list[ChampionState], list[LiveAccuracy]]:

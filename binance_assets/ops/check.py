@@ -7,7 +7,7 @@ What runs, each with the project's one implementation of the rule:
 2. `dbt test` for the latest window (binance_assets.ops.dbt_tests);
 3. the standalone Dagster asset checks of both code locations, in-process (binance_assets.ops.dagster_checks).
 A failed ERROR check fails the command (WARN ones too with `fail_on_warn`), and the failures go out as
-one alert through the project's webhook (binance_assets.automation.webhook, BINANCE_ASSETS_ALERT_WEBHOOK_URL).
+one alert through the project's webhook (binance_assets.lib.webhook, BINANCE_ASSETS_ALERT_WEBHOOK_URL).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from binance_assets.automation.webhook import send_alert
+from binance_assets.lib.resources import WarehouseResource, warehouse_resource
+from binance_assets.lib.webhook import send_alert
 from binance_assets.ops.dbt_tests import dbt_test_findings
 from binance_assets.ops.findings import ERROR, Finding, alert_text, failures, format_line
 from binance_assets.ops.latest import latest_partitions
 from binance_assets.ops.partition_rules import feature_findings, raw_findings
-from binance_assets.resources import WarehouseResource, warehouse_resource
 from binance_assets.settings import ALERT_WEBHOOK_ENV, Settings
 from binance_assets.transform.dbt_vars import partition_window_vars
 from binance_assets.warehouse import Warehouse

@@ -16,7 +16,7 @@ from contextlib import nullcontext
 
 import dagster as dg
 
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ops.findings import ERROR, WARN, Finding
 from binance_assets.ops.partition_rules import partition_label
 

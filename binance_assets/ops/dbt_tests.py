@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.ops.findings import ERROR, WARN, Finding
-from binance_assets.resources import WarehouseResource
 from binance_assets.settings import DBT_PROJECT_DIR
 from binance_assets.transform import parse_cache
 from binance_assets.transform.dbt_resource import dbt_cli_resource

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.warehouse import Warehouse
 from binance_assets.warehouse.load_log import LOAD_LOG
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_TABLE
 from binance_assets.features.checks import SCHEMA_CHECK as FEATURES_SCHEMA_CHECK
 from binance_assets.features.schema import validate_features
-from binance_assets.ingestion.partitions import DaySymbol
 from binance_assets.ingestion.rules import blocking_checks, continuity_check
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ops.findings import ERROR, WARN, Finding
 from binance_assets.warehouse import RAW_TABLES, Warehouse
 

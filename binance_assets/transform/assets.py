@@ -22,9 +22,9 @@ from unittest import mock
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from binance_assets.ingestion.assets import WAREHOUSE_POOL
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.keys import WAREHOUSE_POOL
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.transform import parse_cache
 from binance_assets.transform.dbt_vars import partition_window_vars, window_env, window_predicate
 from binance_assets.transform.project import dbt_project

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from binance_assets.ingestion.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_symbol_partitions
 from binance_assets.settings import Settings
 from binance_assets.transform.assets import build_dbt_assets
 

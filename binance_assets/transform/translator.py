@@ -6,8 +6,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from binance_assets.automation.conditions import partition_refresh
-from binance_assets.ingestion.assets import raw_asset_key
+from binance_assets.lib.conditions import partition_refresh
+from binance_assets.lib.keys import raw_asset_key
 
 LAYERS = ("staging", "intermediate", "marts")
 

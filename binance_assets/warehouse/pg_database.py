@@ -2,7 +2,7 @@
 saying what to run (a fresh server has no database `binance`; `CREATE DATABASE` as tests/conftest.py does).
 
 Called by `PostgresWarehouse` (its first connection of a process, when that fails) and, before they
-start, by `binance-assets demo` and the API (binance_api.services.snapshots.PostgresReader).
+start, by `binance-assets demo` and the API (binance_assets.warehouse.snapshots.PostgresReader).
 """
 
 from __future__ import annotations

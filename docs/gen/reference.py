@@ -316,13 +316,13 @@ def assets_page(records: dict[str, dict[str, Any]]) -> str:
 
 
 def automation_page(locations: list[tuple[str, Any]]) -> str:
-    from binance_assets.automation.defaults import SCHEDULES_RUNNING_IN, SENSORS_RUNNING_IN
+    from binance_assets.lib.defaults import SCHEDULES_RUNNING_IN, SENSORS_RUNNING_IN
     from binance_assets.settings import Environment
 
     envs = list(Environment)
     out = ["# Jobs, sensors and schedules\n\n",
            GENERATED_NOTE.format(what="Built from both code locations' definitions and the defaults table "
-                                      "`binance_assets/automation/defaults.py`."),
+                                      "`binance_assets/lib/defaults.py`."),
            "Which sensors and schedules are RUNNING when a code location first loads, per environment "
            "(`BINANCE_ASSETS_ENV`). A location fails to load if one of its sensors or schedules has no row in "
            "the defaults table or another status, so this table and the code cannot drift apart. A user can "

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from binance_api.services import market_data as md
-from binance_api.services.snapshots import DuckDBSnapshotReader
 from binance_assets.binance import rest_shapes as rs
+from binance_assets.warehouse.snapshots import DuckDBSnapshotReader
 
 pytestmark = pytest.mark.xdist_group("api")
 

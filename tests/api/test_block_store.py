@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from binance_api.services import agg_trade_blocks, bar_blocks
 from binance_api.services import market_data as md
 from binance_api.services.blocks import BlockStore
-from binance_api.services.snapshots import DuckDBSnapshotReader
+from binance_assets.warehouse.snapshots import DuckDBSnapshotReader
 
 pytestmark = pytest.mark.xdist_group("api")
 

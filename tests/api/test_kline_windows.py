@@ -21,8 +21,8 @@ import pytest
 from binance_api.services import kline_agg
 from binance_api.services import market_data as md
 from binance_api.services.blocks import BlockStore
-from binance_api.services.snapshots import DuckDBSnapshotReader
 from binance_assets.binance import rest_shapes as rs
+from binance_assets.warehouse.snapshots import DuckDBSnapshotReader
 
 pytestmark = pytest.mark.xdist_group("api")
 

@@ -62,8 +62,8 @@ def test_models_read_the_registry(client, token, api_config, tmp_path, monkeypat
     from sklearn.linear_model import LogisticRegression
 
     from binance_api.services import ml_service
-    from binance_assets.ml.card import ModelCard
-    from binance_assets.ml.stores import LocalModelRegistry
+    from binance_assets.model_registry.card import ModelCard
+    from binance_assets.model_registry.stores import LocalModelRegistry
 
     registry = LocalModelRegistry(tmp_path / "models")
     for version_metric in (0.55, 0.6):

@@ -84,7 +84,7 @@ def test_cli_mints_a_token_the_api_accepts(client, api_config, tmp_path):
     env = {"BINANCE_ASSETS_DATA_DIR": str(api_config.core.data_dir),
            "BINANCE_ASSETS_API_JWT_SECRET": api_config.api.jwt_secret.get_secret_value(), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
-        [sys.executable, "-m", "binance_assets.cli", "api", "token", "--subject", "alice", "--scopes", "market_data"],
+        [sys.executable, "-m", "binance_api.cli", "token", "--subject", "alice", "--scopes", "market_data"],
         capture_output=True, text=True, env={**env, "PYTHONPATH": ":".join(sys.path)},
     )
     assert done.returncode == 0, done.stderr

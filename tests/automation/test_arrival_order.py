@@ -19,7 +19,7 @@ from binance_assets.automation.sensor_support import LANDING_SENSOR
 from binance_assets.binance.schema import ArchiveKind
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
 
 pytestmark = pytest.mark.xdist_group("e2e")

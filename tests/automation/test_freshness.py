@@ -5,6 +5,7 @@ import datetime as dt
 
 import dagster as dg
 import pytest
+from binance_assets.lib.keys import raw_asset_key
 from warehouse.helpers import load, sample
 
 from binance_assets.automation import deadlines
@@ -26,9 +27,8 @@ from binance_assets.automation.freshness import (
     apply_freshness_policies_to_defs,
     freshness_policies,
 )
-from binance_assets.ingestion.assets import raw_asset_key
-from binance_assets.ingestion.partitions import daily_symbol_partitions
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse
 

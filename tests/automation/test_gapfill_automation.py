@@ -17,15 +17,15 @@ import dagster as dg
 import pytest
 from support.ingestion import check_results
 
+from binance_assets.automation.gapfill import GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
 from binance_assets.automation.local_daemon import LocalDaemon
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import RestSimulator
 from binance_assets.binance.simulator import simulate_day, simulate_mirror
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
-from binance_assets.ingestion.gapfill import GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
 from binance_assets.ingestion.gapfill_load import load_source
-from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
+from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 from binance_assets.transform.definitions import build_transform_defs

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import dagster as dg
+from binance_assets.lib.keys import raw_asset_key
 
 from binance_assets.automation.landing import LandedFile, parse_archive_path
 from binance_assets.automation.landing_runs import plan_partition_loads
@@ -20,11 +21,10 @@ from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.binance.checksum import format_checksum, sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
-from binance_assets.ingestion.assets import raw_asset_key
 from binance_assets.ingestion.definitions import build_ingestion_defs
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import archive_resource, warehouse_resource
-from binance_assets.rest_resources import PUBLIC_REST_KEY, rest_resources
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import archive_resource, warehouse_resource
+from binance_assets.lib.rest_resources import PUBLIC_REST_KEY, rest_resources
 from binance_assets.settings import Environment, Settings
 from binance_assets.warehouse import RAW_TABLES_BY_KIND
 

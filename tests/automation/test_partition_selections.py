@@ -20,7 +20,7 @@ from binance_assets.automation.deadline_checks import DEADLINE_CHECK_NAME, DEADL
 from binance_assets.automation.schedules import BACKFILL_SCHEDULE
 from binance_assets.automation.sensor_support import LANDING_SENSOR, POLLER_SENSOR, RAW_ASSET_KEYS
 from binance_assets.binance.simulator import simulate_mirror
-from binance_assets.resources import archive_resource, warehouse_resource
+from binance_assets.lib.resources import archive_resource, warehouse_resource
 from binance_assets.settings import Environment, Settings
 
 START = dt.date(2025, 1, 1)

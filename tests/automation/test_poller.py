@@ -39,8 +39,8 @@ from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.load import load_partition
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import archive_resource, warehouse_resource
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import archive_resource, warehouse_resource
 from binance_assets.settings import Environment, Settings
 from binance_assets.warehouse import RAW_TABLES
 

@@ -116,11 +116,11 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     """The user's path on DuckDB: the sensor finds the withheld day, the job fills it over REST (raw assets
     materialized with source rest), the archive's ingest run then passes `matches_rest_gapfill`."""
     import dagster as dg
+    from binance_assets.lib.keys import raw_asset_key
 
-    from binance_assets.ingestion.assets import raw_asset_key
+    from binance_assets.automation.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
     from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
-    from binance_assets.ingestion.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
-    from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
+    from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
     from binance_assets.resources import resources_for
     from binance_assets.settings import Environment, Settings
 
@@ -176,7 +176,7 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
 
 
 def test_sensor_logic_finds_missing_tables_id_holes_and_missing_minutes(tmp_path):
-    from binance_assets.ingestion.gapfill import partitions_to_fill
+    from binance_assets.automation.gapfill import partitions_to_fill
     from binance_assets.settings import Settings
 
     warehouse = DuckDBWarehouse(tmp_path / "wh.duckdb")

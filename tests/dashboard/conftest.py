@@ -45,11 +45,11 @@ def _key(day: dt.date, symbol: str) -> str:
 
 def _build_features_models_predictions(wh, registry_dir: Path) -> None:
     from binance_assets.features.compute import FEATURE_COLUMNS, compute_minute_features
-    from binance_assets.ml.card import build_card
+    from binance_assets.ml.card_build import build_card
     from binance_assets.ml.promotion import register_with_gate
     from binance_assets.ml.scoring import score
-    from binance_assets.ml.stores import LocalModelRegistry
     from binance_assets.ml.training import train_direction_classifier
+    from binance_assets.model_registry.stores import LocalModelRegistry
 
     bars_sql = "select * from marts.fct_bars_1m where symbol = ? and trade_date = ? order by open_time"
     for symbol in SYMBOLS:

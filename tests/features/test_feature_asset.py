@@ -18,8 +18,8 @@ from binance_assets.features.assets import (
     build_minute_features_asset,
 )
 from binance_assets.features.checks import SCHEMA_CHECK
-from binance_assets.ingestion.partitions import DaySymbol, daily_symbol_partitions
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
+from binance_assets.lib.resources import WarehouseResource
 
 FIRST = dt.date(2025, 1, 1)  # the first partition: it has no D-1
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]

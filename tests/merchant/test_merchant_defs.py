@@ -8,9 +8,9 @@ import datetime as dt
 import dagster as dg
 import pytest
 
+from binance_assets.lib.rest_resources import account_resource_key, merchant_resource
 from binance_assets.merchant.assets import C2C_JOB, build_merchant_defs, c2c_partitions, days_to_request
 from binance_assets.resources import resources_for
-from binance_assets.rest_resources import account_resource_key, merchant_resource
 from binance_assets.settings import Settings
 
 TODAY = dt.date(2026, 11, 30)

@@ -21,8 +21,8 @@ from binance_assets.binance.rest_signing import Ed25519Signer, Ed25519Verifier, 
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import MerchantAccount, RestSimulator
 from binance_assets.binance.simulator import simulate_mirror
-from binance_assets.lib.history import load_raw_days, run_dbt
 from binance_assets.merchant.assets import C2C_JOB, C2C_SENSOR, MARTS_JOB, build_merchant_defs
+from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.ml.stores import LocalModelRegistry, S3ModelRegistry
+from binance_assets.model_registry.stores import LocalModelRegistry, S3ModelRegistry
 
 START = dt.date(2024, 3, 1)
 

@@ -28,16 +28,16 @@ from typer.testing import CliRunner
 from binance_assets import cli
 from binance_assets.features.assets import MINUTE_FEATURES_TABLE
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import AlertWebhook, WarehouseResource
 from binance_assets.ml.assets import CLASSIFIER, REGRESSOR, build_predictions_asset
 from binance_assets.ml.canary import CanaryPolicy, apply_decision, decide_health
 from binance_assets.ml.canary_assets import CanaryConfig, build_shadow_predictions_asset, canary_decisions
-from binance_assets.ml.card import ModelCard
 from binance_assets.ml.promotion import register_with_gate
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import feature_schema, feature_schema_hash
-from binance_assets.ml.stores import LocalModelRegistry
-from binance_assets.resources import AlertWebhook, WarehouseResource
+from binance_assets.model_registry.card import ModelCard
+from binance_assets.model_registry.stores import LocalModelRegistry
 from binance_assets.settings import get_settings
 
 SYMBOL = "BTCUSDT"

@@ -9,12 +9,12 @@ import pandas as pd
 
 from binance_assets.features.compute import FEATURE_COLUMNS, compute_minute_features
 from binance_assets.features.schema import validate_features
-from binance_assets.ml.card import build_card
+from binance_assets.ml.card_build import build_card
 from binance_assets.ml.drift import drift_report
 from binance_assets.ml.promotion import register_with_gate
 from binance_assets.ml.scoring import score
-from binance_assets.ml.stores import LocalModelRegistry
 from binance_assets.ml.training import train_direction_classifier, train_return_regressor
+from binance_assets.model_registry.stores import LocalModelRegistry
 
 
 def _bars(symbol: str, day: dt.date, seed: int) -> pd.DataFrame:

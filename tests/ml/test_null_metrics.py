@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from binance_assets.demo import _print_models
-from binance_assets.ml.card import ModelCard, format_metric
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.ml.resources import ModelRegistryResource
-from binance_assets.ml.stores import LocalModelRegistry
-from binance_assets.resources import WarehouseResource
+from binance_assets.model_registry.card import ModelCard, format_metric
+from binance_assets.model_registry.stores import LocalModelRegistry
 
 NAME = "forward_return_regressor"
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from binance_assets.ml.card import ModelCard
 from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference
-from binance_assets.ml.stores import LocalModelRegistry
+from binance_assets.model_registry.card import ModelCard
+from binance_assets.model_registry.stores import LocalModelRegistry
 
 NAME = "price_direction_classifier"
 JAN = {d: dt.date(2025, 1, d) for d in range(1, 32)}  # JAN[5] is 2025-01-05

@@ -1,4 +1,4 @@
-"""One realised-accuracy rule (binance_assets.ml.realised): out-of-sample rows only, the in-sample count beside.
+"""One realised-accuracy rule (binance_assets.warehouse.realised): out-of-sample rows only, the in-sample count beside.
 Every reader (the API's accuracy and history, the dashboard's hits, the exporter's live accuracy, the demo
 summary, the canary's sums) is checked against an answer computed here from the raw rows: which days each
 model version was trained on against the day it scored."""
@@ -14,12 +14,12 @@ import pytest
 from binance_api.dashboard import market
 from binance_api.services import ml_service
 from binance_assets.demo import _print_realised_accuracy
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.ml.canary import load_daily
-from binance_assets.ml.card import ModelCard
 from binance_assets.ml.point_in_time import choose_scoring_model
-from binance_assets.ml.realised import live_metric, realised_metrics_sql
+from binance_assets.model_registry.card import ModelCard
 from binance_assets.monitoring.models import live_accuracy
-from binance_assets.resources import WarehouseResource
+from binance_assets.warehouse.realised import live_metric, realised_metrics_sql
 
 CLASSIFIER = "price_direction_classifier"
 SYMBOL = "BTCUSDT"

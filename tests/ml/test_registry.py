@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.ml.card import ModelCard, build_card
+from binance_assets.ml.card_build import build_card
 from binance_assets.ml.promotion import register_with_gate
-from binance_assets.ml.registry import CorruptModelError, ModelNotFoundError, NoChampionError, RollbackError
 from binance_assets.ml.scoring import score
-from binance_assets.ml.stores import LocalModelRegistry
 from binance_assets.ml.training import train_direction_classifier
+from binance_assets.model_registry.card import ModelCard
+from binance_assets.model_registry.registry import CorruptModelError, ModelNotFoundError, NoChampionError, RollbackError
+from binance_assets.model_registry.stores import LocalModelRegistry
 
 NAME = "price_direction_classifier"
 
@@ -148,7 +149,7 @@ def test_corrupted_model_bytes_are_refused(tmp_path, trained, card):
 
 
 def test_s3_layout_matches_local(s3_client, s3_bucket, trained, card, tmp_path):
-    from binance_assets.ml.stores import S3ModelRegistry
+    from binance_assets.model_registry.stores import S3ModelRegistry
 
     s3 = S3ModelRegistry(bucket=s3_bucket, prefix="/registry/", client=s3_client)
     local = LocalModelRegistry(tmp_path)
@@ -171,7 +172,7 @@ def test_s3_layout_matches_local(s3_client, s3_bucket, trained, card, tmp_path):
 
 
 def test_s3_registry_without_prefix(s3_client, s3_bucket, trained, card):
-    from binance_assets.ml.stores import S3ModelRegistry
+    from binance_assets.model_registry.stores import S3ModelRegistry
 
     registry = S3ModelRegistry(bucket=s3_bucket, prefix="", client=s3_client)
     registry.register(NAME, trained.pipeline, card)

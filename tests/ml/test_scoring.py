@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.ml.card import build_card
+from binance_assets.ml.card_build import build_card
 from binance_assets.ml.scoring import (
     SCORE_COLUMNS,
     FeatureSchemaMismatch,

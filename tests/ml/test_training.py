@@ -7,14 +7,14 @@ import pandas as pd
 import pytest
 
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.ml.card import build_card
+from binance_assets.ml.card_build import build_card
 from binance_assets.ml.promotion import decide_promotion, register_with_gate
-from binance_assets.ml.stores import LocalModelRegistry
 from binance_assets.ml.training import (
     train_direction_classifier,
     train_return_regressor,
     walk_forward_splits,
 )
+from binance_assets.model_registry.stores import LocalModelRegistry
 
 MARGIN = 0.02
 LINEAR = {"estimator": "logistic_regression", "C": 1.0}

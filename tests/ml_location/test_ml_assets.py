@@ -18,10 +18,10 @@ from support.ingestion import make_settings
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.features.definitions import build_features_defs
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.lib.history import load_raw_days, run_dbt
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ml.assets import CLASSIFIER, REGRESSOR
 from binance_assets.ml.definitions import PREDICT_JOB, TRAIN_JOB, build_ml_defs
+from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 
 pytestmark = pytest.mark.xdist_group("ml")

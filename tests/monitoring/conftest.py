@@ -69,8 +69,8 @@ def write_warehouse(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def model_settings(tmp_path_factory):
-    from binance_assets.ml.card import ModelCard
-    from binance_assets.ml.stores import LocalModelRegistry
+    from binance_assets.model_registry.card import ModelCard
+    from binance_assets.model_registry.stores import LocalModelRegistry
     from binance_assets.settings import Environment, Settings
 
     data = tmp_path_factory.mktemp("model_data")

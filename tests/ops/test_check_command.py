@@ -14,8 +14,8 @@ from support.webhook import Webhook
 from typer.testing import CliRunner
 
 from binance_assets.automation import deadlines
-from binance_assets.automation.webhook import DEFAULT_WEBHOOK_ENV_VAR
 from binance_assets.cli import app
+from binance_assets.lib.webhook import DEFAULT_WEBHOOK_ENV_VAR
 from binance_assets.settings import get_settings
 from binance_assets.warehouse import DuckDBWarehouse
 

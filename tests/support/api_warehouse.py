@@ -23,8 +23,9 @@ from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.load import load_partition
 from binance_assets.settings import DBT_PROJECT_DIR
-from binance_assets.transform.dbt_vars import dbt_env, partition_window_vars
+from binance_assets.transform.dbt_vars import partition_window_vars
 from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, Warehouse
+from binance_assets.warehouse.dbt_profile import dbt_env
 
 MODEL = "price_direction_classifier"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
-from binance_assets.ingestion.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 

@@ -12,7 +12,7 @@ import pytest
 
 from binance_assets.transform.dbt_inprocess import InProcessDbtProcess
 from binance_assets.transform.dbt_resource import ProjectDbtCliResource, dbt_cli_resource
-from binance_assets.transform.dbt_vars import dbt_env
+from binance_assets.warehouse.dbt_profile import dbt_env
 
 
 def _invoke(resource: ProjectDbtCliResource, args: list[str], target: Path, env: dict[str, str]):

@@ -11,7 +11,7 @@ import pytest
 from support.ingestion import SYMBOLS, make_settings, run_main_job
 
 from binance_assets.binance.simulator import simulate_mirror
-from binance_assets.lib.history import load_raw_days, run_dbt
+from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 from binance_assets.transform.dbt_vars import partition_window_vars
 

@@ -18,8 +18,8 @@ from support.ingestion import make_settings
 from binance_assets.automation.local_daemon import LocalDaemon
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import build_defs
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.lib.history import load_raw_days
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.ops.history import load_raw_days
 from binance_assets.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.xdist_group("dbt-records")

@@ -6,11 +6,11 @@ import json
 from binance_assets.transform.dbt_vars import (
     WINDOW_ENV,
     dbt_build_args,
-    dbt_env,
     partition_window_vars,
     window_env,
     window_predicate,
 )
+from binance_assets.warehouse.dbt_profile import dbt_env
 
 D1, D2, D3 = dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from binance_assets.binance.reader import read_archive
-from binance_assets.lib.history import run_dbt
+from binance_assets.ops.history import run_dbt
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings
 from binance_assets.transform.dbt_vars import partition_window_vars

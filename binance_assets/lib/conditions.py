@@ -12,8 +12,8 @@ downstream as well as yesterday's. Composed so that
 
 import dagster as dg
 
-from binance_assets.automation.defaults import status_of
-from binance_assets.automation.run_timing import AUTOMATION_EMITS_BACKFILLS
+from binance_assets.lib.defaults import status_of
+from binance_assets.lib.run_timing import AUTOMATION_EMITS_BACKFILLS
 
 CRON_RETRAIN = "0 4 * * *"  # after the day's archives (published ~00:00-06:00 UTC) have flowed through
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import joblib
 
-from binance_assets.ml.card import ModelCard, utc_now
+from binance_assets.model_registry.card import ModelCard, utc_now
 
 STATUSES = ("champion", "challenger", "retired")
 MODEL_FILE = "model.joblib"

@@ -15,8 +15,6 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from binance_assets.ml.scoring import feature_schema, feature_schema_hash
-
 NOT_AVAILABLE = "n/a"
 
 
@@ -39,7 +37,7 @@ class ModelCard:
     """Everything known about one registered model version. JSON via `to_json`/`from_json`.
 
     ``version``, ``created_at``, ``status``, ``model_sha256`` are set by the registry. ``feature_dtypes``
-    (feature -> dtype kind, see `scoring.feature_schema`) lets a schema mismatch name retyped columns.
+    (feature -> dtype kind, see `binance_assets.ml.scoring.feature_schema`) lets a schema mismatch name retyped columns.
     """
 
     name: str
@@ -85,31 +83,6 @@ class ModelCard:
     def from_json(cls, text: str | bytes) -> ModelCard:
         return cls.from_dict(json.loads(text))
 
-
-def build_card(name: str, trained, frame: pd.DataFrame, *, hyperparameters: dict | None = None) -> ModelCard:
-    """A challenger card for a `training.TrainedModel` trained on ``frame`` (the window's feature rows)."""
-    if "trade_date" in frame.columns:
-        days = pd.to_datetime(frame["trade_date"].astype(str))
-    else:
-        days = pd.to_datetime(frame["minute"]).dt.normalize()
-    return ModelCard(
-        name=name,
-        task=trained.task,
-        training_window={
-            "start": days.min().date().isoformat(),
-            "end": days.max().date().isoformat(),
-            "symbols": sorted(frame["symbol"].astype(str).unique().tolist()) if "symbol" in frame else [],
-        },
-        features=list(trained.features),
-        feature_schema_hash=feature_schema_hash(frame, trained.features),
-        feature_dtypes=feature_schema(frame, trained.features),
-        metrics=dict(trained.metrics),
-        baseline_metrics=dict(trained.baseline_metrics),
-        primary_metric=trained.primary_metric,
-        hyperparameters=dict(hyperparameters if hyperparameters is not None else trained.params),
-        n_rows=trained.n_rows,
-        fold_metrics=list(getattr(trained, "fold_metrics", []) or []),
-    )
 
 
 def format_metric(value: Any, spec: str = ".4f") -> str:

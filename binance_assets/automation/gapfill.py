@@ -21,13 +21,14 @@ import datetime as dt
 
 import dagster as dg
 
-from binance_assets.automation.defaults import sensor_status
 from binance_assets.automation.selections import partition_run_checks
 from binance_assets.automation.sensor_support import TAG_SOURCE, run_selection
-from binance_assets.ingestion.assets import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key, rest_run_config
+from binance_assets.ingestion.assets import rest_run_config
 from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source
-from binance_assets.ingestion.partitions import DaySymbol
-from binance_assets.resources import WarehouseResource
+from binance_assets.lib.defaults import sensor_status
+from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key
+from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, RawTable
 

@@ -23,9 +23,9 @@ from binance_assets.binance.c2c_sim import SimMerchant
 from binance_assets.binance.rest_signing import Ed25519Signer, Ed25519Verifier, new_ed25519_pem
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import MerchantAccount, RestSimulator
+from binance_assets.lib.rest_resources import key_env_vars
 from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.merchant.assets import C2C_JOB, MARTS_JOB, build_merchant_defs
-from binance_assets.rest_resources import key_env_vars
 from binance_assets.settings import Settings
 
 ACCOUNT = "demo"

@@ -279,3 +279,12 @@ class PostgresReader:
             if self._opened:
                 self.pool.close()
                 self._opened = False
+
+def table_exists(session: ReadSession, table: str) -> bool:
+    """Whether `table` (`schema.name`) exists in the session's warehouse (DuckDB and PostgreSQL alike)."""
+    schema, name = table.split(".", 1)
+    rows = session.query(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    )
+    return rows.column(0)[0].as_py() > 0

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from binance_assets.ml.registry import ModelRegistry
+from binance_assets.model_registry.registry import ModelRegistry
 
 
 class LocalModelRegistry(ModelRegistry):

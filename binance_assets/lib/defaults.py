@@ -48,7 +48,7 @@ def _running(table: Mapping[str, frozenset[Environment]], kind: str, name: str, 
         return Environment(env) in table[name]
     except KeyError:
         raise KeyError(
-            f"{kind} {name!r} has no row in binance_assets/automation/defaults.py: add one saying in which "
+            f"{kind} {name!r} has no row in binance_assets/lib/defaults.py: add one saying in which "
             f"environments it runs by default"
         ) from None
 
@@ -83,5 +83,5 @@ def check_defaults_cover(defs: dg.Definitions, env: Environment) -> dg.Definitio
         if schedule.default_status is not schedule_status(schedule.name, env):
             wrong.append(f"schedule {schedule.name}: {schedule.default_status.value}")
     if wrong:
-        raise ValueError(f"default statuses in {env.value} differ from binance_assets/automation/defaults.py: {wrong}")
+        raise ValueError(f"default statuses in {env.value} differ from binance_assets/lib/defaults.py: {wrong}")
     return defs

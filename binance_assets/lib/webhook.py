@@ -2,7 +2,7 @@
 
 The webhook URL is a secret (its path is the credential): it reaches Dagster as
 `dg.EnvVar("BINANCE_ASSETS_ALERT_WEBHOOK_URL")` in the `alert_webhook` resource
-(binance_assets.resources.AlertWebhook; from Secrets Manager in prod), so the UI shows the variable's
+(binance_assets.lib.resources.AlertWebhook; from Secrets Manager in prod), so the UI shows the variable's
 name, never the URL, and the URL is redacted from every log line. Without a
 URL an alert is logged (warning) instead. `send_alert` never raises: an alert must not crash the sensor
 that sends it.
