@@ -184,8 +184,9 @@ class RestSimulator:
             symbol, limit = self._symbol(params), limit_param(params)
             start, end = opt_int(params, "startTime"), opt_int(params, "endTime")
             start, end = (to_us(start) if start is not None else None), (to_us(end) if end is not None else None)
-            if start is not None and end is not None and end - start > 3_600_000_000:
-                raise SimError(400, -1127, "More than 1 hours between startTime and endTime.")
+            # Binance's spot rules since 2022-12-05: no one-hour limit on the window; fromId goes alone.
+            if opt_int(params, "fromId") is not None and (start is not None or end is not None):
+                raise SimError(400, -1128, "Combination of optional parameters invalid.")
             return self.market.agg_trades(symbol, opt_int(params, "fromId"), start, end, limit, micros)
         if path in ("/api/v3/historicalTrades", "/api/v3/trades"):
             symbol, limit = self._symbol(params), limit_param(params)

@@ -4,7 +4,7 @@ archive mirror's rows, id for id, for a millisecond day and a microsecond day.""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -88,3 +88,22 @@ def test_simulator_rest_rows_equal_archive_rows(day):
             assert fetcher.fetch_day(kind, "ETHUSDT", day).equals(archive.table(kind)), kind
         # the client's own count of weight is the server's
         assert client.stats.weight == sim.weight_used() and client.stats.requests == len(sim.requests)
+
+
+def test_simulator_agg_trades_windows_follow_binance_spot():
+    """Binance's spot changelog of 2022-12-05: startTime and endTime "can be used individually and the 1 hour
+    limit has been removed"; fromId goes alone (-1128 with a time). The simulator answers as Binance does."""
+    from binance_assets.binance.rest_errors import BinanceApiError
+
+    day = date(2024, 12, 31)
+    market = SimMarket(("ETHUSDT",), day, day, trades_per_day=3000)
+    archive = simulate_day("ETHUSDT", day, trades_per_day=3000).table(ArchiveKind.AGG_TRADES).to_pylist()
+    start_ms = (archive[0]["trade_time"] - datetime(1970, 1, 1)) // timedelta(milliseconds=1)  # naive UTC
+    with RestSimulator(market) as sim:
+        client = BinanceRestClient(sim.base_url)
+        # Three hours apart: answered, the oldest trades of the window first (the archive's, id for id).
+        rows = client.agg_trades("ETHUSDT", start_time=start_ms, end_time=start_ms + 3 * 3_600_000, limit=5)
+        assert [r["a"] for r in rows] == [r["agg_trade_id"] for r in archive[:5]]
+        with pytest.raises(BinanceApiError) as refused:
+            client.agg_trades("ETHUSDT", from_id=archive[0]["agg_trade_id"], start_time=start_ms, limit=5)
+        assert refused.value.status == 400 and refused.value.code == shapes.ERR_OPTIONAL_PARAMS_BAD_COMBO
