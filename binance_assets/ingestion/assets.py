@@ -19,15 +19,11 @@ from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.checks import check_result, raw_check_specs
 from binance_assets.ingestion.gapfill_load import gapfill_partition
 from binance_assets.ingestion.load import load_partition
+from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.lib.rest_resources import BinanceRestResource
 from binance_assets.warehouse import RAW_TABLES, RawTable
-
-RAW_GROUP = "raw"
-# Every step that writes the warehouse takes a slot of this pool. The local instance gives it one
-# slot, because DuckDB allows one writing process at a time (the warehouse also holds a file lock).
-WAREHOUSE_POOL = "warehouse"
 
 _DESCRIPTIONS = {
     "spot_trades": "Every spot trade of a symbol on a UTC day, from data.binance.vision `trades` archives.",
@@ -35,9 +31,6 @@ _DESCRIPTIONS = {
     "spot_klines_1m": "Spot 1-minute klines as Binance publishes them, from `klines/<SYMBOL>/1m` archives.",
 }
 
-
-def raw_asset_key(table_name: str) -> dg.AssetKey:
-    return dg.AssetKey([RAW_GROUP, table_name])
 
 
 def raw_op_name(table_name: str) -> str:
