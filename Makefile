@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/.venv-tools/node_modules/.bin:$(PATH)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
-.PHONY: install tools system-tools demo dev api test lint bench bench-live clean
+.PHONY: install tools system-tools demo dev api test terraform-check lint bench bench-live clean
 
 # Install once per change of setup.py; pip is upgraded first (the old resolver backtracks for minutes), then
 # uv installs: same PyPI packages, ~15 s instead of ~140 s of pip's CPU on a fresh clone (its cache is shared).
@@ -37,12 +37,13 @@ $(TOOLS_VENV)/.installed: deploy/terraform/requirements-checkov.txt $(VENV)/.ins
 # java and npm: npm-groovy-lint below.
 APT_TOOLS := chromium:chromium promtool:prometheus prometheus:prometheus wrk:wrk java:default-jre-headless npm:npm
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET ?= apt-get
 system-tools:
 	@missing="$$(for pair in $(APT_TOOLS); do command -v "$${pair%%:*}" >/dev/null 2>&1 || echo "$${pair#*:}"; done \
 		| sort -u | tr '\n' ' ')"; \
 	if [ -n "$${missing// /}" ]; then \
-		echo "apt-get install $$missing"; \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
+		$(SUDO) $(APT_GET) update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
 	fi
 
 # npm-groovy-lint lints the Jenkinsfile (tests/deploy/test_jenkinsfile.py) on the machine's Java; 16.2 is its last
@@ -89,6 +90,16 @@ test: install tools  ## the whole suite, as CI runs it (installs every tool it n
 		else echo "terraform not installed: terraform fmt -check skipped"; fi
 	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(COVERAGE) $(PYTEST_ARGS)
+
+# The pipelines' Terraform gate: formatting, then `terraform validate` of every root module (no backend; `init`
+# downloads the providers, which this machine cannot: `make test` runs only the fmt check, where terraform is).
+TF_ROOTS := $(sort $(wildcard deploy/terraform/envs/*)) deploy/terraform/bootstrap
+terraform-check:  ## terraform fmt -check and validate (the pipelines run it)
+	terraform fmt -check -recursive deploy/terraform
+	for root in $(TF_ROOTS); do \
+		terraform -chdir=$$root init -backend=false -input=false -no-color >/dev/null \
+			&& terraform -chdir=$$root validate -no-color || exit 1; \
+	done
 
 bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py

