@@ -11,12 +11,11 @@ from typing import Any
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None, **tiny: Any) -> argparse.Namespace:
-    """`parser.parse_args(argv)`, plus `--smoke`: then each of `tiny` (destination=value) replaces its option."""
+    """`parser.parse_args(argv)`, plus `--smoke`: then `tiny` (destination=value) are the defaults (options given
+    on the command line still win)."""
     sizes = ", ".join(f"{name}={value}" for name, value in tiny.items())
     parser.add_argument("--smoke", action="store_true", default=os.environ.get("BENCH_SMOKE") == "1",
                         help=f"check the path in seconds on tiny sizes ({sizes}); measures nothing (or BENCH_SMOKE=1)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        for name, value in tiny.items():
-            setattr(args, name, value)
-    return args
+    if parser.parse_known_args(argv)[0].smoke:
+        parser.set_defaults(**tiny)
+    return parser.parse_args(argv)
