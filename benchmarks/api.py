@@ -7,7 +7,8 @@ the klines response's size on 2 workers (the HTTP stack's own limit on this mach
 
 Prints a table and `api: p95_ms=.. rps=.. vs_http_limit=..` (worst p95 over the endpoints; warm klines
 requests/s and its ratio to the constant endpoint's). Targets: p95 < 200 ms everywhere; goal p95 < 50 ms
-warm and vs_http_limit >= 0.5. Needs wrk (apt-get install wrk) and Redis on 127.0.0.1:6379.
+warm and vs_http_limit >= 0.5. Needs wrk (apt-get install wrk; `make tools`) and Redis on 127.0.0.1:6379.
+`--smoke`: 2 days of 1,000 trades, 1 s per wrk run (checks the path, measures nothing).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from _smoke import parse_args  # noqa: E402  (benchmarks/, the script's folder, is on sys.path)
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 START = dt.date(2025, 1, 1)
@@ -112,9 +115,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--trades-per-day", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="the API's Redis (rate limits, cache)")
     parser.add_argument("--work", type=Path, default=None,
                         help="keep the warehouse in this folder and reuse it on the next run (default: a temp dir)")
-    args = parser.parse_args()
+    args = parse_args(parser, days=2, trades_per_day=1_000, duration=1)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")
     from support.network import free_port
@@ -138,7 +142,8 @@ def main() -> None:
         secret = secrets.token_urlsafe(32)
         env = {"BINANCE_ASSETS_ENV": "local", "BINANCE_ASSETS_DUCKDB_PATH": str(wh.path),
                "BINANCE_ASSETS_DATA_DIR": str(work / "data"), "BINANCE_ASSETS_API_REDIS_PREFIX": prefix,
-               "BINANCE_ASSETS_API_WEIGHT_LIMIT_1M": "1000000000", "BINANCE_ASSETS_API_JWT_SECRET": secret}
+               "BINANCE_ASSETS_API_WEIGHT_LIMIT_1M": "1000000000", "BINANCE_ASSETS_API_JWT_SECRET": secret,
+               "BINANCE_ASSETS_API_REDIS_URL": args.redis_url}
         config = ApiConfig(api=ApiSettings(jwt_secret=secret),
                            core=Settings(env=Environment.LOCAL, duckdb_path=wh.path, data_dir=work / "data"))
         token = mint_token(config, "bench", ["market_data", "predictions"], dt.timedelta(hours=1))
@@ -147,8 +152,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{api_port}"
         warm_url = f"{base}/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=500&startTime={START_MS + 86_400_000}"
         body = urllib.request.urlopen(warm_url).read()
-        first_id = json.loads(urllib.request.urlopen(
-            f"{base}/api/v3/aggTrades?symbol=BTCUSDT&startTime={START_MS + 5 * 86_400_000}&limit=1").read())[0]["a"]
+        agg_day = min(5, args.days - 1)  # day 5, or the last one of a shorter warehouse (--smoke)
+        agg_url = f"{base}/api/v3/aggTrades?symbol=BTCUSDT&startTime={START_MS + agg_day * 86_400_000}&limit=1"
+        first_id = json.loads(urllib.request.urlopen(agg_url).read())[0]["a"]
         body_file = work / "body.json"
         body_file.write_bytes(body)
         const_dir = work / "constapp"
@@ -191,7 +197,7 @@ def main() -> None:
               f"body_bytes={len(body)}, klines_cold_p95_ms={by['klines 500 (cache cold)']['p95']:.1f})")
         import redis
 
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        client = redis.Redis.from_url(args.redis_url)
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
     finally:

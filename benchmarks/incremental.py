@@ -6,6 +6,7 @@ For each engine and each history length, a fresh warehouse is filled with the hi
 one dbt build), then the next day is materialized through the `materialize_all` job as a sensor or
 the UI would run it. The new day is run twice and the faster run is kept. Target: the 30-day run
 costs at most 1.2x the 1-day run. Last line: `incremental: duckdb_ratio=<x> postgres_ratio=<y>`.
+`--smoke`: 2,000 trades/day, 1 day of history, one run (checks the path on both engines, measures nothing).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
+from _smoke import parse_args
 
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
@@ -78,15 +80,15 @@ def time_new_day(settings: Settings, day: dt.date, repeat: int) -> tuple[float, 
     return best
 
 
-def fresh_database() -> str:
+def fresh_database(admin_url: str) -> str:
     name = f"bmp_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return name
 
 
-def drop_database(name: str) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name])
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
@@ -97,7 +99,8 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=30)
     parser.add_argument("--engines", default="duckdb,postgres")
     parser.add_argument("--repeat", type=int, default=2)
-    args = parser.parse_args()
+    parser.add_argument("--postgres-url", default=ADMIN_URL, help="admin database of the server for the temp databases")
+    args = parse_args(parser, trades_per_day=2_000, history=1, repeat=1)
     engines = args.engines.split(",")
 
     rows = []
@@ -106,9 +109,9 @@ def main() -> None:
         print(f"simulating {args.history + 1} days of {SYMBOL}, ~{args.trades_per_day:,} trades/day ...", flush=True)
         simulate_mirror(mirror, [SYMBOL], START, args.history + 1, trades_per_day=args.trades_per_day)
         for engine in engines:
-            for history in (1, args.history):
-                database = fresh_database() if engine == "postgres" else None
-                url = ADMIN_URL.rsplit("/", 1)[0] + f"/{database}" if database else None
+            for history in dict.fromkeys((1, args.history)):  # once if --history 1 (--smoke)
+                database = fresh_database(args.postgres_url) if engine == "postgres" else None
+                url = args.postgres_url.rsplit("/", 1)[0] + f"/{database}" if database else None
                 try:
                     settings = settings_for(engine, Path(tmp) / f"{engine}-{history}", mirror, url)
                     print(f"{engine}: loading {history} day(s) of history ...", flush=True)
@@ -116,7 +119,7 @@ def main() -> None:
                     seconds, dbt_seconds = time_new_day(settings, START + dt.timedelta(days=history), args.repeat)
                 finally:
                     if database:
-                        drop_database(database)
+                        drop_database(args.postgres_url, database)
                 rows.append((engine, history, seconds, dbt_seconds))
 
     print(f"\n{'engine':<10}{'history days':>13}{'new day s':>11}{'dbt s':>8}{'dbt share':>11}")

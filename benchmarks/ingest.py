@@ -23,6 +23,7 @@ CHECKPOINT). The best of `--repeat` runs is kept. The last line is machine-reada
 
 `vs_naive` compares like with like: (a) on DuckDB over (b) on DuckDB (rows/s); `vs_naive_postgres` is the
 PostgreSQL pair. Targets for (a) on DuckDB: vs_naive >= 5, vs_duckdb_limit >= 0.5, peak RSS < 1500 MB.
+`--smoke`: 5,000 rows, one run per path (checks every path, measures nothing).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from _measure import (
     run_worker,
     write_result,
 )
+from _smoke import parse_args as parse_with_smoke
 
 SCRIPT = Path(__file__).resolve()
 DEFAULT_PG = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -297,7 +299,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse_with_smoke(parser, argv, trades=5_000, repeat=1)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
     return args

@@ -12,6 +12,8 @@ Last line, machine-readable:
 
     rest_gapfill: requests=<n> weight=<w> rest_seconds=<s> archive_seconds=<a> rows=<r>
                   waited_seconds=<t> peak_weight_1m=<p>
+
+`--smoke`: 2,000 trades (checks the path, measures nothing).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import math
 import tempfile
 import time
 from pathlib import Path
+
+from _smoke import parse_args
 
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.rest_client import BinanceRestClient
@@ -44,7 +48,7 @@ def main() -> None:
     parser.add_argument("--symbol", default="BTCUSDT")
     parser.add_argument("--day", type=dt.date.fromisoformat, default=dt.date(2025, 1, 2))
     parser.add_argument("--weight-share", type=float, default=0.8)
-    args = parser.parse_args()
+    args = parse_args(parser, trades=2_000)
     day, symbol = args.day, args.symbol
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -106,6 +106,7 @@ LONGEST_FIRST = (
     "tests/merchant/test_merchant_pipeline.py",
     "tests/automation/test_end_to_end.py",
     "tests/ml_location/test_ml_assets.py",
+    "tests/test_benchmarks_smoke.py",
 )
 
 

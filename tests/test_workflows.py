@@ -122,3 +122,26 @@ def test_ecs_scripts_deploy_the_contract_services(script):
         )
     else:
         assert '"binance-assets", "check"' in text
+
+
+def _job_commands(workflow: str, job: str) -> list[list[str]]:
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / workflow).read_text())["jobs"][job]["steps"]
+    return [words for step in steps for words in _commands(step.get("run", ""))]
+
+
+def test_the_tests_job_runs_make_test_which_installs_what_the_suite_needs():
+    """pr.yml runs the suite as `make test` (its tools: tests/test_make_tools.py), not a bare pytest without them."""
+    commands = _job_commands("pr.yml", "tests")
+    assert ["make", "test"] in commands, commands
+    assert not [words for words in commands if "pytest" in " ".join(words)], commands
+    job = yaml.safe_load((ROOT / ".github" / "workflows" / "pr.yml").read_text())["jobs"]["tests"]
+    assert job["env"]["CI"] == "true" and job["timeout-minutes"] >= 15
+    node = next(step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/setup-node"))
+    assert int(str(node["with"]["node-version"])) >= 20  # npm-groovy-lint 16.2 needs Node 20
+
+
+def test_terraform_fmt_and_validate_run_in_the_pipeline():
+    assert ["make", "terraform-check"] in _job_commands("pr.yml", "terraform")
+    recipe = (ROOT / "Makefile").read_text().split("\nterraform-check:", 1)[1].split("\n\n", 1)[0]
+    assert "terraform fmt -check -recursive deploy/terraform" in recipe
+    assert "init -backend=false" in recipe and "validate" in recipe

@@ -67,8 +67,11 @@ def test_a_removed_stage_is_noticed(removed):
 def test_the_stages_do_what_the_architecture_says_with_this_repository():
     text = JENKINSFILE.read_text()
     quality = stage_body(text, "Code Quality")
-    for tool in ("ruff check", "mypy", "bandit", "pip-audit", "checkov", "--junitxml", "--cov"):
+    for tool in ("ruff check", "mypy", "bandit", "pip-audit", "checkov", "--junitxml", "make terraform-check"):
         assert tool in quality, tool
+    # The suite as `make test` runs it (its tools, coverage gated at 80 %: tests/test_make_tools.py).
+    assert re.search(r"sh 'make test\b", stage_body(text, "Unit Tests"))
+    assert re.search(r"sh 'make install tools'", stage_body(text, "Install"))
     build = stage_body(text, "Build & Package")
     targets = re.search(r"\[('[^\]]+')\]\.each", build)[1]
     assert {t.strip(" '") for t in targets.split(",")} == {n for n, s in stages().items() if s.cmd}
@@ -87,6 +90,19 @@ def test_the_stages_do_what_the_architecture_says_with_this_repository():
     assert re.search(r"always \{[^}]*deleteDir\(\)", post) and "success {" in post and "failure {" in post
 
 
+def test_the_commands_it_runs_from_the_venvs_are_the_ones_make_installs_there():
+    """`.venv/bin/x` and `.venv-tools/bin/x`: each is where `make install tools` puts it (checkov is in .venv-tools)."""
+    used = sorted(set(re.findall(r"(\.venv(?:-tools)?/bin/[\w.-]+)", JENKINSFILE.read_text())))
+    assert ".venv-tools/bin/checkov" in used
+    if not (ROOT / ".venv-tools" / ".installed").exists():
+        message = ".venv-tools is not installed (`make tools`)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    missing = [path for path in used if not (ROOT / path).is_file()]
+    assert not missing, f"the Jenkinsfile runs commands `make install tools` does not install: {missing}"
+
+
 def test_credentials_only_by_binding():
     text = JENKINSFILE.read_text()
     assert not re.search(r"AKIA[0-9A-Z]{16}|(password|token|secret)\s*[:=]\s*['\"][^'\"$]", text, re.IGNORECASE)
@@ -95,9 +111,11 @@ def test_credentials_only_by_binding():
 
 
 def test_npm_groovy_lint_finds_no_error():
-    lint = shutil.which("npm-groovy-lint")
+    # `make tools` installs it into .venv-tools/node_modules (on `make`'s PATH); a global install also counts.
+    lint = shutil.which("npm-groovy-lint", path=os.pathsep.join(
+        [str(ROOT / ".venv-tools" / "node_modules" / ".bin"), os.environ.get("PATH", "")]))
     if lint is None:
-        message = "npm-groovy-lint is not installed (.ci/run installs it with npm)"
+        message = "npm-groovy-lint is not installed (`make tools` installs it with npm)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)

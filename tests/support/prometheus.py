@@ -1,5 +1,5 @@
 """Debian's Prometheus tools for the monitoring tests: `promtool`/`prometheus` from PATH (apt-get install
-prometheus; .ci/run installs it), failing instead of skipping under CI=true; a Prometheus server on loopback."""
+prometheus; `make tools` installs it), failing instead of skipping under CI=true; a Prometheus server on loopback."""
 
 from __future__ import annotations
 

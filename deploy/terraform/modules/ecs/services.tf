@@ -1,6 +1,6 @@
 # What each service runs (the contract's commands), its image target, port and health check.
 locals {
-  workspace = "/opt/dagster/app/workspace.yaml"
+  workspace  = "/opt/dagster/app/workspace.yaml"
   http_probe = "python -c \"import sys,urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:%d%s', timeout=4).status == 200 else 1)\""
 
   # launches_runs: the task gets the Dagster task role (EcsRunLauncher permissions and the data buckets):

@@ -16,26 +16,26 @@ locals {
 
   # The names deploy/dagster/prod.yaml and workspace.prod.yaml read.
   dagster_environment = {
-    DAGSTER_PG_HOST                  = var.postgres_host
-    DAGSTER_PG_PORT                  = tostring(var.postgres_port)
-    DAGSTER_PG_DB                    = var.postgres_db
-    DAGSTER_PG_USER                  = var.postgres_username
-    DAGSTER_COMPUTE_LOG_BUCKET       = var.compute_logs_bucket
-    DAGSTER_ECS_CLUSTER              = local.cluster_name
-    DAGSTER_CODE_MARKET_DATA_HOST    = "market-data.${aws_service_discovery_private_dns_namespace.main.name}"
-    DAGSTER_CODE_ML_HOST             = "ml.${aws_service_discovery_private_dns_namespace.main.name}"
+    DAGSTER_PG_HOST               = var.postgres_host
+    DAGSTER_PG_PORT               = tostring(var.postgres_port)
+    DAGSTER_PG_DB                 = var.postgres_db
+    DAGSTER_PG_USER               = var.postgres_username
+    DAGSTER_COMPUTE_LOG_BUCKET    = var.compute_logs_bucket
+    DAGSTER_ECS_CLUSTER           = local.cluster_name
+    DAGSTER_CODE_MARKET_DATA_HOST = "market-data.${aws_service_discovery_private_dns_namespace.main.name}"
+    DAGSTER_CODE_ML_HOST          = "ml.${aws_service_discovery_private_dns_namespace.main.name}"
     # ARNs, not values: EcsRunLauncher hands them to the run tasks as `secrets` (valueFrom).
     DAGSTER_PG_PASSWORD_SECRET_ARN   = local.pg_password_from
     DAGSTER_ALERT_WEBHOOK_SECRET_ARN = var.alert_webhook_secret_arn
   }
 
   api_environment = {
-    BINANCE_ASSETS_API_AUTH_MODE           = "cognito"
-    BINANCE_ASSETS_API_COGNITO_REGION      = local.region
+    BINANCE_ASSETS_API_AUTH_MODE            = "cognito"
+    BINANCE_ASSETS_API_COGNITO_REGION       = local.region
     BINANCE_ASSETS_API_COGNITO_USER_POOL_ID = var.cognito_user_pool_id
-    BINANCE_ASSETS_API_COGNITO_CLIENT_ID   = var.cognito_app_client_id
-    BINANCE_ASSETS_API_MARKET_DATA_PUBLIC  = "false"
-    PROMETHEUS_MULTIPROC_DIR               = "/tmp/prometheus" # created and owned by uid 10001 in the api image
+    BINANCE_ASSETS_API_COGNITO_CLIENT_ID    = var.cognito_app_client_id
+    BINANCE_ASSETS_API_MARKET_DATA_PUBLIC   = "false"
+    PROMETHEUS_MULTIPROC_DIR                = "/tmp/prometheus" # created and owned by uid 10001 in the api image
   }
 
   dagster_secrets = {
@@ -85,7 +85,7 @@ resource "aws_ecs_task_definition" "main" {
         ) : { name = k, value = v }
       ]
       secrets = [
-        for k, v in (each.value.dagster ? local.dagster_secrets : local.api_secrets) : { name = k, valueFrom = v }
+        for k, v in(each.value.dagster ? local.dagster_secrets : local.api_secrets) : { name = k, valueFrom = v }
       ]
       healthCheck = {
         command     = ["CMD-SHELL", each.value.health]
