@@ -6,7 +6,8 @@ caller's shell, one merchant account so the merchant assets are real assets, a t
 a build documents the code, not the machine it ran on.
 
 - settings: the pydantic `Settings` classes (fields, variables, types, defaults, their comments);
-- CLI: typer's own Markdown (`typer binance_assets.cli utils docs`);
+- CLI: typer's own Markdown of both commands (`typer binance_assets.cli utils docs`, `typer binance_api.cli utils
+  docs`), one section each;
 - HTTP API: the FastAPI app's OpenAPI schema;
 - assets, checks, jobs, sensors and schedules: both code locations' Dagster definitions;
 - the lineage picture (mermaid) by asset group, also used on the home page and checked against README.md.
@@ -134,14 +135,38 @@ def settings_page() -> str:
 # --- CLI -------------------------------------------------------------------------------------------------
 
 
-def cli_page() -> str:
+# (module, console script): the commands setup.py installs, each a section of the page.
+CLIS = (("binance_assets.cli", "binance-assets"), ("binance_api.cli", "binance-api"))
+
+
+def _one_level_down(markdown: str) -> str:
+    """typer's Markdown with every heading one level lower (outside code blocks), to sit under a page title."""
+    out, in_code = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and line.startswith("#"):
+            line = "#" + line
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def cli_section(module: str, name: str) -> str:
     docs = subprocess.run(
-        [sys.executable, "-m", "typer", "binance_assets.cli", "utils", "docs", "--name", "binance-assets",
-         "--title", "Command line: `binance-assets`"],
+        [sys.executable, "-m", "typer", module, "utils", "docs", "--name", name, "--title", f"`{name}`"],
         check=True, capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(),
     ).stdout
-    head, _, rest = docs.partition("\n")
-    return f"{head}\n\n{GENERATED_NOTE.format(what='Built by typer from `binance_assets/cli.py`.')}{rest}"
+    return _one_level_down(docs)
+
+
+def cli_page() -> str:
+    files = " and ".join(f"`{module.replace('.', '/')}.py`" for module, _ in CLIS)
+    links = ", ".join(f"[`{name}`](#{name})" for _, name in CLIS)
+    out = ["# Command line\n\n", GENERATED_NOTE.format(what=f"Built by typer from {files}."),
+           f"The package installs {len(CLIS)} commands (in `.venv/bin/` after `make install`): {links}.\n"]
+    for module, name in CLIS:
+        out += ["\n", cli_section(module, name)]
+    return "".join(out)
 
 
 # --- HTTP API --------------------------------------------------------------------------------------------
