@@ -181,7 +181,7 @@ def test_a_sensor_without_a_row_in_the_defaults_table_fails_the_load():
     def new_sensor():
         return None
 
-    with pytest.raises(KeyError, match=r"no row in binance_assets/automation/defaults\.py"):
+    with pytest.raises(KeyError, match=r"no row in binance_assets/lib/defaults\.py"):
         check_defaults_cover(dg.Definitions(sensors=[new_sensor]), Environment.PROD)
 
 
