@@ -9,11 +9,11 @@ import datetime as dt
 import uuid
 
 import dagster as dg
-from binance_assets.lib.keys import raw_asset_key
 from dagster_shared.serdes import serialize_value
 
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.definitions import INGEST_JOB
+from binance_assets.lib.keys import raw_asset_key
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.resources import resources_for
 from binance_assets.settings import PG_PASSWORD_ENV, Environment, Settings, with_password

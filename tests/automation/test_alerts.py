@@ -7,7 +7,6 @@ import time
 
 import dagster as dg
 import pytest
-from binance_assets.lib.keys import raw_asset_key
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 from support.network import free_port
 from support.webhook import Webhook
@@ -19,6 +18,7 @@ from binance_assets.automation.deadline_checks import DEADLINE_CHECK_NAME, build
 from binance_assets.automation.failure_alerts import build_run_failure_alert_sensor
 from binance_assets.automation.freshness import apply_freshness_policies
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
+from binance_assets.lib.keys import raw_asset_key
 from binance_assets.lib.partitions import daily_symbol_partitions
 from binance_assets.lib.resources import AlertWebhook, WarehouseResource
 from binance_assets.lib.webhook import DEFAULT_WEBHOOK_ENV_VAR, send_alert

@@ -5,7 +5,6 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from binance_assets.lib.keys import raw_asset_key
 from warehouse.helpers import load, sample
 
 from binance_assets.automation import deadlines
@@ -27,6 +26,7 @@ from binance_assets.automation.freshness import (
     apply_freshness_policies_to_defs,
     freshness_policies,
 )
+from binance_assets.lib.keys import raw_asset_key
 from binance_assets.lib.partitions import daily_symbol_partitions
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 import dagster as dg
-from binance_assets.lib.keys import raw_asset_key
 
 from binance_assets.automation.landing import LandedFile, parse_archive_path
 from binance_assets.automation.landing_runs import plan_partition_loads
@@ -22,6 +21,7 @@ from binance_assets.binance.checksum import format_checksum, sha256_file
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.definitions import build_ingestion_defs
+from binance_assets.lib.keys import raw_asset_key
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import archive_resource, warehouse_resource
 from binance_assets.lib.rest_resources import PUBLIC_REST_KEY, rest_resources

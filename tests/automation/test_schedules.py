@@ -3,11 +3,11 @@
 import datetime as dt
 
 import dagster as dg
-from binance_assets.lib.keys import raw_asset_key
 from warehouse.helpers import load, sample
 
 from binance_assets.automation.schedules import build_backfill_schedule, missing_partitions
 from binance_assets.ingestion.assets import build_raw_assets
+from binance_assets.lib.keys import raw_asset_key
 from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.resources import resources_for

@@ -116,10 +116,10 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     """The user's path on DuckDB: the sensor finds the withheld day, the job fills it over REST (raw assets
     materialized with source rest), the archive's ingest run then passes `matches_rest_gapfill`."""
     import dagster as dg
-    from binance_assets.lib.keys import raw_asset_key
 
     from binance_assets.automation.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
     from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
+    from binance_assets.lib.keys import raw_asset_key
     from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
     from binance_assets.resources import resources_for
     from binance_assets.settings import Environment, Settings
