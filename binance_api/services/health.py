@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from binance_assets.warehouse.load_log import LOAD_LOG
 from binance_assets.warehouse.snapshots import Reader
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def failure_detail(exc: BaseException) -> str:
 
 
 FRESHNESS_SQL = (
-    "SELECT symbol, max(last_time) AS last_time, max(loaded_at) AS loaded_at FROM raw.load_log "
+    f"SELECT symbol, max(last_time) AS last_time, max(loaded_at) AS loaded_at FROM {LOAD_LOG} "
     "GROUP BY symbol ORDER BY symbol"
 )
 
