@@ -5,6 +5,7 @@ provides it. Routes and pages never read `request.app.state` themselves."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -48,12 +49,12 @@ async def read_session(services: ServicesDep) -> AsyncIterator[ReadSession]:
     PostgreSQL transaction blocks, so that runs in the thread pool."""
     reader = services.reader
     fast = getattr(reader, "current_session", None)  # DuckDBSnapshotReader only
-    session = fast() if fast is not None else None
-    if session is not None:
-        yield session
+    current: ReadSession | None = fast() if fast is not None else None
+    if current is not None:
+        yield current
         return
-    manager = reader.session()
-    session = await run_in_threadpool(manager.__enter__)
+    manager: AbstractContextManager[ReadSession] = reader.session()
+    session: ReadSession = await run_in_threadpool(manager.__enter__)
     try:
         yield session
     except BaseException as exc:
