@@ -1,6 +1,7 @@
 """Typed FastAPI dependencies, as in full-stack-fastapi-template's `api/deps.py`: declare a parameter with one of
-these aliases (`session: ReadSessionDep`, `services: ServicesDep`, `principal: PredictionsPrincipal`) and FastAPI
-provides it. Routes and pages never read `request.app.state` themselves."""
+these aliases (`session: ReadSessionDep`, `services: ServicesDep`, `config: ConfigDep`) and FastAPI provides it;
+routers require a token scope with `require_<scope>`, the dashboard's pages with `PagePrincipal`/`DataPrincipal`
+(binance_api.dashboard.session). Routes and pages never read `request.app.state` themselves."""
 
 from __future__ import annotations
 
@@ -89,13 +90,9 @@ def require(scope: str, *, optional_if_public: bool = False):
     return dependency
 
 
-# One dependency per scope (FastAPI resolves each once per request, however many routes or routers declare it).
+# One dependency per scope, declared by the routers (`dependencies=[Depends(require_market_data)]`, as the template
+# guards its superuser routes); FastAPI resolves each once per request.
 require_market_data = require("market_data")
 require_public_market_data = require("market_data", optional_if_public=True)
 require_predictions = require("predictions")
 require_admin = require("admin")
-
-MarketDataPrincipal = Annotated[Principal, Depends(require_market_data)]
-PublicMarketDataPrincipal = Annotated[Principal | None, Depends(require_public_market_data)]
-PredictionsPrincipal = Annotated[Principal, Depends(require_predictions)]
-AdminPrincipal = Annotated[Principal, Depends(require_admin)]
