@@ -123,7 +123,7 @@ def main() -> None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     from support.network import free_port
 
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
     from binance_api.settings import ApiConfig, ApiSettings
     from binance_assets.settings import Environment, Settings
 

@@ -24,7 +24,7 @@ def token(
     ttl_hours: Annotated[float, typer.Option(min=0.001, help="Lifetime in hours.")] = 24.0,
 ) -> None:
     """Mint a local HS256 bearer token for the API (signed with the local secret; not for prod)."""
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
     from binance_api.settings import ApiConfig, AuthMode
 
     config = ApiConfig()

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from binance_api.core.security import build_verifier
 from binance_api.dashboard.router import install as install_dashboard
-from binance_api.middleware.auth import build_verifier
 from binance_api.middleware.cors import install_cors
 from binance_api.middleware.logging import RequestLogMiddleware, configure_logging
 from binance_api.middleware.metrics import install_metrics
@@ -17,8 +17,8 @@ from binance_api.routers import analytics, errors, health, market_data, predicti
 from binance_api.services.blocks import BlockStore
 from binance_api.services.cache import ResponseCache
 from binance_api.services.data_service import make_reader
-from binance_api.services.dependencies import Services
 from binance_api.settings import ApiConfig
+from binance_api.state import Services
 from binance_assets.warehouse.snapshots import PostgresReader
 
 DESCRIPTION = """
@@ -68,21 +68,21 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     verifier = build_verifier(config)
     redis_client = _redis_client(config)
     limiter = WeightLimiter(config.api.redis_url, config.api.redis_prefix, config.api.weight_limit_1m)
-    services = Services(config=config, reader=reader, verifier=verifier, engine=config.core.warehouse_kind)
-    services.extra.update(
-        redis=redis_client,
-        limiter=limiter,
+    engine = config.core.warehouse_kind
+    services = Services(
+        config=config, reader=reader, verifier=verifier, engine=engine, limiter=limiter,
         cache=ResponseCache(redis_client, config.api.redis_prefix, config.api.cache_ttl_seconds,
                             async_redis=_async_redis_factory(config),
                             local_max_bytes=config.api.cache_local_max_bytes),
+        redis=redis_client,
+        blocks=BlockStore(config.api.block_store_max_bytes)
+        if engine == "duckdb" and config.api.block_store_max_bytes > 0 else None,
     )
-    if services.engine == "duckdb" and config.api.block_store_max_bytes > 0:
-        services.extra["blocks"] = BlockStore(config.api.block_store_max_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        await services.extra["cache"].aclose()
+        await services.cache.aclose()
         reader.close()
         if redis_client is not None:
             redis_client.close()

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
+from binance_assets.warehouse.tables import SPOT_TRADES
+
 
 def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
@@ -315,7 +317,7 @@ class CheckResults(BaseModel):
 
 class Quality(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "freshness": [{"asset": "raw.spot_trades", "symbol": "BTCUSDT", "latest_partition": "2025-01-02",
+        "freshness": [{"asset": SPOT_TRADES.qualified_name, "symbol": "BTCUSDT", "latest_partition": "2025-01-02",
                        "latest_data_time": "2025-01-02T23:59:59.912000", "loaded_at": "2025-01-03T06:01:12",
                        "partitions": 2, "lag_hours": 6.2}],
         "checks": {"status": "ok", "checks": [{"asset": "raw/spot_trades", "check_name": "pandera_schema",

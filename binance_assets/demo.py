@@ -17,6 +17,12 @@ from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
+from binance_assets.warehouse.table_names import (
+    BARS_1M_TABLE,
+    DATA_GAPS_TABLE,
+    PREDICTIONS_TABLE,
+    SYMBOL_DAILY_TABLE,
+)
 
 # The demo's runs, told apart from the sensors' (`binance/source`: archive_landing_sensor, archive_poller).
 DEMO_TAGS = {TAG_SOURCE: "demo"}
@@ -75,11 +81,11 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return failed
 
 
-SUMMARY_SQL = """
+SUMMARY_SQL = f"""
 select d.trade_date, d.symbol, d.trade_count, d.close, d.realised_volatility, d.buy_sell_imbalance,
-       (select count(*) from marts.fct_bars_1m b where b.symbol = d.symbol and b.trade_date = d.trade_date) as bars,
-       (select count(*) from marts.fct_data_gaps g where g.symbol = d.symbol and g.trade_date = d.trade_date) as gaps
-from marts.fct_symbol_daily d
+       (select count(*) from {BARS_1M_TABLE} b where b.symbol = d.symbol and b.trade_date = d.trade_date) as bars,
+       (select count(*) from {DATA_GAPS_TABLE} g where g.symbol = d.symbol and g.trade_date = d.trade_date) as gaps
+from {SYMBOL_DAILY_TABLE} d
 order by d.trade_date, d.symbol
 """
 
@@ -91,7 +97,7 @@ def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[
         counts = [warehouse.partition_row_count(table, part.symbol, part.day) for table in RAW_TABLES]
         echo(f"{part.day.isoformat():<12}{part.symbol:<10}" + "".join(
             f"{n:>{w},}" for n, w in zip(counts, (9, 10, 8), strict=True)))
-    echo("\nmarts.fct_symbol_daily (bars and gaps from marts.fct_bars_1m and marts.fct_data_gaps):")
+    echo(f"\n{SYMBOL_DAILY_TABLE} (bars and gaps from {BARS_1M_TABLE} and {DATA_GAPS_TABLE}):")
     echo(f"{'day':<12}{'symbol':<10}{'trades':>9}{'close':>12}{'rv':>8}{'imbalance':>10}{'bars':>6}{'gaps':>6}")
     for row in warehouse.query(SUMMARY_SQL).itertuples(index=False):
         echo(f"{row.trade_date:%Y-%m-%d}  {row.symbol:<10}{row.trade_count:>9,}{row.close:>12,.2f}"
@@ -108,16 +114,18 @@ def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
         for card in registry.list_versions(name):
             echo(f"  {name} {card.version} {card.status}: {card.primary_metric} {format_metric(card.primary_value)} "
                  f"vs baseline {format_metric(card.baseline_value)}  ({card.status_reason})")
-    counts = warehouse.query("select model_name, count(*) as n from ml.predictions group by model_name order by 1")
+    counts = warehouse.query(
+        f"select model_name, count(*) as n from {PREDICTIONS_TABLE} group by model_name order by 1"
+    )
     for row in counts.itertuples(index=False):
-        echo(f"  ml.predictions: {row.n:,} rows from {row.model_name}")
+        echo(f"  {PREDICTIONS_TABLE}: {row.n:,} rows from {row.model_name}")
     _print_realised_accuracy(warehouse, echo)
 
 
 def _print_realised_accuracy(warehouse, echo: Callable[[str], None]) -> None:
     from binance_assets.ml.assets import CLASSIFIER
     from binance_assets.model_registry.card import format_metric
-    from binance_assets.warehouse.realised import PREDICTIONS_TABLE, live_metric, realised_metrics_sql
+    from binance_assets.warehouse.realised import live_metric, realised_metrics_sql
 
     # The one realised-accuracy rule (binance_assets.warehouse.realised): out-of-sample rows only, in-sample counted.
     row = warehouse.query(realised_metrics_sql(PREDICTIONS_TABLE, ["judged", "hits", "in_sample"],

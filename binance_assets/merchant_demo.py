@@ -27,6 +27,7 @@ from binance_assets.lib.rest_resources import key_env_vars
 from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.merchant.assets import C2C_JOB, MARTS_JOB, build_merchant_defs
 from binance_assets.settings import Settings
+from binance_assets.warehouse.table_names import MERCHANT_DAILY_TABLE
 
 ACCOUNT = "demo"
 
@@ -82,7 +83,7 @@ def _print_merchant(defs: dg.Definitions, echo: Callable[[str], None]) -> None:
     warehouse = defs.resources["warehouse"].get()
     frame = warehouse.query(
         "select trade_date, asset, fiat, trade_type, order_count, completion_rate, volume, avg_unit_price "
-        "from marts.fct_merchant_daily order by trade_date, asset, fiat, trade_type"
+        f"from {MERCHANT_DAILY_TABLE} order by trade_date, asset, fiat, trade_type"
     )
     echo(f"  {'day':<12}{'asset':<6}{'fiat':<5}{'side':<5}{'orders':>7}{'done':>7}{'volume':>14}{'avg price':>13}")
     for row in frame.itertuples(index=False):

@@ -23,12 +23,13 @@ from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
 from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, deadline_for
+from binance_assets.warehouse.load_log import LOAD_LOG
+from binance_assets.warehouse.table_names import DATA_GAPS_TABLE
 
 STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded")
-LOAD_LOG = "raw.load_log"
 DERIVED_SCHEMAS = ("marts", "features", "ml")
 # Derived tables where a (symbol, day) without rows is normal (a day without data gaps), not "missing".
-SPARSE_TABLES = frozenset({"marts.fct_data_gaps"})
+SPARSE_TABLES = frozenset({DATA_GAPS_TABLE})
 
 
 def partition_key(day: dt.date, symbol: str) -> str:

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 
 from binance_api.services.market_data import klines
-from binance_assets.warehouse.realised import HIT, IN_SAMPLE, PREDICTIONS_TABLE
+from binance_assets.warehouse.realised import HIT, IN_SAMPLE
 from binance_assets.warehouse.snapshots import table_exists
+from binance_assets.warehouse.table_names import BARS_1M_TABLE, FEATURES_TABLE, PREDICTIONS_TABLE
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 CLASSIFIER = "price_direction_classifier"
-FEATURES_TABLE = "features.minute_features"
 
 
 class BadRange(ValueError):
@@ -102,10 +102,10 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
 
 
 def symbols(session) -> list[str]:
-    rows = session.query("SELECT DISTINCT symbol FROM marts.fct_bars_1m ORDER BY symbol").to_pylist()
+    rows = session.query(f"SELECT DISTINCT symbol FROM {BARS_1M_TABLE} ORDER BY symbol").to_pylist()
     return [r["symbol"] for r in rows]
 
 
 def day_range(session) -> tuple[dt.date | None, dt.date | None]:
-    row = session.query("SELECT min(trade_date) AS lo, max(trade_date) AS hi FROM marts.fct_bars_1m").to_pylist()[0]
+    row = session.query(f"SELECT min(trade_date) AS lo, max(trade_date) AS hi FROM {BARS_1M_TABLE}").to_pylist()[0]
     return row["lo"], row["hi"]

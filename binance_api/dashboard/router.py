@@ -9,27 +9,31 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from binance_api.core.security import AuthError, Principal
 from binance_api.dashboard import health, market, models
 from binance_api.dashboard.dagster_storage import CheckStorageError, CheckStore
 from binance_api.dashboard.session import (
+    DataPrincipal,
     LoginRequired,
-    data_principal,
+    PagePrincipal,
     dev_login_available,
     dev_token,
     login_url,
-    page_principal,
     safe_next,
     verify,
 )
-from binance_api.dashboard.settings import COOKIE_NAME, DashboardSettings
-from binance_api.middleware.auth import AuthError, Principal
+from binance_api.dashboard.settings import COOKIE_NAME
+from binance_api.deps import ServicesDep
 from binance_api.services import ml_service
+from binance_api.settings import DashboardSettings
+from binance_api.state import Services, services_of
 from binance_assets.settings import Environment
+from binance_assets.warehouse.snapshots import ReadSession
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -39,22 +43,18 @@ MAX_HEALTH_DAYS = 92
 
 
 @contextmanager
-def _read(request: Request) -> Iterator:
+def _read(services: Services) -> Iterator[ReadSession]:
     """One consistent read of the warehouse, opened in the thread that uses it (DuckDB cursors are per thread)."""
-    with request.app.state.services.reader.session() as session:
+    with services.reader.session() as session:
         yield session
 
 
-def _settings(request: Request) -> DashboardSettings:
-    return request.app.state.services.extra["dashboard"]
+def _store(services: Services) -> CheckStore:
+    return CheckStore(services.config.dagster_storage)
 
 
-def _store(request: Request) -> CheckStore:
-    return CheckStore(request.app.state.services.config.dagster_storage)
-
-
-def _due_hours(request: Request) -> float:
-    return float(request.app.state.services.config.core.raw_due_hours_after_midnight)
+def _due_hours(services: Services) -> float:
+    return float(services.config.core.raw_due_hours_after_midnight)
 
 
 def _page(request: Request, name: str, principal: Principal, **context: Any) -> HTMLResponse:
@@ -85,18 +85,19 @@ async def index() -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str | None = None, error: str | None = None) -> HTMLResponse:
+async def login_page(
+    request: Request, services: ServicesDep, next: str | None = None, error: str | None = None
+) -> HTMLResponse:
     return templates.TemplateResponse(
         request, "login.html",
         {"title": "Sign in", "next": safe_next(next), "error": error, "page": "login", "pages": PAGES,
-         "dev_login": dev_login_available(request.app.state.services)},
+         "dev_login": dev_login_available(services)},
         status_code=401 if error else 200,
     )
 
 
 @router.post("/login")
-async def login(request: Request):
-    services = request.app.state.services
+async def login(request: Request, services: ServicesDep):
     form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     target = safe_next(form.get("next"))
     if form.get("dev") and dev_login_available(services):
@@ -106,9 +107,9 @@ async def login(request: Request):
     try:
         await verify(services, token)
     except AuthError as exc:
-        return await login_page(request, next=target, error=exc.reason)
+        return await login_page(request, services, next=target, error=exc.reason)
     response = RedirectResponse(target, status_code=303)
-    settings = _settings(request)
+    settings = services.dashboard
     secure = settings.cookie_secure if settings.cookie_secure is not None else services.config.env is Environment.PROD
     response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=secure, path="/dashboard")
     return response
@@ -123,42 +124,45 @@ async def logout() -> RedirectResponse:
 
 # --- pages -----------------------------------------------------------------------------------------
 @router.get("/market", response_class=HTMLResponse)
-def market_page(request: Request, principal: Principal = Depends(page_principal)):
-    with _read(request) as session:
+def market_page(request: Request, principal: PagePrincipal, services: ServicesDep):
+    with _read(services) as session:
         (lo, hi), symbols = market.day_range(session), market.symbols(session)
     return _page(request, "market", principal, symbols=symbols, first_day=lo, last_day=hi,
-                 intervals=list(market.INTERVAL_SECONDS), max_days=_settings(request).max_market_days,
+                 intervals=list(market.INTERVAL_SECONDS), max_days=services.dashboard.max_market_days,
                  can_predict="predictions" in principal.scopes)
 
 
 @router.get("/health", response_class=HTMLResponse)
-def health_page(request: Request, principal: Principal = Depends(page_principal)):
-    with _read(request) as session:
+def health_page(request: Request, principal: PagePrincipal, services: ServicesDep):
+    with _read(services) as session:
         lo, hi = health.loaded_range(session)
     return _page(request, "health", principal, first_day=lo, last_day=hi, statuses=health.STATUSES,
-                 dagster_ui=_settings(request).dagster_ui_url)
+                 dagster_ui=services.dashboard.dagster_ui_url)
 
 
 @router.get("/models", response_class=HTMLResponse)
-def models_page(request: Request, principal: Principal = Depends(page_principal)):
+def models_page(request: Request, principal: PagePrincipal):
     return _page(request, "models", principal, can_admin="admin" in principal.scopes)
 
 
 # --- data ------------------------------------------------------------------------------------------
 @router.get("/data/market")
 def market_data(
-    request: Request,
+    principal: DataPrincipal,
+    services: ServicesDep,
     symbol: str,
     interval: str = "1m",
     start: str | None = None,
     end: str | None = None,
-    principal: Principal = Depends(data_principal),
 ):
-    with _read(request) as session:
-        return _market_data(request, session, principal, symbol, interval, start, end)
+    with _read(services) as session:
+        return _market_data(services, session, principal, symbol, interval, start, end)
 
 
-def _market_data(request: Request, session, principal: Principal, symbol: str, interval: str, start, end):
+def _market_data(
+    services: Services, session: ReadSession, principal: Principal, symbol: str, interval: str,
+    start: str | None, end: str | None,
+):
     try:
         _, hi = market.day_range(session)
         start_arg = _day(start, "start")
@@ -167,12 +171,12 @@ def _market_data(request: Request, session, principal: Principal, symbol: str, i
             return {"symbol": symbol, "interval": interval, "candles": [], "volume": [], "vwap": [],
                     "predictions": {"points": [], "model_versions": [], "available": False}}
         start_day = start_arg or end_day
-        max_days = _settings(request).max_market_days
+        max_days = services.dashboard.max_market_days
         if (end_day - start_day).days + 1 > max_days:
             raise market.BadRange(f"at most {max_days} days at once (asked {start_day} .. {end_day})")
         if symbol not in market.symbols(session):
             return _bad(f"unknown symbol {symbol!r}", 404)
-        engine = request.app.state.services.engine
+        engine = services.engine
         bars = market.candles(session, engine, symbol, interval, start_day, end_day)
     except ValueError as exc:
         return _bad(str(exc))
@@ -186,16 +190,16 @@ def _market_data(request: Request, session, principal: Principal, symbol: str, i
 
 @router.get("/data/health")
 def health_data(
-    request: Request,
+    principal: DataPrincipal,
+    services: ServicesDep,
     start: str | None = None,
     end: str | None = None,
-    principal: Principal = Depends(data_principal),
 ):
-    with _read(request) as session:
-        return _health_data(request, session, start, end)
+    with _read(services) as session:
+        return _health_data(services, session, start, end)
 
 
-def _health_data(request: Request, session, start: str | None, end: str | None):
+def _health_data(services: Services, session: ReadSession, start: str | None, end: str | None):
     try:
         lo, hi = health.loaded_range(session)
         start_arg = _day(start, "start")
@@ -207,9 +211,9 @@ def _health_data(request: Request, session, start: str | None, end: str | None):
             raise ValueError(f"the range must be 1 to {MAX_HEALTH_DAYS} days, got {start_day} .. {end_day}")
     except ValueError as exc:
         return _bad(str(exc))
-    store, due = _store(request), _due_hours(request)
+    store, due = _store(services), _due_hours(services)
     try:
-        symbols = request.app.state.services.config.core.symbols
+        symbols = services.config.core.symbols
         grid = health.heatmap(session, store, start_day, end_day, due, expected_symbols=symbols)
         failing = health.failing_checks(store)
     except CheckStorageError as exc:
@@ -221,19 +225,19 @@ def _health_data(request: Request, session, start: str | None, end: str | None):
 
 @router.get("/data/partition")
 def partition_data(
-    request: Request,
+    principal: DataPrincipal,
+    services: ServicesDep,
     table: str,
     symbol: str,
     day: str,
-    principal: Principal = Depends(data_principal),
 ):
     try:
         when = _day(day, "day")
         if when is None:
             raise ValueError("day must be a date YYYY-MM-DD, got ''")
-        with _read(request) as session:
+        with _read(services) as session:
             detail = health.partition_detail(
-                session, _store(request), _settings(request).dagster_ui_url, table, symbol, when, _due_hours(request)
+                session, _store(services), services.dashboard.dagster_ui_url, table, symbol, when, _due_hours(services)
             )
     except (ValueError, KeyError) as exc:
         return _bad(str(exc).strip("'"), 404 if isinstance(exc, KeyError) else 400)
@@ -243,20 +247,22 @@ def partition_data(
 
 
 @router.get("/data/models")
-def models_data(request: Request, principal: Principal = Depends(data_principal)):
+def models_data(principal: DataPrincipal, services: ServicesDep):
     if "admin" not in principal.scopes:
         return JSONResponse({"error": "insufficient_scope", "reason": "the token lacks the scope 'admin'"}, 403)
-    registry = ml_service.registry(request.app.state.services.config)
+    registry = ml_service.registry(services.config)
     try:
-        drift = models.drift_by_day(_store(request))
+        drift = models.drift_by_day(_store(services))
     except CheckStorageError as exc:
         drift = {"days": [], "features": [], "error": str(exc)}
     return {"models": models.models_overview(registry), "drift": drift}
 
 
 def install(app: FastAPI, settings: DashboardSettings | None = None) -> None:
-    """Mount the dashboard on the API app: pages, data routes, static assets, the login redirect."""
-    app.state.services.extra["dashboard"] = settings or DashboardSettings()
+    """Mount the dashboard on the API app: pages, data routes, static assets, the login redirect. `settings`:
+    the dashboard's settings, else those the app's services were built with (the environment's)."""
+    if settings is not None:
+        services_of(app).dashboard = settings
     app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
 

@@ -22,6 +22,7 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 
+from binance_api.core.security import TokenVerifier
 from binance_assets.binance import rest_shapes as rs
 
 log = logging.getLogger("binance_api.rate_limit")
@@ -88,7 +89,7 @@ class WeightLimiter:
 class RateLimitMiddleware:
     """Pure ASGI middleware (no BaseHTTPMiddleware overhead)."""
 
-    def __init__(self, app, limiter: WeightLimiter, verifier) -> None:
+    def __init__(self, app, limiter: WeightLimiter, verifier: TokenVerifier) -> None:
         self.app, self.limiter, self.verifier = app, limiter, verifier
 
     async def _key(self, scope) -> str:
@@ -97,7 +98,7 @@ class RateLimitMiddleware:
         kind, _, token = auth.decode("latin-1").partition(" ") if auth else ("", "", "")
         if kind.lower() == "bearer" and token.strip():
             try:
-                if getattr(self.verifier, "blocking", True):
+                if self.verifier.blocking:
                     # May fetch the JWKS over HTTP (Cognito): in the thread pool, never on the event loop,
                     # which every other request of this worker needs meanwhile.
                     principal = await run_in_threadpool(self.verifier.verify, token.strip())

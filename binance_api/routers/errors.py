@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from binance_api.middleware.auth import AuthError
+from binance_api.core.security import AuthError
 from binance_api.services.data_service import BadCursor
 from binance_assets.binance import rest_shapes as rs
 from binance_assets.warehouse.snapshots import WarehouseUnavailable

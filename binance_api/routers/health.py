@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from binance_api.deps import ServicesDep
 from binance_api.services.health import readiness
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -17,6 +18,7 @@ async def live() -> dict:
 
 
 @router.get("/ready", summary="Warehouse readable, Redis reachable, data fresh (degraded otherwise).")
-async def ready(request: Request) -> JSONResponse:
-    body = await readiness(request.app.state.services, run_in_threadpool)
+async def ready(services: ServicesDep) -> JSONResponse:
+    body = await readiness(services.reader, services.redis, services.limiter.degraded,
+                           services.config.api.stale_after_hours, run_in_threadpool)
     return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)

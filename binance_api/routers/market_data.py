@@ -10,16 +10,18 @@ import re
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from binance_api import schemas
-from binance_api.deps import read_session, require
+from binance_api.deps import ReadSessionDep, ServicesDep, require_public_market_data
 from binance_api.routers.errors import BinanceApiError
 from binance_api.services import market_data as md
 from binance_api.services.cache import json_response
+from binance_api.state import Services
 from binance_assets.binance import rest_shapes as rs
+from binance_assets.warehouse.snapshots import ReadSession
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": schemas.BinanceError, "description": "Bad parameter (Binance error code)."},
@@ -30,7 +32,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/api/v3",
     tags=["market data (Binance-compatible)"],
-    dependencies=[Depends(require("market_data", optional_if_public=True))],
+    dependencies=[Depends(require_public_market_data)],
     responses=ERRORS,
 )
 
@@ -45,16 +47,16 @@ def _limit(limit: int | None, default: int) -> int:
     return min(limit, MAX_LIMIT)  # Binance caps larger limits at the maximum
 
 
-def _symbol(request: Request, session, symbol: str) -> str:
+def _symbol(services: Services, session: ReadSession, symbol: str) -> str:
     if symbol != symbol.upper() or not symbol.isalnum():
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
-    if symbol not in known_symbols(request, session):
+    if symbol not in known_symbols(services, session):
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
     return symbol
 
 
-def known_symbols(request: Request, session) -> list[str]:
-    memo = request.app.state.services.extra.setdefault("symbols", {})
+def known_symbols(services: Services, session: ReadSession) -> list[str]:
+    memo = services.symbols
     if session.version not in memo:
         held = md.warehouse_symbols(session)
         memo.clear()
@@ -62,13 +64,13 @@ def known_symbols(request: Request, session) -> list[str]:
     return memo[session.version]
 
 
-async def _asymbol(request: Request, session, symbol: str) -> str:
+async def _asymbol(services: Services, session: ReadSession, symbol: str) -> str:
     """`_symbol` from the event loop: the memo of the session's version, else a query in the thread pool."""
     if symbol != symbol.upper() or not symbol.isalnum():
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
-    held = request.app.state.services.extra.get("symbols", {}).get(session.version)
+    held = services.symbols.get(session.version)
     if held is None:
-        held = await run_in_threadpool(known_symbols, request, session)
+        held = await run_in_threadpool(known_symbols, services, session)
     if symbol not in held:
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
     return symbol
@@ -109,15 +111,15 @@ def server_time() -> dict:
 
 @router.get("/exchangeInfo", response_model=schemas.ExchangeInfo, summary="Symbols the warehouse holds (weight 20).")
 def exchange_info(
-    request: Request,
+    session: ReadSessionDep,
+    services: ServicesDep,
     symbol: str | None = Query(None, description="One symbol."),
     symbols: str | None = Query(None, description='A JSON list, e.g. ["BTCUSDT","ETHUSDT"].'),
-    session=Depends(read_session),
 ) -> Response:
-    held = known_symbols(request, session)
+    held = known_symbols(services, session)
     wanted = held
     if symbol is not None:
-        wanted = [_symbol(request, session, symbol)]
+        wanted = [_symbol(services, session, symbol)]
     elif symbols is not None:
         import json
 
@@ -127,12 +129,11 @@ def exchange_info(
             raise BinanceApiError(rs.ERR_ILLEGAL_CHARS, "Illegal characters found in parameter 'symbols'.") from None
         if not isinstance(parsed, list) or not all(isinstance(s, str) for s in parsed):
             raise BinanceApiError(rs.ERR_ILLEGAL_CHARS, "Illegal characters found in parameter 'symbols'.")
-        wanted = [_symbol(request, session, s) for s in parsed]
-    svc = request.app.state.services
+        wanted = [_symbol(services, session, s) for s in parsed]
     body = {
         "timezone": "UTC",
         "serverTime": int(time.time() * 1000),
-        "rateLimits": rs.rate_limits(svc.config.api.weight_limit_1m),
+        "rateLimits": rs.rate_limits(services.config.api.weight_limit_1m),
         "exchangeFilters": [],
         "symbols": [md.symbol_info(s) for s in wanted],
     }
@@ -141,7 +142,8 @@ def exchange_info(
 
 @router.get("/klines", response_model=schemas.Klines, summary="Klines (weight 2), aggregated from the 1m bars.")
 async def klines(
-    request: Request,
+    session: ReadSessionDep,
+    services: ServicesDep,
     symbol: str = Query(..., examples=["BTCUSDT"]),
     interval: str = Query(..., description="1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M", examples=["1m"]),
     startTime: int | None = Query(None, description="ms since the epoch"),
@@ -150,21 +152,19 @@ async def klines(
     timeZone: str | None = Query(None, description="Intervals open on this time zone's wall clock: hours and "
                                  "minutes (-1:00, 05:45) or hours (0, 8), within [-12:00, +14:00]; default 0 (UTC). "
                                  "startTime and endTime stay UTC."),
-    session=Depends(read_session),
 ) -> Response:
-    symbol = await _asymbol(request, session, symbol)
+    symbol = await _asymbol(services, session, symbol)
     if interval not in rs.INTERVAL_MS:
         raise BinanceApiError(rs.ERR_INVALID_INTERVAL, "Invalid interval.")
     tz_ms = _time_zone(timeZone)
     _times(startTime, endTime)
     n = _limit(limit, 500)
-    svc = request.app.state.services
     key = ("klines", symbol, interval, startTime, endTime, n, tz_ms)
-    blocks = svc.extra.get("blocks")
+    blocks = services.blocks
     # 1m klines from the block store are slices of printed rows: cheaper than Redis, kept per worker only.
     shared = blocks is None or interval != "1m"
-    return await svc.extra["cache"].aresponse(session.version, key, lambda: md.klines_json(
-        session, svc.engine, symbol, interval, startTime, endTime, n, blocks, tz_ms), shared=shared)
+    return await services.cache.aresponse(session.version, key, lambda: md.klines_json(
+        session, services.engine, symbol, interval, startTime, endTime, n, blocks, tz_ms), shared=shared)
 
 
 @router.get(
@@ -173,7 +173,8 @@ async def klines(
             "else the most recent.",
 )
 def agg_trades(
-    request: Request,
+    session: ReadSessionDep,
+    services: ServicesDep,
     symbol: str = Query(..., examples=["BTCUSDT"]),
     fromId: int | None = Query(None, description="Aggregate trade id to start from (inclusive); not with "
                                                  "startTime/endTime."),
@@ -181,9 +182,8 @@ def agg_trades(
     endTime: int | None = Query(None, description="ms since the epoch (inclusive); alone: the most recent "
                                                   "trades up to it"),
     limit: int | None = Query(None, description="default 500, max 1000"),
-    session=Depends(read_session),
 ) -> Response:
-    symbol = _symbol(request, session, symbol)
+    symbol = _symbol(services, session, symbol)
     if fromId is not None and (startTime is not None or endTime is not None):
         # Binance: "fromId cannot be used together with startTime and endTime" (trades.aggregate).
         raise BinanceApiError(rs.ERR_OPTIONAL_PARAMS_BAD_COMBO, "Combination of optional parameters invalid.")
@@ -191,30 +191,30 @@ def agg_trades(
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
     n = _limit(limit, 500)
-    blocks = request.app.state.services.extra.get("blocks")
+    blocks = services.blocks
     return json_response(md.agg_trades_json(session, symbol, fromId, startTime, endTime, n, blocks))
 
 
 @router.get("/trades", response_model=list[schemas.Trade], summary="Recent trades (weight 25).")
 def trades(
-    request: Request,
+    session: ReadSessionDep,
+    services: ServicesDep,
     symbol: str = Query(..., examples=["BTCUSDT"]),
     limit: int | None = Query(None, description="default 500, max 1000"),
-    session=Depends(read_session),
 ) -> Response:
-    symbol = _symbol(request, session, symbol)
+    symbol = _symbol(services, session, symbol)
     return json_response(md.trades_json(session, symbol, None, _limit(limit, 500)))
 
 
 @router.get("/historicalTrades", response_model=list[schemas.Trade], summary="Older trades (weight 25).")
 def historical_trades(
-    request: Request,
+    session: ReadSessionDep,
+    services: ServicesDep,
     symbol: str = Query(..., examples=["BTCUSDT"]),
     fromId: int | None = Query(None, description="Trade id to start from (inclusive); default the most recent."),
     limit: int | None = Query(None, description="default 500, max 1000"),
-    session=Depends(read_session),
 ) -> Response:
-    symbol = _symbol(request, session, symbol)
+    symbol = _symbol(services, session, symbol)
     if fromId is not None and fromId < 0:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
     return json_response(md.trades_json(session, symbol, fromId, _limit(limit, 500)))

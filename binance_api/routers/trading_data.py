@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from binance_api import schemas
-from binance_api.deps import read_session, require
+from binance_api.deps import ReadSessionDep, require_market_data
 from binance_api.services import data_service as ds
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -19,7 +19,7 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": schemas.ApiError, "description": "Rate limit; see Retry-After."},
 }
 
-router = APIRouter(prefix="/api/v1", tags=["trading data"], dependencies=[Depends(require("market_data"))],
+router = APIRouter(prefix="/api/v1", tags=["trading data"], dependencies=[Depends(require_market_data)],
                    responses=AUTH_ERRORS)
 
 SYMBOL_PATTERN = "^[A-Z0-9]{2,20}$"
@@ -27,12 +27,12 @@ SYMBOL_PATTERN = "^[A-Z0-9]{2,20}$"
 
 @router.get("/bars/{symbol}", response_model=schemas.BarsPage, summary="1m OHLCV bars (cursor-paginated).")
 def bars(
+    session: ReadSessionDep,
     symbol: str = Path(..., pattern=SYMBOL_PATTERN, examples=["BTCUSDT"]),
     start: dt.datetime = Query(..., description="UTC, inclusive", examples=["2025-01-01T00:00:00"]),
     end: dt.datetime = Query(..., description="UTC, exclusive", examples=["2025-01-02T00:00:00"]),
     limit: int = Query(500, ge=1, le=5000),
     cursor: str | None = Query(None, max_length=200, description="next_cursor of the previous page"),
-    session=Depends(read_session),
 ) -> dict:
     start, end = _naive(start), _naive(end)
     items, nxt = ds.bars(session, symbol, start, end, limit, cursor)

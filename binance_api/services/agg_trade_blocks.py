@@ -17,15 +17,16 @@ import numpy as np
 from binance_api.services.arrow_time import ms_column
 from binance_api.services.blocks import BlockStore, Fallback, Printed, arrays_nbytes, body
 from binance_assets.binance import rest_bulk
+from binance_assets.warehouse.tables import SPOT_AGG_TRADES
 
-TABLE = "raw.spot_agg_trades"
 BLOCK_IDS = 2048
 MAX_BLOCKS = 32
 INDEX_SQL = (f"SELECT agg_trade_id // {BLOCK_IDS} AS block, epoch_ms(min(trade_time)) AS t0, "
-             f"epoch_ms(max(trade_time)) AS t1 FROM {TABLE} WHERE symbol = ? GROUP BY 1 ORDER BY 1")
+             f"epoch_ms(max(trade_time)) AS t1 FROM {SPOT_AGG_TRADES.qualified_name} "
+             "WHERE symbol = ? GROUP BY 1 ORDER BY 1")
 BLOCK_SQL = ("SELECT agg_trade_id, price, qty, first_trade_id, last_trade_id, trade_time, is_buyer_maker, "
-             f"is_best_match FROM {TABLE} WHERE symbol = ? AND agg_trade_id >= ? AND agg_trade_id < ? "
-             "ORDER BY agg_trade_id")
+             f"is_best_match FROM {SPOT_AGG_TRADES.qualified_name} "
+             "WHERE symbol = ? AND agg_trade_id >= ? AND agg_trade_id < ? ORDER BY agg_trade_id")
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from binance_api.services import kline_agg
 from binance_api.services.blocks import BlockStore, Fallback, Printed, arrays_nbytes, body
 from binance_assets.binance import rest_bulk
 from binance_assets.binance.rest_shapes import INTERVAL_MS
+from binance_assets.warehouse.table_names import BARS_1M_TABLE
 
 DAY_MS = 86_400_000
 MAX_DAYS = 64
-DAYS_SQL = (f"SELECT DISTINCT epoch_ms(open_time) // {DAY_MS} AS day FROM {kline_agg.BARS_TABLE} "
+DAYS_SQL = (f"SELECT DISTINCT epoch_ms(open_time) // {DAY_MS} AS day FROM {BARS_1M_TABLE} "
             "WHERE symbol = ? ORDER BY day")
 
 

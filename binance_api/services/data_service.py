@@ -10,10 +10,7 @@ from typing import Any
 
 from binance_api.settings import ApiConfig
 from binance_assets.warehouse.snapshots import DuckDBSnapshotReader, PostgresReader
-
-DAILY_TABLE = "marts.fct_symbol_daily"
-GAPS_TABLE = "marts.fct_data_gaps"
-BARS_TABLE = "marts.fct_bars_1m"
+from binance_assets.warehouse.table_names import BARS_1M_TABLE, DATA_GAPS_TABLE, SYMBOL_DAILY_TABLE
 
 
 class BadCursor(ValueError):
@@ -64,7 +61,7 @@ def bars(session, symbol: str, start: dt.datetime, end: dt.datetime, limit: int,
         op = ">"
     rows = session.query(
         f"SELECT open_time, open, high, low, close, volume, quote_volume, trade_count, "
-        f"taker_buy_base_volume, taker_buy_quote_volume, vwap FROM {BARS_TABLE} "
+        f"taker_buy_base_volume, taker_buy_quote_volume, vwap FROM {BARS_1M_TABLE} "
         f"WHERE symbol = ? AND open_time {op} ? AND open_time < ? ORDER BY open_time LIMIT {int(limit) + 1}",
         [symbol, after, end],
     ).to_pylist()
@@ -76,7 +73,7 @@ def daily(session, symbol: str, start: dt.date, end: dt.date, limit: int, cursor
     if cursor:
         after, op = dt.date.fromisoformat(decode_cursor(cursor, ("after",))["after"]), ">"
     rows = session.query(
-        f"SELECT * FROM {DAILY_TABLE} WHERE symbol = ? AND trade_date {op} ? AND trade_date <= ? "
+        f"SELECT * FROM {SYMBOL_DAILY_TABLE} WHERE symbol = ? AND trade_date {op} ? AND trade_date <= ? "
         f"ORDER BY trade_date LIMIT {int(limit) + 1}",
         [symbol, after, end],
     ).to_pylist()
@@ -89,5 +86,5 @@ def gaps(session, symbol: str | None, start: dt.date, end: dt.date) -> list[dict
         where.append("symbol = ?")
         params.append(symbol)
     return session.query(
-        f"SELECT * FROM {GAPS_TABLE} WHERE {' AND '.join(where)} ORDER BY symbol, trade_date, gap_start", params
+        f"SELECT * FROM {DATA_GAPS_TABLE} WHERE {' AND '.join(where)} ORDER BY symbol, trade_date, gap_start", params
     ).to_pylist()

@@ -9,7 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from binance_assets.warehouse.load_log import LOAD_LOG
+from binance_assets.warehouse.snapshots import Reader
+
+if TYPE_CHECKING:
+    import redis as redis_lib
 
 log = logging.getLogger("binance_api.health")
 # user:password@ in URLs and password=... in libpq key/value strings.
@@ -24,14 +31,14 @@ def failure_detail(exc: BaseException) -> str:
 
 
 FRESHNESS_SQL = (
-    "SELECT symbol, max(last_time) AS last_time, max(loaded_at) AS loaded_at FROM raw.load_log "
+    f"SELECT symbol, max(last_time) AS last_time, max(loaded_at) AS loaded_at FROM {LOAD_LOG} "
     "GROUP BY symbol ORDER BY symbol"
 )
 
 
-def _warehouse(services) -> dict[str, Any]:
+def _warehouse(reader: Reader) -> dict[str, Any]:
     try:
-        with services.reader.session() as session:
+        with reader.session() as session:
             rows = session.query(FRESHNESS_SQL).to_pylist()
             version = session.version
     except Exception as exc:
@@ -40,8 +47,7 @@ def _warehouse(services) -> dict[str, Any]:
     return {"status": "ok", "version": version, "symbols": rows}
 
 
-def _redis(services) -> dict[str, Any]:
-    client = services.extra.get("redis")
+def _redis(client: redis_lib.Redis | None) -> dict[str, Any]:
     if client is None:
         return {"status": "disabled"}
     try:
@@ -52,28 +58,35 @@ def _redis(services) -> dict[str, Any]:
     return {"status": "ok"}
 
 
-async def readiness(services, run_in_threadpool) -> dict[str, Any]:
-    warehouse = await run_in_threadpool(_warehouse, services)
-    redis = await run_in_threadpool(_redis, services)
-    limiter = services.extra["limiter"]
+async def readiness(
+    reader: Reader,
+    redis_client: redis_lib.Redis | None,
+    rate_limits_degraded: bool,
+    stale_after_hours: float,
+    run_in_threadpool: Callable[..., Awaitable[Any]],
+) -> dict[str, Any]:
+    """The body of /health/ready: the warehouse (read in the thread pool), Redis (None: not configured), whether
+    the rate limiter fell back to its in-process window, and how old the newest data of each symbol may be."""
+    warehouse = await run_in_threadpool(_warehouse, reader)
+    redis = await run_in_threadpool(_redis, redis_client)
     checks: dict[str, Any] = {"warehouse": warehouse, "redis": redis,
-                              "rate_limits": {"status": "degraded" if limiter.degraded else "ok",
-                                              "storage": "in-process" if limiter.degraded else "redis"}}
+                              "rate_limits": {"status": "degraded" if rate_limits_degraded else "ok",
+                                              "storage": "in-process" if rate_limits_degraded else "redis"}}
     failed = [name for name, check in (("warehouse", warehouse), ("redis", redis)) if check["status"] == "unavailable"]
     status = "ok"
     if warehouse["status"] != "ok":
         status = "unavailable"
     else:
-        stale_after = dt.timedelta(hours=services.config.api.stale_after_hours)
+        stale_after = dt.timedelta(hours=stale_after_hours)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         stale = [
             r["symbol"] for r in warehouse["symbols"] if r["last_time"] is None or now - r["last_time"] > stale_after
         ]
         checks["freshness"] = {"status": "stale" if stale else "ok", "stale_symbols": stale,
-                               "stale_after_hours": services.config.api.stale_after_hours}
+                               "stale_after_hours": stale_after_hours}
         for row in warehouse["symbols"]:
             for k in ("last_time", "loaded_at"):
                 row[k] = row[k].isoformat() if row[k] is not None else None
-        if stale or redis["status"] == "unavailable" or limiter.degraded:
+        if stale or redis["status"] == "unavailable" or rate_limits_degraded:
             status = "degraded"
     return {"status": status, "failed": failed, "checks": checks}

@@ -17,15 +17,15 @@ import pyarrow as pa
 from binance_assets.binance import rest_bulk
 from binance_assets.binance.intervals import close_times
 from binance_assets.binance.rest_shapes import INTERVAL_MS
+from binance_assets.warehouse.table_names import BARS_1M_TABLE
 
-BARS_TABLE = "marts.fct_bars_1m"
 WEEK_OFFSET_MS = 4 * 86_400_000  # 1970-01-01 was a Thursday; Binance's weeks open on Monday 00:00 UTC
 MONTH_SPAN_MS = 31 * 86_400_000
 NEVER_MS = 10**14  # year 5138: an open bound in SQL
 VALUES = ["open", "high", "low", "close", "volume", "quote_volume", "trade_count", "taker_buy_base_volume",
           "taker_buy_quote_volume"]
 SUMS = ["volume", "quote_volume", "trade_count", "taker_buy_base_volume", "taker_buy_quote_volume"]
-BARS_SQL = (f"SELECT epoch_ms(open_time) AS open_ms, {', '.join(VALUES)} FROM {BARS_TABLE} "
+BARS_SQL = (f"SELECT epoch_ms(open_time) AS open_ms, {', '.join(VALUES)} FROM {BARS_1M_TABLE} "
             "WHERE symbol = ? AND open_time >= make_timestamp(?::BIGINT * 1000) "
             "AND open_time < make_timestamp(?::BIGINT * 1000) ORDER BY open_time")
 
@@ -127,7 +127,7 @@ def sql_klines(session, symbol: str, interval: str, start_ms: int | None, end_ms
     newest_first = start_ms is None
     hi = window_end(end_ms, interval, tz_ms) if end_ms is not None else NEVER_MS
     if newest_first and end_ms is None:
-        row = session.query(f"SELECT epoch_ms(max(open_time)) AS t FROM {BARS_TABLE} WHERE symbol = ?", [symbol])
+        row = session.query(f"SELECT epoch_ms(max(open_time)) AS t FROM {BARS_1M_TABLE} WHERE symbol = ?", [symbol])
         last = row.column("t")[0].as_py()
         if last is None:
             return b"[]"

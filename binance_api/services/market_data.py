@@ -19,11 +19,10 @@ from binance_api.services.arrow_time import ms_column
 from binance_api.services.blocks import BlockStore, Fallback
 from binance_assets.binance import rest_bulk
 from binance_assets.binance.rest_shapes import INTERVAL_MS, split_symbol
+from binance_assets.warehouse.load_log import LOAD_LOG
+from binance_assets.warehouse.table_names import BARS_1M_TABLE
+from binance_assets.warehouse.tables import SPOT_AGG_TRADES, SPOT_TRADES
 
-BARS_TABLE = "marts.fct_bars_1m"
-AGG_TRADES_TABLE = "raw.spot_agg_trades"
-TRADES_TABLE = "raw.spot_trades"
-LOAD_LOG = "raw.load_log"
 WEEK_OFFSET_MS = 4 * 86_400_000  # 1970-01-01 was a Thursday; Binance's weeks open on Monday 00:00 UTC
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -112,7 +111,7 @@ def sql_klines_json(
     if interval == "1m":  # the bars themselves: no aggregation
         sql = (  # open_time itself (to ms after the LIMIT, below): no per-row expression over the whole range
             f"SELECT open_time AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
-            f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_TABLE} "
+            f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_1M_TABLE} "
             f"WHERE {' AND '.join(where)} ORDER BY open_time {'DESC' if newest_first else 'ASC'} LIMIT {int(limit)}"
         )
         outer_params = []
@@ -121,7 +120,7 @@ def sql_klines_json(
             WITH b AS (
                 SELECT {bucket} AS bucket, open_time, open, high, low, close, volume, quote_volume, trade_count,
                        taker_buy_base_volume, taker_buy_quote_volume
-                FROM {BARS_TABLE} WHERE {" AND ".join(where)}
+                FROM {BARS_1M_TABLE} WHERE {" AND ".join(where)}
             )
             SELECT bucket,
                    (array_agg(open ORDER BY open_time))[1] AS open, max(high) AS high, min(low) AS low,
@@ -203,7 +202,7 @@ def sql_agg_trades_json(
     def run(extra: list[str], extra_params: list) -> pa.Table:
         return session.query(
             "SELECT agg_trade_id, price, qty, first_trade_id, last_trade_id, trade_time, is_buyer_maker, "
-            f"is_best_match FROM {AGG_TRADES_TABLE} WHERE {' AND '.join(where + extra)} "
+            f"is_best_match FROM {SPOT_AGG_TRADES.qualified_name} WHERE {' AND '.join(where + extra)} "
             f"ORDER BY agg_trade_id {order} LIMIT {int(limit)}",
             params + extra_params,
         )
@@ -237,7 +236,7 @@ def trades_json(session, symbol: str, from_id: int | None, limit: int) -> bytes:
         params.append(from_id)
     sql = (
         "SELECT trade_id, price, qty, quote_qty, trade_time, is_buyer_maker, is_best_match "
-        f"FROM {TRADES_TABLE} WHERE {' AND '.join(where)} ORDER BY trade_id {order} LIMIT {int(limit)}"
+        f"FROM {SPOT_TRADES.qualified_name} WHERE {' AND '.join(where)} ORDER BY trade_id {order} LIMIT {int(limit)}"
     )
     table = session.query(sql, params)
     if order == "DESC":

@@ -16,9 +16,9 @@ from typing import Any
 
 from binance_api.services.data_service import decode_cursor, encode_cursor
 from binance_assets.warehouse.realised import CORRECT, IN_SAMPLE, realised_metrics_sql
-from binance_assets.warehouse.realised import FEATURES_TABLE as FEATURES
-from binance_assets.warehouse.realised import PREDICTIONS_TABLE as PREDICTIONS
 from binance_assets.warehouse.snapshots import table_exists
+from binance_assets.warehouse.table_names import FEATURES_TABLE as FEATURES
+from binance_assets.warehouse.table_names import PREDICTIONS_TABLE as PREDICTIONS
 
 _SELECT = f"""
     SELECT p.minute, p.model_name, p.model_version, p.prediction, p.probability,

@@ -15,14 +15,17 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from binance_assets.warehouse.load_log import LOAD_LOG
 from binance_assets.warehouse.snapshots import table_exists
+from binance_assets.warehouse.table_names import BARS_1M_TABLE, FEATURES_TABLE, PREDICTIONS_TABLE, SYMBOL_DAILY_TABLE
+from binance_assets.warehouse.tables import RAW_SCHEMA
 
-DERIVED_TABLES = ("marts.fct_bars_1m", "marts.fct_symbol_daily", "features.minute_features", "ml.predictions")
+DERIVED_TABLES = (BARS_1M_TABLE, SYMBOL_DAILY_TABLE, FEATURES_TABLE, PREDICTIONS_TABLE)
 
-RAW_FRESHNESS_SQL = """
+RAW_FRESHNESS_SQL = f"""
     SELECT table_name, symbol, max(trade_date) AS latest_partition, max(last_time) AS latest_data_time,
            max(loaded_at) AS loaded_at, count(*) AS partitions
-    FROM raw.load_log GROUP BY table_name, symbol ORDER BY table_name, symbol
+    FROM {LOAD_LOG} GROUP BY table_name, symbol ORDER BY table_name, symbol
 """
 
 LATEST_CHECKS_SQL = """
@@ -40,8 +43,9 @@ def freshness(session) -> list[dict[str, Any]]:
     out = []
     for r in session.query(RAW_FRESHNESS_SQL).to_pylist():
         lag = (now - r["latest_data_time"]).total_seconds() / 3600 if r["latest_data_time"] else None
-        out.append({"asset": f"raw.{r['table_name']}", "symbol": r["symbol"], "latest_partition": r["latest_partition"],
-                    "latest_data_time": r["latest_data_time"], "loaded_at": r["loaded_at"],
+        out.append({"asset": f"{RAW_SCHEMA}.{r['table_name']}", "symbol": r["symbol"],
+                    "latest_partition": r["latest_partition"], "latest_data_time": r["latest_data_time"],
+                    "loaded_at": r["loaded_at"],
                     "partitions": r["partitions"], "lag_hours": None if lag is None else round(lag, 3)})
     for table in DERIVED_TABLES:
         if not table_exists(session, table):

@@ -39,6 +39,7 @@ from binance_assets.automation.deadlines import (
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.warehouse import get_raw_table
+from binance_assets.warehouse.load_log import LOAD_LOG
 
 DEADLINE_CHECK_NAME = "day_file_on_time"
 DEADLINE_SENSOR_NAME = "raw_deadline_sensor"
@@ -93,10 +94,10 @@ def deadline_check_result(
         metadata["overdue_seconds"] = max(r.overdue_seconds or 0.0 for r in missing)
         description = (
             f"{len(missing)} partition(s) of {table} past their deadline ({due_hours:g}h after midnight UTC "
-            f"of the next day) are not in raw.load_log: {_listed([r.partition_key for r in missing])}"
+            f"of the next day) are not in {LOAD_LOG}: {_listed([r.partition_key for r in missing])}"
         )
     elif due_days:
-        description = f"Every partition of {table} due from {due_days[0]} to {due_days[-1]} is in raw.load_log."
+        description = f"Every partition of {table} due from {due_days[0]} to {due_days[-1]} is in {LOAD_LOG}."
     else:
         description = f"No partition of {table} is due yet."
     return dg.AssetCheckResult(
@@ -133,7 +134,7 @@ def build_raw_deadline_checks(
             DEADLINE_CHECK_NAME,
             asset=key,
             description=(
-                f"Each (day, symbol) partition of the last {lookback_days} due days is in raw.load_log by "
+                f"Each (day, symbol) partition of the last {lookback_days} due days is in {LOAD_LOG} by "
                 f"{due_hours:g}h after midnight UTC of the next day."
             ),
         )
@@ -145,7 +146,7 @@ def build_raw_deadline_checks(
         name=DEADLINE_CHECK_NAME,
         can_subset=True,
         pool=WAREHOUSE_POOL,
-        description="Raw daily archives loaded by their deadline (reads raw.load_log).",
+        description=f"Raw daily archives loaded by their deadline (reads {LOAD_LOG}).",
     )
     def day_file_on_time(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         now = deadlines.utc_now()

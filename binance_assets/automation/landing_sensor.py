@@ -37,6 +37,7 @@ from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.lib.run_timing import sensor_interval_seconds
 from binance_assets.settings import Settings
 from binance_assets.warehouse import WarehouseLockTimeout
+from binance_assets.warehouse.load_log import LOAD_LOG
 
 MAX_RUNS_PER_TICK = 200
 # A tick lists the mirror and, only when files landed, reads raw.load_log: cheap enough to run often.
@@ -65,7 +66,7 @@ def build_landing_sensor(
         default_status=sensor_status(LANDING_SENSOR, settings.env, running),
         description=(
             "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
-            "local or S3 mirror: those files' raw assets. Files whose sha256 raw.load_log holds are skipped."
+            f"local or S3 mirror: those files' raw assets. Files whose sha256 {LOAD_LOG} holds are skipped."
         ),
     )
     def archive_landing_sensor(

@@ -20,13 +20,13 @@ from binance_assets.lib.conditions import partition_refresh
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.partitions import DATE_DIMENSION, SYMBOL_DIMENSION, DaySymbol
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.warehouse.table_names import BARS_1M_TABLE, FEATURES_TABLE
 
 FEATURES_GROUP = "features"
 MINUTE_FEATURES_KEY = dg.AssetKey(["features", "minute_features"])
-MINUTE_FEATURES_TABLE = "features.minute_features"
 BARS_KEY = dg.AssetKey(["marts", "fct_bars_1m"])
 
-BARS_SQL = "select * from marts.fct_bars_1m where symbol = ? and trade_date = ? order by open_time"
+BARS_SQL = f"select * from {BARS_1M_TABLE} where symbol = ? and trade_date = ? order by open_time"
 ONE_DAY = dt.timedelta(days=1)
 
 # (D, symbol) depends on bars (D-1, symbol) and (D, symbol); D-1 of the first partition does not exist.
@@ -64,7 +64,7 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon
             "bars of D-1 to warm up its windows (a declared dependency). Audited before it is published."
         ),
         metadata={
-            "dagster/table_name": MINUTE_FEATURES_TABLE,
+            "dagster/table_name": FEATURES_TABLE,
             "features": FEATURE_COLUMNS,
             "labels": LABEL_COLUMNS,
             "label_horizon_minutes": horizon,
@@ -75,7 +75,7 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon
         wh = warehouse.get()
         bars = wh.query(BARS_SQL, [part.symbol, part.day])
         if bars.empty:
-            raise dg.Failure(f"no bars in marts.fct_bars_1m for {part.symbol} {part.day}: materialize the marts first")
+            raise dg.Failure(f"no bars in {BARS_1M_TABLE} for {part.symbol} {part.day}: materialize the marts first")
         # The previous day's bars only warm up the trailing windows (still point in time: all before t).
         history = wh.query(BARS_SQL, [part.symbol, part.day - ONE_DAY])
         frame = compute_minute_features(bars, horizon=horizon, history=history if len(history) else None)
@@ -89,7 +89,7 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon
                 metadata={"failure_count": audit.metadata["failure_count"]},
             )
         rows = wh.replace_table_partition(  # ...and publish it only when it passed (one transaction)
-            MINUTE_FEATURES_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
+            FEATURES_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
         )
         # A passed audit goes out with the materialization it audited: Dagster's blocking-check conditions
         # (the ml location's predictions wait on them) judge a check by the materialization it targets.

@@ -11,6 +11,7 @@ import dagster as dg
 import pandas as pd
 
 from binance_assets.features.schema import validate_features
+from binance_assets.warehouse.table_names import FEATURES_TABLE
 
 SCHEMA_CHECK = "pandera_schema"
 FAILURE_EXAMPLES = 20
@@ -24,7 +25,7 @@ def feature_check_specs(asset_key: dg.AssetKey, partitions_def: dg.PartitionsDef
             blocking=True,
             partitions_def=partitions_def,
             description=(
-                "pandera model of features.minute_features (types, finite values, one row per minute), run on "
+                f"pandera model of {FEATURES_TABLE} (types, finite values, one row per minute), run on "
                 "the computed partition before it is published: a failing partition is never written."
             ),
         )

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from binance_assets.warehouse.table_names import BARS_1M_TABLE
+
 MINUTES_PER_DAY = 1440
 DEFAULT_HORIZON = 5
 ONE_MINUTE = pd.Timedelta(minutes=1)
@@ -90,7 +92,7 @@ def compute_minute_features(
         raise ValueError(f"horizon must be at least 1 minute, got {horizon}")
     missing = [c for c in REQUIRED_BAR_COLUMNS if c not in bars.columns]
     if missing:
-        raise ValueError(f"bars lack columns {missing}; expected the columns of marts.fct_bars_1m")
+        raise ValueError(f"bars lack columns {missing}; expected the columns of {BARS_1M_TABLE}")
     if bars.empty:
         return empty_feature_frame()
 

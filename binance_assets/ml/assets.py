@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field
 
-from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_TABLE
+from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.lib.conditions import partition_refresh, retrain_on_cron
 from binance_assets.lib.keys import WAREHOUSE_POOL
@@ -20,7 +20,7 @@ from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
 from binance_assets.ml.training import train_direction_classifier, train_return_regressor
 from binance_assets.warehouse import Warehouse
-from binance_assets.warehouse.realised import PREDICTIONS_TABLE
+from binance_assets.warehouse.table_names import FEATURES_TABLE, PREDICTIONS_TABLE
 
 MODELS_GROUP = "models"
 PREDICTIONS_KEY = dg.AssetKey(["ml", "predictions"])
@@ -62,9 +62,9 @@ def training_window(warehouse, config: TrainingConfig) -> tuple[dt.date, dt.date
     if config.end_date:
         end = dt.date.fromisoformat(config.end_date)
     else:
-        latest = warehouse.query(f"select max(trade_date) as d from {MINUTE_FEATURES_TABLE}")["d"].iloc[0]
+        latest = warehouse.query(f"select max(trade_date) as d from {FEATURES_TABLE}")["d"].iloc[0]
         if pd.isna(latest):
-            raise dg.Failure("features.minute_features is empty: materialize feature partitions first")
+            raise dg.Failure(f"{FEATURES_TABLE} is empty: materialize feature partitions first")
         end = pd.Timestamp(latest).date()
     return end - dt.timedelta(days=config.train_days - 1), end
 
@@ -88,7 +88,7 @@ def _build_model_asset(name: str, trainer, description: str, label_horizon: int)
     ) -> dg.MaterializeResult:
         wh = warehouse.get()
         start, end = training_window(wh, config)
-        frame = wh.read_table(MINUTE_FEATURES_TABLE, symbols=config.symbols, start=start, end=end)
+        frame = wh.read_table(FEATURES_TABLE, symbols=config.symbols, start=start, end=end)
         if frame.empty:
             raise dg.Failure(f"no features between {start} and {end}")
         trained = trainer(
@@ -157,7 +157,7 @@ def scoring_asset(key: dg.AssetKey, table: str, partitions_def: dg.PartitionsDef
 
 def feature_partition(wh: Warehouse, part: DaySymbol) -> pd.DataFrame:
     """The partition's minute features; a failure naming the asset to materialize when there are none."""
-    features = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
+    features = wh.read_table(FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
     if features.empty:
         raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
     return features

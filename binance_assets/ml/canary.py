@@ -37,13 +37,11 @@ from binance_assets.ml.point_in_time import training_end, training_start
 from binance_assets.model_registry.card import ModelCard
 from binance_assets.model_registry.registry import ModelRegistry
 from binance_assets.warehouse.realised import (
-    FEATURES_TABLE,
-    PREDICTIONS_TABLE,
-    SHADOW_PREDICTIONS_TABLE,
     baseline_metric,
     live_metric,
     realised_metrics_sql,
 )
+from binance_assets.warehouse.table_names import FEATURES_TABLE, PREDICTIONS_TABLE, SHADOW_PREDICTIONS_TABLE
 
 SUMS = ["judged", "hits", "squared_error", "squared_return", "ups"]
 KEYS = ["model_name", "model_version", "symbol", "trade_date"]

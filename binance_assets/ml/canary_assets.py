@@ -29,7 +29,7 @@ from binance_assets.ml.canary import CanaryPolicy, load_and_evaluate
 from binance_assets.ml.point_in_time import training_end
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.ml.scoring import score
-from binance_assets.warehouse.realised import PREDICTIONS_TABLE, SHADOW_PREDICTIONS_TABLE
+from binance_assets.warehouse.table_names import PREDICTIONS_TABLE, SHADOW_PREDICTIONS_TABLE
 
 SHADOW_PREDICTIONS_KEY = dg.AssetKey(["ml", "shadow_predictions"])
 CANARY_DECISIONS_KEY = dg.AssetKey(["models", "canary_decisions"])
@@ -56,7 +56,7 @@ def build_shadow_predictions_asset(partitions_def: dg.PartitionsDefinition) -> d
         SHADOW_PREDICTIONS_TABLE,
         partitions_def,
         "Each model's canary (a challenger in shadow) scored on the feature partition beside the champion; "
-        "never served. Rows as in ml.predictions; in_sample when the canary's training window holds the day.",
+        f"never served. Rows as in {PREDICTIONS_TABLE}; in_sample when the canary's training window holds the day.",
     )
     def shadow_predictions(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource

@@ -3,7 +3,6 @@
 import dagster as dg
 from pydantic import Field
 
-from binance_assets.features.assets import MINUTE_FEATURES_TABLE
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import WarehouseResource
@@ -11,6 +10,7 @@ from binance_assets.ml.assets import CLASSIFIER, PREDICTIONS_KEY
 from binance_assets.ml.drift import drift_report
 from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference, training_end, training_start
 from binance_assets.ml.resources import ModelRegistryResource
+from binance_assets.warehouse.table_names import FEATURES_TABLE
 
 
 class DriftThresholds(dg.Config):
@@ -50,9 +50,9 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
             raise dg.Failure(f"model {CLASSIFIER} has no champion: nothing to compare the features with")
         card = choose_scoring_model(lineage, part.day).card  # the model that scored this partition
         start, end = training_start(card), training_end(card)
-        window = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=start, end=end)
+        window = wh.read_table(FEATURES_TABLE, symbols=[part.symbol], start=start, end=end)
         reference = drift_reference(window, part.symbol, part.day)  # same symbol, without the scored day
-        current = wh.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
+        current = wh.read_table(FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
         report = drift_report(
             reference, current, card.features,
             psi_warn=config.psi_warn, psi_error=config.psi_error, ks_pvalue_error=config.ks_pvalue_error,

@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from binance_assets.ml.canary import calls_up_from, training_calls_up_query
-from binance_assets.warehouse.realised import FEATURES_TABLE, PREDICTIONS_TABLE, baseline_metric, realised_metrics_sql
+from binance_assets.warehouse.realised import baseline_metric, realised_metrics_sql
+from binance_assets.warehouse.table_names import FEATURES_TABLE, PREDICTIONS_TABLE
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from binance_assets.ops.partition_rules import feature_findings, raw_findings
 from binance_assets.settings import ALERT_WEBHOOK_ENV, Settings
 from binance_assets.transform.dbt_vars import partition_window_vars
 from binance_assets.warehouse import Warehouse
+from binance_assets.warehouse.load_log import LOAD_LOG
 
 
 @dataclass
@@ -58,7 +59,7 @@ def _latest(resource: WarehouseResource, opened: list, settings: Settings, days:
     if parts:
         return []
     return [Finding("rule", "raw/load_log", "latest_partitions", "", False, ERROR,
-                    "no loaded partition of the configured symbols in raw.load_log")]
+                    f"no loaded partition of the configured symbols in {LOAD_LOG}")]
 
 
 def run_check(

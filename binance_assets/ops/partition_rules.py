@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from binance_assets.features.assets import MINUTE_FEATURES_KEY, MINUTE_FEATURES_TABLE
+from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.features.checks import SCHEMA_CHECK as FEATURES_SCHEMA_CHECK
 from binance_assets.features.schema import validate_features
 from binance_assets.ingestion.rules import blocking_checks, continuity_check
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ops.findings import ERROR, WARN, Finding
 from binance_assets.warehouse import RAW_TABLES, Warehouse
+from binance_assets.warehouse.table_names import FEATURES_TABLE
 
 
 def partition_label(part: DaySymbol) -> str:
@@ -47,12 +48,12 @@ def raw_findings(warehouse: Warehouse, parts: Sequence[DaySymbol]) -> list[Findi
 
 def feature_findings(warehouse: Warehouse, parts: Sequence[DaySymbol]) -> list[Finding]:
     """The feature table's pandera check on each published partition in `parts` (none published: nothing)."""
-    if not warehouse.table_exists(MINUTE_FEATURES_TABLE):
+    if not warehouse.table_exists(FEATURES_TABLE):
         return []
     asset = MINUTE_FEATURES_KEY.to_user_string()
     findings = []
     for part in parts:
-        frame = warehouse.read_table(MINUTE_FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
+        frame = warehouse.read_table(FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
         if frame.empty:
             continue
         passed, cases = validate_features(frame)

@@ -23,9 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-FEATURES_TABLE = "features.minute_features"
-PREDICTIONS_TABLE = "ml.predictions"
-SHADOW_PREDICTIONS_TABLE = "ml.shadow_predictions"
+from binance_assets.warehouse.table_names import FEATURES_TABLE
 
 IN_SAMPLE = "coalesce(p.in_sample, true)"  # a row without the flag counts as in sample
 OUT_OF_SAMPLE = f"NOT {IN_SAMPLE}"

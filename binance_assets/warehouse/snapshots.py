@@ -35,7 +35,7 @@ import duckdb
 import filelock
 import pyarrow as pa
 
-from binance_assets.warehouse.tables import PUBLISH_VERSION_SQL
+from binance_assets.warehouse.tables import PUBLISH_LOG_TABLE, PUBLISH_VERSION_SQL, RAW_SCHEMA
 
 log = logging.getLogger("binance_api.warehouse")
 SNAPSHOT_SUFFIX = ".duckdb"
@@ -271,7 +271,9 @@ class PostgresReader:
             try:
                 rows = self.warehouse._execute(conn, PG_VERSION_SQL, None).to_pylist()
             except psycopg.errors.UndefinedTable:
-                raise WarehouseUnavailable("the warehouse has no raw.publish_log yet (run the pipeline)") from None
+                raise WarehouseUnavailable(
+                    f"the warehouse has no {RAW_SCHEMA}.{PUBLISH_LOG_TABLE} yet (run the pipeline)"
+                ) from None
             yield PostgresSession(f"pg-{rows[0]['version'] if rows else 0}", conn, self.warehouse)
 
     def close(self) -> None:

@@ -218,7 +218,7 @@ _TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 def check_table_name(table: str) -> str:
     """A qualified `schema.table` name in lower-case letters, digits and underscores."""
     if not isinstance(table, str) or not _TABLE_NAME.match(table):
-        raise ValueError(f"table must be a qualified name like 'features.minute_features' ([a-z0-9_]): {table!r}")
+        raise ValueError(f"table must be a qualified name like 'schema.table' ([a-z0-9_]): {table!r}")
     return table
 
 

@@ -95,7 +95,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def token(api_config):
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     def make(scopes=("market_data", "predictions", "admin"), subject=None, ttl=dt.timedelta(hours=1)):
         return mint_token(api_config, subject or f"user-{secrets.token_hex(4)}", scopes, ttl)

@@ -221,7 +221,7 @@ def test_every_v1_route_refuses_missing_and_bad_hs256_tokens(client, app, api_co
 
 
 def test_mint_token_refuses_unknown_scopes(api_config):
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     with pytest.raises(ValueError, match="unknown scope"):
         mint_token(api_config, "u", ["everything"], dt.timedelta(hours=1))

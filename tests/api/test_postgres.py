@@ -36,7 +36,7 @@ def test_trades_and_v1_same_on_both_engines(client, pg_client, auth):
                                                 "endTime": DAY_MS + 7_200_000, "limit": 100}),
                          ("/api/v3/historicalTrades", {"symbol": "BTCUSDT", "limit": 20})]:
         assert pgc.get(path, params=params).json() == client.get(path, params=params).json()
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     pg_auth = {"Authorization": "Bearer " + mint_token(app.state.services.config, "pg", ["market_data", "predictions"],
                                                         dt.timedelta(minutes=5))}
@@ -55,7 +55,7 @@ def test_trades_and_v1_same_on_both_engines(client, pg_client, auth):
 
 def test_publish_version_invalidates_the_pg_cache(pg_client, pg_warehouse, api_warehouse):
     pgc, app = pg_client
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     headers = {"Authorization": "Bearer " + mint_token(app.state.services.config, "pg", ["predictions"],
                                                         dt.timedelta(minutes=5))}

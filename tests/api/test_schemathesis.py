@@ -40,7 +40,7 @@ def api_schema(fuzz_server):
 
 @pytest.fixture(scope="module")
 def bearer(fuzz_server):
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     _, config = fuzz_server
     return {"Authorization": "Bearer " + mint_token(config, "fuzzer", ["market_data", "predictions", "admin"],

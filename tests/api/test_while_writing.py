@@ -100,7 +100,7 @@ def test_reads_continue_during_loads_and_dbt_builds(private_warehouse, private_c
 
 
 def _auth(app) -> dict:
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     return {"Authorization": "Bearer " + mint_token(app.state.services.config, "t", ["market_data", "predictions"],
                                                      dt.timedelta(minutes=5))}
@@ -115,7 +115,7 @@ def test_cache_is_invalidated_by_a_publish(private_warehouse, private_client):
     url = "/api/v1/predictions/ETHUSDT/latest"
     first = client.get(url, headers=headers).json()
     assert {p["model_version"] for p in first["items"]} == {"v1"}
-    cache = app.state.services.extra["cache"]
+    cache = app.state.services.cache
     hits = _counter(app, "hit")
     assert client.get(url, headers=headers).json() == first
     assert _counter(app, "hit") == hits + 1  # served from Redis
@@ -135,8 +135,8 @@ def test_block_sliced_klines_stay_in_the_worker_and_aggregated_ones_go_to_redis(
     """1m klines from the block store cost less than a Redis round trip: kept in the worker's copy only;
     aggregated intervals are shared through Redis. Both answers equal the second request's."""
     client, app = private_client
-    cache = app.state.services.extra["cache"]
-    assert app.state.services.extra.get("blocks") is not None  # DuckDB: the block store is on
+    cache = app.state.services.cache
+    assert app.state.services.blocks is not None  # DuckDB: the block store is on
     cache.redis.delete(*cache.redis.keys(f"{cache.prefix}:cache:*") or ["none"])
     minute = client.get("/api/v3/klines", params={"symbol": "BTCUSDT", "interval": "1m", "limit": 5})
     assert minute.status_code == 200 and len(minute.json()) == 5

@@ -181,7 +181,7 @@ def dash_url(dash_env, dash_config):
     from binance_api.main import create_app
 
     app = create_app(dash_config)
-    app.state.services.extra["dashboard"] = DashboardSettings(dagster_ui_url=DAGSTER_UI)
+    app.state.services.dashboard = DashboardSettings(dagster_ui_url=DAGSTER_UI)
     with LiveServer(app) as server:
         yield server.url
 
@@ -204,7 +204,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def token(dash_config):
-    from binance_api.middleware.auth import mint_token
+    from binance_api.core.security import mint_token
 
     def make(scopes=("market_data", "predictions", "admin")):
         return mint_token(dash_config, f"tester-{secrets.token_hex(3)}", scopes, dt.timedelta(hours=1))

@@ -14,12 +14,12 @@ from support.bars import synthetic_bars
 from binance_assets.features.assets import (
     BARS_KEY,
     MINUTE_FEATURES_KEY,
-    MINUTE_FEATURES_TABLE,
     build_minute_features_asset,
 )
 from binance_assets.features.checks import SCHEMA_CHECK
 from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.warehouse.table_names import FEATURES_TABLE as MINUTE_FEATURES_TABLE
 
 FIRST = dt.date(2025, 1, 1)  # the first partition: it has no D-1
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]

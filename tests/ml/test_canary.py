@@ -26,7 +26,6 @@ from support.webhook import Webhook
 from typer.testing import CliRunner
 
 from binance_assets import cli
-from binance_assets.features.assets import MINUTE_FEATURES_TABLE
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import AlertWebhook, WarehouseResource
@@ -39,6 +38,7 @@ from binance_assets.ml.scoring import feature_schema, feature_schema_hash
 from binance_assets.model_registry.card import ModelCard
 from binance_assets.model_registry.stores import LocalModelRegistry
 from binance_assets.settings import get_settings
+from binance_assets.warehouse.table_names import FEATURES_TABLE as MINUTE_FEATURES_TABLE
 
 SYMBOL = "BTCUSDT"
 D = [dt.date(2024, 3, 1) + dt.timedelta(days=i) for i in range(7)]  # D[0]: the models' training day

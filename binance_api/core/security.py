@@ -1,4 +1,7 @@
-"""JWT bearer auth: HS256 tokens minted locally, RS256 tokens issued by AWS Cognito (verified against its JWKS).
+"""Token security: HS256 tokens minted locally, RS256 tokens issued by AWS Cognito (verified against its JWKS).
+
+The verifiers and `authenticate` are used by the routes' dependencies (binance_api.deps), the dashboard's
+sign-in and the rate limiter (binance_api.middleware.rate_limiting, which keys requests by subject).
 
 Scopes per route family: `market_data` (/api/v3 when it is not public, bars, daily stats, gaps,
 quality), `predictions` (predictions), `admin` (the model registry). Cognito's resource-server scopes
@@ -13,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import ClassVar, Protocol, cast
 
 import jwt
 
@@ -35,6 +38,16 @@ class AuthError(Exception):
 class Principal:
     subject: str
     scopes: frozenset[str]
+
+
+class TokenVerifier(Protocol):
+    """Checks a bearer token and returns its principal; raises a `jwt.InvalidTokenError` (or `AuthError`).
+
+    `blocking`: verifying may do I/O (a JWKS fetch), so callers on the event loop run it in the thread pool."""
+
+    blocking: ClassVar[bool]
+
+    def verify(self, token: str) -> Principal: ...
 
 
 def _scopes(claims: dict) -> frozenset[str]:
@@ -69,7 +82,7 @@ class HS256Verifier:
     A token that verified is remembered until it expires (the rate limiter and the route both verify it;
     with a static secret only the expiry can change the answer); at most `memo_size` tokens."""
 
-    blocking = False
+    blocking: ClassVar[bool] = False
 
     def __init__(self, secret: str, issuer: str, audience: str, memo_size: int = 4096) -> None:
         self.secret, self.issuer, self.audience = secret, issuer, audience
@@ -107,7 +120,7 @@ class CognitoVerifier:
     (`jwks_cache_seconds`) and refetched when a token names a `kid` the cache does not hold (rotation):
     verifying may fetch over HTTP, so routes verify in the thread pool (`blocking`)."""
 
-    blocking = True
+    blocking: ClassVar[bool] = True
 
     def __init__(
         self, jwks_url: str, issuer: str, client_id: str, token_use: str, cache_seconds: float, cooldown: float = 30.0
@@ -163,7 +176,7 @@ def build_verifier(config: ApiConfig) -> HS256Verifier | CognitoVerifier:
     )
 
 
-def authenticate(verifier, authorization: str | None, scope: str) -> Principal:
+def authenticate(verifier: TokenVerifier, authorization: str | None, scope: str) -> Principal:
     """The principal of an `Authorization: Bearer <jwt>` header holding `scope`, else `AuthError`."""
     if not authorization:
         raise AuthError(401, "missing_token", "this route needs a bearer token (Authorization: Bearer <jwt>)")

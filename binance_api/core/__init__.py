@@ -1,0 +1,1 @@
+"""What the API is built on below its routes and middleware: token security."""

@@ -1,0 +1,45 @@
+"""What the app holds for its requests: `Services`, built once per process by the app factory (binance_api.main).
+
+Routes and pages reach it through the typed dependencies of binance_api.deps (`ServicesDep`, `ConfigDep`, ...);
+`services_of` is the one place that reads it off the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+
+from binance_api.core.security import TokenVerifier
+from binance_api.middleware.rate_limiting import WeightLimiter
+from binance_api.services.blocks import BlockStore
+from binance_api.services.cache import ResponseCache
+from binance_api.settings import ApiConfig, DashboardSettings
+from binance_assets.warehouse.snapshots import Reader
+
+if TYPE_CHECKING:
+    import redis
+
+
+@dataclass
+class Services:
+    config: ApiConfig
+    reader: Reader  # DuckDBSnapshotReader (local) or PostgresReader (ci, prod)
+    verifier: TokenVerifier  # HS256Verifier (local) or CognitoVerifier (prod)
+    engine: str  # the warehouse's kind: "duckdb" or "postgres"
+    limiter: WeightLimiter  # the rate limiter's storage (readiness reports when it is degraded)
+    cache: ResponseCache  # responses by the warehouse version they were read at
+    redis: redis.Redis | None = None  # None when no Redis is configured
+    blocks: BlockStore | None = None  # DuckDB only: 1m klines and aggTrades in memory, per worker
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
+    # The symbols the warehouse holds, at one warehouse version (the latest read): {version: symbols}.
+    symbols: dict[str, list[str]] = field(default_factory=dict)
+
+
+def services_of(app: Starlette) -> Services:
+    """The process's `Services` from `app.state` (set by the app factory)."""
+    services = getattr(app.state, "services", None)
+    if not isinstance(services, Services):
+        raise RuntimeError("app.state.services is not set: build the app with binance_api.main.create_app")
+    return services
