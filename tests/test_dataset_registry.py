@@ -23,7 +23,8 @@ import yaml
 import binance_api.routers
 from binance_api.services.served_datasets import NOT_SERVED, SERVED
 from binance_assets.automation.gapfill import gapfillable_tables
-from binance_assets.automation.landing import is_wanted, parse_archive_path
+from binance_assets.automation.landing import find_landed, is_wanted, parse_archive_path
+from binance_assets.automation.mirrors import LocalMirror
 from binance_assets.automation.poller import day_specs
 from binance_assets.binance import datasets as registry
 from binance_assets.binance.datasets import DATASETS, Dataset
@@ -32,7 +33,7 @@ from binance_assets.binance.reader import read_archive
 from binance_assets.binance.rest_shapes import REQUEST_WEIGHTS
 from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.sim_day import generate_day
-from binance_assets.binance.sim_render import dataset_csv, dataset_table, zip_bytes
+from binance_assets.binance.sim_render import dataset_csv, dataset_table, write_archive, zip_bytes
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.assets import build_raw_assets
 from binance_assets.ingestion.rules import PANDERA_SCHEMA, UNIQUE_IDS
@@ -100,15 +101,26 @@ def _paths(ds: Dataset) -> list[str]:
     return [] if parse_archive_path(spec.relative_path) == spec else ["landing path parser"]
 
 
+def _landing_finds(ds: Dataset, spec: ArchiveSpec, root: Path) -> bool:
+    """The landing sensor's scan reports the dataset's archive in a mirror, for the dataset's raw table."""
+    try:
+        if not is_wanted(spec):
+            return False
+        if not ds.simulated:
+            return True  # nothing to put in a mirror; the simulator's own check reports it
+        raw = generate_day(SYMBOL, DAY, seed=3, trades_per_day=300)
+        write_archive(root / spec.relative_path, spec.csv_name, dataset_csv(raw, ds), DAY)
+        found, _ = find_landed(LocalMirror(root), None, settle_ns=0)
+        return [(f.relative_path, f.raw_table.name) for f in found] == [(spec.relative_path, ds.id)]
+    except Exception:  # any failure means the consumer does not know the dataset
+        return False
+
+
 def _loaded(ds: Dataset, tmp: Path) -> list[str]:
     """What a dataset the warehouse loads needs beyond the Binance library."""
     missing = []
     spec = ArchiveSpec.daily(ds, SYMBOL, DAY)
-    try:
-        wanted = is_wanted(spec)
-    except Exception:
-        wanted = False
-    if not wanted:
+    if not _landing_finds(ds, spec, tmp / "mirror"):
         missing.append("landing sensor")
     if spec not in day_specs(SYMBOL, DAY):
         missing.append("poller")
