@@ -246,3 +246,17 @@ def test_the_reader_check_fails_on_a_layout_the_reader_does_not_have(monkeypatch
     assert _reader_and_simulator(odd, tmp_path) == ["reader"]
     with zipfile.ZipFile(next(tmp_path.rglob("*.zip"))) as zf:
         assert zf.read(zf.namelist()[0]).split(b"\n")[0].count(b",") == 5  # the simulator did render it
+
+
+def test_futures_archives_are_simulated_in_milliseconds(tmp_path: Path) -> None:
+    """Binance's futures archives kept millisecond times when spot's moved to microseconds (2025-01-01)."""
+    raw = generate_day(SYMBOL, DAY, seed=3, trades_per_day=300)
+    units = {}
+    for dataset_id in ("spot_trades", "um_trades", "um_klines_1m"):
+        ds = DATASETS[dataset_id]
+        spec = ArchiveSpec.daily(ds, SYMBOL, DAY)
+        path = tmp_path / dataset_id / spec.file_name
+        path.parent.mkdir()
+        path.write_bytes(zip_bytes(spec.csv_name, dataset_csv(raw, ds), DAY))
+        units[dataset_id] = read_archive(path).timestamp_unit
+    assert units == {"spot_trades": "us", "um_trades": "ms", "um_klines_1m": "ms"}

@@ -88,6 +88,11 @@ class Dataset:
         return HEADER_WORDS[self.kind]
 
     @property
+    def milliseconds_only(self) -> bool:
+        """Futures archives keep millisecond times; spot's switched to microseconds on 2025-01-01."""
+        return self.market is not Market.SPOT
+
+    @property
     def rest_weight(self) -> int | None:
         """Request weight of one REST page (Binance's figure, `rest_shapes.REQUEST_WEIGHTS`)."""
         return REQUEST_WEIGHTS[self.rest_path] if self.rest_path else None

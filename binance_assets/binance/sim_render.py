@@ -7,6 +7,7 @@ import io
 import os
 import tempfile
 import zipfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -143,16 +144,31 @@ def csv_bytes(raw: RawDay, kind: ArchiveKind, layout: CsvFormat | None = None, h
     return sink.getvalue()
 
 
-def dataset_csv(raw: RawDay, dataset: Dataset, header: bool = False) -> bytes:
-    """The day's archive CSV of `dataset` (its first layout), with or without a header row."""
+def in_milliseconds(raw: RawDay) -> RawDay:
+    """The day with every time truncated to milliseconds (as a millisecond archive prints it)."""
+    if raw.unit == "ms":
+        return raw
+    klines = {n: v // 1000 if n.endswith("_time") else v for n, v in raw.klines.items()}
+    return replace(
+        raw, unit="ms", day_start=raw.day_start // 1000, time=raw.time // 1000, agg_time=raw.agg_time // 1000,
+        klines=klines,
+    )  # fmt: skip
+
+
+def _for(raw: RawDay, dataset: Dataset) -> RawDay:
     if not dataset.simulated:
         raise ValueError(f"the simulator does not render {dataset.id}")
-    return csv_bytes(raw, dataset.kind, dataset.layouts[0], header)
+    return in_milliseconds(raw) if dataset.milliseconds_only else raw
+
+
+def dataset_csv(raw: RawDay, dataset: Dataset, header: bool = False) -> bytes:
+    """The day's archive CSV of `dataset` (its first layout, its time unit), with or without a header row."""
+    return csv_bytes(_for(raw, dataset), dataset.kind, dataset.layouts[0], header)
 
 
 def dataset_table(raw: RawDay, dataset: Dataset) -> pa.Table:
     """The canonical table the reader returns for `dataset_csv` (columns the layout lacks are null)."""
-    table = tables(raw)[dataset.kind]
+    table = tables(_for(raw, dataset))[dataset.kind]
     names = set(dataset.layouts[0].names)
     for i, field in enumerate(table.schema):
         if field.name not in names:
