@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -56,15 +57,25 @@ def _api_paths() -> set[str]:
     return paths
 
 
+STAGING = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "staging"
+
+
 def _dbt_sources() -> dict[str, list[str]]:
     """raw table -> the Dagster asset key dbt's `raw` source gives it."""
-    path = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "staging" / "_binance__sources.yml"
-    [raw] = [s for s in yaml.safe_load(path.read_text())["sources"] if s["name"] == "raw"]
+    sources = yaml.safe_load((STAGING / "_binance__sources.yml").read_text())["sources"]
+    [raw] = [s for s in sources if s["name"] == "raw"]
     return {t["name"]: t.get("meta", {}).get("dagster", {}).get("asset_key") for t in raw["tables"]}
+
+
+def _dbt_staged() -> set[str]:
+    """The raw tables a staging model selects from (`{{ source('raw', '<table>') }}`)."""
+    found = (re.findall(r"source\(\s*'raw'\s*,\s*'(\w+)'\s*\)", p.read_text()) for p in STAGING.glob("stg_*.sql"))
+    return {name for names in found for name in names}
 
 
 API_PATHS = _api_paths()
 DBT_SOURCES = _dbt_sources()
+DBT_STAGED = _dbt_staged()
 RAW_ASSETS = {spec.key: asset for asset in build_raw_assets(PARTITIONS) for spec in asset.specs}
 
 
@@ -152,6 +163,8 @@ def _loaded(ds: Dataset, tmp: Path) -> list[str]:
         missing.append("gap-fill")
     if DBT_SOURCES.get(ds.id) != ["raw", ds.id]:
         missing.append("dbt source")
+    if ds.id not in DBT_STAGED:
+        missing.append("dbt staging model")
     if ds.id in SERVED:
         if SERVED[ds.id] not in API_PATHS:
             missing.append("API route")
@@ -180,6 +193,7 @@ def test_the_registry_covers_what_is_loaded_and_nothing_else_lists_datasets() ->
     assert loaded == {"spot_trades", "spot_agg_trades", "spot_klines_1m"}
     assert set(RAW_TABLES) == loaded == set(MODELS) == set(DESCRIPTIONS)
     assert {key.path[-1] for key in RAW_ASSETS} == loaded
+    assert set(DBT_SOURCES) == loaded == DBT_STAGED
     assert set(SERVED) | NOT_SERVED >= loaded and not set(SERVED) & NOT_SERVED
     # Binance's published request weights (https://developers.binance.com/docs/binance-spot-api-docs/rest-api)
     assert {ds.id: ds.rest_weight for ds in DATASETS.values() if ds.raw} == {
@@ -221,6 +235,7 @@ def test_a_new_loaded_dataset_without_its_consumers_is_reported(monkeypatch, tmp
         "raw asset",
         "pandera model",
         "dbt source",
+        "dbt staging model",
         "API (neither served nor declared not served)",
     ]
     # The Binance library reads the registry, so the poller already lists it and the simulator/reader and
