@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from binance_assets.automation.sensor_support import TAG_SOURCE
+from binance_assets.binance.schema import Market
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.instance import local_instance
 from binance_assets.lib.partitions import DaySymbol
@@ -92,11 +93,14 @@ order by d.trade_date, d.symbol
 
 def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[[str], None]) -> None:
     warehouse = defs.resources["warehouse"].get()
-    echo(f"\n{'day':<12}{'symbol':<10}{'trades':>9}{'aggTrades':>10}{'klines':>8}")
+    # One column per raw table (the registry's loaded datasets): spot ones by their archive word.
+    labels = [t.kind.value if t.dataset.market is Market.SPOT else t.name for t in RAW_TABLES.values()]
+    widths = [max(len(label) + 1, 9) for label in labels]
+    echo(f"\n{'day':<12}{'symbol':<10}" + "".join(f"{label:>{w}}" for label, w in zip(labels, widths, strict=True)))
     for part in parts:
         counts = [warehouse.partition_row_count(table, part.symbol, part.day) for table in RAW_TABLES]
         echo(f"{part.day.isoformat():<12}{part.symbol:<10}" + "".join(
-            f"{n:>{w},}" for n, w in zip(counts, (9, 10, 8), strict=True)))
+            f"{n:>{w},}" for n, w in zip(counts, widths, strict=True)))
     echo(f"\n{SYMBOL_DAILY_TABLE} (bars and gaps from {BARS_1M_TABLE} and {DATA_GAPS_TABLE}):")
     echo(f"{'day':<12}{'symbol':<10}{'trades':>9}{'close':>12}{'rv':>8}{'imbalance':>10}{'bars':>6}{'gaps':>6}")
     for row in warehouse.query(SUMMARY_SQL).itertuples(index=False):

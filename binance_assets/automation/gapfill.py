@@ -26,7 +26,7 @@ from binance_assets.automation.sensor_support import TAG_SOURCE, run_selection
 from binance_assets.ingestion.assets import rest_run_config
 from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source
 from binance_assets.lib.defaults import sensor_status
-from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key
+from binance_assets.lib.keys import WAREHOUSE_POOL, raw_asset_key
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
@@ -38,14 +38,20 @@ GAPFILL_CHECK = "matches_rest_gapfill"
 LOOKBACK_DAYS = 3
 
 
+def gapfillable_tables() -> list[RawTable]:
+    """The raw tables REST can fill: those whose dataset declares a REST path (the registry's)."""
+    return [t for t in RAW_TABLES.values() if t.dataset.rest_path is not None]
+
+
 def build_gapfill_job(exclude: dg.AssetSelection | None = None):
     """The raw assets (and their checks, but `exclude`) as a job whose runs load from REST (also when launched
     from the UI); the sensor's runs name the tables to fill (`rest_run_config(tables)`)."""
-    selection = dg.AssetSelection.groups(RAW_GROUP)
+    tables = gapfillable_tables()
+    selection = dg.AssetSelection.assets(*(raw_asset_key(t.name) for t in tables))
     return dg.define_asset_job(
         GAPFILL_JOB,
         selection=selection - exclude if exclude is not None else selection,
-        config=rest_run_config(RAW_TABLES),
+        config=rest_run_config([t.name for t in tables]),
         description="Fill a raw partition from Binance REST (run config: source rest), checked like an archive.",
     )
 
@@ -96,7 +102,7 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
             continue
         for symbol in settings.symbols:
             tables, state = [], []
-            for table in RAW_TABLES.values():
+            for table in gapfillable_tables():
                 log = warehouse.load_log(table.name, symbol, day)
                 if log is None:
                     tables.append(table.name)
@@ -158,5 +164,5 @@ def build_gapfill_defs(
     return dg.Definitions(
         jobs=[job],
         sensors=[build_gapfill_sensor(settings, job, clock)],
-        asset_checks=[build_rest_match_check(t, partitions_def) for t in RAW_TABLES.values()],
+        asset_checks=[build_rest_match_check(t, partitions_def) for t in gapfillable_tables()],
     )

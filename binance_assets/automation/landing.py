@@ -35,20 +35,23 @@ from datetime import date
 
 from binance_assets.automation.mirrors import CHECKSUM_SUFFIX, ListedChecksum, MirrorSource
 from binance_assets.binance.checksum import parse_checksum
+from binance_assets.binance.datasets import folders
 from binance_assets.binance.errors import BinanceDataError, ChecksumFileError
 from binance_assets.binance.schema import ArchiveKind, Market
-from binance_assets.binance.urls import ArchiveSpec
+from binance_assets.binance.urls import FOLDER_WORDS, MARKET_WORDS, ArchiveSpec
+from binance_assets.warehouse.tables import RawTable, raw_table_for_archive
 
 KLINES_INTERVAL = "1m"
 DEFAULT_SETTLE_NS = 120 * 1_000_000_000
 CURSOR_VERSION = 1
 
+# The markets and folders are the dataset registry's (`binance.datasets`).
 _PATH_RE = re.compile(
-    r"^data/(?P<market>spot|futures/um|futures/cm)/(?P<period>daily|monthly)/"
-    r"(?P<folder>trades|aggTrades|klines)/(?P<symbol>[A-Z0-9]{2,20})/(?:(?P<interval>[0-9]+[a-z]+)/)?"
+    rf"^data/(?P<market>{MARKET_WORDS})/(?P<period>daily|monthly)/"
+    rf"(?P<folder>{FOLDER_WORDS})/(?P<symbol>[A-Z0-9]{{2,20}})/(?:(?P<interval>[0-9]+[a-z]+)/)?"
     r"(?P<name>[^/]+)\.zip$"
 )
-_FOLDER_KIND = {"trades": ArchiveKind.TRADES, "aggTrades": ArchiveKind.AGG_TRADES, "klines": ArchiveKind.KLINES}
+_FOLDER_KIND = folders()
 
 
 # --- paths ------------------------------------------------------------------------------------------
@@ -92,12 +95,8 @@ def parse_archive_path(relative_path: str) -> ArchiveSpec | None:
 
 
 def is_wanted(spec: ArchiveSpec) -> bool:
-    """Spot, daily, trades / aggTrades / 1m klines: the archives the raw tables load."""
-    return (
-        spec.market is Market.SPOT
-        and spec.day is not None
-        and (spec.kind is not ArchiveKind.KLINES or spec.interval == KLINES_INTERVAL)
-    )
+    """A daily archive of a dataset the warehouse loads (the registry's `raw` datasets)."""
+    return spec.day is not None and raw_table_for_archive(spec.market, spec.kind, spec.interval) is not None
 
 
 # --- what was found -----------------------------------------------------------------------------------
@@ -105,7 +104,7 @@ def is_wanted(spec: ArchiveSpec) -> bool:
 
 @dataclass(frozen=True)
 class LandedFile:
-    """A daily spot archive whose zip and CHECKSUM are both in the mirror."""
+    """A daily archive of a loaded dataset whose zip and CHECKSUM are both in the mirror."""
 
     relative_path: str  # of the zip, e.g. data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-01.zip
     kind: ArchiveKind
@@ -113,6 +112,16 @@ class LandedFile:
     day: date
     landed_at_ns: int  # the CHECKSUM's time (see the module docstring)
     checksum_text: str
+    market: Market = Market.SPOT
+    interval: str = KLINES_INTERVAL  # klines only
+
+    @property
+    def raw_table(self) -> RawTable:
+        """The raw table this archive loads into."""
+        table = raw_table_for_archive(self.market, self.kind, self.interval)
+        if table is None:
+            raise KeyError(f"{self.relative_path}: no raw table loads {self.market.value} {self.kind.value} archives")
+        return table
 
     @property
     def checksum_relative_path(self) -> str:
@@ -125,7 +134,7 @@ class LandedFile:
 
     @property
     def spec(self) -> ArchiveSpec:
-        return ArchiveSpec(self.symbol, self.kind, day=self.day, market=Market.SPOT)
+        return ArchiveSpec(self.symbol, self.kind, day=self.day, market=self.market, interval=self.interval)
 
 
 # --- cursor ---------------------------------------------------------------------------------------------
@@ -181,7 +190,7 @@ def find_landed(
 ) -> tuple[list[LandedFile], str]:
     """Archives that landed since `cursor` (None: all of them), oldest first, and the new cursor.
 
-    Only spot daily trades / aggTrades / 1m klines of `symbols` (None: any symbol) are reported;
+    Only daily archives of the loaded datasets (`is_wanted`) of `symbols` (None: any symbol) are reported;
     anything else is passed over for good, as are days before `min_day`. Days after `max_day` (not yet
     a partition) wait in the cursor's `pending` until they are allowed. At most `limit` files are
     reported; the rest come on the next call.
@@ -232,7 +241,9 @@ def find_landed(
         except (FileNotFoundError, ChecksumFileError):  # removed, or being written: look again later
             pending[item.relative_path] = _version(item)
             continue
-        found.append(LandedFile(zip_path, spec.kind, spec.symbol, spec.day, item.mtime_ns, text))
+        found.append(
+            LandedFile(zip_path, spec.kind, spec.symbol, spec.day, item.mtime_ns, text, spec.market, spec.interval)
+        )
 
     watermark = max(state.mtime_ns, horizon)
     if first_unhandled_ns is not None:

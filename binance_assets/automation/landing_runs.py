@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from binance_assets.automation.landing import LandedFile
-from binance_assets.warehouse.tables import RAW_TABLES_BY_KIND
+from binance_assets.warehouse.tables import RAW_TABLES
 
 # (raw table name, day, symbol) -> the sha256 of the archive loaded into that partition, or None.
 LoadedSha256 = Callable[[str, date, str], "str | None"]
@@ -36,7 +36,7 @@ class PartitionLoad:
 
     @property
     def tables(self) -> list[str]:
-        return [RAW_TABLES_BY_KIND[f.kind].name for f in self.files]
+        return [f.raw_table.name for f in self.files]
 
     @property
     def run_key(self) -> str:
@@ -54,8 +54,8 @@ def plan_partition_loads(
     """
     latest: dict[tuple[date, str, str], LandedFile] = {}
     for landed in sorted(files, key=lambda f: f.landed_at_ns):
-        latest[(landed.day, landed.symbol, RAW_TABLES_BY_KIND[landed.kind].name)] = landed
-    order = {name: i for i, name in enumerate(t.name for t in RAW_TABLES_BY_KIND.values())}
+        latest[(landed.day, landed.symbol, landed.raw_table.name)] = landed
+    order = {name: i for i, name in enumerate(RAW_TABLES)}
     by_partition: dict[tuple[date, str], list[LandedFile]] = {}
     skipped: list[LandedFile] = []
     for (day, symbol, table), landed in sorted(latest.items(), key=lambda item: (item[0][:2], order[item[0][2]])):
@@ -65,7 +65,7 @@ def plan_partition_loads(
             by_partition.setdefault((day, symbol), []).append(landed)
     loads = []
     for (day, symbol), group in sorted(by_partition.items()):
-        missing = set(order) - {RAW_TABLES_BY_KIND[f.kind].name for f in group}
+        missing = set(order) - {f.raw_table.name for f in group}
         complete = all(loaded_sha256(table, day, symbol) is not None for table in sorted(missing))
         loads.append(PartitionLoad(day, symbol, tuple(group), complete))
     return loads, skipped

@@ -1,7 +1,8 @@
 """Mirrors of the data.binance.vision layout that the landing sensor lists: a local folder or an S3 prefix.
 
-No Dagster imports. Both list the `.zip.CHECKSUM` files under `data/spot/daily/` with a time (the
-landing time) and a version fingerprint, and answer whether a file exists and what a small file says.
+No Dagster imports. Both list the `.zip.CHECKSUM` files under `DAILY_PREFIX` (`data/spot/daily/` while the
+warehouse loads spot datasets only; `data/` once it loads more markets) with a time (the landing time) and
+a version fingerprint, and answer whether a file exists and what a small file says.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from binance_assets.binance.datasets import raw_datasets
+
 CHECKSUM_SUFFIX = ".CHECKSUM"
-SPOT_DAILY_PREFIX = "data/spot/daily/"
+def daily_prefix() -> str:
+    """Where the daily archives of the datasets the warehouse loads (the registry's) live in the layout."""
+    markets = {ds.market for ds in raw_datasets()}
+    return f"data/{markets.pop().value}/daily/" if len(markets) == 1 else "data/"
+
+
+DAILY_PREFIX = daily_prefix()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -40,7 +49,7 @@ class LocalMirror:
     """A local folder in the data.binance.vision layout (e.g. the simulator's mirror)."""
 
     root: Path
-    scan_prefix: str = SPOT_DAILY_PREFIX
+    scan_prefix: str = DAILY_PREFIX
 
     def list_checksums(self) -> Iterator[ListedChecksum]:
         root = Path(self.root)
@@ -78,7 +87,7 @@ class S3Mirror:
     client: Any
     bucket: str
     prefix: str = ""
-    scan_prefix: str = SPOT_DAILY_PREFIX
+    scan_prefix: str = DAILY_PREFIX
     _listed: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
 
     @property

@@ -41,10 +41,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from binance_assets.binance.schema import ArchiveKind, Market
+from binance_assets.binance.datasets import raw_datasets
 from binance_assets.binance.urls import ArchiveSpec
 
-DAILY_KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
 BACKOFF_BASE = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
 # Time a day's load needs between being requested and being in the warehouse (run start, download, load).
@@ -69,8 +68,8 @@ def next_expected_day(last_loaded: date | None, start_date: date) -> date:
 
 
 def day_specs(symbol: str, day: date) -> list[ArchiveSpec]:
-    """The three spot daily archives of one (day, symbol) partition: trades, aggTrades, 1m klines."""
-    return [ArchiveSpec(symbol, kind, day=day, market=Market.SPOT) for kind in DAILY_KINDS]
+    """The daily archives of one (day, symbol) partition: one per dataset the warehouse loads (the registry's)."""
+    return [ArchiveSpec.daily(ds, symbol, day) for ds in raw_datasets()]
 
 
 def make_session(

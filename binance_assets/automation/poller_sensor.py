@@ -43,7 +43,7 @@ from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import Warehouse, WarehouseLockTimeout
-from binance_assets.warehouse.tables import RAW_TABLES_BY_KIND
+from binance_assets.warehouse.tables import raw_table_for_archive
 
 MAX_DAYS_PER_TICK = 7
 POLL_TICK_SECONDS = 60
@@ -153,14 +153,14 @@ def _replaced_archive_requests(
     for symbol in settings.symbols:
         for day in recheck_window(last_loaded.get(symbol), settings.recheck_days):
             for spec in day_specs(symbol, day):
-                table = RAW_TABLES_BY_KIND[spec.kind].name
+                table = _table_name(spec)
                 sha = warehouse.loaded_sha256(table, day, symbol)
                 if sha:
                     loaded[spec] = sha
                     published[spec] = fetch_checksum(session, base_url, spec)
     requests_ = []
     for spec, new_sha in sorted(replaced_archives(loaded, published).items(), key=lambda item: item[0].relative_path):
-        key = raw_asset_key(RAW_TABLES_BY_KIND[spec.kind].name)
+        key = raw_asset_key(_table_name(spec))
         partition = DaySymbol(spec.day, spec.symbol)
         context.log.info(f"{spec.relative_path}: replaced upstream (sha256 {loaded[spec]} -> {new_sha}), reloading")
         requests_.append(
@@ -173,3 +173,11 @@ def _replaced_archive_requests(
             )
         )
     return requests_
+
+
+def _table_name(spec) -> str:
+    """The raw table a `day_specs` archive loads into (each is a loaded dataset's)."""
+    table = raw_table_for_archive(spec.market, spec.kind, spec.interval)
+    if table is None:
+        raise KeyError(f"{spec.relative_path}: no raw table loads it")
+    return table.name

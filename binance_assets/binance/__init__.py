@@ -1,5 +1,6 @@
 """Pure Binance I/O library: archive formats, archive client, simulator. No Dagster imports.
 
-Modules: `reader` (parse one archive), `checksum`, `urls` (ArchiveSpec), `archive_client` (fetch,
-verify, quarantine, load), `simulator` (deterministic local mirror), `inspect` (CLI summary).
+Modules: `datasets` (the dataset registry: one declaration per Binance dataset), `reader` (parse one
+archive), `checksum`, `urls` (ArchiveSpec), `archive_client` (fetch, verify, quarantine, load),
+`simulator` (deterministic local mirror), `inspect` (CLI summary).
 """

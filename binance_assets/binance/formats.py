@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from .errors import ColumnCountError, UnknownFormat
 from .schema import ArchiveKind, Market
 
 INT = pa.int64()
@@ -88,15 +87,6 @@ KLINES = CsvFormat(
     ),
 )
 
-# Per kind: column count -> layout.
-FORMATS: dict[ArchiveKind, dict[int, CsvFormat]] = {
-    ArchiveKind.TRADES: {7: SPOT_TRADES, 6: FUTURES_TRADES},
-    ArchiveKind.AGG_TRADES: {8: SPOT_AGG_TRADES, 7: FUTURES_AGG_TRADES},
-    ArchiveKind.KLINES: {12: KLINES},
-}
-# Where a COIN-M archive's layout differs from USD-M's (klines and aggTrades do not).
-COIN_M_FORMATS: dict[ArchiveKind, CsvFormat] = {ArchiveKind.TRADES: COIN_M_TRADES}
-
 INTERVAL_RE = r"\d+(?:mo|s|m|h|d|w)"
 _NAME_RE = re.compile(
     rf"^(?P<symbol>[A-Za-z0-9]+(?:_[A-Za-z0-9]+)?)-(?P<kind>trades|aggTrades|{INTERVAL_RE})-"
@@ -104,15 +94,6 @@ _NAME_RE = re.compile(
 )
 _INT_RE = re.compile(r"^-?\d+$")
 _BOOL_WORDS = {"true", "false"}
-
-# First header field (lower case, no underscores) -> kind.
-_HEADER_KINDS = {
-    "id": ArchiveKind.TRADES,
-    "tradeid": ArchiveKind.TRADES,
-    "aggtradeid": ArchiveKind.AGG_TRADES,
-    "opentime": ArchiveKind.KLINES,
-}
-
 
 def name_parts(name: str) -> tuple[str, str] | None:
     """(symbol, date label) of an archive name: `BTCUSDT-trades-2025-01-01.zip` -> ("BTCUSDT", "2025-01-01")."""
@@ -149,10 +130,6 @@ def is_header(first_line: str) -> bool:
     return not _INT_RE.match(split_fields(first_line)[0])
 
 
-def kind_from_header(fields: list[str]) -> ArchiveKind | None:
-    return _HEADER_KINDS.get(fields[0].lower().replace("_", ""))
-
-
 def kind_from_shape(fields: list[str]) -> ArchiveKind | None:
     """Tell the kind from a data row's column count (and, for 7 columns, where the booleans are)."""
     width = len(fields)
@@ -166,37 +143,6 @@ def kind_from_shape(fields: list[str]) -> ArchiveKind | None:
     if width == 12:
         return ArchiveKind.KLINES
     return None
-
-
-def market_formats(kind: ArchiveKind, market: Market | None) -> dict[int, CsvFormat]:
-    """The layouts of `kind` in `market` by column count (every market's when it is not known)."""
-    if market is None:
-        return FORMATS[kind]
-    if market is Market.FUTURES_CM and kind in COIN_M_FORMATS:
-        return {COIN_M_FORMATS[kind].width: COIN_M_FORMATS[kind]}
-    futures = market is not Market.SPOT
-    return {w: f for w, f in FORMATS[kind].items() if f.futures == futures or kind is ArchiveKind.KLINES}
-
-
-def choose_format(kind: ArchiveKind, width: int, *, where: str, market: Market | None = None) -> CsvFormat:
-    """The layout of `kind` with `width` columns (in `market`, when known), or ColumnCountError."""
-    layouts = market_formats(kind, market)
-    fmt = layouts.get(width)
-    if fmt is None:
-        expected = " or ".join(str(w) for w in layouts)
-        within = f" in {market.value}" if market is not None else ""
-        raise ColumnCountError(f"{where}: {kind.value} rows{within} have {expected} columns, got {width}")
-    return fmt
-
-
-def detect_kind(name: str, header: list[str] | None, first_row: list[str], kind: ArchiveKind | None) -> ArchiveKind:
-    """Explicit kind, else file name, else header, else shape; UnknownFormat if none tells."""
-    found = kind or kind_from_name(name) or (kind_from_header(header) if header else None) or kind_from_shape(first_row)
-    if found is None:
-        raise UnknownFormat(
-            f"{name}: cannot tell trades, aggTrades or klines from the name, header or {len(first_row)}-column rows"
-        )
-    return ArchiveKind(found)
 
 
 def detect_market(

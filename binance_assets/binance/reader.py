@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .contents import ArchiveContents
+from .datasets import choose_format, detect_kind
 from .diagnose import data_lines, diagnose
 from .duplicates import check_no_duplicate_ids, find_duplicate_ids
 from .errors import (
@@ -31,8 +32,6 @@ from .formats import (
     SKIP,
     TIME,
     CsvFormat,
-    choose_format,
-    detect_kind,
     detect_market,
     header_market,
     is_header,

@@ -7,6 +7,7 @@ import io
 import os
 import tempfile
 import zipfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .checksum import format_checksum
-from .schema import SCHEMAS, TIMESTAMP, ArchiveKind
+from .datasets import Dataset, layouts
+from .formats import CsvFormat
+from .schema import SCHEMAS, TIMESTAMP, ArchiveKind, Market
 from .sim_day import SCALE, RawDay
 
 _PRICE_COLUMNS = {
@@ -94,40 +97,83 @@ def _text_bool(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(values), "True", "False")
 
 
-def csv_bytes(raw: RawDay, kind: ArchiveKind) -> bytes:
-    """Headerless CSV exactly as in Binance's spot archive."""
+def _text_columns(raw: RawDay, kind: ArchiveKind, futures: bool) -> dict[str, pa.Array]:
+    """Every column of `kind` as Binance prints it, by canonical name (spot `True`, futures `true`)."""
+
+    def flags(values: np.ndarray) -> pa.Array:
+        text = _text_bool(values)
+        return pc.utf8_lower(text) if futures else text
+
     if kind is ArchiveKind.TRADES:
-        cols = [
-            _text_int(raw.trade_id),
-            _text_8dp(raw.price),
-            _text_8dp(raw.qty),
-            _text_8dp(raw.quote),
-            _text_int(raw.day_start + raw.time),
-            _text_bool(raw.buyer_maker),
-            _text_bool(np.ones(len(raw.time), bool)),
-        ]
-    elif kind is ArchiveKind.AGG_TRADES:
-        cols = [
-            _text_int(raw.agg_id),
-            _text_8dp(raw.agg_price),
-            _text_8dp(raw.agg_qty),
-            _text_int(raw.agg_first),
-            _text_int(raw.agg_last),
-            _text_int(raw.day_start + raw.agg_time),
-            _text_bool(raw.agg_buyer_maker),
-            _text_bool(np.ones(len(raw.agg_id), bool)),
-        ]
-    else:
-        k = raw.klines
-        cols = [
-            _text_8dp(k[n]) if n in _PRICE_COLUMNS else _text_int(k[n])
-            for n in (f.name for f in SCHEMAS[ArchiveKind.KLINES])
-        ]
-        cols.append(pa.array(np.full(len(k["open_time"]), "0")))
+        return {
+            "trade_id": _text_int(raw.trade_id),
+            "price": _text_8dp(raw.price),
+            "qty": _text_8dp(raw.qty),
+            "quote_qty": _text_8dp(raw.quote),
+            "trade_time": _text_int(raw.day_start + raw.time),
+            "is_buyer_maker": flags(raw.buyer_maker),
+            "is_best_match": flags(np.ones(len(raw.time), bool)),
+        }
+    if kind is ArchiveKind.AGG_TRADES:
+        return {
+            "agg_trade_id": _text_int(raw.agg_id),
+            "price": _text_8dp(raw.agg_price),
+            "qty": _text_8dp(raw.agg_qty),
+            "first_trade_id": _text_int(raw.agg_first),
+            "last_trade_id": _text_int(raw.agg_last),
+            "trade_time": _text_int(raw.day_start + raw.agg_time),
+            "is_buyer_maker": flags(raw.agg_buyer_maker),
+            "is_best_match": flags(np.ones(len(raw.agg_id), bool)),
+        }
+    k = raw.klines
+    cols = {n: _text_8dp(k[n]) if n in _PRICE_COLUMNS else _text_int(k[n]) for n in SCHEMAS[ArchiveKind.KLINES].names}
+    return cols | {"ignore": pa.array(np.full(len(k["open_time"]), "0"))}
+
+
+def csv_bytes(raw: RawDay, kind: ArchiveKind, layout: CsvFormat | None = None, header: bool = False) -> bytes:
+    """CSV in `layout` (default: spot's) as Binance's archive prints it: headerless, or (futures archives since
+    2022) with a header row of the column names."""
+    layout = layout or next(iter(layouts(kind, Market.SPOT).values()))
+    text = _text_columns(raw, kind, layout.futures)
+    cols = [text[name] for name in layout.names]
     table = pa.Table.from_arrays(cols, names=[f"c{i}" for i in range(len(cols))])
     sink = io.BytesIO()
+    if header:
+        sink.write((",".join(layout.names) + "\n").encode())
     pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return sink.getvalue()
+
+
+def in_milliseconds(raw: RawDay) -> RawDay:
+    """The day with every time truncated to milliseconds (as a millisecond archive prints it)."""
+    if raw.unit == "ms":
+        return raw
+    klines = {n: v // 1000 if n.endswith("_time") else v for n, v in raw.klines.items()}
+    return replace(
+        raw, unit="ms", day_start=raw.day_start // 1000, time=raw.time // 1000, agg_time=raw.agg_time // 1000,
+        klines=klines,
+    )  # fmt: skip
+
+
+def _for(raw: RawDay, dataset: Dataset) -> RawDay:
+    if not dataset.simulated:
+        raise ValueError(f"the simulator does not render {dataset.id}")
+    return in_milliseconds(raw) if dataset.milliseconds_only else raw
+
+
+def dataset_csv(raw: RawDay, dataset: Dataset, header: bool = False) -> bytes:
+    """The day's archive CSV of `dataset` (its first layout, its time unit), with or without a header row."""
+    return csv_bytes(_for(raw, dataset), dataset.kind, dataset.layouts[0], header)
+
+
+def dataset_table(raw: RawDay, dataset: Dataset) -> pa.Table:
+    """The canonical table the reader returns for `dataset_csv` (columns the layout lacks are null)."""
+    table = tables(_for(raw, dataset))[dataset.kind]
+    names = set(dataset.layouts[0].names)
+    for i, field in enumerate(table.schema):
+        if field.name not in names:
+            table = table.set_column(i, field, pa.nulls(table.num_rows, field.type))
+    return table.cast(dataset.schema)
 
 
 def zip_bytes(csv_name: str, data: bytes, day: date) -> bytes:

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .datasets import Dataset, simulated_datasets
 from .schema import ArchiveKind, Market
 from .sim_calendar import SYMBOL_PARAMS, SymbolParams, symbol_params
 from .sim_day import RawDay, generate_day
-from .sim_render import csv_bytes, tables, write_archive
+from .sim_render import csv_bytes, dataset_csv, tables, write_archive
 from .urls import ArchiveSpec, validate_symbol
 
-ALL_KINDS = (ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES)
+# The kinds of the spot datasets the simulator renders (the registry's `simulated` entries).
+ALL_KINDS = tuple(ds.kind for ds in simulated_datasets(Market.SPOT))
 
 __all__ = [
     "ALL_KINDS",
@@ -90,22 +92,27 @@ def simulate_mirror(
     trades_per_day: int = 20_000,
     kinds: Iterable[ArchiveKind] = ALL_KINDS,
     signal: float = 0.0,
+    datasets: Iterable[Dataset] | None = None,
 ) -> list[Path]:
     """Write zips + CHECKSUMs in the archive layout under out_dir; returns the zip paths.
 
+    The spot datasets of `kinds`, or the registry's `datasets` when given (any simulated market).
     `signal` as in `simulate_day` (0.0: no planted predictor).
     """
     out_dir = Path(out_dir)
-    kinds = [ArchiveKind(k) for k in kinds]
+    if datasets is None:
+        spot = {ds.kind: ds for ds in simulated_datasets(Market.SPOT)}
+        datasets = [spot[ArchiveKind(k)] for k in kinds]
+    chosen = list(datasets)
     written: list[Path] = []
     for symbol in symbols:
         validate_symbol(symbol)
         for offset in range(days):
             day = start + timedelta(days=offset)
             raw = generate_day(symbol, day, seed, trades_per_day, signal)
-            for kind in kinds:
-                spec = ArchiveSpec(symbol, kind, day=day, market=Market.SPOT)
+            for ds in chosen:
+                spec = ArchiveSpec.daily(ds, symbol, day)
                 zip_path = out_dir / spec.relative_path
-                write_archive(zip_path, spec.csv_name, csv_bytes(raw, kind), day)
+                write_archive(zip_path, spec.csv_name, dataset_csv(raw, ds), day)
                 written.append(zip_path)
     return written

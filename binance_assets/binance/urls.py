@@ -6,18 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .datasets import DATASETS, Dataset, folders
 from .errors import UnknownSymbol
 from .formats import INTERVAL_RE
 from .schema import ArchiveKind, Market
 
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}$")
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_LAYOUT_MARKET_RE = re.compile(r"(?:^|/)(spot|futures/um|futures/cm)/(?:daily|monthly)/(?:trades|aggTrades|klines)/")
-_KIND_FOLDER = {
-    ArchiveKind.TRADES: "trades",
-    ArchiveKind.AGG_TRADES: "aggTrades",
-    ArchiveKind.KLINES: "klines",
-}
+# The markets and folders of the registry's datasets, as the data.binance.vision layout spells them.
+MARKET_WORDS = "|".join(dict.fromkeys(re.escape(ds.market.value) for ds in DATASETS.values()))
+FOLDER_WORDS = "|".join(re.escape(word) for word in folders())
+_LAYOUT_MARKET_RE = re.compile(rf"(?:^|/)({MARKET_WORDS})/(?:daily|monthly)/(?:{FOLDER_WORDS})/")
+_KIND_FOLDER = {kind: word for word, kind in folders().items()}
 
 
 def validate_symbol(symbol: str) -> str:
@@ -53,6 +53,11 @@ class ArchiveSpec:
             raise ValueError(f"month must be 'YYYY-MM', got {self.month!r}")
         if self.kind is ArchiveKind.KLINES and not re.fullmatch(INTERVAL_RE, self.interval):
             raise ValueError(f"not a klines interval: {self.interval!r}")
+
+    @classmethod
+    def daily(cls, dataset: Dataset, symbol: str, day: date) -> ArchiveSpec:
+        """The daily archive of `dataset` for (symbol, day)."""
+        return cls(symbol, dataset.kind, day=day, market=dataset.market, interval=dataset.interval or "1m")
 
     @property
     def period(self) -> str:

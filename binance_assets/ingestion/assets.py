@@ -19,18 +19,12 @@ from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.checks import check_result, raw_check_specs
 from binance_assets.ingestion.gapfill_load import gapfill_partition
 from binance_assets.ingestion.load import load_partition
+from binance_assets.ingestion.schemas import DESCRIPTIONS
 from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.lib.rest_resources import BinanceRestResource
 from binance_assets.warehouse import RAW_TABLES, RawTable
-
-_DESCRIPTIONS = {
-    "spot_trades": "Every spot trade of a symbol on a UTC day, from data.binance.vision `trades` archives.",
-    "spot_agg_trades": "Spot aggregated trades (fills of one taker order at one price), from `aggTrades` archives.",
-    "spot_klines_1m": "Spot 1-minute klines as Binance publishes them, from `klines/<SYMBOL>/1m` archives.",
-}
-
 
 
 def raw_op_name(table_name: str) -> str:
@@ -63,7 +57,7 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
                 key,
                 group_name=RAW_GROUP,
                 skippable=True,
-                description=_DESCRIPTIONS[raw_table.name],
+                description=DESCRIPTIONS[raw_table.name],
                 kinds={"python", "binance"},
                 owners=["team:data-platform"],
                 tags={"layer": "raw"},

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from binance_assets.binance.rest_tables import RestFetcher, day_bounds_ms
+from binance_assets.binance.schema import ArchiveKind
 from binance_assets.ingestion.load import AuditedPublish, publish_audited
 from binance_assets.ingestion.schemas import find_id_gaps
 from binance_assets.warehouse import LoadRecord, RawTable, Warehouse
@@ -27,7 +28,6 @@ from binance_assets.warehouse import LoadRecord, RawTable, Warehouse
 REST_SOURCE_PREFIX = "rest:"
 GAPFILL_SCHEMA = "gapfill"
 MINUTES_PER_DAY = 1440
-_PATHS = {"spot_trades": "/api/v3/historicalTrades", "spot_agg_trades": "/api/v3/aggTrades"}
 
 
 def load_source(load_log_row: dict | None) -> str | None:
@@ -78,7 +78,7 @@ def _missing_id_ranges(fetcher: RestFetcher, raw_table: RawTable, symbol: str, d
     start, end = day_bounds_ms(day)
     first = fetcher.first_agg_at(symbol, start, end)
     if first is not None:
-        day_first = first["f"] if raw_table.name == "spot_trades" else first["a"]
+        day_first = first["f"] if raw_table.kind is ArchiveKind.TRADES else first["a"]
         if day_first < int(ids.min()):
             ranges.insert(0, (day_first, int(ids.min()) - 1))
     ranges.append((int(ids.max()) + 1, None))  # the tail, up to the first row of the next day
@@ -89,6 +89,9 @@ def gapfill_partition(
     fetcher: RestFetcher, warehouse: Warehouse, raw_table: RawTable, day: dt.date, symbol: str
 ) -> GapFill:
     """Fill partition (symbol, day) of `raw_table` from REST; see the module docstring."""
+    path = raw_table.dataset.rest_path
+    if path is None:
+        raise ValueError(f"raw.{raw_table.name} is not gap-fillable: its dataset declares no REST path")
     stats = fetcher.client.stats
     requests0, weight0 = stats.requests, stats.weight
     existing = warehouse.read_partition_arrow(raw_table.name, symbol, day)
@@ -118,7 +121,6 @@ def gapfill_partition(
     )  # fmt: skip
     if fetched.num_rows == 0:
         return result if reason == "complete" else _replace(result, reason="no_data")
-    path = _PATHS.get(raw_table.name, "/api/v3/klines")
     source = f"{REST_SOURCE_PREFIX}{fetcher.client.base_url}{path}?symbol={symbol}&day={day.isoformat()}"
 
     def keep_copy() -> None:  # audited; should the swap then fail, the copy still holds what REST said

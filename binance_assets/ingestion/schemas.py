@@ -109,10 +109,17 @@ class SpotKlines1mModel(_PartitionedRaw):
         return df["taker_buy_base_volume"] <= df["volume"] * (1 + 1e-9)
 
 
+# What ingestion attaches to each loaded dataset of the registry (`binance.datasets`), keyed by its id:
+# the pandera model its rows are checked against and its raw asset's description.
 MODELS: dict[str, type[_PartitionedRaw]] = {
     "spot_trades": SpotTradesModel,
     "spot_agg_trades": SpotAggTradesModel,
     "spot_klines_1m": SpotKlines1mModel,
+}
+DESCRIPTIONS: dict[str, str] = {
+    "spot_trades": "Every spot trade of a symbol on a UTC day, from data.binance.vision `trades` archives.",
+    "spot_agg_trades": "Spot aggregated trades (fills of one taker order at one price), from `aggTrades` archives.",
+    "spot_klines_1m": "Spot 1-minute klines as Binance publishes them, from `klines/<SYMBOL>/1m` archives.",
 }
 
 

@@ -44,6 +44,8 @@ from binance_assets.warehouse.tables import (
     RawTable,
     get_raw_table,
     raw_table_for,
+    raw_table_for_archive,
+    raw_table_of,
 )
 
 if TYPE_CHECKING:
@@ -111,5 +113,7 @@ __all__ = [
     "get_raw_table",
     "make_warehouse",
     "raw_table_for",
+    "raw_table_for_archive",
+    "raw_table_of",
     "warehouse_from_settings",
 ]

@@ -1,10 +1,11 @@
 """Definitions of the raw warehouse tables (schema `raw`), shared by the DuckDB and PostgreSQL engines.
 
-One raw table per Binance archive kind. Each one is the two partition columns
-`symbol VARCHAR NOT NULL, trade_date DATE NOT NULL` followed by the canonical columns of
-`binance_assets.binance.schema` in the same order. Canonical columns are NOT NULL except
-`is_best_match` (null for futures, which do not have the column): a NULL anywhere else makes the load
-fail inside its transaction, so the previous copy of the partition stays.
+One raw table per dataset of the registry that the warehouse loads (`binance.datasets`, `raw=True`),
+named by the dataset's id and laid out by its Arrow schema: nothing about a dataset is restated here.
+Each one is the two partition columns `symbol VARCHAR NOT NULL, trade_date DATE NOT NULL` followed by
+the dataset's canonical columns (`binance_assets.binance.schema`) in the same order. Canonical columns
+are NOT NULL except `is_best_match` (null for futures, which do not have the column): a NULL anywhere
+else makes the load fail inside its transaction, so the previous copy of the partition stays.
 
 `raw.load_log` holds one row per loaded VERSION of a partition (table_name, symbol, trade_date,
 version): what was loaded (row count, first/last id and time) and from where (source url and the
@@ -30,7 +31,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from binance_assets.binance.schema import ID_COLUMN, SCHEMAS, TIME_COLUMN, ArchiveKind
+from binance_assets.binance.datasets import Dataset, raw_dataset_for, raw_datasets
+from binance_assets.binance.schema import ArchiveKind, Market
 
 RAW_SCHEMA = "raw"
 LOAD_LOG_TABLE = "load_log"
@@ -49,7 +51,7 @@ NULLABLE_COLUMNS: frozenset[str] = frozenset({"is_best_match"})
 
 @dataclass(frozen=True)
 class RawTable:
-    """One raw table: its name inside schema `raw`, the archive kind it stores and its layout.
+    """One raw table: its name inside schema `raw` (its dataset's id), the archive kind it stores and its layout.
 
     `arrow_schema` includes the partition columns (`symbol`, `trade_date`) first; the canonical
     columns (what `replace_partition` takes and `read_partition` returns) are `data_schema`.
@@ -60,6 +62,7 @@ class RawTable:
     arrow_schema: pa.Schema
     id_column: str | None
     time_column: str
+    dataset: Dataset
 
     @property
     def qualified_name(self) -> str:
@@ -84,27 +87,38 @@ class RawTable:
         return [c for c in (self.id_column, self.time_column) if c is not None]
 
 
-def _raw_schema(kind: ArchiveKind) -> pa.Schema:
-    canonical = [pa.field(f.name, f.type, nullable=f.name in NULLABLE_COLUMNS) for f in SCHEMAS[kind]]
-    return pa.schema(list(PARTITION_SCHEMA) + canonical)
+def _raw_schema(canonical: pa.Schema) -> pa.Schema:
+    fields = [pa.field(f.name, f.type, nullable=f.name in NULLABLE_COLUMNS) for f in canonical]
+    return pa.schema(list(PARTITION_SCHEMA) + fields)
 
 
-def _raw_table(name: str, kind: ArchiveKind) -> RawTable:
+def raw_table_of(dataset: Dataset) -> RawTable:
+    """The raw table a dataset of the registry is loaded into: `raw.<dataset id>`."""
     return RawTable(
-        name=name,
-        kind=kind,
-        arrow_schema=_raw_schema(kind),
-        id_column=ID_COLUMN[kind],
-        time_column=TIME_COLUMN[kind],
+        name=dataset.id,
+        kind=dataset.kind,
+        arrow_schema=_raw_schema(dataset.schema),
+        id_column=dataset.id_column,
+        time_column=dataset.time_column,
+        dataset=dataset,
     )
 
 
-SPOT_TRADES = _raw_table("spot_trades", ArchiveKind.TRADES)
-SPOT_AGG_TRADES = _raw_table("spot_agg_trades", ArchiveKind.AGG_TRADES)
-SPOT_KLINES_1M = _raw_table("spot_klines_1m", ArchiveKind.KLINES)
+RAW_TABLES: dict[str, RawTable] = {ds.id: raw_table_of(ds) for ds in raw_datasets()}
+SPOT_TRADES = RAW_TABLES["spot_trades"]
+SPOT_AGG_TRADES = RAW_TABLES["spot_agg_trades"]
+SPOT_KLINES_1M = RAW_TABLES["spot_klines_1m"]
+# The spot table of each kind (what `validate-archive` checks an archive of any market against).
+RAW_TABLES_BY_KIND: dict[ArchiveKind, RawTable] = {
+    t.kind: t for t in RAW_TABLES.values() if t.dataset.market is Market.SPOT
+}
 
-RAW_TABLES: dict[str, RawTable] = {t.name: t for t in (SPOT_TRADES, SPOT_AGG_TRADES, SPOT_KLINES_1M)}
-RAW_TABLES_BY_KIND: dict[ArchiveKind, RawTable] = {t.kind: t for t in RAW_TABLES.values()}
+
+def raw_table_for_archive(market: Market, kind: ArchiveKind, interval: str | None = "1m") -> RawTable | None:
+    """The raw table that loads archives of (market, kind, klines interval), or None if none does."""
+    found = raw_dataset_for(market, kind, interval)
+    return RAW_TABLES.get(found.id) if found is not None else None
+
 
 # raw.load_log: one row per (table_name, symbol, trade_date, version); primary key on the four.
 LOAD_LOG_SCHEMA = pa.schema(
@@ -137,7 +151,7 @@ PUBLISH_LOG_ROW = "warehouse"
 
 
 def raw_table_for(kind: ArchiveKind | str) -> RawTable:
-    """The raw table that stores archives of `kind` (an `ArchiveKind` or its value, e.g. "aggTrades")."""
+    """The spot raw table that stores archives of `kind` (an `ArchiveKind` or its value, e.g. "aggTrades")."""
     try:
         return RAW_TABLES_BY_KIND[ArchiveKind(kind)]
     except (ValueError, KeyError):
