@@ -85,6 +85,10 @@ def test_benchmark_runs_in_smoke_mode(script, request, tmp_path):
     name, keys = SUMMARIES[script]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("BENCH_SMOKE", None)  # the flag below, not the environment, asks for the smoke run
+    # Not traced by coverage (its subprocess patch passes COVERAGE_PROCESS_CONFIG down): a smoke run checks that
+    # the benchmark still runs end to end; the code it drives is what the tests measure, and tracing the demo,
+    # `dagster dev` and its runs here only cost `make test` a minute of CPU.
+    env.pop("COVERAGE_PROCESS_CONFIG", None)
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script), "--smoke", *_services(script, request)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=420,
