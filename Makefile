@@ -72,6 +72,7 @@ dev: install $(DAGSTER_HOME)/dagster.yaml  ## Dagster UI + daemon on http://127.
 API_METRICS_DIR := $(CURDIR)/.data/api/metrics
 api: install  ## the serving API on http://127.0.0.1:8000 (uvicorn, 2 workers) over the local warehouse (after `make demo`)
 	rm -rf $(API_METRICS_DIR) && mkdir -p $(API_METRICS_DIR)
+	$(BIN)/binance-api check-warehouse
 	PROMETHEUS_MULTIPROC_DIR=$(API_METRICS_DIR) $(BIN)/uvicorn --factory binance_api.main:create_app \
 		--host 127.0.0.1 --port $${API_PORT:-8000} --workers 2 --no-access-log
 

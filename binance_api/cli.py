@@ -40,6 +40,25 @@ def token(
     typer.echo(minted)
 
 
+@app.command("check-warehouse")
+def check_warehouse() -> None:
+    """Before serving (`make api` runs it first): on PostgreSQL the warehouse's database exists, created when
+    this role may; else one line says what to run and the command exits 2 (uvicorn's supervisor itself would
+    exit 0 after its workers refused)."""
+    from binance_api.services.data_service import make_reader
+    from binance_api.settings import ApiConfig
+    from binance_assets.warehouse.snapshots import PostgresReader
+
+    reader = make_reader(ApiConfig())
+    try:
+        problem = reader.ensure_database() if isinstance(reader, PostgresReader) else None
+    finally:
+        reader.close()
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
+
+
 def main() -> None:
     app()
 

@@ -193,6 +193,26 @@ def test_api_without_createdb_refuses_to_start_in_one_line(postgres_admin_url, n
     assert not _exists(postgres_admin_url, missing_database)
 
 
+def test_make_api_preflight_refuses_in_one_line_and_a_non_zero_exit(postgres_admin_url, no_createdb_role,
+                                                                   missing_database, pg_env):
+    """`make api` runs `binance-api check-warehouse` before uvicorn, whose supervisor exits 0 even when its
+    workers refused: the preflight makes `make api` fail with the same one line."""
+    env = pg_env(_url(postgres_admin_url, missing_database, no_createdb_role))
+    done = subprocess.run([str(BIN / "binance-api"), "check-warehouse"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: ")
+    _one_line_refusal(line, missing_database, no_createdb_role)
+    assert not _exists(postgres_admin_url, missing_database)
+    # With a role that may create it, the preflight creates the database and passes.
+    env = pg_env(_url(postgres_admin_url, missing_database))
+    done = subprocess.run([str(BIN / "binance-api"), "check-warehouse"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _exists(postgres_admin_url, missing_database)
+
+
 def test_api_creates_the_database_and_reports_it_empty(postgres_admin_url, missing_database, tmp_path):
     from fastapi.testclient import TestClient
 
