@@ -78,7 +78,9 @@ api: install  ## the serving API on http://127.0.0.1:8000 (uvicorn, 2 workers) o
 
 # Coverage of binance_assets and binance_api over the whole suite, the subprocesses its tests start included
 # ([tool.coverage.run] patch = ["subprocess"]), printed and gated at 80 %.
-PYTEST_WORKERS ?= 2
+# Three workers on two cores: the suite's subprocess tests (dagster dev, its sensors' intervals, uvicorn) wait
+# as much as they compute, so a third worker fills those waits.
+PYTEST_WORKERS ?= 3
 COVERAGE := --cov --cov-report=term:skip-covered --cov-report=xml --cov-fail-under=80
 PYTEST_ARGS ?=
 test: install tools  ## the whole suite, as CI runs it (installs every tool it needs)
@@ -89,7 +91,7 @@ test: install tools  ## the whole suite, as CI runs it (installs every tool it n
 	# terraform fmt where the binary is (the pipelines always run it, and `terraform validate`).
 	if command -v terraform >/dev/null 2>&1; then terraform fmt -check -recursive deploy/terraform; \
 		else echo "terraform not installed: terraform fmt -check skipped"; fi
-	# Two workers on two cores: one OpenMP thread each (scikit-learn), or they oversubscribe.
+	# One OpenMP thread per worker (scikit-learn), or they oversubscribe the two cores.
 	OMP_NUM_THREADS=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 $(COVERAGE) $(PYTEST_ARGS)
 
 # The pipelines' Terraform gate: formatting, then `terraform validate` of every root module (no backend; `init`

@@ -14,7 +14,7 @@ run queue (created -> dequeued), process start (dequeued -> RUN_START) and compu
 stage's last materialization). If the landing sensor is not running by default (the design before
 issue 9), its cursor is set to the mirror's present state and it is started, so only the new day counts.
 Last line: `live_refresh: raw_s=.. marts_s=.. features_s=.. predictions_s=..`.
-`--smoke`: 1 day of history, 2,000 trades/day, idle after 10 s without a run, 300 s timeout: the whole path
+`--smoke`: 1 day of history, 2,000 trades/day, idle after 3 s without a run, 300 s timeout: the whole path
 (the demo, `dagster dev` and its sensors, both symbols landing) in about 70 s of CPU; measures nothing.
 """
 
@@ -234,7 +234,7 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=40,
                         help="seconds without a new run after which `dagster dev` counts as idle, before the landing")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, instance)")
-    args = parse_args(parser, history=1, trades_per_day=2_000, idle_seconds=10, timeout=300)
+    args = parse_args(parser, history=1, trades_per_day=2_000, idle_seconds=3, timeout=300)
     new_day = START + dt.timedelta(days=args.history)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))

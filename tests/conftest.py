@@ -98,6 +98,7 @@ def duckdb_path(tmp_path) -> Path:
 # starts) are handed out first: pytest-xdist gives each worker the next module or group in collection
 # order, and one of these started last would run alone at the end on 2 cores.
 LONGEST_FIRST = (
+    "tests/test_benchmarks_smoke.py",  # live_refresh's smoke run is the longest single test
     "tests/automation/test_arrival_order.py",
     "tests/transform/test_dbt_marts.py",
     "tests/automation/test_interrupted_dev.py",
@@ -106,7 +107,6 @@ LONGEST_FIRST = (
     "tests/merchant/test_merchant_pipeline.py",
     "tests/automation/test_end_to_end.py",
     "tests/ml_location/test_ml_assets.py",
-    "tests/test_benchmarks_smoke.py",
 )
 
 
