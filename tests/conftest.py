@@ -182,3 +182,21 @@ def s3_client(moto_endpoint, monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+REDIS_URL = os.environ.get("BINANCE_ASSETS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis (the API's limits and cache); skips (fails under CI=true) if the server is down."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis is not reachable at {REDIS_URL}: {exc}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
+        pytest.skip(reason)
+    return REDIS_URL

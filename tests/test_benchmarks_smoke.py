@@ -29,7 +29,6 @@ SUMMARIES = {
     "api.py": ("api", ["p95_ms", "rps", "vs_http_limit"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
-REDIS_URL = os.environ.get("BINANCE_ASSETS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def summary(output: str, name: str) -> dict[str, str]:
@@ -67,16 +66,7 @@ def _services(script: str, request) -> list[str]:
     if script in ("ingest.py", "incremental.py"):
         return ["--postgres-url", request.getfixturevalue("postgres_admin_url")]
     if script == "api.py":
-        import redis
-
-        try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        except redis.RedisError as exc:
-            reason = f"Redis is not reachable at {REDIS_URL}: {exc}"
-            if os.environ.get("CI", "").lower() == "true":
-                pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
-            pytest.skip(reason)
-        return ["--redis-url", REDIS_URL]
+        return ["--redis-url", request.getfixturevalue("redis_url")]
     return []
 
 

@@ -18,7 +18,6 @@ SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 START = dt.date(2025, 1, 1)
 DAYS = 2
 PG_DAYS = [START + dt.timedelta(days=i) for i in range(DAYS)]
-REDIS_URL = os.environ.get("BINANCE_ASSETS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="session")
@@ -29,20 +28,6 @@ def api_warehouse(tmp_path_factory):
     from support.api_warehouse import shared_api_warehouse
 
     return shared_api_warehouse(tmp_path_factory, SYMBOLS, START, DAYS)
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        reason = f"Redis is not reachable at {REDIS_URL}: {exc}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
-        pytest.skip(reason)
-    return REDIS_URL
 
 
 @pytest.fixture(scope="session")

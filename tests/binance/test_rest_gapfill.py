@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from support.engines import ENGINES, empty_warehouse
 
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.rest_client import BinanceRestClient
@@ -18,7 +19,7 @@ from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.binance.simulator import simulate_day, simulate_mirror
 from binance_assets.ingestion.gapfill_load import compare_rest_copy, gapfill_partition, load_source
 from binance_assets.ingestion.load import load_partition
-from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, LoadRecord, PostgresWarehouse
+from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, LoadRecord
 
 SYMBOL = "BTCUSDT"
 BEFORE, DAY = date(2025, 1, 1), date(2025, 1, 2)
@@ -32,14 +33,9 @@ def sim():
         yield server
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def warehouse(request, tmp_path):
-    if request.param == "duckdb":
-        wh = DuckDBWarehouse(tmp_path / "wh.duckdb")
-    else:
-        wh = PostgresWarehouse(request.getfixturevalue("fresh_postgres_url"))
-    wh.ensure_schema()
-    return wh
+    return empty_warehouse(request, tmp_path)
 
 
 def same(loaded: pa.Table, expected: pa.Table) -> bool:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from support.engines import ENGINES, empty_warehouse
 
 from binance_assets.binance.rest_client import BinanceRestClient
 from binance_assets.binance.rest_sim_market import SimMarket
@@ -20,7 +21,7 @@ from binance_assets.binance.rest_simulator import RestSimulator
 from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.binance.simulator import simulate_day
 from binance_assets.ingestion.gapfill_load import copy_table, gapfill_partition, load_source
-from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, LoadRecord, PostgresWarehouse
+from binance_assets.warehouse import RAW_TABLES, LoadRecord
 
 SYMBOL = "BTCUSDT"
 DAY = date(2025, 1, 2)
@@ -34,14 +35,9 @@ def sim():
         yield server
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def warehouse(request, tmp_path):
-    if request.param == "duckdb":
-        wh = DuckDBWarehouse(tmp_path / "wh.duckdb")
-    else:
-        wh = PostgresWarehouse(request.getfixturevalue("fresh_postgres_url"))
-    wh.ensure_schema()
-    return wh
+    return empty_warehouse(request, tmp_path)
 
 
 def copy_rows(warehouse, table) -> int:

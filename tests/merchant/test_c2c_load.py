@@ -8,6 +8,7 @@ import itertools
 
 import pandera.errors
 import pytest
+from support.engines import ENGINES, empty_warehouse
 from support.rest import FakeClock
 
 from binance_assets.binance.c2c_sim import FINAL_STATUSES, SimMerchant
@@ -27,7 +28,7 @@ from binance_assets.merchant.c2c_load import (
     windows,
 )
 from binance_assets.merchant.schemas import validate_orders
-from binance_assets.warehouse import DuckDBWarehouse, PostgresWarehouse
+from binance_assets.warehouse import DuckDBWarehouse
 
 DAY = dt.date(2026, 6, 15)
 FIRST_POLL = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC).timestamp()
@@ -50,14 +51,9 @@ def sim(clock):
         yield server
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 def warehouse(request, tmp_path):
-    if request.param == "duckdb":
-        wh = DuckDBWarehouse(tmp_path / "wh.duckdb")
-    else:
-        wh = PostgresWarehouse(request.getfixturevalue("fresh_postgres_url"))
-    wh.ensure_schema()
-    return wh
+    return empty_warehouse(request, tmp_path)
 
 
 def client(sim, clock, key=KEY):
