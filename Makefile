@@ -78,9 +78,8 @@ api: install  ## the serving API on http://127.0.0.1:8000 (uvicorn, 2 workers) o
 
 # Coverage of binance_assets and binance_api over the whole suite, the subprocesses its tests start included
 # ([tool.coverage.run] patch = ["subprocess"]), printed and gated at 80 %.
-# Three workers on two cores: the suite's subprocess tests (dagster dev, its sensors' intervals, uvicorn) wait
-# as much as they compute, so a third worker fills those waits.
-PYTEST_WORKERS ?= 3
+# Two workers on two cores (a third one, tried, cost more in contention than it filled in waits: 11:13 vs 10:52).
+PYTEST_WORKERS ?= 2
 COVERAGE := --cov --cov-report=term:skip-covered --cov-report=xml --cov-fail-under=80
 PYTEST_ARGS ?=
 test: install tools  ## the whole suite, as CI runs it (installs every tool it needs)
