@@ -22,7 +22,7 @@ from typing import Any, overload
 from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
-from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, deadline_for
+from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, as_utc, deadline_for
 from binance_assets.warehouse.load_log import LOAD_LOG
 from binance_assets.warehouse.table_names import DATA_GAPS_TABLE
 
@@ -42,9 +42,7 @@ def _utc(value: dt.datetime) -> dt.datetime: ...
 @overload
 def _utc(value: None) -> None: ...
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return None if value is None else as_utc(value)
 
 
 def derived_tables(session) -> list[str]:

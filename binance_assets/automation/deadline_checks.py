@@ -30,12 +30,12 @@ from binance_assets.automation.deadlines import (
     DEFAULT_LOOKBACK_DAYS,
     DeadlineResult,
     DeadlineStatus,
-    as_utc,
     check_due_hours,
     deadline_for,
     evaluate_raw_deadlines,
     latest_due_day,
 )
+from binance_assets.binance.publication import as_utc
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.warehouse import get_raw_table

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, check_due_hours, deadline_for
+from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, as_utc, check_due_hours, deadline_for
 from binance_assets.lib.partitions import DaySymbol
 from binance_assets.warehouse import Warehouse, get_raw_table
 from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA
@@ -59,13 +59,6 @@ class DeadlineResult:
     @property
     def is_late(self) -> bool:
         return self.status is DeadlineStatus.MISSING
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """`moment` as a tz-aware UTC datetime (a naive one is taken to be UTC already)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 def latest_due_day(now: dt.datetime, due_hours: float) -> dt.date:

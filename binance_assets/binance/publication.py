@@ -32,7 +32,7 @@ def arrived_late(day: dt.date, arrived_at: dt.datetime, expected_since: dt.datet
     symbol at all). A day whose deadline had passed before then is history, loaded by a backfill, never late.
     Tz-aware UTC datetimes, or naive ones taken as UTC."""
     deadline = deadline_for(day, due_hours)
-    return _utc(arrived_at) > deadline and deadline > _utc(expected_since)
+    return as_utc(arrived_at) > deadline and deadline > as_utc(expected_since)
 
 
 # What `arrived_late` reads from the warehouse's load log (table name given): per partition its first load
@@ -49,5 +49,6 @@ SELECT * FROM (
 """
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` as a tz-aware UTC datetime (a naive one is taken to be UTC already)."""
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
