@@ -47,11 +47,10 @@ def check_warehouse() -> None:
     exit 0 after its workers refused)."""
     from binance_api.services.data_service import make_reader
     from binance_api.settings import ApiConfig
-    from binance_assets.warehouse.snapshots import PostgresReader
 
     reader = make_reader(ApiConfig())
     try:
-        problem = reader.ensure_database() if isinstance(reader, PostgresReader) else None
+        problem = reader.ensure_database()
     finally:
         reader.close()
     if problem:

@@ -19,7 +19,6 @@ from binance_api.services.cache import ResponseCache
 from binance_api.services.data_service import make_reader
 from binance_api.settings import ApiConfig
 from binance_api.state import Services
-from binance_assets.warehouse.snapshots import PostgresReader
 
 DESCRIPTION = """
 The platform's data for trading apps, notebooks and dashboards.
@@ -52,7 +51,7 @@ def _database_or_exit(reader) -> None:
     """PostgreSQL: refuse to start, in one line saying what to run, when the warehouse's database is missing
     and this role may not create it. The exit status is uvicorn's "failed to start" (its supervisor then stops
     instead of restarting the worker)."""
-    problem = reader.ensure_database() if isinstance(reader, PostgresReader) else None
+    problem = reader.ensure_database()
     if problem:
         from uvicorn.config import STARTUP_FAILURE
 

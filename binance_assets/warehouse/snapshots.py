@@ -57,6 +57,8 @@ class Reader(Protocol):
 
     def version(self) -> str: ...
 
+    def ensure_database(self) -> str | None: ...  # None, or the one line that says what to run
+
     def close(self) -> None: ...
 
 
@@ -187,6 +189,11 @@ class DuckDBSnapshotReader:
                     old.unlink()
             except FileNotFoundError:
                 pass
+
+    def ensure_database(self) -> str | None:
+        """Nothing to create: the DuckDB file is the database (the pipeline writes it; before that, reads
+        report the warehouse unavailable)."""
+        return None
 
     def close(self) -> None:
         if self._current is not None:
