@@ -47,6 +47,11 @@ def copy_rows(warehouse, table) -> int:
     return warehouse.read_table_arrow(name, symbols=[SYMBOL], start=DAY, end=DAY).num_rows
 
 
+def partition_state(warehouse, table) -> tuple[pa.Table, dict]:
+    """The published rows and the load_log row of the test's partition, to compare with after a refused fill."""
+    return warehouse.read_partition_arrow(table.name, SYMBOL, DAY), warehouse.load_log(table.name, SYMBOL, DAY)
+
+
 def assert_unchanged(warehouse, table, before: pa.Table, log_before: dict) -> None:
     assert warehouse.read_partition_arrow(table.name, SYMBOL, DAY).equals(before)
     assert warehouse.load_log_history(table.name, DAY, SYMBOL) == [log_before]
@@ -62,9 +67,7 @@ def test_rest_rows_with_a_duplicate_id_are_refused_and_the_archive_rows_stay(sim
     hole = (first + 300, first + 900)  # the archive lacks ids [first + 300, first + 900)
     holey = full.filter(pc.invert(pc.and_(pc.greater_equal(ids, hole[0]), pc.less(ids, hole[1]))))
     warehouse.replace_partition(table.name, SYMBOL, DAY, holey, ARCHIVE)
-    before, log_before = warehouse.read_partition_arrow(table.name, SYMBOL, DAY), warehouse.load_log(
-        table.name, SYMBOL, DAY
-    )
+    before, log_before = partition_state(warehouse, table)
 
     # The first historicalTrades page (fromId = the hole's first id) answers that id twice.
     sim.inject("duplicate_row", path="/api/v3/historicalTrades")
@@ -89,9 +92,7 @@ def test_rest_klines_outside_the_day_are_refused_and_the_partition_stays(sim, wa
     klines = simulate_day(SYMBOL, DAY, trades_per_day=TRADES).klines
     partial = klines.slice(0, 1000)  # 440 minutes missing: the day is fetched again over REST
     warehouse.replace_partition(table.name, SYMBOL, DAY, partial, ARCHIVE)
-    before, log_before = warehouse.read_partition_arrow(table.name, SYMBOL, DAY), warehouse.load_log(
-        table.name, SYMBOL, DAY
-    )
+    before, log_before = partition_state(warehouse, table)
 
     # The first klines answer (00:00-11:59) has its middle candle, 06:00, stamped a day early.
     sim.inject("previous_day_row", path="/api/v3/klines")
