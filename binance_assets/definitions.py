@@ -15,7 +15,7 @@ from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.lib.conditions import automation_sensor
 from binance_assets.lib.defaults import check_defaults_cover, sensor_running
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions
 from binance_assets.lib.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.merchant.definitions import build_merchant_defs, merchant_selection
 from binance_assets.resources import resources_for
@@ -38,7 +38,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     main_job = dg.define_asset_job(
         MAIN_JOB,
         selection=dg.AssetSelection.all() - deadline_checks - merchant_selection(),
-        description="Everything for one (day, symbol) partition: raw archives, their checks, and downstream.",
+        description="Everything for one day, every symbol of it: raw archives, their checks, and downstream.",
     )
     defs = dg.Definitions.merge(
         build_ingestion_defs(settings, exclude=deadline_checks),
@@ -47,7 +47,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
         alerting,
         build_landing_defs(settings),
         build_merchant_defs(settings),
-        build_gapfill_defs(settings, daily_symbol_partitions(settings), exclude=deadline_checks),
+        build_gapfill_defs(settings, daily_partitions(settings), exclude=deadline_checks),
         dg.Definitions(
             jobs=[main_job],
             schedules=[build_backfill_schedule(settings)],

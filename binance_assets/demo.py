@@ -14,7 +14,7 @@ from binance_assets.automation.sensor_support import TAG_SOURCE
 from binance_assets.binance.schema import Market
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.instance import local_instance
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol, day_key
 from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
@@ -43,10 +43,12 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
 
     instance = local_instance()
     ml_defs = build_ml_defs(settings)
-    parts = [DaySymbol(start + dt.timedelta(days=i), s) for i in range(days) for s in settings.symbols]
-    steps = [(f"{p.day} {p.symbol}: raw, dbt, features", defs.resolve_job_def(MAIN_JOB), p.key()) for p in parts]
+    day_list = [start + dt.timedelta(days=i) for i in range(days)]
+    parts = [DaySymbol(day, s) for day in day_list for s in settings.symbols]
+    # One run per day (every symbol of it), as the landing sensor runs them.
+    steps = [(f"{day}: raw, dbt, features", defs.resolve_job_def(MAIN_JOB), day_key(day)) for day in day_list]
     steps.append(("models: train and gate", ml_defs.resolve_job_def(TRAIN_JOB), None))
-    steps += [(f"{p.day} {p.symbol}: predictions", ml_defs.resolve_job_def(PREDICT_JOB), p.key()) for p in parts]
+    steps += [(f"{day}: predictions", ml_defs.resolve_job_def(PREDICT_JOB), day_key(day)) for day in day_list]
     failures = 0
     for n, (label, job, partition_key) in enumerate(steps, 1):
         began = time.perf_counter()

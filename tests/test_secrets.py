@@ -10,11 +10,11 @@ import uuid
 
 import dagster as dg
 from dagster_shared.serdes import serialize_value
+from support.ingestion import day_run
 
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.definitions import INGEST_JOB
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
 from binance_assets.resources import resources_for
 from binance_assets.settings import PG_PASSWORD_ENV, Environment, Settings, with_password
 from binance_assets.warehouse import PostgresWarehouse
@@ -38,7 +38,7 @@ def test_a_run_resolves_the_password_at_run_time_and_records_it_nowhere(fresh_po
     defs = build_defs(settings)
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def(INGEST_JOB).execute_in_process(
-            partition_key=DaySymbol(START, "BTCUSDT").key(),
+            **day_run(START, "BTCUSDT"),
             instance=instance,
             asset_selection=[raw_asset_key("spot_trades")],
         )

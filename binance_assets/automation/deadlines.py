@@ -53,8 +53,8 @@ class DeadlineResult:
 
     @property
     def partition_key(self) -> str:
-        """The raw assets' partition key, e.g. `2025-01-04|BTCUSDT`."""
-        return str(DaySymbol(self.day, self.symbol).key())
+        """The (day, symbol) this result is about, e.g. `2025-01-04|BTCUSDT` (the raw assets' partition is the day)."""
+        return DaySymbol(self.day, self.symbol).label()
 
     @property
     def is_late(self) -> bool:

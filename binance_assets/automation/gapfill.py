@@ -27,7 +27,7 @@ from binance_assets.ingestion.assets import rest_run_config
 from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import WAREHOUSE_POOL, raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol, day_key, parse_day_key, scope_tags, universe_on
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, RawTable
@@ -56,7 +56,9 @@ def build_gapfill_job(exclude: dg.AssetSelection | None = None):
     )
 
 
-def build_rest_match_check(raw_table: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.AssetChecksDefinition:
+def build_rest_match_check(
+    raw_table: RawTable, partitions_def: dg.PartitionsDefinition, settings: Settings
+) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=raw_asset_key(raw_table.name),
         name=GAPFILL_CHECK,
@@ -65,25 +67,35 @@ def build_rest_match_check(raw_table: RawTable, partitions_def: dg.PartitionsDef
         pool=WAREHOUSE_POOL,
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        part = DaySymbol.from_key(context.partition_key)
+        day = parse_day_key(context.partition_key)
         wh = warehouse.get()
-        source = load_source(wh.load_log(raw_table.name, part.symbol, part.day))
-        if source != "archive":
-            return dg.AssetCheckResult(passed=True, metadata={"source": str(source), "compared": False})
-        comparison = compare_rest_copy(wh, raw_table, part.day, part.symbol)
-        if comparison is None:
-            return dg.AssetCheckResult(passed=True, metadata={"source": source, "compared": False})
+        compared: dict[str, dict] = {}
+        for symbol in universe_on(settings, day):
+            if load_source(wh.load_log(raw_table.name, symbol, day)) != "archive":
+                continue
+            comparison = compare_rest_copy(wh, raw_table, day, symbol)
+            if comparison is not None:
+                compared[symbol] = {
+                    "matches": comparison.matches,
+                    "rest_rows": comparison.rest_rows,
+                    "archive_rows": comparison.archive_rows,
+                    "only_rest": comparison.only_rest,
+                    "only_archive": comparison.only_archive,
+                    "differing": comparison.differing,
+                    "examples": str(comparison.examples),
+                }
+        if not compared:
+            return dg.AssetCheckResult(passed=True, metadata={"compared": False})
+        mismatched = sorted(s for s, c in compared.items() if not c["matches"])
+        first = compared[mismatched[0] if mismatched else next(iter(compared))]
         return dg.AssetCheckResult(
-            passed=comparison.matches,
+            passed=not mismatched,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
                 "compared": True,
-                "rest_rows": comparison.rest_rows,
-                "archive_rows": comparison.archive_rows,
-                "only_rest": comparison.only_rest,
-                "only_archive": comparison.only_archive,
-                "differing": comparison.differing,
-                "examples": str(comparison.examples),
+                "symbols_compared": len(compared),
+                "mismatched_symbols": dg.MetadataValue.json(mismatched),
+                **{k: v for k, v in first.items() if k != "matches"},
             },
         )
 
@@ -100,7 +112,7 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
         )
         if now < due or day < settings.start_date:
             continue
-        for symbol in settings.symbols:
+        for symbol in universe_on(settings, day):
             tables, state = [], []
             for table in gapfillable_tables():
                 log = warehouse.load_log(table.name, symbol, day)
@@ -115,6 +127,12 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
             if tables:
                 out.append((DaySymbol(day, symbol), tables, f"gapfill:{day}:{symbol}:{','.join(state)}"))
     return out
+
+
+def _digest(keys: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:16]
 
 
 def _utc_now() -> dt.datetime:
@@ -132,19 +150,27 @@ def build_gapfill_sensor(settings: Settings, job, clock=_utc_now) -> dg.SensorDe
         wanted = partitions_to_fill(warehouse.get(), settings, clock())
         if not wanted:
             return dg.SkipReason("every raw partition past its due hour is loaded without id holes")
-        requests = []
+        by_day: dict[dt.date, list[tuple[DaySymbol, list[str], str]]] = {}
         for part, tables, key in wanted:
-            # Like a landing run: once filled, every raw table holds the partition, so what is downstream of
-            # the filled tables in this location (dbt models, features) is built in the same run.
-            assets = run_selection(context, [raw_asset_key(t) for t in tables], complete=True)
+            by_day.setdefault(part.day, []).append((part, tables, key))
+        requests = []
+        for day, items in sorted(by_day.items()):
+            symbols_by_table: dict[str, list[str]] = {}
+            for part, tables, _ in items:
+                for table in tables:
+                    symbols_by_table.setdefault(table, []).append(part.symbol)
+            # Like a landing run: once filled, every raw table holds the day's symbols, so what is downstream of
+            # the filled tables in this location (dbt models, features) is built in the same run, for them.
+            assets = run_selection(context, [raw_asset_key(t) for t in symbols_by_table], complete=True)
+            keys = [key for _, _, key in items]
             requests.append(
                 dg.RunRequest(
-                    run_key=key,
-                    partition_key=part.key(),
+                    run_key=keys[0] if len(keys) == 1 else f"gapfill:{day}:{_digest(keys)}",
+                    partition_key=day_key(day),
                     asset_selection=assets,
                     asset_check_keys=partition_run_checks(context.repository_def, assets),
-                    run_config=rest_run_config(tables),
-                    tags={TAG_SOURCE: "rest"},
+                    run_config=rest_run_config(list(symbols_by_table), symbols_by_table),
+                    tags={**scope_tags(part.symbol for part, _, _ in items), TAG_SOURCE: "rest"},
                 )
             )
         return requests
@@ -164,5 +190,5 @@ def build_gapfill_defs(
     return dg.Definitions(
         jobs=[job],
         sensors=[build_gapfill_sensor(settings, job, clock)],
-        asset_checks=[build_rest_match_check(t, partitions_def) for t in gapfillable_tables()],
+        asset_checks=[build_rest_match_check(t, partitions_def, settings) for t in gapfillable_tables()],
     )

@@ -1,4 +1,4 @@
-"""Which landed archives the landing sensor turns into runs, batched one run per (day, symbol) partition.
+"""Which landed archives the landing sensor turns into runs: one run per day with newly landed files.
 
 No Dagster imports. A landed file is skipped when the warehouse already holds that exact file: its sha256
 (from its CHECKSUM) equals the one `raw.load_log` recorded for its (table, day, symbol). So switching the
@@ -8,7 +8,12 @@ landing together) make one run, which loads them one after the other under the `
 start instead of three, and no run queued behind its siblings. A load is `complete` when, after it, every
 raw table holds the partition: only then may the same run build what is downstream.
 
-    loads, skipped = plan_partition_loads(files, loaded_sha256)
+    loads, skipped = plan_partition_loads(files, loaded_sha256)   # per (day, symbol)
+    runs = day_runs(loads)                                        # per day: the run requests
+
+A day's run loads exactly the files that landed (each raw table the symbols whose file landed, by run
+config) and scopes what is downstream to those symbols (run tag `binance/symbols`): a late or replaced file
+costs that file, not the day's universe.
 """
 
 from __future__ import annotations
@@ -69,3 +74,51 @@ def plan_partition_loads(
         complete = all(loaded_sha256(table, day, symbol) is not None for table in sorted(missing))
         loads.append(PartitionLoad(day, symbol, tuple(group), complete))
     return loads, skipped
+
+
+@dataclass(frozen=True)
+class DayRun:
+    """The newly landed files of one day, every symbol: one run."""
+
+    day: date
+    loads: tuple[PartitionLoad, ...]
+
+    @property
+    def files(self) -> list[LandedFile]:
+        return [f for load in self.loads for f in load.files]
+
+    @property
+    def symbols(self) -> list[str]:
+        return sorted({load.symbol for load in self.loads})
+
+    @property
+    def tables(self) -> list[str]:
+        order = list(RAW_TABLES)
+        return sorted({t for load in self.loads for t in load.tables}, key=order.index)
+
+    def symbols_by_table(self) -> dict[str, list[str]]:
+        """Each raw table: the symbols whose file of it landed (what the table's step loads)."""
+        out: dict[str, list[str]] = {}
+        for load in self.loads:
+            for table in load.tables:
+                out.setdefault(table, []).append(load.symbol)
+        return {table: sorted(symbols) for table, symbols in out.items()}
+
+    @property
+    def complete(self) -> bool:
+        """After this run every raw table holds every symbol of it: downstream may build in the same run."""
+        return all(load.complete for load in self.loads)
+
+    @property
+    def run_key(self) -> str:
+        """Stable for the same files with the same checksums: a lost cursor never loads them twice."""
+        versions = "\n".join(sorted(load.run_key for load in self.loads))
+        return f"{self.day.isoformat()}|{hashlib.sha256(versions.encode()).hexdigest()[:16]}"
+
+
+def day_runs(loads: Iterable[PartitionLoad]) -> list[DayRun]:
+    """The (day, symbol) loads grouped into one run per day, oldest day first."""
+    by_day: dict[date, list[PartitionLoad]] = {}
+    for load in loads:
+        by_day.setdefault(load.day, []).append(load)
+    return [DayRun(day, tuple(sorted(group, key=lambda load: load.symbol))) for day, group in sorted(by_day.items())]

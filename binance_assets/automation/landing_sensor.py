@@ -1,7 +1,8 @@
 """`archive_landing_sensor` (every 5 s; locally on every pass of the sensor daemon): for a mirror the archive
-resource reads from (a local folder, or an `s3://bucket/prefix` landing area), one run per (date, symbol)
-partition with newly landed archive files: those files' raw assets and, once the partition is complete,
-what is downstream of them in this location (`run_selection`). A file whose sha256 `raw.load_log` already
+resource reads from (a local folder, or an `s3://bucket/prefix` landing area), one run per day with newly
+landed archive files: those files' raw assets, each loading the symbols whose file landed (run config), and
+once every symbol of the run is complete, what is downstream of them in this location (`run_selection`),
+scoped to those symbols (run tag `binance/symbols`). A file whose sha256 `raw.load_log` already
 holds for its partition is skipped (`landing_runs`): switched on over a loaded mirror, it requests
 nothing; a replaced archive (new checksum) loads again. It skips (with a reason) for an http(s) archive,
 which `archive_poller` polls (binance_assets.automation.poller_sensor)."""
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from binance_assets.automation.landing import find_landed
-from binance_assets.automation.landing_runs import plan_partition_loads
+from binance_assets.automation.landing_runs import day_runs, plan_partition_loads
 from binance_assets.automation.selections import partition_run_checks
 from binance_assets.automation.sensor_support import (
     LANDING_SENSOR,
@@ -30,9 +31,10 @@ from binance_assets.automation.sensor_support import (
     run_selection,
     warehouse_sha256,
 )
+from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import day_key, scope_tags
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.lib.run_timing import sensor_interval_seconds
 from binance_assets.settings import Settings
@@ -52,7 +54,7 @@ def build_landing_sensor(
     max_runs_per_tick: int = MAX_RUNS_PER_TICK,
     minimum_interval_seconds: int | None = None,
 ) -> dg.SensorDefinition:
-    """One run per partition with newly landed archive files in a local or S3 mirror (see the module docstring).
+    """One run per day with newly landed archive files in a local or S3 mirror (see the module docstring).
 
     `target` must contain the raw assets (default: them and everything downstream of them in the location).
     """
@@ -65,8 +67,9 @@ def build_landing_sensor(
         target=target if target is not None else market_downstream(),
         default_status=sensor_status(LANDING_SENSOR, settings.env, running),
         description=(
-            "One run per (date, symbol) partition with newly landed daily archives (zip + .CHECKSUM) in the "
-            f"local or S3 mirror: those files' raw assets. Files whose sha256 {LOAD_LOG} holds are skipped."
+            "One run per day with newly landed daily archives (zip + .CHECKSUM) in the local or S3 mirror: "
+            f"those files' raw assets, for the symbols whose files landed. Files whose sha256 {LOAD_LOG} holds "
+            "are skipped."
         ),
     )
     def archive_landing_sensor(
@@ -89,17 +92,19 @@ def build_landing_sensor(
         except WarehouseLockTimeout as exc:  # the cursor stays: the same files are looked at next tick
             yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
             return
-        for load in loads:
-            landed_at = datetime.fromtimestamp(max(f.landed_at_ns for f in load.files) / 1e9, UTC)
-            selection = run_selection(context, [raw_asset_key(table) for table in load.tables], load.complete)
+        for run in day_runs(loads):
+            landed_at = datetime.fromtimestamp(max(f.landed_at_ns for f in run.files) / 1e9, UTC)
+            selection = run_selection(context, [raw_asset_key(table) for table in run.tables], run.complete)
             yield dg.RunRequest(
-                run_key=load.run_key,
-                partition_key=DaySymbol(load.day, load.symbol).key(),
+                run_key=run.run_key,
+                partition_key=day_key(run.day),
                 asset_selection=selection,
                 asset_check_keys=partition_run_checks(context.repository_def, selection),
+                run_config=symbols_run_config(run.symbols_by_table()),
                 tags={
-                    TAG_PATH: ",".join(f.relative_path for f in load.files),
-                    TAG_SHA256: ",".join(f.sha256 for f in load.files),
+                    **scope_tags(run.symbols),
+                    TAG_PATH: _joined([f.relative_path for f in run.files]),
+                    TAG_SHA256: _joined([f.sha256 for f in run.files]),
                     TAG_LANDED_AT: landed_at.isoformat(),
                     TAG_SOURCE: LANDING_SENSOR,
                 },
@@ -110,3 +115,13 @@ def build_landing_sensor(
             yield dg.SkipReason(f"no newly landed archives in {archive.base_url}{already}")
 
     return archive_landing_sensor
+
+
+def _joined(values: list[str], limit: int = 2000) -> str:
+    """A run tag listing files: all of them, or as many as fit and how many more (a day of the universe has
+    thousands; the run's config and raw.load_log name every one)."""
+    text = ",".join(values)
+    if len(text) <= limit:
+        return text
+    shown = text[:limit].rsplit(",", 1)[0]
+    return f"{shown},... ({len(values)} files)"

@@ -1,12 +1,14 @@
 """`archive_poller` (ticks every minute): for an http(s) base URL (data.binance.vision), per symbol, probes
-the day after the last one loaded (`raw.load_log`) and requests one run of the three raw assets for that
-partition once all three archives are published; backs off while they are not, on a schedule that meets
-the raw deadline (binance_assets.automation.poller). Every hour it also re-reads the `.CHECKSUM`s of the
-last `recheck_days` loaded days and requests a reload of a replaced archive. It skips (with a reason) for
+the day after the last one loaded (`raw.load_log`); the symbols whose archives of a day are all published
+make one run of the raw assets for that day (run config and tag `binance/symbols` name them); it backs
+off while they are not, on a schedule that meets the raw deadline (binance_assets.automation.poller). Every
+hour it also re-reads the `.CHECKSUM`s of the last `recheck_days` loaded days and requests a reload of a
+replaced archive. It skips (with a reason) for
 a mirror, which `archive_landing_sensor` watches (binance_assets.automation.landing_sensor)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -37,9 +39,10 @@ from binance_assets.automation.sensor_support import (
     last_partition_day,
     warehouse_for_sensor,
 )
+from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import day_key, scope_tags
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import Warehouse, WarehouseLockTimeout
@@ -94,6 +97,7 @@ def build_archive_poller(
         session = session_factory()
         requested: list[str] = []
         notes: list[str] = []
+        published_days: dict[date, list[str]] = {}
         try:
             for symbol in state.due(now):
                 for _ in range(max_days_per_tick):
@@ -111,16 +115,12 @@ def build_archive_poller(
                         wait = state.missing(symbol, now, deadline=deadline)
                         notes.append(f"{symbol} {day}: not published yet, next probe in {wait}")
                         break
-                    partition = DaySymbol(day, symbol)
-                    yield dg.RunRequest(
-                        run_key=str(partition.key()),
-                        partition_key=partition.key(),
-                        asset_selection=RAW_ASSET_KEYS,
-                        asset_check_keys=checks,
-                        tags={TAG_SOURCE: POLLER_SENSOR},
-                    )
-                    requested.append(str(partition.key()))
+                    published_days.setdefault(day, []).append(symbol)
                     state.published(symbol)
+            for day, symbols in sorted(published_days.items()):
+                request = _day_request(day, symbols, checks)
+                yield request
+                requested.append(str(request.run_key))
             if state.recheck_due(now):
                 try:
                     for request in _replaced_archive_requests(context, session, base_url, wh, last_loaded, settings):
@@ -158,21 +158,44 @@ def _replaced_archive_requests(
                 if sha:
                     loaded[spec] = sha
                     published[spec] = fetch_checksum(session, base_url, spec)
-    requests_ = []
+    by_day: dict[date, dict[str, list]] = {}
     for spec, new_sha in sorted(replaced_archives(loaded, published).items(), key=lambda item: item[0].relative_path):
-        key = raw_asset_key(_table_name(spec))
-        partition = DaySymbol(spec.day, spec.symbol)
         context.log.info(f"{spec.relative_path}: replaced upstream (sha256 {loaded[spec]} -> {new_sha}), reloading")
+        by_day.setdefault(spec.day, {}).setdefault(_table_name(spec), []).append((spec, new_sha))
+    requests_ = []
+    for day, tables in sorted(by_day.items()):
+        keys = [raw_asset_key(table) for table in tables]
+        replaced = [item for items in tables.values() for item in items]
         requests_.append(
             dg.RunRequest(
-                run_key=f"{spec.relative_path}@{new_sha}",
-                partition_key=partition.key(),
-                asset_selection=[key],
-                asset_check_keys=partition_run_checks(context.repository_def, [key]),
-                tags={TAG_SOURCE: POLLER_SENSOR, TAG_SHA256: new_sha, TAG_REASON: "replaced archive"},
+                run_key=",".join(f"{spec.relative_path}@{sha}" for spec, sha in replaced)[:4000]
+                if len(replaced) < 20 else f"{day}|replaced|{_digest([f'{s.relative_path}@{h}' for s, h in replaced])}",
+                partition_key=day_key(day),
+                asset_selection=keys,
+                asset_check_keys=partition_run_checks(context.repository_def, keys),
+                run_config=symbols_run_config({t: [spec.symbol for spec, _ in items] for t, items in tables.items()}),
+                tags={**scope_tags(spec.symbol for spec, _ in replaced), TAG_SOURCE: POLLER_SENSOR,
+                      TAG_SHA256: ",".join(sha for _, sha in replaced)[:2000], TAG_REASON: "replaced archive"},
             )
         )
     return requests_
+
+
+def _digest(values: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:16]
+
+
+def _day_request(day: date, symbols: list[str], checks) -> dg.RunRequest:
+    """One run of every raw table for the symbols whose archives of `day` are all published."""
+    symbols = sorted(symbols)
+    return dg.RunRequest(
+        run_key=f"{day_key(day)}|{','.join(symbols)}" if len(symbols) <= 20 else f"{day_key(day)}|{_digest(symbols)}",
+        partition_key=day_key(day),
+        asset_selection=RAW_ASSET_KEYS,
+        asset_check_keys=checks,
+        run_config=symbols_run_config({key.path[-1]: symbols for key in RAW_ASSET_KEYS}),
+        tags={**scope_tags(symbols), TAG_SOURCE: POLLER_SENSOR},
+    )
 
 
 def _table_name(spec) -> str:

@@ -1,8 +1,8 @@
 """A daily schedule that catches up on anything missed: raw partitions of recent days not in the warehouse.
 
 Sensors react to what lands; this is the safety net for what did not (a sensor that was stopped, a run
-that failed, a day published after the poller gave up). Each missing (day, symbol) gets one run of the
-raw tables it lacks; automation takes it downstream from there.
+that failed, a day published after the poller gave up). Each day with missing (table, symbol) pairs gets one
+run of the raw tables it lacks, each loading only the symbols that lack it; automation takes it downstream.
 """
 
 import datetime as dt
@@ -11,9 +11,10 @@ import dagster as dg
 
 from binance_assets.automation.deadlines import latest_due_day, loaded_partitions
 from binance_assets.automation.selections import partition_run_checks, schedule_repository
+from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import schedule_status
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol, day_key, scope_tags, universe_on
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
@@ -51,20 +52,29 @@ def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK
         first = max(last - dt.timedelta(days=lookback_days - 1), settings.start_date)
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
         loaded = set(loaded_partitions(warehouse.get(), first, last))
-        missing = missing_partitions(loaded, list(RAW_TABLES), list(settings.symbols), days)
+        missing: dict[DaySymbol, list[str]] = {}
+        for day in days:
+            missing |= missing_partitions(loaded, list(RAW_TABLES), universe_on(settings, day), [day])
         if not missing:
             return dg.SkipReason(f"every raw partition from {first} to {last} is loaded")
         repository = schedule_repository(context)
-        return [
-            dg.RunRequest(
-                run_key=f"{BACKFILL_SCHEDULE}:{part.day}:{part.symbol}:{context.scheduled_execution_time:%Y-%m-%d}",
-                partition_key=part.key(),
-                asset_selection=[raw_asset_key(table) for table in tables],
+        by_day: dict[dt.date, dict[str, list[str]]] = {}
+        for part, tables in missing.items():
+            for table in tables:
+                by_day.setdefault(part.day, {}).setdefault(table, []).append(part.symbol)
+        requests = []
+        for day, symbols_by_table in sorted(by_day.items()):
+            keys = [raw_asset_key(table) for table in RAW_TABLES if table in symbols_by_table]
+            requests.append(dg.RunRequest(
+                run_key=f"{BACKFILL_SCHEDULE}:{day}:{context.scheduled_execution_time:%Y-%m-%d}",
+                partition_key=day_key(day),
+                asset_selection=keys,
                 # Not the deadline checks: they run in raw_deadline_sensor's runs only.
-                asset_check_keys=partition_run_checks(repository, [raw_asset_key(table) for table in tables]),
-                tags={"binance/reason": "missed partition"},
-            )
-            for part, tables in sorted(missing.items(), key=lambda item: (item[0].day, item[0].symbol))
-        ]
+                asset_check_keys=partition_run_checks(repository, keys),
+                run_config=symbols_run_config(symbols_by_table),
+                tags={**scope_tags(s for symbols in symbols_by_table.values() for s in symbols),
+                      "binance/reason": "missed partition"},
+            ))
+        return requests
 
     return daily_missed_partitions

@@ -59,8 +59,8 @@ def mirror_source(base_url: str, settings: Settings) -> MirrorSource | None:
 
 
 def market_downstream() -> dg.AssetSelection:
-    """The raw assets and what is downstream of them with the same (date, symbol) partitions; the merchant's
-    daily-partitioned marts (they read `fct_bars_1m`) follow through their own automation."""
+    """The raw assets and what is downstream of them in this location; the merchant's marts (they read
+    `fct_bars_1m`) follow through their own automation."""
     return dg.AssetSelection.assets(*RAW_ASSET_KEYS).downstream() - dg.AssetSelection.tag("merchant", "")
 
 
@@ -78,7 +78,8 @@ def run_selection(
         return raw_keys
     graph = repository.asset_graph
     partitions = graph.get(raw_keys[0]).partitions_def
-    downstream = dg.AssetSelection.assets(*raw_keys).downstream().resolve(graph)
+    merchant = dg.AssetSelection.tag("merchant", "")
+    downstream = (dg.AssetSelection.assets(*raw_keys).downstream() - merchant).resolve(graph)
     later = sorted(
         (key for key in downstream - set(raw_keys) if graph.get(key).partitions_def == partitions),
         key=lambda key: key.to_user_string(),

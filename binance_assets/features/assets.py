@@ -1,43 +1,41 @@
-"""Feature tables: per symbol and minute, point in time, one partition per (day, symbol).
+"""Feature tables: per symbol and minute, point in time, one partition per UTC day (every symbol of it).
 
 Day D reads the bars of D and, to warm up its trailing windows, of D-1. Both are declared: the bars
-dependency maps feature partition (D, symbol) to bars partitions (D-1, symbol) and (D, symbol), so a late
-or corrected D-1 refreshes D under declarative automation. The first partition has no D-1 (the mapping
-allows the nonexistent upstream partition) and is computed from its own day alone.
+dependency maps feature day D to bars days D-1 and D, so a late or corrected D-1 refreshes D under
+declarative automation. The first partition has no D-1 (the mapping allows the nonexistent upstream
+partition) and is computed from its own day alone. A run covers the day's symbols that have bars, or only
+those its run tag `binance/symbols` names (a late or replaced file rebuilds only its symbol).
 
-Write-audit-publish: the partition is computed, audited by the blocking pandera check, and only then
-replaces the published partition in one transaction (see `checks.py`).
+Write-audit-publish: the day is computed, audited by the blocking pandera check, and only then replaces
+each symbol's published rows (one transaction per symbol; see `checks.py`).
 """
 
 import datetime as dt
 
 import dagster as dg
+import pandas as pd
 import pyarrow as pa
 
 from binance_assets.features.checks import audit_features, feature_check_specs
 from binance_assets.features.compute import FEATURE_COLUMNS, LABEL_COLUMNS, compute_minute_features
 from binance_assets.lib.conditions import partition_refresh
 from binance_assets.lib.keys import WAREHOUSE_POOL
-from binance_assets.lib.partitions import DATE_DIMENSION, SYMBOL_DIMENSION, DaySymbol
+from binance_assets.lib.partitions import DAY_RANGE_BACKFILL, run_days, universe_on
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.lib.scope import step_symbols
+from binance_assets.settings import Settings
 from binance_assets.warehouse.table_names import BARS_1M_TABLE, FEATURES_TABLE
 
 FEATURES_GROUP = "features"
 MINUTE_FEATURES_KEY = dg.AssetKey(["features", "minute_features"])
 BARS_KEY = dg.AssetKey(["marts", "fct_bars_1m"])
 
-BARS_SQL = f"select * from {BARS_1M_TABLE} where symbol = ? and trade_date = ? order by open_time"
+BARS_SQL = f"select * from {BARS_1M_TABLE} where trade_date = ? order by symbol, open_time"
 ONE_DAY = dt.timedelta(days=1)
 
-# (D, symbol) depends on bars (D-1, symbol) and (D, symbol); D-1 of the first partition does not exist.
-SAME_AND_PREVIOUS_DAY = dg.MultiPartitionMapping(
-    {
-        DATE_DIMENSION: dg.DimensionPartitionMapping(
-            DATE_DIMENSION,
-            dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=0, allow_nonexistent_upstream_partitions=True),
-        ),
-        SYMBOL_DIMENSION: dg.DimensionPartitionMapping(SYMBOL_DIMENSION, dg.IdentityPartitionMapping()),
-    }
+# Day D depends on bars of D-1 and D; D-1 of the first partition does not exist.
+SAME_AND_PREVIOUS_DAY = dg.TimeWindowPartitionMapping(
+    start_offset=-1, end_offset=0, allow_nonexistent_upstream_partitions=True
 )
 
 
@@ -45,12 +43,15 @@ class FeaturePartitionRejected(dg.Failure):
     """The computed partition failed its blocking check; the published partition was left unchanged."""
 
 
-def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon: int) -> dg.AssetsDefinition:
+def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, settings: Settings) -> dg.AssetsDefinition:
+    horizon = settings.label_horizon_minutes
+
     @dg.asset(
         key=MINUTE_FEATURES_KEY,
         deps=[dg.AssetDep(BARS_KEY, partition_mapping=SAME_AND_PREVIOUS_DAY)],
         group_name=FEATURES_GROUP,
         partitions_def=partitions_def,
+        backfill_policy=DAY_RANGE_BACKFILL,
         pool=WAREHOUSE_POOL,
         automation_condition=partition_refresh(),
         check_specs=feature_check_specs(MINUTE_FEATURES_KEY, partitions_def),
@@ -71,36 +72,59 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, horizon
         },
     )
     def minute_features(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        part = DaySymbol.from_key(context.partition_key)
         wh = warehouse.get()
-        bars = wh.query(BARS_SQL, [part.symbol, part.day])
-        if bars.empty:
-            raise dg.Failure(f"no bars in {BARS_1M_TABLE} for {part.symbol} {part.day}: materialize the marts first")
-        # The previous day's bars only warm up the trailing windows (still point in time: all before t).
-        history = wh.query(BARS_SQL, [part.symbol, part.day - ONE_DAY])
-        frame = compute_minute_features(bars, horizon=horizon, history=history if len(history) else None)
-        audit = audit_features(MINUTE_FEATURES_KEY, frame)  # audit the staged frame...
-        if not audit.passed:
-            yield audit  # recorded (and shown in the UI) although nothing is published
-            raise FeaturePartitionRejected(
-                f"features for {part.symbol} {part.day} failed the blocking check {audit.check_name} "
-                f"({audit.metadata['failure_count'].value} failure cases, see the check's metadata); "
-                "the published partition was left unchanged",
-                metadata={"failure_count": audit.metadata["failure_count"]},
-            )
-        rows = wh.replace_table_partition(  # ...and publish it only when it passed (one transaction)
-            FEATURES_TABLE, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False)
-        )
+        audits, metadata = [], {"dagster/row_count": 0, "symbols": 0}
+        for day in run_days(context):
+            scoped = step_symbols(context, wh, day, reads_previous_day=True)
+            wanted = set(universe_on(settings, day) if scoped is None else scoped)
+            bars = _day_bars(wh, day, wanted)
+            if bars.empty:
+                raise dg.Failure(f"no bars in {BARS_1M_TABLE} for {day} ({len(wanted)} symbols): materialize the "
+                                 "marts first")
+            history = _day_bars(wh, day - ONE_DAY, wanted)  # warms up the trailing windows (all before t)
+            frames = {
+                symbol: compute_minute_features(
+                    group.reset_index(drop=True), horizon=horizon,
+                    history=_symbol_rows(history, symbol),
+                )
+                for symbol, group in bars.groupby("symbol", sort=True)
+            }
+            frame = pd.concat(frames.values(), ignore_index=True)
+            audit = audit_features(MINUTE_FEATURES_KEY, frame)  # audit the staged day...
+            if not audit.passed:
+                yield audit  # recorded (and shown in the UI) although nothing is published
+                raise FeaturePartitionRejected(
+                    f"features for {day} failed the blocking check {audit.check_name} "
+                    f"({audit.metadata['failure_count'].value} failure cases, see the check's metadata); "
+                    "the published rows were left unchanged",
+                    metadata={"failure_count": audit.metadata["failure_count"]},
+                )
+            for symbol, rows in frames.items():  # ...and publish it only when it passed
+                metadata["dagster/row_count"] += wh.replace_table_partition(
+                    FEATURES_TABLE, symbol, day, pa.Table.from_pandas(rows, preserve_index=False)
+                )
+            audits.append(audit)
+            metadata["symbols"] += len(frames)
+            metadata["null_feature_share"] = float(frame[FEATURE_COLUMNS].isna().mean().mean())
+            metadata["labelled_rows"] = int(frame["label_up"].notna().sum())
+            metadata["warm_up_day"] = str(day - ONE_DAY) if len(history) else "none (no bars of the previous day)"
+            without = sorted(wanted - set(frames))
+            if without:
+                metadata["symbols_without_bars"] = dg.MetadataValue.json(without[:200])
         # A passed audit goes out with the materialization it audited: Dagster's blocking-check conditions
         # (the ml location's predictions wait on them) judge a check by the materialization it targets.
-        yield dg.MaterializeResult(
-            check_results=[audit],
-            metadata={
-                "dagster/row_count": rows,
-                "warm_up_day": str(part.day - ONE_DAY) if len(history) else "none (no bars of the previous day)",
-                "null_feature_share": float(frame[FEATURE_COLUMNS].isna().mean().mean()),
-                "labelled_rows": int(frame["label_up"].notna().sum()),
-            }
-        )
+        yield dg.MaterializeResult(check_results=audits[-1:], metadata=metadata)
 
     return minute_features
+
+
+def _day_bars(wh, day: dt.date, symbols: set[str]) -> pd.DataFrame:
+    bars = wh.query(BARS_SQL, [day])
+    return bars[bars["symbol"].isin(symbols)] if len(bars) else bars
+
+
+def _symbol_rows(frame: pd.DataFrame, symbol: str) -> pd.DataFrame | None:
+    if frame.empty:
+        return None
+    rows = frame[frame["symbol"] == symbol].reset_index(drop=True)
+    return rows if len(rows) else None

@@ -1,12 +1,13 @@
-"""The raw assets: one partitioned asset per raw warehouse table, built by one factory.
+"""The raw assets: one day-partitioned asset per raw warehouse table, built by one factory.
 
-A raw run is ONE step: the asset loads its source by write-audit-publish (`load.py`) and yields its
-checks' results itself. The source is the day's archive, or with run config `source: rest` Binance's
-REST API (the gap-fill, `gapfill_load.py`, launched by `rest_gapfill_sensor`): the same staging, the
-same blocking checks, the same publish and the same check results, so automation treats a gap-filled
-partition like any other. Rows that fail a blocking check are never published: the step yields the
-failed check results (visible in the UI with their failure counts) and then fails; the published
-partition, its load_log and everything downstream stay as they were.
+A raw run is ONE step per table: for each day of the run it loads every symbol of the day (the run's scope:
+run config `symbols`, else the run tag `binance/symbols`, else the day's universe; `lib/partitions.py`), each
+(day, symbol) file by write-audit-publish on its own (`load.py`), and yields the day's check results itself
+(`day_results.py`). The source is the day's archive, or with run config `source: rest` Binance's REST API
+(the gap-fill, `gapfill_load.py`, launched by `rest_gapfill_sensor`): the same staging, the same blocking
+checks, the same publish and the same check results, so automation treats a gap-filled day like any other.
+A refused file is never published: its symbol's partition, its load_log and everything downstream stay as
+they were; the other symbols of the day are published, and the step fails naming the refused files.
 """
 
 from typing import Literal
@@ -17,13 +18,15 @@ from pydantic import Field
 from binance_assets.binance.errors import ArchiveNotYetAvailable, BinanceDataError
 from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.checks import check_result, raw_check_specs
+from binance_assets.ingestion.day_results import DayResult, SymbolLoad
 from binance_assets.ingestion.gapfill_load import gapfill_partition
 from binance_assets.ingestion.load import load_partition
 from binance_assets.ingestion.schemas import DESCRIPTIONS
 from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DAY_RANGE_BACKFILL, run_days, run_symbols
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.lib.rest_resources import BinanceRestResource
+from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, RawTable
 
 
@@ -35,17 +38,36 @@ def raw_op_name(table_name: str) -> str:
 class RawLoadConfig(dg.Config):
     source: Literal["archive", "rest"] = Field(
         default="archive",
-        description="archive: the day's file from data.binance.vision (or the mirror); rest: fill the partition "
+        description="archive: the day's files from data.binance.vision (or the mirror); rest: fill the day "
         "from Binance's REST API (what is missing of it), through the same checks.",
+    )
+    symbols: list[str] | None = Field(
+        default=None,
+        description="The symbols whose files this table loads; default the run's symbols (tag binance/symbols), "
+        "else the day's universe.",
     )
 
 
-def rest_run_config(table_names) -> dict:
-    """Run config that makes the raw assets of `table_names` load from REST (the gap-fill)."""
-    return {"ops": {raw_op_name(name): {"config": {"source": "rest"}} for name in table_names}}
+def rest_run_config(table_names, symbols: dict[str, list[str]] | None = None) -> dict:
+    """Run config that makes the raw assets of `table_names` load from REST (the gap-fill), each for the
+    symbols `symbols[table]` names (default: the run's)."""
+    ops = {}
+    for name in table_names:
+        config: dict = {"source": "rest"}
+        if symbols and name in symbols:
+            config["symbols"] = sorted(symbols[name])
+        ops[raw_op_name(name)] = {"config": config}
+    return {"ops": ops}
 
 
-def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+def symbols_run_config(symbols_by_table: dict[str, list[str]]) -> dict:
+    """Run config naming the symbols each raw table loads (the landing sensor: the files that landed)."""
+    return {"ops": {raw_op_name(t): {"config": {"symbols": sorted(s)}} for t, s in symbols_by_table.items()}}
+
+
+def build_raw_asset(
+    raw_table: RawTable, partitions_def: dg.PartitionsDefinition, settings: Settings
+) -> dg.AssetsDefinition:
     key = raw_asset_key(raw_table.name)
 
     # A multi_asset of one asset, only for `can_subset`: with it the asset's output and its check
@@ -72,6 +94,7 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
         check_specs=raw_check_specs(raw_table, key),
         can_subset=True,
         partitions_def=partitions_def,
+        backfill_policy=DAY_RANGE_BACKFILL,
         pool=WAREHOUSE_POOL,
     )
     def _raw_asset(
@@ -89,90 +112,118 @@ def build_raw_asset(raw_table: RawTable, partitions_def: dg.PartitionsDefinition
                 ),
                 allow_retries=False,
             )
-        part = DaySymbol.from_key(context.partition_key)
-        if config.source == "rest":
-            loaded = _from_rest(context, binance_rest, warehouse, raw_table, part)
-        else:
-            loaded = _from_archive(context, archive, warehouse, raw_table, part)
-        if loaded is None:
-            return
-        audit, metadata, dropped = loaded
-        results = [check_result(key, outcome) for outcome in audit.checks]
-        if not audit.published:
-            yield from results
-            raise dg.Failure(
-                description=(
-                    f"raw.{raw_table.name} {part.symbol} {part.day}: {metadata['source_url']} was not published, its "
-                    f"blocking checks failed ({audit.rejection}). The published partition is unchanged; "
-                    f"{dropped}."
-                ),
-                metadata={
-                    "failed_checks": [r.check_name for r in results if not r.passed],
-                    "partition_left_unchanged": True,
-                    **{k: v for k, v in metadata.items() if k in ("source", "sha256")},
-                },
-                allow_retries=False,
-            )
-        stats = audit.stats
-        yield dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": stats.rows,
-                "first_id": stats.first_id,
-                "last_id": stats.last_id,
-                "first_time": str(stats.first_time),
-                "last_time": str(stats.last_time),
-                **metadata,
-                "source_url": _url_value(metadata["source_url"]),
-                "load_log_version": audit.version,
-            },
-            check_results=results,
-        )
+        wh = warehouse.get()
+        load_one = _rest_loader(context, binance_rest, wh, raw_table) if config.source == "rest" else \
+            _archive_loader(context, archive, wh, raw_table)
+        results = []
+        for day in run_days(context):
+            result = DayResult(raw_table.name, day)
+            for symbol in run_symbols(context, settings, day, config.symbols):
+                result.loads.append(load_one(day, symbol))
+            results.append(result)
+        yield from _day_events(context, key, raw_table, results)
 
     return _raw_asset
 
 
-def _url_value(url: str):
-    return dg.MetadataValue.url(url) if url.startswith("http") else url
-
-
-def _from_archive(context, archive: ArchiveResource, warehouse: WarehouseResource, raw_table: RawTable, part):
-    """The day's archive by write-audit-publish: (outcome, metadata, what became of refused rows), or None
-    if the day is not published yet."""
-    try:
-        load = load_partition(archive.client(), warehouse.get(), raw_table, part.day, part.symbol)
-    except ArchiveNotYetAvailable as exc:
-        # Not a crash: the day is not published yet. Nothing is materialized; a later run picks it up.
-        context.log.warning(f"{raw_table.name} {part.symbol} {part.day}: {exc}")
-        return None
-    except BinanceDataError as exc:
+def _day_events(context, key: dg.AssetKey, raw_table: RawTable, results: list[DayResult]):
+    """The run's events: one materialization (with the checks) when every day of the run published rows; the
+    failed checks alone when nothing was published; then a failure naming every refused file."""
+    failures = [r.failure_description() for r in results if r.failed]
+    empty = [r for r in results if not r.published]
+    for result in empty:
+        if not result.failed:
+            context.log.warning(f"{raw_table.name} {result.day}: nothing new to publish ({result.metadata()})")
+    if len(results) == 1 or not empty:
+        merged = results[0] if len(results) == 1 else _merge(raw_table.name, results)
+        outcomes = merged.check_outcomes()
+        checks = [check_result(key, outcome) for outcome in outcomes]
+        if merged.published:
+            yield dg.MaterializeResult(metadata=_metadata_values(merged.metadata()), check_results=checks)
+        else:
+            yield from checks
+    if empty and len(results) > 1:
+        failures.append(f"days with nothing published: {', '.join(str(r.day) for r in empty)} (the days with rows "
+                        "were published; re-run the range once every day's files are there)")
+    if failures:
         raise dg.Failure(
-            description=f"{type(exc).__name__}: {exc}",
-            metadata={"error_type": type(exc).__name__, "partition_left_unchanged": True},
+            description=" ".join(failures),
+            metadata={"partition_left_unchanged": True,
+                      "refused_symbols": sorted({f.symbol for r in results for f in r.failed})},
             allow_retries=False,
-        ) from exc
-    return load, {
-        "source": "archive",
-        "timestamp_unit": load.timestamp_unit,
-        "source_url": load.source_url,
-        "sha256": load.sha256,
-    }, f"the file is kept in {load.quarantined_to}"
+        )
 
 
-def _from_rest(context, rest: BinanceRestResource, warehouse: WarehouseResource, raw_table: RawTable, part):
-    """The REST gap-fill by the same write-audit-publish; None if REST has nothing to add."""
-    fill = gapfill_partition(RestFetcher(rest.client()), warehouse.get(), raw_table, part.day, part.symbol)
-    context.log.info(f"{raw_table.name} {part.symbol} {part.day}: REST {fill.reason}, {fill.rows_fetched} rows fetched")
-    if fill.audit is None:  # complete already, or REST has no rows either: nothing new to publish
-        return None
-    return fill.audit, {
-        "source": "rest",
-        "reason": fill.reason,
-        "rows_fetched": fill.rows_fetched,
-        "requests": fill.requests,
-        "request_weight": fill.weight,
-        "source_url": fill.source_url,
-    }, "the REST rows were dropped"
+def _merge(table: str, results: list[DayResult]) -> DayResult:
+    """A range of days as one result (a backfill run): every symbol-day's load, labelled by day."""
+    from dataclasses import replace
+
+    merged = DayResult(table, results[0].day)
+    for result in results:
+        merged.loads += [replace(load, symbol=f"{load.symbol}@{result.day}") for load in result.loads]
+    return merged
 
 
-def build_raw_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [build_raw_asset(table, partitions_def) for table in RAW_TABLES.values()]
+def _metadata_values(metadata: dict) -> dict:
+    out = {}
+    for k, v in metadata.items():
+        if k == "source_url" and isinstance(v, str) and v.startswith("http"):
+            v = dg.MetadataValue.url(v)
+        elif isinstance(v, list | dict):
+            v = dg.MetadataValue.json(v)
+        out[k] = v
+    return out
+
+
+def _archive_loader(context, archive: ArchiveResource, warehouse, raw_table: RawTable):
+    client = archive.client()
+
+    def load(day, symbol) -> SymbolLoad:
+        try:
+            load = load_partition(client, warehouse, raw_table, day, symbol)
+        except ArchiveNotYetAvailable as exc:
+            # Not a crash: the day is not published yet. Nothing is materialized; a later run picks it up.
+            context.log.warning(f"{raw_table.name} {symbol} {day}: {exc}")
+            return SymbolLoad(symbol, "not_yet_published", detail=str(exc))
+        except BinanceDataError as exc:
+            context.log.error(f"{raw_table.name} {symbol} {day}: {type(exc).__name__}: {exc}")
+            return SymbolLoad(symbol, "error", detail=f"{type(exc).__name__}: {exc}")
+        if not load.published:
+            return SymbolLoad(symbol, "refused", load.checks, detail=f"blocking checks failed ({load.rejection}); "
+                              f"the file is kept in {load.quarantined_to}")
+        stats = load.stats
+        return SymbolLoad(symbol, "published", load.checks, rows=stats.rows, metadata={
+            "first_id": stats.first_id, "last_id": stats.last_id,
+            "first_time": str(stats.first_time), "last_time": str(stats.last_time),
+            "source": "archive", "timestamp_unit": load.timestamp_unit, "source_url": load.source_url,
+            "sha256": load.sha256, "load_log_version": load.version,
+        })
+
+    return load
+
+
+def _rest_loader(context, rest: BinanceRestResource, warehouse, raw_table: RawTable):
+    fetcher = RestFetcher(rest.client())
+
+    def load(day, symbol) -> SymbolLoad:
+        fill = gapfill_partition(fetcher, warehouse, raw_table, day, symbol)
+        context.log.info(f"{raw_table.name} {symbol} {day}: REST {fill.reason}, {fill.rows_fetched} rows fetched")
+        if fill.audit is None:  # complete already, or REST has no rows either: nothing new to publish
+            return SymbolLoad(symbol, "unchanged", detail=fill.reason)
+        audit = fill.audit
+        if not audit.published:
+            return SymbolLoad(symbol, "refused", audit.checks,
+                              detail=f"blocking checks failed ({audit.rejection}); the REST rows were dropped")
+        stats = audit.stats
+        return SymbolLoad(symbol, "published", audit.checks, rows=stats.rows, metadata={
+            "first_id": stats.first_id, "last_id": stats.last_id,
+            "first_time": str(stats.first_time), "last_time": str(stats.last_time),
+            "source": "rest", "reason": fill.reason, "rows_fetched": fill.rows_fetched, "requests": fill.requests,
+            "request_weight": fill.weight, "source_url": fill.source_url, "load_log_version": audit.version,
+        })
+
+    return load
+
+
+def build_raw_assets(partitions_def: dg.PartitionsDefinition, settings: Settings) -> list[dg.AssetsDefinition]:
+    return [build_raw_asset(table, partitions_def, settings) for table in RAW_TABLES.values()]

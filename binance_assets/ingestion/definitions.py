@@ -6,7 +6,7 @@ import dagster as dg
 
 from binance_assets.ingestion.assets import build_raw_assets
 from binance_assets.lib.keys import RAW_GROUP
-from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions
 from binance_assets.settings import Settings
 
 INGEST_JOB = "ingest_raw_archives"
@@ -14,14 +14,14 @@ INGEST_JOB = "ingest_raw_archives"
 
 def build_ingestion_defs(settings: Settings, exclude: dg.AssetSelection | None = None) -> dg.Definitions:
     """`exclude`: checks on the raw assets defined elsewhere that a partition run must not run."""
-    partitions = daily_symbol_partitions(settings)
+    partitions = daily_partitions(settings)
     selection = dg.AssetSelection.groups(RAW_GROUP)
     ingest_job = dg.define_asset_job(
         INGEST_JOB,
         selection=selection - exclude if exclude is not None else selection,
-        description="Load one (day, symbol) partition of every raw archive table and check it.",
+        description="Load one day of every raw archive table, every symbol of the day, and check it.",
     )
     return dg.Definitions(
-        assets=build_raw_assets(partitions),
+        assets=build_raw_assets(partitions, settings),
         jobs=[ingest_job],
     )

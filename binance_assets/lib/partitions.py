@@ -1,42 +1,103 @@
-"""Raw partitions: one per (UTC day, symbol)."""
+"""Market partitions: one per UTC day, every symbol of the day inside its runs.
+
+Raw tables, marts, features and predictions are partitioned by day (`daily_partitions`): one run of a day
+loads, builds and scores every symbol of the day's universe; a backfill runs ranges of days per run
+(`DAY_RANGE_BACKFILL`). Per-symbol state stays first-class in the warehouse (`raw.load_log` per dataset,
+day, symbol and version) and in the runs' metadata.
+
+A run may name a subset of the day's symbols (a late or replaced file costs that file): the run tag
+`binance/symbols` (`scope_tags`) scopes every step of the run (dbt vars, features, scoring), and the raw
+assets' run config may name the symbols each table loads. Without either, a run covers the day's universe.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import dagster as dg
 
 from binance_assets.settings import Settings
 
-DATE_DIMENSION = "date"
-SYMBOL_DIMENSION = "symbol"
+SYMBOLS_TAG = "binance/symbols"
+# A backfill of many days runs ranges of days per run (each run loads its days one after the other), not one
+# run per day: 31 days x the universe per run keeps a run's memory bounded while a year is 12 runs.
+MAX_DAYS_PER_RUN = 31
+DAY_RANGE_BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_DAYS_PER_RUN)
 
 
-def daily_symbol_partitions(settings: Settings) -> dg.MultiPartitionsDefinition:
-    return dg.MultiPartitionsDefinition(
-        {
-            DATE_DIMENSION: dg.DailyPartitionsDefinition(start_date=settings.start_date.isoformat()),
-            SYMBOL_DIMENSION: dg.StaticPartitionsDefinition(list(settings.symbols)),
-        }
-    )
+@lru_cache(maxsize=8)
+def _daily(start: str) -> dg.DailyPartitionsDefinition:
+    return dg.DailyPartitionsDefinition(start_date=start)
 
 
-@dataclass(frozen=True)
+def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
+    """The one partitions definition of the market assets: UTC days from `settings.start_date`."""
+    return _daily(settings.start_date.isoformat())
+
+
+def day_key(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def parse_day_key(key: str) -> dt.date:
+    """A market partition key (`2025-01-01`) as a date; an old (day, symbol) key is refused by name."""
+    text = str(key)
+    if "|" in text:
+        raise ValueError(
+            f"{text!r} is a (day, symbol) partition key: market assets are partitioned by day now "
+            "(name the symbols with the run tag binance/symbols)"
+        )
+    return dt.date.fromisoformat(text)
+
+
+def run_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[dt.date]:
+    """The days of a run: one partition, or the range of a backfill run, in order."""
+    if isinstance(context, dg.AssetCheckExecutionContext):
+        return [parse_day_key(context.partition_key)]
+    return sorted(parse_day_key(key) for key in context.partition_keys)
+
+
+def scope_tags(symbols: Iterable[str] | None) -> dict[str, str]:
+    """The run tags naming the symbols a run covers (none: the day's universe)."""
+    if symbols is None:
+        return {}
+    return {SYMBOLS_TAG: ",".join(sorted(set(symbols)))}
+
+
+def tagged_symbols(tags: Mapping[str, str]) -> list[str] | None:
+    """The symbols a run's tags name, or None when they name none (the run covers the universe)."""
+    value = tags.get(SYMBOLS_TAG)
+    if value is None:
+        return None
+    return sorted({s.strip().upper() for s in value.split(",") if s.strip()})
+
+
+def universe_on(settings: Settings, day: dt.date) -> list[str]:
+    """The symbols expected on `day`: the configured universe (sorted)."""
+    return sorted(settings.symbols)
+
+
+def run_symbols(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, settings: Settings, day: dt.date,
+    configured: Iterable[str] | None = None,
+) -> list[str]:
+    """The symbols one step covers on `day`: those its config names, else those the run's tags name, else the
+    day's universe; always within the universe's symbols plus any named explicitly."""
+    if configured is not None:
+        return sorted({s.upper() for s in configured})
+    tagged = tagged_symbols(context.run.tags if context.run else {})
+    return tagged if tagged is not None else universe_on(settings, day)
+
+
+@dataclass(frozen=True, order=True)
 class DaySymbol:
+    """One symbol of one day: the unit of per-symbol state (load_log rows, deadlines, findings)."""
+
     day: dt.date
     symbol: str
 
-    @classmethod
-    def from_key(cls, key: dg.MultiPartitionKey | str) -> DaySymbol:
-        """From a MultiPartitionKey, or its string form `2025-01-01|BTCUSDT` (dimensions sorted by name)."""
-        if isinstance(key, dg.MultiPartitionKey):
-            by_dim = key.keys_by_dimension
-            return cls(dt.date.fromisoformat(by_dim[DATE_DIMENSION]), by_dim[SYMBOL_DIMENSION])
-        day, sep, symbol = str(key).partition("|")
-        if not sep:
-            raise ValueError(f"expected a (date, symbol) partition key like 2025-01-01|BTCUSDT, got {key!r}")
-        return cls(dt.date.fromisoformat(day), symbol)
-
-    def key(self) -> dg.MultiPartitionKey:
-        return dg.MultiPartitionKey({DATE_DIMENSION: self.day.isoformat(), SYMBOL_DIMENSION: self.symbol})
+    def label(self) -> str:
+        return f"{self.day.isoformat()}|{self.symbol}"

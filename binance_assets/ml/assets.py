@@ -11,8 +11,9 @@ from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.lib.conditions import partition_refresh, retrain_on_cron
 from binance_assets.lib.keys import WAREHOUSE_POOL
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DAY_RANGE_BACKFILL, run_days
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.lib.scope import step_symbols
 from binance_assets.ml.card_build import build_card
 from binance_assets.ml.point_in_time import choose_scoring_model
 from binance_assets.ml.promotion import register_with_gate
@@ -146,6 +147,7 @@ def scoring_asset(key: dg.AssetKey, table: str, partitions_def: dg.PartitionsDef
         deps=[MINUTE_FEATURES_KEY, *MODEL_KEYS.values()],
         group_name="predictions",
         partitions_def=partitions_def,
+        backfill_policy=DAY_RANGE_BACKFILL,
         pool=WAREHOUSE_POOL,
         automation_condition=partition_refresh(ignore=dg.AssetSelection.assets(*MODEL_KEYS.values())),
         kinds={"scikitlearn", "python"},
@@ -155,19 +157,33 @@ def scoring_asset(key: dg.AssetKey, table: str, partitions_def: dg.PartitionsDef
     )
 
 
-def feature_partition(wh: Warehouse, part: DaySymbol) -> pd.DataFrame:
-    """The partition's minute features; a failure naming the asset to materialize when there are none."""
-    features = wh.read_table(FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
+def feature_day(wh: Warehouse, day: dt.date, symbols: list[str] | None) -> pd.DataFrame:
+    """The day's minute features (of `symbols`, None: every symbol); a failure naming the asset to materialize
+    when there are none."""
+    features = wh.read_table(FEATURES_TABLE, symbols=symbols, start=day, end=day)
     if features.empty:
-        raise dg.Failure(f"no features for {part.symbol} {part.day}: materialize features/minute_features first")
+        raise dg.Failure(f"no features for {day} ({'every symbol' if symbols is None else ', '.join(symbols)}): "
+                         "materialize features/minute_features first")
     return features
 
 
-def write_scored(wh: Warehouse, table: str, part: DaySymbol, scored: list[pd.DataFrame]) -> int:
-    """The models' scored frames as the partition of `table` (replaced in one transaction); its row count."""
+def scoring_scope(context: dg.AssetExecutionContext, wh: Warehouse) -> list[tuple[dt.date, list[str] | None]]:
+    """(day, symbols) a scoring step covers: each day of the run, the symbols it rebuilds (lib/scope.py: those
+    its run names and any changed since; None: all)."""
+    return [(day, step_symbols(context, wh, day)) for day in run_days(context)]
+
+
+def write_scored(wh: Warehouse, table: str, day: dt.date, scored: list[pd.DataFrame]) -> int:
+    """The models' scored frames as the day's rows of `table`, each symbol's replaced in one transaction; the
+    row count."""
     frame = pd.concat(scored, ignore_index=True)
-    frame.insert(1, "trade_date", part.day)
-    return wh.replace_table_partition(table, part.symbol, part.day, pa.Table.from_pandas(frame, preserve_index=False))
+    frame.insert(1, "trade_date", day)
+    rows = 0
+    for symbol, group in frame.groupby("symbol", sort=True):
+        rows += wh.replace_table_partition(
+            table, str(symbol), day, pa.Table.from_pandas(group.reset_index(drop=True), preserve_index=False)
+        )
+    return rows
 
 
 def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -182,34 +198,37 @@ def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.Asset
     def predictions(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource
     ) -> dg.MaterializeResult:
-        part = DaySymbol.from_key(context.partition_key)
         wh, registry = warehouse.get(), model_registry.get()
-        features = feature_partition(wh, part)
-        scored, metadata = [], {}
-        for name in MODEL_KEYS:
-            lineage = registry.champion_lineage(name)
-            if not lineage:
-                events = registry.history(name)["events"]
-                if not (events and events[-1]["action"] == "demote"):
-                    raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
-                # Demoted by the canary with nothing to roll back to: this model's predictions stop.
-                metadata[f"{name}_status"] = f"not scored: champion {events[-1]['previous']} demoted: " \
-                                             f"{events[-1]['reason']}"
-                context.log.warning(metadata[f"{name}_status"])
-                continue
-            # Never scored by a model that learnt from this day (see ml/point_in_time.py).
-            choice = choose_scoring_model(lineage, part.day)
-            model, card = registry.load(name, choice.card.version)
-            frame = score(model, card, features)
-            frame["in_sample"] = choice.in_sample
-            scored.append(frame)
-            context.log.info(f"{name}: {choice.reason}")
-            metadata[f"{name}_version"] = card.version
-            metadata[f"{name}_in_sample"] = choice.in_sample
-            metadata[f"{name}_training_window"] = f"{card.training_window['start']} .. {card.training_window['end']}"
-        if not scored:
-            raise dg.Failure(f"no model has a champion to score {part.symbol} {part.day}: {metadata}")
-        rows = write_scored(wh, PREDICTIONS_TABLE, part, scored)
+        rows, metadata = 0, {}
+        for day, symbols in scoring_scope(context, wh):
+            features = feature_day(wh, day, symbols)
+            scored = []
+            for name in MODEL_KEYS:
+                lineage = registry.champion_lineage(name)
+                if not lineage:
+                    events = registry.history(name)["events"]
+                    if not (events and events[-1]["action"] == "demote"):
+                        raise dg.Failure(f"model {name} has no champion yet: materialize models/{name} first")
+                    # Demoted by the canary with nothing to roll back to: this model's predictions stop.
+                    metadata[f"{name}_status"] = f"not scored: champion {events[-1]['previous']} demoted: " \
+                                                 f"{events[-1]['reason']}"
+                    context.log.warning(metadata[f"{name}_status"])
+                    continue
+                # Never scored by a model that learnt from this day (see ml/point_in_time.py).
+                choice = choose_scoring_model(lineage, day)
+                model, card = registry.load(name, choice.card.version)
+                frame = score(model, card, features)
+                frame["in_sample"] = choice.in_sample
+                scored.append(frame)
+                context.log.info(f"{name} {day}: {choice.reason}")
+                metadata[f"{name}_version"] = card.version
+                metadata[f"{name}_in_sample"] = choice.in_sample
+                metadata[f"{name}_training_window"] = \
+                    f"{card.training_window['start']} .. {card.training_window['end']}"
+            if not scored:
+                raise dg.Failure(f"no model has a champion to score {day}: {metadata}")
+            rows += write_scored(wh, PREDICTIONS_TABLE, day, scored)
+            metadata["symbols"] = int(features["symbol"].nunique())
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, **metadata})
 
     return predictions

@@ -15,14 +15,14 @@ from pydantic import Field
 
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.lib.keys import WAREHOUSE_POOL
-from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import AlertWebhook, WarehouseResource
 from binance_assets.ml.assets import (
     MODEL_KEYS,
     MODELS_GROUP,
     PREDICTIONS_KEY,
-    feature_partition,
+    feature_day,
     scoring_asset,
+    scoring_scope,
     write_scored,
 )
 from binance_assets.ml.canary import CanaryPolicy, load_and_evaluate
@@ -61,22 +61,23 @@ def build_shadow_predictions_asset(partitions_def: dg.PartitionsDefinition) -> d
     def shadow_predictions(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, model_registry: ModelRegistryResource
     ) -> dg.MaterializeResult:
-        part = DaySymbol.from_key(context.partition_key)
         registry = model_registry.get()
         canaries = {name: registry.history(name)["canary"] for name in MODEL_KEYS}
         canaries = {name: canary["version"] for name, canary in canaries.items() if canary}
         if not canaries:
             return dg.MaterializeResult(metadata={"dagster/row_count": 0, "canaries": "none"})
         wh = warehouse.get()
-        features = feature_partition(wh, part)
-        scored = []
-        for name, version in canaries.items():
-            model, card = registry.load(name, version)
-            frame = score(model, card, features)
-            frame["in_sample"] = training_end(card) >= part.day
-            scored.append(frame)
-            context.log.info(f"{name}: canary {version} scored {len(frame)} rows in shadow")
-        rows = write_scored(wh, SHADOW_PREDICTIONS_TABLE, part, scored)
+        rows = 0
+        for day, symbols in scoring_scope(context, wh):
+            features = feature_day(wh, day, symbols)
+            scored = []
+            for name, version in canaries.items():
+                model, card = registry.load(name, version)
+                frame = score(model, card, features)
+                frame["in_sample"] = training_end(card) >= day
+                scored.append(frame)
+                context.log.info(f"{name}: canary {version} scored {len(frame)} rows of {day} in shadow")
+            rows += write_scored(wh, SHADOW_PREDICTIONS_TABLE, day, scored)
         return dg.MaterializeResult(metadata={"dagster/row_count": rows, "canaries": dg.MetadataValue.json(canaries)})
 
     return shadow_predictions

@@ -4,7 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from binance_assets.lib.keys import WAREHOUSE_POOL
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import run_days
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.ml.assets import CLASSIFIER, PREDICTIONS_KEY
 from binance_assets.ml.drift import drift_report
@@ -30,9 +30,9 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
         asset=PREDICTIONS_KEY,
         name="feature_drift",
         description=(
-            "Population stability index and a two-sample KS test per feature: this partition's features "
-            "against the same symbol's rows in the training window of the classifier that scored it, without "
-            "the scored day. Warns, or errors past the thresholds."
+            "Population stability index and a two-sample KS test per feature, per symbol: the day's features of "
+            "each symbol against the same symbol's rows in the training window of the classifier that scored "
+            "the day, without the scored day. Warns, or errors past the thresholds; the worst symbol decides."
         ),
         partitions_def=partitions_def,
         pool=WAREHOUSE_POOL,
@@ -43,37 +43,53 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
         warehouse: WarehouseResource,
         model_registry: ModelRegistryResource,
     ) -> dg.AssetCheckResult:
-        part = DaySymbol.from_key(context.partition_key)
+        (day,) = run_days(context)
         wh = warehouse.get()
         lineage = model_registry.get().champion_lineage(CLASSIFIER)
         if not lineage:
             raise dg.Failure(f"model {CLASSIFIER} has no champion: nothing to compare the features with")
-        card = choose_scoring_model(lineage, part.day).card  # the model that scored this partition
+        card = choose_scoring_model(lineage, day).card  # the model that scored this day
         start, end = training_start(card), training_end(card)
-        window = wh.read_table(FEATURES_TABLE, symbols=[part.symbol], start=start, end=end)
-        reference = drift_reference(window, part.symbol, part.day)  # same symbol, without the scored day
-        current = wh.read_table(FEATURES_TABLE, symbols=[part.symbol], start=part.day, end=part.day)
-        report = drift_report(
-            reference, current, card.features,
-            psi_warn=config.psi_warn, psi_error=config.psi_error, ks_pvalue_error=config.ks_pvalue_error,
-        )
+        current_day = wh.read_table(FEATURES_TABLE, start=day, end=day)
+        symbols = sorted(current_day["symbol"].astype(str).unique())
+        window = wh.read_table(FEATURES_TABLE, symbols=symbols, start=start, end=end)
+        rank = {"ok": 0, "warn": 1, "error": 2}
+        reports = {}
+        for symbol in symbols:
+            reference = drift_reference(window, symbol, day)  # same symbol, without the scored day
+            current = current_day[current_day["symbol"].astype(str) == symbol]
+            reports[symbol] = drift_report(
+                reference, current, card.features,
+                psi_warn=config.psi_warn, psi_error=config.psi_error, ks_pvalue_error=config.ks_pvalue_error,
+            )
+        worst = max(reports, key=lambda s: (rank[reports[s].severity], _max_psi(reports[s])), default=None)
+        severity = reports[worst].severity if worst else "ok"
         per_feature = {
             f.feature: {"psi": round(f.psi, 4), "ks": round(f.ks_statistic, 4), "p": f.ks_pvalue,
                         "severity": f.severity}
-            for f in report.features
+            for f in (reports[worst].features if worst else [])
         }
         return dg.AssetCheckResult(
-            passed=report.severity == "ok",
-            severity=dg.AssetCheckSeverity.ERROR if report.severity == "error" else dg.AssetCheckSeverity.WARN,
+            passed=severity == "ok",
+            severity=dg.AssetCheckSeverity.ERROR if severity == "error" else dg.AssetCheckSeverity.WARN,
             metadata={
-                "severity": report.severity,
-                "reference_window": f"{start} .. {end} without {part.day}",
-                "reference_symbol": part.symbol,
-                "reference_rows": len(reference),
+                "severity": severity,
+                "reference_window": f"{start} .. {end} without {day}",
+                "symbols": len(symbols),
+                "symbols_by_severity": dg.MetadataValue.json(
+                    {level: sorted(s for s, r in reports.items() if r.severity == level) for level in ("warn", "error")}
+                ),
+                "worst_symbol": worst or "none",
+                "reference_symbol": worst or "none",
+                "reference_rows": int((window["symbol"].astype(str) == worst).sum()) if worst else 0,
                 "model_version": card.version,
-                "max_psi": max((f.psi for f in report.features), default=0.0),
+                "max_psi": _max_psi(reports[worst]) if worst else 0.0,
                 "per_feature": dg.MetadataValue.json(per_feature),
             },
         )
 
     return [feature_drift]
+
+
+def _max_psi(report) -> float:
+    return max((f.psi for f in report.features), default=0.0)

@@ -7,7 +7,7 @@ from binance_assets.automation.freshness import apply_freshness_policies_to_defs
 from binance_assets.features.assets import MINUTE_FEATURES_KEY
 from binance_assets.lib.conditions import automation_sensor
 from binance_assets.lib.defaults import check_defaults_cover, sensor_running, sensor_status
-from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions
 from binance_assets.lib.resources import alert_webhook_resource, warehouse_resource
 from binance_assets.lib.run_timing import PARTITION_RUN_EXECUTOR, automation_interval_seconds
 from binance_assets.ml.assets import MODEL_KEYS, PREDICTIONS_KEY, build_model_assets, build_predictions_asset
@@ -31,7 +31,7 @@ CANARY_JOB = "canary"
 
 def build_ml_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or get_settings()
-    partitions = daily_symbol_partitions(settings)
+    partitions = daily_partitions(settings)
     defs = apply_freshness_policies_to_defs(dg.Definitions(
         assets=[
             # The feature table is materialized by market_data; declared here with its partitions so that

@@ -23,7 +23,7 @@ from binance_assets.ops.findings import ERROR, Finding, alert_text, failures, fo
 from binance_assets.ops.latest import latest_partitions
 from binance_assets.ops.partition_rules import feature_findings, raw_findings
 from binance_assets.settings import ALERT_WEBHOOK_ENV, Settings
-from binance_assets.transform.dbt_vars import partition_window_vars
+from binance_assets.transform.dbt_vars import pairs_window_vars
 from binance_assets.warehouse import Warehouse
 from binance_assets.warehouse.load_log import LOAD_LOG
 
@@ -93,7 +93,7 @@ def run_check(
         report.findings += guarded("rule", "raw", lambda: raw_findings(warehouse, parts))
         report.findings += guarded("rule", "features", lambda: feature_findings(warehouse, parts))
         if dbt:
-            window = partition_window_vars((p.day, p.symbol) for p in parts)
+            window = pairs_window_vars((p.day, p.symbol) for p in parts)
             report.findings += guarded("dbt", "dbt test", lambda: dbt_test_findings(resource, window))
         if dagster:
             from binance_assets.ops.dagster_checks import dagster_check_findings

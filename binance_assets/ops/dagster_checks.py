@@ -4,9 +4,9 @@ warehouse and can run without their asset), executed in-process for the latest p
 The implicit asset job, subset to the checks of one partitions definition, is executed with
 `execute_in_process` on an ephemeral instance: the same check functions, resources and configuration
 as in the deployment, no asset is materialized and nothing is written to the deployment's Dagster
-storage. Unpartitioned checks (the raw `day_file_on_time` deadlines) run once; checks partitioned by
-(day, symbol) run for each latest partition. Checks of another partitioning (the merchant's day x account)
-are not run here.
+storage. Unpartitioned checks (the raw `day_file_on_time` deadlines) run once; checks partitioned by day
+run once for each latest day (every symbol of it). Checks of another partitioning (the merchant's day x
+account) are not run here.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from contextlib import nullcontext
 
 import dagster as dg
 
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DaySymbol, day_key
 from binance_assets.ops.findings import ERROR, WARN, Finding
-from binance_assets.ops.partition_rules import partition_label
 
 # The console logger would print every failed step's traceback: the findings say what failed.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -43,10 +42,7 @@ def _step_errors(result: dg.ExecuteInProcessResult) -> str:
 
 def _partition_tags(partitions_def: dg.PartitionsDefinition, partition: str) -> dict[str, str]:
     """The run tags of a partition run (`dagster/partition` and one per dimension), as a sensor's run has."""
-    tags = {"dagster/partition": partition}
-    if isinstance(partitions_def, dg.MultiPartitionsDefinition):
-        tags |= partitions_def.get_tags_for_partition_key(partition)
-    return tags
+    return {"dagster/partition": partition}
 
 
 def _run(defs: dg.Definitions, keys: Sequence[dg.AssetCheckKey], partitions_def: dg.PartitionsDefinition | None,
@@ -61,7 +57,7 @@ def _run(defs: dg.Definitions, keys: Sequence[dg.AssetCheckKey], partitions_def:
     job = implicit.get_subset(asset_selection=set(), asset_check_selection=set(keys))
     tags = _partition_tags(partitions_def, partition) if partitions_def is not None and partition else None
     result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=QUIET)
-    label = partition_label(DaySymbol.from_key(partition)) if partition else ""
+    label = partition or ""
     evaluations = {(e.asset_key, e.check_name): e for e in result.get_asset_check_evaluations()}
     findings = []
     for key in keys:
@@ -88,8 +84,8 @@ def dagster_check_findings(
             for partitions_def, keys in _standalone_checks(defs, set(skip)).items():
                 if partitions_def is None:
                     findings += _run(defs, keys, None, None, run_instance)
-                elif isinstance(partitions_def, dg.MultiPartitionsDefinition):
-                    for part in parts:
-                        findings += _run(defs, keys, partitions_def, str(part.key()), run_instance)
+                elif isinstance(partitions_def, dg.DailyPartitionsDefinition):
+                    for day in sorted({part.day for part in parts}):
+                        findings += _run(defs, keys, partitions_def, day_key(day), run_instance)
     return findings
 

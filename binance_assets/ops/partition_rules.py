@@ -22,7 +22,7 @@ from binance_assets.warehouse.table_names import FEATURES_TABLE
 
 
 def partition_label(part: DaySymbol) -> str:
-    return f"{part.day.isoformat()}|{part.symbol}"
+    return part.label()
 
 
 def raw_findings(warehouse: Warehouse, parts: Sequence[DaySymbol]) -> list[Finding]:

@@ -1,4 +1,5 @@
-"""The dbt models as partitioned Dagster assets: each run rebuilds exactly its partition window.
+"""The dbt models as day-partitioned Dagster assets: each run rebuilds exactly its days (every symbol of
+them, or the symbols its run tag `binance/symbols` names) in one dbt invocation.
 
 The step records what dbt did, whatever happened: every model dbt committed is reported materialized
 (with the rows it holds inside the run's window), every dbt test becomes an asset check result (passed
@@ -23,8 +24,9 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from binance_assets.lib.keys import WAREHOUSE_POOL
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import DAY_RANGE_BACKFILL, run_days
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.lib.scope import step_symbols
 from binance_assets.transform import parse_cache
 from binance_assets.transform.dbt_vars import partition_window_vars, window_env, window_predicate
 from binance_assets.transform.project import dbt_project
@@ -35,20 +37,24 @@ MERCHANT_DBT_SELECTOR = "tag:merchant"
 INDIRECT_SELECTION = "buildable"
 
 
-def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+def build_dbt_assets(partitions_def: dg.PartitionsDefinition, settings=None) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         partitions_def=partitions_def,
+        backfill_policy=DAY_RANGE_BACKFILL,
         dagster_dbt_translator=BinanceDbtTranslator(),
         pool=WAREHOUSE_POOL,
         name="binance_dbt_models",
         exclude=MERCHANT_DBT_SELECTOR,  # the merchant's models are partitioned by day: merchant/dbt_assets.py
     )
     def _dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        window = partition_window_vars(
-            (part.day, part.symbol) for part in map(DaySymbol.from_key, context.partition_keys)
-        )
+        # The run's days, every symbol of them; a run that names its symbols (a late or replaced file)
+        # rebuilds only those symbols' rows, and any symbol whose raw rows changed since (lib/scope.py).
+        days = run_days(context)
+        scopes = [step_symbols(context, warehouse.get(), day) for day in days]
+        symbols = None if any(s is None for s in scopes) else sorted({s for scope in scopes for s in scope})
+        window = partition_window_vars(days, symbols)
         yield from run_dbt_window(context, dbt, warehouse, window)
 
     return _dbt_models

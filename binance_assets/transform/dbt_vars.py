@@ -10,20 +10,25 @@ from collections.abc import Iterable
 WINDOW_ENV = "BINANCE_ASSETS_DBT_WINDOW"
 
 
-def partition_window_vars(partitions: Iterable[tuple[dt.date, str]]) -> dict:
-    """The dbt vars of a run: the smallest date window and symbol set covering its partitions.
+def partition_window_vars(days: Iterable[dt.date], symbols: Iterable[str] | None = None) -> dict:
+    """The dbt vars of a run: the smallest date window covering its days, and its symbols when the run names
+    some (None: every symbol of those days).
 
-    An empty selection gives empty vars, so dbt covers everything (a full refresh).
+    No days gives empty vars, so dbt covers everything (a full refresh).
     """
-    parts = list(partitions)
-    if not parts:
+    days = list(days)
+    if not days:
         return {}
-    days = [day for day, _ in parts]
-    return {
-        "min_date": min(days).isoformat(),
-        "max_date": max(days).isoformat(),
-        "symbols": sorted({symbol for _, symbol in parts}),
-    }
+    vars_: dict = {"min_date": min(days).isoformat(), "max_date": max(days).isoformat()}
+    if symbols is not None:
+        vars_["symbols"] = sorted(set(symbols))
+    return vars_
+
+
+def pairs_window_vars(parts: Iterable[tuple[dt.date, str]]) -> dict:
+    """The window covering (day, symbol) pairs: their days and their symbols (callers that know the symbols)."""
+    parts = list(parts)
+    return partition_window_vars([d for d, _ in parts], [s for _, s in parts]) if parts else {}
 
 
 def window_env(vars_: dict) -> dict[str, str]:

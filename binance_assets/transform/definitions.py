@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions
 from binance_assets.settings import Settings
 from binance_assets.transform.assets import build_dbt_assets
 
 
 def build_transform_defs(settings: Settings) -> dg.Definitions:
-    return dg.Definitions(assets=[build_dbt_assets(daily_symbol_partitions(settings))])
+    return dg.Definitions(assets=[build_dbt_assets(daily_partitions(settings), settings)])

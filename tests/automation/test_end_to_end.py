@@ -7,13 +7,13 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from support.ingestion import make_settings
+from support.ingestion import day_run, make_settings
 
 from binance_assets.automation.local_daemon import LocalDaemon
 from binance_assets.automation.sensor_support import LANDING_SENSOR
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import SYMBOLS_TAG
 from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
 
 pytestmark = pytest.mark.xdist_group("e2e-day")
@@ -39,7 +39,7 @@ def platform(tmp_path_factory):
         main_job = market.defs.resolve_job_def(MAIN_JOB)
         for offset in range(HISTORY):
             result = main_job.execute_in_process(
-                instance=instance, partition_key=DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key()
+                instance=instance, **day_run(START + dt.timedelta(days=offset))  # every symbol of the day
             )
             assert result.success
         train = ml.defs.resolve_job_def(TRAIN_JOB).execute_in_process(
@@ -67,7 +67,8 @@ def test_new_day_flows_from_landing_to_predictions(platform):
     (request,) = requests  # one run for the day's three archives and, in the same run, what is downstream
     assert {key.path[-1] for key in request.asset_selection[:3]} == {"spot_agg_trades", "spot_klines_1m", "spot_trades"}
     assert {"marts/fct_bars_1m", "features/minute_features"} <= {k.to_user_string() for k in request.asset_selection}
-    assert request.partition_key == str(DaySymbol(NEW_DAY, SYMBOL).key())
+    assert request.partition_key == NEW_DAY.isoformat()  # one run per day, scoped to the symbols that landed
+    assert request.tags[SYMBOLS_TAG] == SYMBOL
     assert all(run.success for run in market.run_requests(requests))
     assert market.tick_sensor(LANDING_SENSOR, cursor)[0] == []  # nothing repeated
     assert warehouse.partition_row_count("spot_trades", SYMBOL, NEW_DAY) > 0

@@ -15,7 +15,7 @@ import datetime as dt
 
 import dagster as dg
 import pytest
-from support.ingestion import check_results
+from support.ingestion import check_results, day_run
 
 from binance_assets.automation.gapfill import GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
 from binance_assets.automation.local_daemon import LocalDaemon
@@ -25,7 +25,7 @@ from binance_assets.binance.simulator import simulate_day, simulate_mirror
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
 from binance_assets.ingestion.gapfill_load import load_source
-from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
+from binance_assets.lib.partitions import SYMBOLS_TAG, daily_partitions
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 from binance_assets.transform.definitions import build_transform_defs
@@ -39,7 +39,7 @@ MARTS = {dg.AssetKey(["marts", name]) for name in ("fct_bars_1m", "fct_symbol_da
 BARS_MARTS = {dg.AssetKey(["marts", name]) for name in ("fct_bars_1m", "fct_data_gaps")}  # from staging models
 FEATURES = dg.AssetKey(["features", "minute_features"])
 STAGING = {dg.AssetKey(["staging", f"stg_binance__{table}"]) for table in RAW_TABLES}
-ARCHIVED_KEY, FILLED_KEY = str(DaySymbol(DAY, ARCHIVED).key()), str(DaySymbol(DAY, FILLED).key())
+DAY_KEY = DAY.isoformat()  # both symbols' day: one partition
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -67,7 +67,7 @@ def location(sim, tmp_path):
         build_ingestion_defs(settings),
         build_transform_defs(settings),
         build_features_defs(settings),
-        build_gapfill_defs(settings, daily_symbol_partitions(settings), clock=lambda: NOW),
+        build_gapfill_defs(settings, daily_partitions(settings), clock=lambda: NOW),
         dg.Definitions(resources=resources_for(settings)),
     )
     with dg.instance_for_test() as instance:
@@ -75,7 +75,7 @@ def location(sim, tmp_path):
         first = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=NOW)
         assert first.total_requested == 0
         archived = defs.resolve_job_def(INGEST_JOB).execute_in_process(
-            partition_key=DaySymbol(DAY, ARCHIVED).key(), instance=instance, run_config=QUIET
+            **day_run(DAY, ARCHIVED), instance=instance, run_config=QUIET
         )
         assert archived.success
         yield defs, instance, first.cursor
@@ -86,7 +86,8 @@ def gap_fill(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteIn
     incomplete landing run or the poller's) and run what it asks for."""
     with dg.build_sensor_context(instance=instance, resources=defs.resources) as context:
         [request] = defs.resolve_sensor_def(GAPFILL_SENSOR)(context)
-    assert request.partition_key == DaySymbol(DAY, FILLED).key()  # the archived partition is complete
+    assert request.partition_key == DAY_KEY
+    assert request.tags[SYMBOLS_TAG] == FILLED  # the archived symbol is complete
     return defs.resolve_job_def(GAPFILL_JOB).execute_in_process(
         partition_key=request.partition_key,
         run_config={**request.run_config, **QUIET},
@@ -126,28 +127,29 @@ def test_automation_requests_the_marts_of_a_gap_filled_day_like_those_of_an_arch
         assert load_source(log) == "rest" and log["version"] == 1
         assert log["rows"] == day.table(table.kind).num_rows > 0
 
-    # The next tick asks for the same models of both partitions: the dbt staging models of their raw tables.
+    # The next tick asks for the day's dbt staging models of its raw tables, as for an archived day.
     wanted, cursor = requested(defs, instance, cursor)
-    archived, gap_filled = wanted.get(ARCHIVED_KEY, set()), wanted.get(FILLED_KEY, set())
-    assert gap_filled == archived == STAGING
+    assert wanted.get(DAY_KEY, set()) == STAGING
 
-    # The daemon runs them (only the gap-filled partition here, to keep the test short) and ticks again:
-    # the marts of the gap-filled day are requested.
+    # The daemon runs them and ticks again: the marts of the day are requested.
     daemon = LocalDaemon(defs, instance)
-    run = daemon.execute(sorted(gap_filled, key=str), FILLED_KEY)
+    run = daemon.execute(sorted(wanted[DAY_KEY], key=str), DAY_KEY)
     assert run.success
     wanted, cursor = requested(defs, instance, cursor)
-    assert BARS_MARTS <= wanted.get(FILLED_KEY, set())
+    assert BARS_MARTS <= wanted.get(DAY_KEY, set())
 
     # ... and once the daemon has built them, the daily stats and the features, which wait for the bars and
     # their blocking checks (a dbt test on the bars that needed the daily stats could not run in a run of the
     # bars alone: it stayed unevaluated and held both here, for good); then nothing is left of the day.
-    assert daemon.execute(sorted(wanted[FILLED_KEY], key=str), FILLED_KEY).success
+    assert daemon.execute(sorted(wanted[DAY_KEY], key=str), DAY_KEY).success
     wanted, cursor = requested(defs, instance, cursor)
-    assert {dg.AssetKey(["marts", "fct_symbol_daily"]), FEATURES} <= wanted.get(FILLED_KEY, set())
-    assert daemon.execute(sorted(wanted[FILLED_KEY], key=str), FILLED_KEY).success
+    assert {dg.AssetKey(["marts", "fct_symbol_daily"]), FEATURES} <= wanted.get(DAY_KEY, set())
+    assert daemon.execute(sorted(wanted[DAY_KEY], key=str), DAY_KEY).success
     wanted, _ = requested(defs, instance, cursor)
-    assert FILLED_KEY not in wanted
+    assert DAY_KEY not in wanted
+    # Both symbols' rows were built: the gap-filled one and the archived one.
+    features = warehouse.read_table("features.minute_features", start=DAY, end=DAY)
+    assert sorted(features["symbol"].unique()) == [ARCHIVED, FILLED]
 
 
 def test_the_daemons_gap_fill_run_builds_the_days_marts_and_features(location):
@@ -157,15 +159,19 @@ def test_the_daemons_gap_fill_run_builds_the_days_marts_and_features(location):
     [run] = daemon.run_requests([request])
     assert run.success
 
-    built = {e.asset_key for e in run.get_asset_materialization_events() if e.partition == FILLED_KEY}
+    built = {e.asset_key for e in run.get_asset_materialization_events() if e.partition == DAY_KEY}
     assert {key.path[-1] for key in built if key.path[0] == "raw"} == set(RAW_TABLES)
     assert STAGING | MARTS | {FEATURES} <= built
     evaluations = check_results(run)
     assert evaluations and all(e.passed for e in evaluations.values())
-    # Nothing of the gap-filled day is left for automation in this location (its predictions, in the ml
-    # location, follow the new features there).
+    # The run was scoped to the gap-filled symbol, yet the archived symbol, loaded by a raw-only run before
+    # and never built downstream, was built too (a scoped run never hides another symbol's update), so
+    # nothing of the day is left for automation in this location (its predictions, in the ml location,
+    # follow the new features there).
+    features = defs.resources["warehouse"].get().read_table("features.minute_features", start=DAY, end=DAY)
+    assert sorted(features["symbol"].unique()) == [ARCHIVED, FILLED]
     wanted, _ = requested(defs, instance, cursor)
-    assert FILLED_KEY not in wanted and STAGING <= wanted[ARCHIVED_KEY]
+    assert DAY_KEY not in wanted
 
 
 def test_rest_rows_that_fail_a_blocking_check_stop_the_run(location, sim):
@@ -178,8 +184,8 @@ def test_rest_rows_that_fail_a_blocking_check_stop_the_run(location, sim):
     [failure] = [e for e in filled.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failure.step_key == "raw__spot_agg_trades"
     description = failure.event_specific_data.error.message
-    assert "raw.spot_agg_trades ETHUSDT 2025-01-01: rest:" in description
-    assert "was not published, its blocking checks failed (unique_ids: " in description
+    assert "raw.spot_agg_trades 2025-01-01: 1 file(s) not published (ETHUSDT: blocking checks failed (unique_ids: " \
+        in description
     assert "duplicated agg_trade_id values" in description
     assert not checks_passed(filled, "spot_agg_trades", "unique_ids")
     warehouse = defs.resources["warehouse"].get()
@@ -187,10 +193,10 @@ def test_rest_rows_that_fail_a_blocking_check_stop_the_run(location, sim):
     assert warehouse.partition_row_count("spot_agg_trades", FILLED, DAY) == 0
 
     # ... nor materialized: automation has no new raw.spot_agg_trades of the day to build on.
-    assert not instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(["raw", "spot_agg_trades"]), asset_partitions=[FILLED_KEY]),
+    assert instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(["raw", "spot_agg_trades"]), asset_partitions=[DAY_KEY]),
         limit=1,
-    ).records
+    ).records[0].run_id != filled.run_id
 
 
 def checks_passed(result: dg.ExecuteInProcessResult, table: str, check: str) -> bool:

@@ -160,7 +160,7 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
 
         simulate_mirror(mirror, [SYMBOL], DAY, 1, trades_per_day=TRADES)  # the archive is published
         ingest = defs.resolve_job_def(INGEST_JOB).execute_in_process(
-            partition_key=DaySymbol(DAY, SYMBOL).key(), instance=instance, raise_on_error=False
+            **day_run(DAY, SYMBOL), instance=instance, raise_on_error=False
         )
     evaluations = [
         e.event_specific_data

@@ -17,7 +17,7 @@ from binance_assets.features.assets import (
     build_minute_features_asset,
 )
 from binance_assets.features.checks import SCHEMA_CHECK
-from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions, day_key, scope_tags
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.warehouse.table_names import FEATURES_TABLE as MINUTE_FEATURES_TABLE
 
@@ -25,8 +25,9 @@ FIRST = dt.date(2025, 1, 1)  # the first partition: it has no D-1
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
-PARTITIONS = daily_symbol_partitions(SimpleNamespace(start_date=FIRST, symbols=SYMBOLS))
-FEATURES = build_minute_features_asset(PARTITIONS, horizon=5)
+SETTINGS = SimpleNamespace(start_date=FIRST, symbols=SYMBOLS, label_horizon_minutes=5)
+PARTITIONS = daily_partitions(SETTINGS)
+FEATURES = build_minute_features_asset(PARTITIONS, SETTINGS)
 # The bars as the dbt asset declares them (same partitions); no resource is used by the graph itself.
 GRAPH = dg.Definitions(assets=[dg.AssetSpec(BARS_KEY, partitions_def=PARTITIONS), FEATURES],
                        resources={"warehouse": dg.ResourceDefinition.none_resource()})
@@ -36,8 +37,8 @@ def day(offset: int) -> dt.date:
     return FIRST + dt.timedelta(days=offset)
 
 
-def key(offset: int, symbol: str = "BTCUSDT") -> str:
-    return str(DaySymbol(day(offset), symbol).key())
+def key(offset: int) -> str:
+    return day_key(day(offset))
 
 
 # --- the declared time dependency ------------------------------------------------------------------
@@ -46,7 +47,7 @@ def key(offset: int, symbol: str = "BTCUSDT") -> str:
 def test_feature_partition_maps_to_its_day_and_the_previous_days_bars():
     graph = GRAPH.resolve_asset_graph()
     subset = graph.get_parent_partition_keys_for_child
-    # (D, symbol) -> bars (D-1, symbol) and (D, symbol); never another symbol
+    # D -> bars D-1 and D
     assert set(subset(key(3), BARS_KEY, MINUTE_FEATURES_KEY).partitions_subset
                .get_partition_keys()) == {key(2), key(3)}
     first = subset(key(0), BARS_KEY, MINUTE_FEATURES_KEY)
@@ -91,7 +92,7 @@ def test_a_late_or_changed_previous_day_refreshes_the_day_under_automation():
         assert _requested(result) == set()  # settled: nothing twice
         cursor = result.cursor
 
-        # A corrected day 1 (e.g. a replaced archive) refreshes day 1 and day 2, and only for its symbol.
+        # A corrected day 1 (e.g. a replaced archive) refreshes day 1 and day 2.
         _bars_landed(instance, key(1))
         result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor, evaluation_time=now)
         assert _requested(result) == {key(1), key(2)}
@@ -111,9 +112,9 @@ def warehouse(tmp_path_factory) -> WarehouseResource:
     return resource
 
 
-def _materialize(warehouse: WarehouseResource, instance, offset: int) -> dg.ExecuteInProcessResult:
+def _materialize(warehouse: WarehouseResource, instance, offset: int, symbols=None) -> dg.ExecuteInProcessResult:
     return dg.materialize([FEATURES], partition_key=key(offset), resources={"warehouse": warehouse},
-                          instance=instance, run_config=QUIET, raise_on_error=False)
+                          instance=instance, run_config=QUIET, raise_on_error=False, tags=scope_tags(symbols))
 
 
 def _check_evaluations(result) -> list:
@@ -168,3 +169,28 @@ def test_a_partition_failing_its_check_is_never_published(warehouse):
     # What predictions and model training read: the published, checked copy, unchanged.
     after = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["BTCUSDT"], start=day(1), end=day(1))
     pd.testing.assert_frame_equal(after, good)
+
+
+def test_a_day_run_computes_every_symbol_and_a_scoped_run_only_its_own(warehouse):
+    """One run of a day computes each symbol's features from that symbol's bars alone (the same rows as a run of
+    that symbol by itself); a run tagged with one symbol rewrites that symbol's rows only."""
+    wh = warehouse.get()
+    wh.replace_table_partition("marts.fct_bars_1m", "ETHUSDT", day(1), synthetic_bars(day(1), symbol="ETHUSDT", seed=7, active=1440))
+    with dg.instance_for_test() as instance:
+        assert _materialize(warehouse, instance, 1, ["BTCUSDT"]).success
+        alone = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["BTCUSDT"], start=day(1), end=day(1))
+        assert wh.read_table(MINUTE_FEATURES_TABLE, symbols=["ETHUSDT"], start=day(1), end=day(1)).empty
+        result = _materialize(warehouse, instance, 1)
+        assert result.success
+        (mat,) = result.asset_materializations_for_node("features__minute_features")
+        assert mat.metadata["symbols"].value == 2 and mat.metadata["dagster/row_count"].value == 2 * 1440
+        both = wh.read_table(MINUTE_FEATURES_TABLE, start=day(1), end=day(1))
+        assert sorted(both["symbol"].unique()) == SYMBOLS
+        pd.testing.assert_frame_equal(both[both["symbol"] == "BTCUSDT"].reset_index(drop=True), alone)
+        eth_before = both[both["symbol"] == "ETHUSDT"].reset_index(drop=True)
+        # A scoped run (a late or replaced file of BTCUSDT) leaves ETHUSDT's rows as they were.
+        assert _materialize(warehouse, instance, 1, ["BTCUSDT"]).success
+        eth_after = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["ETHUSDT"], start=day(1), end=day(1))
+        pd.testing.assert_frame_equal(eth_after, eth_before)
+    wh.query(f"delete from {MINUTE_FEATURES_TABLE} where symbol = 'ETHUSDT'")
+    wh.query("delete from marts.fct_bars_1m where symbol = 'ETHUSDT'")

@@ -22,12 +22,12 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
+from support.ingestion import day_run
 from support.webhook import Webhook
 from typer.testing import CliRunner
 
 from binance_assets import cli
 from binance_assets.features.compute import FEATURE_COLUMNS
-from binance_assets.lib.partitions import DaySymbol
 from binance_assets.lib.resources import AlertWebhook, WarehouseResource
 from binance_assets.ml.assets import CLASSIFIER, REGRESSOR, build_predictions_asset
 from binance_assets.ml.canary import CanaryPolicy, apply_decision, decide_health
@@ -97,7 +97,7 @@ class Flow:
         a Dagster run instead, as the location's automation does."""
         config = {"canary_days": 2, "rollback_days": 2, "margin": 0.02}
         if run:
-            assert dg.materialize(PREDICT, partition_key=DaySymbol(day, SYMBOL).key(), resources=self.resources,
+            assert dg.materialize(PREDICT, **day_run(day, SYMBOL), resources=self.resources,
                                   instance=INSTANCE, run_config=QUIET).success
             result = dg.materialize([canary_decisions], resources=self.resources, instance=INSTANCE, run_config={
                 **QUIET, "ops": {"models__canary_decisions": {"config": config}}})

@@ -13,12 +13,11 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 import pytest
-from support.ingestion import make_settings
+from support.ingestion import day_run, make_settings
 
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.features.compute import FEATURE_COLUMNS
 from binance_assets.features.definitions import build_features_defs
-from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ml.assets import CLASSIFIER, REGRESSOR
 from binance_assets.ml.definitions import PREDICT_JOB, TRAIN_JOB, build_ml_defs
 from binance_assets.ops.history import load_raw_days, run_dbt
@@ -41,7 +40,7 @@ def build_history(settings, days: int) -> None:
     features = build_features_defs(settings)
     assets = list(features.assets)  # the feature asset runs its blocking check before it publishes
     for offset in range(days):
-        result = dg.materialize(assets, partition_key=DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key(),
+        result = dg.materialize(assets, **day_run(START + dt.timedelta(days=offset), SYMBOL),
                                 resources={"warehouse": resources["warehouse"]}, run_config=QUIET)
         assert result.success
 
@@ -97,7 +96,7 @@ def test_predictions_carry_model_name_and_version(trained, ml_settings):
     day = START + dt.timedelta(days=DAYS - 1)
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def(PREDICT_JOB).execute_in_process(
-            partition_key=DaySymbol(day, SYMBOL).key(), instance=instance, run_config=QUIET
+            **day_run(day, SYMBOL), instance=instance, run_config=QUIET
         )
     assert result.success
     drift = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
@@ -137,7 +136,7 @@ def test_drift_check_errors_on_a_shifted_partition(trained, ml_settings):
     try:
         with dg.instance_for_test() as instance:
             result = defs.resolve_job_def(PREDICT_JOB).execute_in_process(
-                partition_key=DaySymbol(day, SYMBOL).key(), instance=instance, run_config=QUIET, raise_on_error=False
+                **day_run(day, SYMBOL), instance=instance, run_config=QUIET, raise_on_error=False
             )
         (drift,) = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
         assert not drift.passed
@@ -215,7 +214,7 @@ def test_daily_retrain_and_backfill_are_scored_point_in_time(ml_settings, tmp_pa
 
         def predict(day: dt.date):
             result = defs.resolve_job_def(PREDICT_JOB).execute_in_process(
-                partition_key=DaySymbol(day, SYMBOL).key(), instance=instance, run_config=QUIET)
+                **day_run(day, SYMBOL), instance=instance, run_config=QUIET)
             assert result.success
             (mat,) = result.asset_materializations_for_node("ml__predictions")
             (drift,) = [e.event_specific_data for e in result.all_events

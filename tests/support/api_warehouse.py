@@ -23,7 +23,7 @@ from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.load import load_partition
 from binance_assets.settings import DBT_PROJECT_DIR
-from binance_assets.transform.dbt_vars import partition_window_vars
+from binance_assets.transform.dbt_vars import pairs_window_vars
 from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, Warehouse
 from binance_assets.warehouse.dbt_profile import dbt_env
 
@@ -42,7 +42,7 @@ def run_dbt(warehouse: DuckDBWarehouse, parts: list[tuple[dt.date, str]] | None 
     """`dbt run` of the marts (only `parts`' window if given) under the warehouse's write lock."""
     args = ["run", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"]
     if parts:
-        args += ["--vars", json.dumps(partition_window_vars(parts), sort_keys=True, default=str)]
+        args += ["--vars", json.dumps(pairs_window_vars(parts), sort_keys=True, default=str)]
     env = {**os.environ, **dbt_env("local", duckdb_path=str(warehouse.path))}
     dbt = Path(sys.executable).with_name("dbt")
     with warehouse.exclusive():

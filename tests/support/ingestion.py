@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import day_key, scope_tags
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 
@@ -35,9 +35,15 @@ def run_partition(settings: Settings, day: dt.date, symbol: str) -> dg.ExecuteIn
     defs = dg.Definitions.merge(build_ingestion_defs(settings), dg.Definitions(resources=resources_for(settings)))
     job = defs.resolve_job_def(INGEST_JOB)
     with dg.instance_for_test() as instance:
-        return job.execute_in_process(
-            partition_key=DaySymbol(day, symbol).key(), instance=instance, raise_on_error=False
-        )
+        return job.execute_in_process(**day_run(day, symbol), instance=instance, raise_on_error=False)
+
+
+def day_run(day: dt.date, symbols: str | list[str] | None = None) -> dict:
+    """`execute_in_process` / `materialize` arguments of a run of `day` scoped to `symbols` (None: every symbol
+    of the day), as the landing sensor requests one."""
+    if isinstance(symbols, str):
+        symbols = [symbols]
+    return {"partition_key": day_key(day), "tags": scope_tags(symbols)}
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
@@ -58,6 +64,4 @@ def run_main_job(settings: Settings, day: dt.date, symbol: str) -> dg.ExecuteInP
 
     job = build_defs(settings).resolve_job_def(MAIN_JOB)
     with dg.instance_for_test() as instance, contextlib.redirect_stdout(io.StringIO()):
-        return job.execute_in_process(
-            partition_key=DaySymbol(day, symbol).key(), instance=instance, raise_on_error=False
-        )
+        return job.execute_in_process(**day_run(day, symbol), instance=instance, raise_on_error=False)

@@ -13,7 +13,7 @@ from support.ingestion import SYMBOLS, make_settings, run_main_job
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
-from binance_assets.transform.dbt_vars import partition_window_vars
+from binance_assets.transform.dbt_vars import pairs_window_vars
 
 pytestmark = pytest.mark.xdist_group("dbt-marts")
 
@@ -40,7 +40,7 @@ def snapshot(settings) -> dict[str, pd.DataFrame]:
 def incremental_dbt_run(settings, day: dt.date, symbol: str) -> None:
     """What the dbt asset does for one partition, without Dagster around it: load raw, build the window."""
     load_raw_days(settings, [day], [symbol])
-    run_dbt(settings, ["build"], window=partition_window_vars([(day, symbol)]))
+    run_dbt(settings, ["build"], window=pairs_window_vars([(day, symbol)]))
 
 
 def assert_same_marts(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:

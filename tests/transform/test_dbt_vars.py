@@ -6,7 +6,7 @@ import json
 from binance_assets.transform.dbt_vars import (
     WINDOW_ENV,
     dbt_build_args,
-    partition_window_vars,
+    pairs_window_vars,
     window_env,
     window_predicate,
 )
@@ -16,18 +16,18 @@ D1, D2, D3 = dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)
 
 
 def test_one_partition_is_a_one_day_one_symbol_window():
-    assert partition_window_vars([(D2, "BTCUSDT")]) == {
+    assert pairs_window_vars([(D2, "BTCUSDT")]) == {
         "min_date": "2025-01-02", "max_date": "2025-01-02", "symbols": ["BTCUSDT"]
     }
 
 
 def test_several_partitions_cover_their_dates_and_symbols():
-    window = partition_window_vars([(D3, "ETHUSDT"), (D1, "BTCUSDT"), (D2, "ETHUSDT")])
+    window = pairs_window_vars([(D3, "ETHUSDT"), (D1, "BTCUSDT"), (D2, "ETHUSDT")])
     assert window == {"min_date": "2025-01-01", "max_date": "2025-01-03", "symbols": ["BTCUSDT", "ETHUSDT"]}
 
 
 def test_no_partitions_means_no_vars_and_a_full_run():
-    assert partition_window_vars([]) == {}
+    assert pairs_window_vars([]) == {}
     assert dbt_build_args({}) == ["build"]
     assert dbt_build_args({}, full_refresh=True) == ["build", "--full-refresh"]
 
@@ -39,7 +39,7 @@ def test_build_args_carry_the_vars_as_json():
 
 
 def test_the_window_env_carries_the_same_window_and_an_empty_one_means_everything():
-    window = partition_window_vars([(D1, "BTCUSDT")])
+    window = pairs_window_vars([(D1, "BTCUSDT")])
     assert json.loads(window_env(window)[WINDOW_ENV]) == window
     assert window_env({}) == {WINDOW_ENV: "{}"}  # set even when empty: no window left over from elsewhere
 
@@ -61,3 +61,12 @@ def test_dbt_env_for_duckdb_and_postgres():
     assert env["BINANCE_ASSETS_PG_USER"] == "bob"
     assert "BINANCE_ASSETS_PG_PASSWORD" not in env  # a secret: dbt reads it from its own variable
     assert env["BINANCE_ASSETS_PG_DATABASE"] == "marts"
+
+
+def test_a_day_run_covers_every_symbol_unless_it_names_some():
+    from binance_assets.transform.dbt_vars import partition_window_vars
+
+    assert partition_window_vars([D2, D1]) == {"min_date": "2025-01-01", "max_date": "2025-01-02"}
+    assert partition_window_vars([D1], ["ETHUSDT", "BTCUSDT", "ETHUSDT"]) == {
+        "min_date": "2025-01-01", "max_date": "2025-01-01", "symbols": ["BTCUSDT", "ETHUSDT"]}
+    assert partition_window_vars([D1], []) == {"min_date": "2025-01-01", "max_date": "2025-01-01", "symbols": []}

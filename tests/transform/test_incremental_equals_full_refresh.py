@@ -25,7 +25,7 @@ from support.ingestion import make_settings
 from binance_assets.binance.simulator import simulate_day
 from binance_assets.resources import resources_for
 from binance_assets.settings import DBT_PROJECT_DIR
-from binance_assets.transform.dbt_vars import partition_window_vars
+from binance_assets.transform.dbt_vars import pairs_window_vars
 from binance_assets.warehouse import LoadRecord
 
 # Its own group: the longest single test (PostgreSQL), so the scheduler can balance it against the "dbt" group.
@@ -142,7 +142,7 @@ def window_of(day_index: int, symbol_index: int, shape: str) -> dict:
         parts = [(day, SYMBOLS[symbol_index]) for day in around]
     else:
         parts = [(DAYS[day_index], symbol) for symbol in SYMBOLS]
-    return partition_window_vars(parts)
+    return pairs_window_vars(parts)
 
 
 steps = st.lists(

@@ -12,7 +12,7 @@ from binance_assets.binance.reader import read_archive
 from binance_assets.ops.history import run_dbt
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings
-from binance_assets.transform.dbt_vars import partition_window_vars
+from binance_assets.transform.dbt_vars import pairs_window_vars
 from binance_assets.warehouse import LoadRecord
 
 DAY = dt.date(2024, 12, 31)
@@ -26,7 +26,7 @@ def test_bars_from_real_trades_match_pandas(fixtures_dir, tmp_path):
     warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, contents.table, LoadRecord())
     klines = read_archive(fixtures_dir / "spot" / "BTCUSDT-1m-2026-09-15.csv")
     warehouse.replace_partition("spot_klines_1m", "BTCUSDT", dt.date(2026, 9, 15), klines.table, LoadRecord())
-    window = partition_window_vars([(DAY, "BTCUSDT")])
+    window = pairs_window_vars([(DAY, "BTCUSDT")])
     run_dbt(settings, ["run", "--select", "+fct_bars_1m"], window=window)
 
     grid = warehouse.query("select * from marts.fct_bars_1m order by open_time")
