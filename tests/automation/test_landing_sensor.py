@@ -22,11 +22,11 @@ from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.definitions import build_ingestion_defs
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import SYMBOLS_TAG
 from binance_assets.lib.resources import archive_resource, warehouse_resource
 from binance_assets.lib.rest_resources import PUBLIC_REST_KEY, rest_resources
 from binance_assets.settings import Environment, Settings
-from binance_assets.warehouse import RAW_TABLES_BY_KIND
+from binance_assets.warehouse import RAW_TABLES, RAW_TABLES_BY_KIND
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 START = dt.date(2025, 1, 1)
@@ -80,11 +80,19 @@ def evaluate(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: 
 
 
 def assert_request_for(request: dg.RunRequest, mirror: Path) -> list[ArchiveSpec]:
-    """The request loads exactly the files its tags name, all of its partition; returns their specs."""
+    """The request loads exactly the files its tags name, all of its day (each raw table the symbols whose file
+    of it landed, by run config; the run's scope is those symbols); returns their specs."""
     rels = request.tags[TAG_PATH].split(",")
     specs = [parse_archive_path(rel) for rel in rels]
-    assert {DaySymbol(s.day, s.symbol).key() for s in specs} == {request.partition_key}
-    assert request.asset_selection == [raw_asset_key(RAW_TABLES_BY_KIND[s.kind].name) for s in specs]
+    assert {s.day.isoformat() for s in specs} == {request.partition_key}
+    tables = {RAW_TABLES_BY_KIND[s.kind].name for s in specs}
+    assert request.asset_selection == [raw_asset_key(t) for t in RAW_TABLES if t in tables]
+    config = {op: c["config"]["symbols"] for op, c in request.run_config["ops"].items()}
+    expected: dict[str, list[str]] = {}
+    for s in specs:
+        expected.setdefault(f"raw__{RAW_TABLES_BY_KIND[s.kind].name}", []).append(s.symbol)
+    assert config == {op: sorted(symbols) for op, symbols in expected.items()}
+    assert request.tags[SYMBOLS_TAG] == ",".join(sorted({s.symbol for s in specs}))
     assert request.tags[TAG_SHA256].split(",") == [sha256_file(mirror / rel) for rel in rels]
     assert request.tags[TAG_SOURCE] == LANDING_SENSOR
     return specs
@@ -134,11 +142,12 @@ def test_landing_sensor_requests_one_run_per_partition(dagster_instance, mirror,
     assert sensor.default_status is dg.DefaultSensorStatus.RUNNING
     instance = dagster_instance
     requests, cursor = evaluate(sensor, instance, None, settings)
-    assert sorted(str(r.partition_key) for r in requests) == [f"{d}|{s}" for d in (START, DAY2) for s in SYMBOLS]
+    # One run per day, every symbol whose files landed in it.
+    assert sorted(str(r.partition_key) for r in requests) == [START.isoformat(), DAY2.isoformat()]
     for request in requests:
         assert request.asset_selection == RAW_KEYS
-        assert_request_for(request, mirror)
-    assert len({r.run_key for r in requests}) == 4
+        assert {s.symbol for s in assert_request_for(request, mirror)} == set(SYMBOLS)
+    assert len({r.run_key for r in requests}) == 2
 
     assert evaluate(sensor, instance, cursor, settings)[0] == []
 
@@ -150,14 +159,15 @@ def test_landing_sensor_requests_one_run_per_partition(dagster_instance, mirror,
     copy_in(extra_day, mirror, one.checksum_relative_path)
     (request,), cursor = evaluate(sensor, instance, cursor, settings)
     assert request.tags[TAG_PATH] == one.relative_path
-    assert request.partition_key == DaySymbol(DAY3, "ETHUSDT").key()
+    assert request.partition_key == DAY3.isoformat()
     assert request.asset_selection == [raw_asset_key("spot_agg_trades")]
+    assert request.tags[SYMBOLS_TAG] == "ETHUSDT"  # a late file costs that file
 
 
 def test_landing_sensor_ignores_days_before_start_date(dagster_instance, mirror, tmp_path) -> None:
     settings = make_settings(tmp_path, str(mirror), start_date=DAY2)
     requests, _ = evaluate(build_landing_sensor(settings), dagster_instance, None, settings)
-    assert sorted(str(r.partition_key) for r in requests) == [f"{DAY2}|{s}" for s in SYMBOLS]
+    assert [str(r.partition_key) for r in requests] == [DAY2.isoformat()]
 
 
 def test_landing_sensor_skips_http_sources(dagster_instance, tmp_path) -> None:
@@ -176,7 +186,7 @@ def test_landing_sensor_on_s3(
     settings = make_settings(tmp_path, f"s3://{bucket}/landing", s3_endpoint_url=moto_endpoint)
     sensor = build_landing_sensor(settings)
     requests, cursor = evaluate(sensor, dagster_instance, None, settings)
-    assert len(requests) == 4
+    assert len(requests) == 2  # one per day
     for request in requests:
         assert_request_for(request, pristine_mirror)
     assert evaluate(sensor, dagster_instance, cursor, settings)[0] == []
@@ -196,20 +206,19 @@ def test_switched_on_over_a_loaded_mirror_it_requests_nothing_but_replaced_files
     instance = dagster_instance
     context = dg.build_sensor_context(instance=instance, repository_def=repository, resources=resources(settings))
     data = sensor.evaluate_tick(context)  # resolves the requests against the code location
-    loaded = DaySymbol(DAY2, "BTCUSDT").key()
+    loaded = DAY2.isoformat()
     request = next(r for r in data.run_requests if r.partition_key == loaded)
     result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance, partition_key=request.partition_key, asset_selection=request.asset_selection,
-        tags=request.tags,
+        tags=request.tags, run_config=request.run_config,
     )
     assert result.success
     assert {e.asset_key for e in result.get_asset_materialization_events()} == set(RAW_KEYS)
-    assert {e.partition for e in result.get_asset_materialization_events()} == {str(loaded)}
+    assert {e.partition for e in result.get_asset_materialization_events()} == {loaded}
 
-    # Switched on afresh (no cursor): the loaded partition is not requested again, the three others are.
+    # Switched on afresh (no cursor): the loaded day is not requested again, the other day is.
     requests, cursor = evaluate(sensor, instance, None, settings)
-    assert loaded not in {r.partition_key for r in requests}
-    assert len(requests) == 3
+    assert [r.partition_key for r in requests] == [START.isoformat()]
 
     # Binance replaces one archive of the loaded partition: that file alone is loaded again.
     target = spec("BTCUSDT", ArchiveKind.AGG_TRADES, DAY2)
@@ -217,6 +226,7 @@ def test_switched_on_over_a_loaded_mirror_it_requests_nothing_but_replaced_files
     (request,), _ = evaluate(sensor, instance, cursor, settings)
     assert request.partition_key == loaded
     assert assert_request_for(request, mirror) == [target]
+    assert request.tags[SYMBOLS_TAG] == "BTCUSDT"  # the replaced file costs that file
 
 
 def test_landing_sensor_waits_while_the_warehouse_is_locked(dagster_instance, mirror, tmp_path, monkeypatch) -> None:
@@ -244,4 +254,4 @@ def test_landing_sensor_waits_while_the_warehouse_is_locked(dagster_instance, mi
     assert [type(r) for r in results] == [dg.SkipReason] and "busy" in results[0].skip_message
     assert context.cursor is None
     requests, _ = evaluate(build_landing_sensor(settings), dagster_instance, None, settings)
-    assert len(requests) == 4
+    assert len(requests) == 2

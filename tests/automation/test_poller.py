@@ -39,7 +39,7 @@ from binance_assets.binance.schema import ArchiveKind, Market
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.load import load_partition
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import SYMBOLS_TAG
 from binance_assets.lib.resources import archive_resource, warehouse_resource
 from binance_assets.settings import Environment, Settings
 from binance_assets.warehouse import RAW_TABLES
@@ -213,17 +213,13 @@ def test_poller_requests_published_days_and_backs_off(dagster_instance, http_mir
     assert sensor.minimum_interval_seconds == 60
     instance = dagster_instance
     requests_, cursor = evaluate(sensor, instance, None, settings)
-    # Nothing loaded yet: from the start date, both published days of both symbols, one run each.
-    assert [str(r.partition_key) for r in requests_] == [
-        "2025-01-01|BTCUSDT",
-        "2025-01-02|BTCUSDT",
-        "2025-01-01|ETHUSDT",
-        "2025-01-02|ETHUSDT",
-    ]
+    # Nothing loaded yet: from the start date, both published days, one run per day for both symbols.
+    assert [str(r.partition_key) for r in requests_] == ["2025-01-01", "2025-01-02"]
     for request in requests_:
         assert request.asset_selection == RAW_ASSET_KEYS
-        assert request.run_key == str(request.partition_key)
-        assert isinstance(request.partition_key, dg.MultiPartitionKey)
+        assert request.run_key == f"{request.partition_key}|BTCUSDT,ETHUSDT"
+        assert request.tags[SYMBOLS_TAG] == "BTCUSDT,ETHUSDT"
+        assert {c["config"]["symbols"] == SYMBOLS for c in request.run_config["ops"].values()} == {True}
     state = json.loads(cursor)
     assert {s: (v["next_day"], v["attempts"]) for s, v in state["symbols"].items()} == {
         "BTCUSDT": ("2025-01-03", 1),
@@ -251,10 +247,9 @@ def test_poller_starts_after_the_last_loaded_day(dagster_instance, http_mirror, 
     sensor = build_archive_poller(settings, session_factory=fast_session)
     instance = dagster_instance
     requests_, _ = evaluate(sensor, instance, None, settings)
-    assert [r.partition_key for r in requests_] == [
-        DaySymbol(DAY2, "BTCUSDT").key(),
-        DaySymbol(START, "ETHUSDT").key(),
-        DaySymbol(DAY2, "ETHUSDT").key(),
+    assert [(r.partition_key, r.tags[SYMBOLS_TAG]) for r in requests_] == [
+        (START.isoformat(), "ETHUSDT"),
+        (DAY2.isoformat(), "BTCUSDT,ETHUSDT"),
     ]
 
 
@@ -350,7 +345,7 @@ def test_poller_sensor_on_a_fake_clock_requests_a_day_published_at_0350_before_i
         requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
         evaluations += 1
         if requests_:
-            assert [str(r.partition_key) for r in requests_] == ["2025-01-03|BTCUSDT"]
+            assert [(r.partition_key, r.tags[SYMBOLS_TAG]) for r in requests_] == [("2025-01-03", "BTCUSDT")]
             requested_at = clock["now"]
             break
         # The daemon ticks every minute; the ticks before the next probe time change nothing: skip them.
@@ -380,7 +375,7 @@ def test_poller_rechecks_recent_checksums_and_reloads_a_replaced_archive(
     sensor = build_archive_poller(settings, session_factory=fast_session, clock=lambda: clock["now"])
     requests_, cursor = evaluate(sensor, dagster_instance, None, settings)
     # The next day, published, is requested; the loaded day is unchanged upstream: no reload.
-    assert [str(r.partition_key) for r in requests_] == ["2025-01-02|BTCUSDT"]
+    assert [(r.partition_key, r.tags[SYMBOLS_TAG]) for r in requests_] == [("2025-01-02", "BTCUSDT")]
     assert json.loads(cursor)["recheck_after"] == (NOW + RECHECK_INTERVAL).isoformat()
 
     # Binance replaces START's klines archive (other content, new CHECKSUM).
@@ -398,8 +393,9 @@ def test_poller_rechecks_recent_checksums_and_reloads_a_replaced_archive(
     requests_, cursor = evaluate(sensor, dagster_instance, cursor, settings)
     assert len(requests_) == 1
     (request,) = requests_
-    assert request.partition_key == DaySymbol(START, "BTCUSDT").key()
+    assert (request.partition_key, request.tags[SYMBOLS_TAG]) == (START.isoformat(), "BTCUSDT")
     assert request.asset_selection == [dg.AssetKey(["raw", "spot_klines_1m"])]
+    assert request.run_config == {"ops": {"raw__spot_klines_1m": {"config": {"symbols": ["BTCUSDT"]}}}}
     assert request.run_key == f"{klines.relative_path}@{new_sha}"
     assert request.tags["binance/reason"] == "replaced archive"
 

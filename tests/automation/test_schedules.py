@@ -8,7 +8,7 @@ from warehouse.helpers import load, sample
 from binance_assets.automation.schedules import build_backfill_schedule, missing_partitions
 from binance_assets.ingestion.assets import build_raw_assets
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
+from binance_assets.lib.partitions import DaySymbol, daily_partitions
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings
@@ -37,7 +37,7 @@ def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
     schedule = build_backfill_schedule(settings)
     resources = {"warehouse": WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "w.duckdb"))}
     repository = dg.Definitions(
-        assets=build_raw_assets(daily_symbol_partitions(settings)),
+        assets=build_raw_assets(daily_partitions(settings), settings),
         schedules=[schedule],
         resources={**resources_for(settings), **resources},
     ).get_repository_def()
@@ -48,15 +48,17 @@ def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
         instance=instance, scheduled_execution_time=when, resources=resources, repository_def=repository
     ) as context:
         requests = schedule.evaluate_tick(context).run_requests
-    wanted = {(r.partition_key, tuple(k.path[-1] for k in r.asset_selection)) for r in requests}
-    every_table = tuple(RAW_TABLES)
-    assert wanted == {
-        (str(DaySymbol(D2, "BTCUSDT").key()), tuple(t for t in every_table if t != "spot_trades")),
-        (str(DaySymbol(D2, "ETHUSDT").key()), every_table),
-        (str(DaySymbol(D3, "BTCUSDT").key()), every_table),
-        (str(DaySymbol(D3, "ETHUSDT").key()), every_table),
+    # One run per day; each raw table loads exactly the symbols that lack it.
+    wanted = {
+        r.partition_key: {op.removeprefix("raw__"): c["config"]["symbols"] for op, c in r.run_config["ops"].items()}
+        for r in requests
     }
-    assert len({r.run_key for r in requests}) == 4
+    assert wanted == {
+        D2.isoformat(): {t: (["ETHUSDT"] if t == "spot_trades" else SYMBOLS) for t in RAW_TABLES},
+        D3.isoformat(): {t: SYMBOLS for t in RAW_TABLES},
+    }
+    assert all([k.path[-1] for k in r.asset_selection] == list(RAW_TABLES) for r in requests)
+    assert len({r.run_key for r in requests}) == 2
     assert all(k in {raw_asset_key(t) for t in RAW_TABLES} for r in requests for k in r.asset_selection)
 
     # Before D2's deadline nothing but D1 is due, and D1 is complete.
