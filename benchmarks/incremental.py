@@ -28,7 +28,7 @@ from _smoke import parse_args
 
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import day_key
 from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.settings import Environment, Settings
 from binance_assets.transform.dbt_vars import dbt_build_args
@@ -67,7 +67,7 @@ def time_new_day(settings: Settings, day: dt.date, repeat: int) -> tuple[float, 
         with dg.instance_for_test() as instance, contextlib.redirect_stdout(io.StringIO()):
             began = time.perf_counter()
             result = job.execute_in_process(
-                partition_key=DaySymbol(day, SYMBOL).key(), instance=instance, run_config=quiet
+                partition_key=day_key(day), instance=instance, run_config=quiet
             )
             seconds = time.perf_counter() - began
         assert result.success

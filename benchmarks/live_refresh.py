@@ -66,7 +66,7 @@ def free_port() -> int:
 
 
 def partition_key(day: dt.date, symbol: str) -> str:
-    return f"{day.isoformat()}|{symbol}"  # MultiPartitionKey's string form: dimensions sorted by name
+    return day.isoformat()  # the market assets' partitions are days (every symbol inside the run)
 
 
 @dataclass
@@ -208,6 +208,16 @@ def ready_times(instance: dg.DagsterInstance, day: dt.date) -> dict[str, dict[st
     return out
 
 
+def symbols_without_predictions(warehouse_path: Path, day: dt.date) -> list[str]:
+    """The symbols of the day with no row in ml.predictions (read once the runs are over: DuckDB has one writer)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        scored = {row[0] for row in con.execute(
+            "select distinct symbol from ml.predictions where trade_date = ?", [day]).fetchall()}
+    return sorted(set(SYMBOLS) - scored)
+
+
 def critical_path(instance: dg.DagsterInstance, ready: dict, landed_at: float) -> list[tuple]:
     """Per stage, on the symbol that finished last: (stage, ready_s, sensor, queue, start, compute, run)."""
     symbol = max(SYMBOLS, key=lambda s: ready["predictions"][s][0])
@@ -283,6 +293,9 @@ def main() -> None:
                 wait_idle(instance, quiet_s=3, timeout=120)
             new_runs = [r.run_id for r in instance.get_runs(limit=instance.get_runs_count() - runs_at_landing)]
             report(instance, ready, landed_at, new_runs)
+            lacking = symbols_without_predictions(data / "warehouse.duckdb", new_day)
+            if lacking:  # a stranded symbol is a failure, not a slow run
+                raise SystemExit(f"FAILED: no predictions for {new_day} of {len(lacking)} symbol(s): {lacking[:20]}")
     finally:
         if dev is not None:
             dev.stop()

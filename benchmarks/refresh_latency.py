@@ -31,7 +31,7 @@ from binance_assets.automation.local_daemon import QUIET, LocalDaemon
 from binance_assets.automation.sensor_support import LANDING_SENSOR
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import day_key
 from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
 from binance_assets.settings import Environment, Settings
 
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=3)
     args = parse_args(parser, trades_per_day=2_000, history=2)
     new_day = START + dt.timedelta(days=args.history)
-    partition = DaySymbol(new_day, SYMBOL).key()
+    partition = day_key(new_day)
 
     with tempfile.TemporaryDirectory(prefix="bench-refresh-") as tmp, dg.instance_for_test() as instance:
         root = Path(tmp)
@@ -78,7 +78,7 @@ def main() -> None:
         for offset in range(args.history):
             with contextlib.redirect_stdout(io.StringIO()):
                 assert main_job.execute_in_process(
-                    instance=instance, partition_key=DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key(),
+                    instance=instance, partition_key=day_key(START + dt.timedelta(days=offset)),
                     run_config=QUIET,
                 ).success
         config = {"train_days": args.history, "n_splits": 3}

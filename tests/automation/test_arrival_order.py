@@ -19,7 +19,7 @@ from binance_assets.automation.sensor_support import LANDING_SENSOR
 from binance_assets.binance.schema import ArchiveKind
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import MAIN_JOB, build_defs
-from binance_assets.lib.partitions import DaySymbol
+from binance_assets.lib.partitions import SYMBOLS_TAG
 from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
 
 pytestmark = pytest.mark.xdist_group("e2e")
@@ -51,7 +51,7 @@ class Platform:
         """Write one archive (zip, then its .CHECKSUM) into the mirror, tick the sensor, run what it asks."""
         simulate_mirror(self.mirror, [SYMBOL], day, 1, seed=SEED, trades_per_day=TRADES, kinds=[kind], signal=1.0)
         requests, self.cursor = self.market.tick_sensor(LANDING_SENSOR, self.cursor)
-        assert [r.partition_key for r in requests] == [DaySymbol(day, SYMBOL).key()], (day, kind, requests)
+        assert [(r.partition_key, r.tags[SYMBOLS_TAG]) for r in requests] == [(day.isoformat(), SYMBOL)], (day, kind)
         self.market.run_requests(requests)
         self.settle()
 
@@ -93,7 +93,7 @@ def platform(tmp_path_factory):
         market, ml = LocalDaemon(build_defs(settings), instance), LocalDaemon(build_ml_defs(settings), instance)
         main_job = market.defs.resolve_job_def(MAIN_JOB)
         for offset in range(HISTORY):
-            key = DaySymbol(START + dt.timedelta(days=offset), SYMBOL).key()
+            key = (START + dt.timedelta(days=offset)).isoformat()  # the whole day, every symbol
             assert main_job.execute_in_process(instance=instance, partition_key=key).success
         train = ml.defs.resolve_job_def(TRAIN_JOB).execute_in_process(
             instance=instance,

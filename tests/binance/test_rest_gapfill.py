@@ -112,11 +112,12 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     """The user's path on DuckDB: the sensor finds the withheld day, the job fills it over REST (raw assets
     materialized with source rest), the archive's ingest run then passes `matches_rest_gapfill`."""
     import dagster as dg
+    from support.ingestion import day_run
 
     from binance_assets.automation.gapfill import GAPFILL_CHECK, GAPFILL_JOB, GAPFILL_SENSOR, build_gapfill_defs
     from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
     from binance_assets.lib.keys import raw_asset_key
-    from binance_assets.lib.partitions import DaySymbol, daily_symbol_partitions
+    from binance_assets.lib.partitions import SYMBOLS_TAG, daily_partitions
     from binance_assets.resources import resources_for
     from binance_assets.settings import Environment, Settings
 
@@ -134,7 +135,7 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     defs = dg.Definitions.merge(
         build_ingestion_defs(settings),
         build_gapfill_defs(
-            settings, daily_symbol_partitions(settings), clock=lambda: datetime(2025, 1, 3, 12, tzinfo=UTC)
+            settings, daily_partitions(settings), clock=lambda: datetime(2025, 1, 3, 12, tzinfo=UTC)
         ),
         dg.Definitions(resources=resources_for(settings)),
     )
@@ -144,7 +145,8 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path):
     with dg.instance_for_test() as instance:
         with dg.build_sensor_context(instance=instance, resources=resources_for(settings)) as ctx:
             requests = list(defs.resolve_sensor_def(GAPFILL_SENSOR)(ctx))
-        assert [r.partition_key for r in requests] == [DaySymbol(DAY, SYMBOL).key()]  # BEFORE is complete
+        # BEFORE is complete: only DAY is asked for
+        assert [(r.partition_key, r.tags[SYMBOLS_TAG]) for r in requests] == [(DAY.isoformat(), SYMBOL)]
         assert set(requests[0].asset_selection) == {raw_asset_key(t) for t in RAW_TABLES}
         filled = defs.resolve_job_def(GAPFILL_JOB).execute_in_process(
             partition_key=requests[0].partition_key,

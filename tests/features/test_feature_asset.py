@@ -112,7 +112,7 @@ def warehouse(tmp_path_factory) -> WarehouseResource:
     return resource
 
 
-def _materialize(warehouse: WarehouseResource, instance, offset: int, symbols=None) -> dg.ExecuteInProcessResult:
+def _materialize(warehouse: WarehouseResource, instance, offset: int, symbols=None):
     return dg.materialize([FEATURES], partition_key=key(offset), resources={"warehouse": warehouse},
                           instance=instance, run_config=QUIET, raise_on_error=False, tags=scope_tags(symbols))
 
@@ -175,7 +175,8 @@ def test_a_day_run_computes_every_symbol_and_a_scoped_run_only_its_own(warehouse
     """One run of a day computes each symbol's features from that symbol's bars alone (the same rows as a run of
     that symbol by itself); a run tagged with one symbol rewrites that symbol's rows only."""
     wh = warehouse.get()
-    wh.replace_table_partition("marts.fct_bars_1m", "ETHUSDT", day(1), synthetic_bars(day(1), symbol="ETHUSDT", seed=7, active=1440))
+    eth_bars = synthetic_bars(day(1), symbol="ETHUSDT", seed=7, active=1440)
+    wh.replace_table_partition("marts.fct_bars_1m", "ETHUSDT", day(1), eth_bars)
     with dg.instance_for_test() as instance:
         assert _materialize(warehouse, instance, 1, ["BTCUSDT"]).success
         alone = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["BTCUSDT"], start=day(1), end=day(1))

@@ -2,44 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import zipfile
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from support.ingestion import DAYS, SEED, START, SYMBOLS, TRADES_PER_DAY, check_results, make_settings, run_partition
+from support.ingestion import (
+    DAYS,
+    SEED,
+    START,
+    SYMBOLS,
+    TRADES_PER_DAY,
+    check_results,
+    make_settings,
+    materialized_metadata,
+    rewrite_archive,
+    run_partition,
+    warehouse_of,
+)
 
 from binance_assets.binance.schema import ArchiveKind
 from binance_assets.binance.simulator import simulate_day
 from binance_assets.binance.urls import ArchiveSpec
-from binance_assets.resources import resources_for
 
 RAW = ["spot_trades", "spot_agg_trades", "spot_klines_1m"]
-
-
-def warehouse_of(settings):
-    return resources_for(settings)["warehouse"].get()
-
-
-def materialized_metadata(result, table: str) -> dict:
-    for mat in result.asset_materializations_for_node(f"raw__{table}"):
-        return {k: v.value for k, v in mat.metadata.items()}
-    raise AssertionError(f"raw/{table} was not materialized")
-
-
-def rewrite_archive(mirror: Path, spec: ArchiveSpec, csv_text: str | None = None, raw: bytes | None = None) -> None:
-    """Replace one archive of the mirror (and its CHECKSUM, so the checksum itself passes)."""
-    zip_path = mirror / spec.relative_path
-    if raw is None:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(spec.file_name.replace(".zip", ".csv"), csv_text)
-        raw = buffer.getvalue()
-    zip_path.write_bytes(raw)
-    digest = hashlib.sha256(raw).hexdigest()
-    (mirror / spec.checksum_relative_path).write_text(f"{digest}  {spec.file_name}")
 
 
 def test_partition_materializes_with_metadata_and_passing_checks(settings, mirror):

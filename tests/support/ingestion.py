@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import zipfile
 from pathlib import Path
 
 import dagster as dg
 
+from binance_assets.binance.urls import ArchiveSpec
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
 from binance_assets.lib.partitions import day_key, scope_tags
 from binance_assets.resources import resources_for
@@ -65,3 +69,26 @@ def run_main_job(settings: Settings, day: dt.date, symbol: str) -> dg.ExecuteInP
     job = build_defs(settings).resolve_job_def(MAIN_JOB)
     with dg.instance_for_test() as instance, contextlib.redirect_stdout(io.StringIO()):
         return job.execute_in_process(**day_run(day, symbol), instance=instance, raise_on_error=False)
+
+
+def warehouse_of(settings):
+    return resources_for(settings)["warehouse"].get()
+
+
+def materialized_metadata(result, table: str) -> dict:
+    for mat in result.asset_materializations_for_node(f"raw__{table}"):
+        return {k: v.value for k, v in mat.metadata.items()}
+    raise AssertionError(f"raw/{table} was not materialized")
+
+
+def rewrite_archive(mirror: Path, spec: ArchiveSpec, csv_text: str | None = None, raw: bytes | None = None) -> None:
+    """Replace one archive of the mirror (and its CHECKSUM, so the checksum itself passes)."""
+    zip_path = mirror / spec.relative_path
+    if raw is None:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(spec.file_name.replace(".zip", ".csv"), csv_text)
+        raw = buffer.getvalue()
+    zip_path.write_bytes(raw)
+    digest = hashlib.sha256(raw).hexdigest()
+    (mirror / spec.checksum_relative_path).write_text(f"{digest}  {spec.file_name}")
