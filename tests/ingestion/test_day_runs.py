@@ -120,7 +120,8 @@ def test_a_replaced_symbol_file_reloads_that_file_only(settings, mirror, tmp_pat
     before.pop(("spot_klines_1m", ETH))
     assert after == before  # nothing else was loaded again
     wh = warehouse_of(settings)
-    assert wh.loaded_sha256("spot_klines_1m", START, ETH) == (mirror / klines.checksum_relative_path).read_text().split()[0]
+    published_sha = (mirror / klines.checksum_relative_path).read_text().split()[0]
+    assert wh.loaded_sha256("spot_klines_1m", START, ETH) == published_sha
 
 
 @pytest.mark.parametrize("symbols", [[BTC], None])
