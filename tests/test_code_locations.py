@@ -21,7 +21,14 @@ from dagster_shared.serdes import serialize_value
 
 from binance_assets.lib.defaults import check_defaults_cover
 from binance_assets.lib.resources import WarehouseResource
-from binance_assets.settings import ALERT_WEBHOOK_ENV, PG_PASSWORD_ENV, SECRET_ENV_VARS, Environment, Settings
+from binance_assets.settings import (
+    ALERT_WEBHOOK_ENV,
+    PG_PASSWORD_ENV,
+    SECRET_ENV_VARS,
+    Environment,
+    Settings,
+    get_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("spot_trades", "spot_agg_trades", "spot_klines_1m")}
@@ -194,8 +201,9 @@ def test_market_data_graph_has_partitioned_raw_assets_with_blocking_checks():
         node = graph.get(key)
         assert node.group_name == "raw"
         partitions = node.partitions_def
-        assert isinstance(partitions, dg.MultiPartitionsDefinition)
-        assert {d.name for d in partitions.partitions_defs} == {"date", "symbol"}
+        # One partition per UTC day (every symbol inside the run): a year of 2,000 symbols is 365 partitions.
+        assert isinstance(partitions, dg.TimeWindowPartitionsDefinition) and partitions.cron_schedule == "0 0 * * *"
+        assert partitions.start.date() == get_settings().start_date
         assert node.pools == {"warehouse"}
     checks = {(k.asset_key, k.name): graph.get(k) for k in graph.asset_check_keys}
     for key in RAW_KEYS:

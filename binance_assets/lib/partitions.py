@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import dagster as dg
+from dagster._core.errors import DagsterInvalidPropertyError
 
 from binance_assets.settings import Settings
 
@@ -75,6 +76,14 @@ def tagged_symbols(tags: Mapping[str, str]) -> list[str] | None:
     return sorted({s.strip().upper() for s in value.split(",") if s.strip()})
 
 
+def run_tags(context) -> Mapping[str, str]:
+    """The run's tags; none for a directly invoked asset (a unit test's `build_asset_context`)."""
+    try:
+        return context.run.tags
+    except DagsterInvalidPropertyError:
+        return {}
+
+
 def universe_on(settings: Settings, day: dt.date) -> list[str]:
     """The symbols expected on `day`: the configured universe (sorted)."""
     return sorted(settings.symbols)
@@ -88,7 +97,7 @@ def run_symbols(
     day's universe; always within the universe's symbols plus any named explicitly."""
     if configured is not None:
         return sorted({s.upper() for s in configured})
-    tagged = tagged_symbols(context.run.tags if context.run else {})
+    tagged = tagged_symbols(run_tags(context))
     return tagged if tagged is not None else universe_on(settings, day)
 
 

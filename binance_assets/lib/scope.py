@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from binance_assets.lib.partitions import day_key, tagged_symbols
+from binance_assets.lib.partitions import day_key, run_tags, tagged_symbols
 from binance_assets.warehouse import Warehouse
 from binance_assets.warehouse.load_log import LOAD_LOG
 
@@ -47,7 +47,7 @@ def step_symbols(
     context: dg.AssetExecutionContext, warehouse: Warehouse, day: dt.date, *, reads_previous_day: bool = False
 ) -> list[str] | None:
     """The symbols this step rebuilds on `day`, or None for every symbol (see the module docstring)."""
-    tagged = tagged_symbols(context.run.tags)
+    tagged = tagged_symbols(run_tags(context))
     if tagged is None:
         return None
     since = last_built(context.instance, context.selected_asset_keys, day)

@@ -54,9 +54,10 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
         symbols = sorted(current_day["symbol"].astype(str).unique())
         window = wh.read_table(FEATURES_TABLE, symbols=symbols, start=start, end=end)
         rank = {"ok": 0, "warn": 1, "error": 2}
-        reports = {}
+        reports, reference_rows = {}, {}
         for symbol in symbols:
             reference = drift_reference(window, symbol, day)  # same symbol, without the scored day
+            reference_rows[symbol] = len(reference)
             current = current_day[current_day["symbol"].astype(str) == symbol]
             reports[symbol] = drift_report(
                 reference, current, card.features,
@@ -81,7 +82,7 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
                 ),
                 "worst_symbol": worst or "none",
                 "reference_symbol": worst or "none",
-                "reference_rows": int((window["symbol"].astype(str) == worst).sum()) if worst else 0,
+                "reference_rows": reference_rows.get(worst, 0),
                 "model_version": card.version,
                 "max_psi": _max_psi(reports[worst]) if worst else 0.0,
                 "per_feature": dg.MetadataValue.json(per_feature),

@@ -84,7 +84,7 @@ def dagster_check_findings(
             for partitions_def, keys in _standalone_checks(defs, set(skip)).items():
                 if partitions_def is None:
                     findings += _run(defs, keys, None, None, run_instance)
-                elif isinstance(partitions_def, dg.DailyPartitionsDefinition):
+                elif isinstance(partitions_def, dg.TimeWindowPartitionsDefinition):
                     for day in sorted({part.day for part in parts}):
                         findings += _run(defs, keys, partitions_def, day_key(day), run_instance)
     return findings

@@ -19,7 +19,7 @@ from binance_assets.automation.failure_alerts import build_run_failure_alert_sen
 from binance_assets.automation.freshness import apply_freshness_policies
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions
 from binance_assets.lib.resources import AlertWebhook, WarehouseResource
 from binance_assets.lib.webhook import DEFAULT_WEBHOOK_ENV_VAR, send_alert
 from binance_assets.resources import resources_for
@@ -113,7 +113,7 @@ def test_freshness_alert_sensor_alerts_once_per_failure(webhook, tmp_path, monke
     clock = {"now": dt.datetime(2025, 1, 3, 7, tzinfo=dt.UTC)}
     monkeypatch.setattr(deadlines, "utc_now", lambda: clock["now"])
     checks = build_raw_deadline_checks(RAW_KEYS[:1], SYMBOLS, 6, start_date=START)
-    partitions = daily_symbol_partitions(Settings(symbols=SYMBOLS, start_date=START))
+    partitions = daily_partitions(Settings(symbols=SYMBOLS, start_date=START))
     marts = dg.AssetKey(["marts", "fct_bars_1m"])
     webhook_ref = AlertWebhook(url=dg.EnvVar(DEFAULT_WEBHOOK_ENV_VAR))  # resolved when the sensor is evaluated
     defs = dg.Definitions(

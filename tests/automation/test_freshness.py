@@ -27,7 +27,7 @@ from binance_assets.automation.freshness import (
     freshness_policies,
 )
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import daily_symbol_partitions
+from binance_assets.lib.partitions import daily_partitions
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse
@@ -148,7 +148,7 @@ def test_evaluate_raw_deadlines_with_nothing_to_judge(wh):
 
 
 def check_defs(wh: DuckDBWarehouse, checks: dg.AssetChecksDefinition) -> dg.Definitions:
-    partitions = daily_symbol_partitions(Settings(symbols=SYMBOLS, start_date=D1))
+    partitions = daily_partitions(Settings(symbols=SYMBOLS, start_date=D1))
     return dg.Definitions(
         assets=[dg.AssetSpec(key, partitions_def=partitions, group_name="raw") for key in RAW_KEYS],
         asset_checks=[checks],

@@ -42,10 +42,7 @@ from binance_assets.warehouse.table_names import FEATURES_TABLE as MINUTE_FEATUR
 
 SYMBOL = "BTCUSDT"
 D = [dt.date(2024, 3, 1) + dt.timedelta(days=i) for i in range(7)]  # D[0]: the models' training day
-PARTITIONS = dg.MultiPartitionsDefinition({
-    "date": dg.DailyPartitionsDefinition(start_date=D[0].isoformat()),
-    "symbol": dg.StaticPartitionsDefinition([SYMBOL]),
-})
+PARTITIONS = dg.DailyPartitionsDefinition(start_date=D[0].isoformat())
 PREDICT = [build_predictions_asset(PARTITIONS), build_shadow_predictions_asset(PARTITIONS)]
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 INSTANCE = dg.DagsterInstance.ephemeral()  # one for every direct invocation (each would make its own)
@@ -106,7 +103,7 @@ class Flow:
         else:
             resources = {k: v for k, v in self.resources.items() if k != "alert_webhook"}
             for asset in PREDICT:
-                asset(dg.build_asset_context(partition_key=f"{day}|{SYMBOL}", instance=INSTANCE), **resources)
+                asset(dg.build_asset_context(partition_key=day.isoformat(), instance=INSTANCE), **resources)
             context = dg.build_asset_context(instance=INSTANCE)
             metadata = canary_decisions(context, config=CanaryConfig(**config), **self.resources).metadata
         self.metadata = {k: getattr(v, "value", v) for k, v in metadata.items()}
@@ -269,7 +266,7 @@ def test_a_champion_without_a_previous_one_is_demoted_and_its_predictions_stop(t
         "demote", None, "v0001", "canary")
     assert flow.registry.get(CLASSIFIER, "v0001").status == "retired"
     resources = {k: flow.resources[k] for k in ("warehouse", "model_registry")}
-    result = PREDICT[0](dg.build_asset_context(partition_key=f"{D[3]}|{SYMBOL}", instance=INSTANCE), **resources)
+    result = PREDICT[0](dg.build_asset_context(partition_key=D[3].isoformat(), instance=INSTANCE), **resources)
     assert result.metadata[f"{CLASSIFIER}_status"].startswith(
         "not scored: champion v0001 demoted: champion v0001 demote: live accuracy under the naive baseline's")
     assert set(flow.warehouse.get().read_table("ml.predictions")["model_name"]) == {REGRESSOR}

@@ -18,7 +18,6 @@ from support.ingestion import make_settings
 from binance_assets.automation.local_daemon import LocalDaemon
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.definitions import build_defs
-from binance_assets.lib.partitions import DaySymbol
 from binance_assets.ops.history import load_raw_days
 from binance_assets.settings import DBT_PROJECT_DIR
 
@@ -64,7 +63,7 @@ def runs(tmp_path_factory):
     with dg.instance_for_test() as instance:
         daemon = LocalDaemon(build_defs(settings), instance)
         keys = _dbt_keys(daemon.defs)
-        good = daemon.execute(keys, DaySymbol(DAY, SYMBOL).key())
+        good = daemon.execute(keys, DAY.isoformat())
         # Break one test and one model: klines of a few minutes disappear (the reconciliation must fail on
         # exactly those minutes), and fct_data_gaps gains a column (its incremental run refuses the change).
         with duckdb.connect(str(settings.duckdb_path)) as con:
@@ -73,7 +72,7 @@ def runs(tmp_path_factory):
                 "where trade_date = ? order by open_time limit ?)", [NEXT_DAY, DROPPED_KLINES]
             )
             con.execute("alter table marts.fct_data_gaps add column surprise integer")
-        bad = daemon.execute(keys, DaySymbol(NEXT_DAY, SYMBOL).key())
+        bad = daemon.execute(keys, NEXT_DAY.isoformat())
         yield instance, good, bad
 
 
