@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -38,21 +39,18 @@ def simulate(
     zip_level: Annotated[int, typer.Option(min=1, max=9, help="With --universe: deflate level.")] = 6,
 ) -> None:
     """Write a byte-exact simulated mirror: trades, aggTrades and 1m klines zips with .CHECKSUM files."""
-    import time
-
     from binance_assets.binance.sim_universe import make_universe
     from binance_assets.binance.simulator import simulate_mirror, simulate_universe_mirror
 
-    began = time.perf_counter()
+    began, names = time.perf_counter(), _symbols(symbols)
     if not universe:
-        written = simulate_mirror(
-            out, _symbols(symbols), start.date(), days, seed=seed, trades_per_day=trades_per_day, signal=signal
-        )
+        written = simulate_mirror(out, names, start.date(), days, seed=seed, trades_per_day=trades_per_day,
+                                  signal=signal)  # fmt: skip
         typer.echo(f"wrote {len(written)} files under {out}")
         return
     try:
-        exchange = make_universe(universe, start=start.date(), seed=seed, names=_symbols(symbols),
-                                 total_trades=total_trades, alpha=alpha)  # fmt: skip
+        exchange = make_universe(universe, start=start.date(), seed=seed, names=names, total_trades=total_trades,
+                                 alpha=alpha)  # fmt: skip
     except (ValueError, BinanceDataError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -23,12 +23,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .rest_shapes import split_symbol
 from .universe import DELISTED, TRADING
 from .urls import validate_symbol
+
+if TYPE_CHECKING:
+    from binance_assets.settings import Settings
 
 QUOTE_SHARES: tuple[tuple[str, float], ...] = (
     ("USDT", 0.55), ("USDC", 0.10), ("FDUSD", 0.10), ("BTC", 0.15), ("ETH", 0.05), ("BNB", 0.05),
@@ -40,7 +44,7 @@ MEAN_LIFETIME = 15.0
 _LETTERS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 _STREAM = 0x554E4956  # "UNIV": the universe's own random streams, apart from the days' ones
 
-__all__ = ["QUOTE_SHARES", "SimSymbol", "SimUniverse", "make_universe", "zipf_trades"]
+__all__ = ["QUOTE_SHARES", "SimSymbol", "SimUniverse", "make_universe", "universe_from_settings", "zipf_trades"]
 
 
 @dataclass(frozen=True)
@@ -156,3 +160,19 @@ def make_universe(
             first, last = _days(rng, start)
         symbols.append(SimSymbol(symbol, base, quote, i + 1, int(trades[i]), first, last))
     return SimUniverse(tuple(symbols), start, seed)
+
+
+def universe_from_settings(settings: Settings) -> SimUniverse | None:
+    """The simulated exchange the settings ask for: `BINANCE_ASSETS_SIM_UNIVERSE` symbols (the allow-list's names
+    first), listed from `BINANCE_ASSETS_START_DATE`, seeded by `BINANCE_ASSETS_SIM_SEED`; None when it is 0 (the
+    demo then simulates its allow-list's symbols alone, `sim_trades_per_day` each, as before)."""
+    if not settings.sim_universe:
+        return None
+    return make_universe(
+        max(settings.sim_universe, len(settings.symbols)),
+        start=settings.start_date,
+        seed=settings.sim_seed,
+        names=settings.symbols,
+        total_trades=settings.sim_universe_trades_per_day,
+        alpha=settings.sim_universe_alpha,
+    )

@@ -13,8 +13,9 @@ from binance_assets.binance.checksum import parse_checksum
 from binance_assets.binance.errors import UnknownSymbol
 from binance_assets.binance.reader import read_archive
 from binance_assets.binance.schema import ArchiveKind
-from binance_assets.binance.sim_universe import make_universe
+from binance_assets.binance.sim_universe import make_universe, universe_from_settings
 from binance_assets.binance.simulator import simulate_mirror, simulate_universe_mirror
+from binance_assets.settings import Settings
 
 START = date(2025, 1, 1)
 
@@ -111,3 +112,12 @@ def test_archives_are_the_ones_simulate_mirror_writes(tmp_path, compresslevel):
             assert ours_zip.read(ours_zip.namelist()[0]) == their_zip.read(their_zip.namelist()[0])
         # Level 6 is simulate_mirror's: the very same zip; level 1 deflates the same CSV less (and faster).
         assert (path.read_bytes() == theirs.read_bytes()) is (compresslevel == 6)
+
+
+def test_the_settings_ask_for_a_simulated_exchange(tmp_path):
+    assert universe_from_settings(Settings(data_dir=tmp_path)) is None  # sim_universe 0: the allow-list alone
+    cfg = Settings(data_dir=tmp_path, symbols=["ZZTOP1"], sim_universe=50, sim_seed=9, start_date=START,
+                   sim_universe_trades_per_day=10_000, sim_universe_alpha=1.2)
+    u = universe_from_settings(cfg)
+    assert u == make_universe(50, start=START, seed=9, names=["ZZTOP1"], total_trades=10_000, alpha=1.2)
+    assert u.names[0] == "ZZTOP1" and len(u) == 50
