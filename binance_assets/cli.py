@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -29,16 +30,33 @@ def simulate(
     start: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="First UTC day.")] = dt.datetime(2025, 1, 1),
     days: Annotated[int, typer.Option(min=1)] = 3,
     seed: Annotated[int, typer.Option()] = 7,
-    trades_per_day: Annotated[int, typer.Option(min=1)] = 20_000,
+    trades_per_day: Annotated[int, typer.Option(min=1, help="Per symbol (without --universe).")] = 20_000,
     signal: Annotated[float, typer.Option(min=0, help="Planted predictive signal (0 = random walk).")] = 0.0,
+    universe: Annotated[int, typer.Option(min=0, help="N symbols in all (--symbols first): a power law of "
+                                          "volumes, listings and delistings, exchangeInfo in the mirror.")] = 0,
+    total_trades: Annotated[int, typer.Option(min=1, help="With --universe: trades a day in all.")] = 2_000_000,
+    alpha: Annotated[float, typer.Option(min=0.01, help="With --universe: the power law's exponent.")] = 1.5,
+    zip_level: Annotated[int, typer.Option(min=1, max=9, help="With --universe: deflate level.")] = 6,
 ) -> None:
     """Write a byte-exact simulated mirror: trades, aggTrades and 1m klines zips with .CHECKSUM files."""
-    from binance_assets.binance.simulator import simulate_mirror
+    from binance_assets.binance.sim_universe import make_universe
+    from binance_assets.binance.simulator import simulate_mirror, simulate_universe_mirror
 
-    written = simulate_mirror(
-        out, _symbols(symbols), start.date(), days, seed=seed, trades_per_day=trades_per_day, signal=signal
-    )
-    typer.echo(f"wrote {len(written)} files under {out}")
+    began, names = time.perf_counter(), _symbols(symbols)
+    if not universe:
+        written = simulate_mirror(out, names, start.date(), days, seed=seed, trades_per_day=trades_per_day,
+                                  signal=signal)  # fmt: skip
+        typer.echo(f"wrote {len(written)} files under {out}")
+        return
+    try:
+        exchange = make_universe(universe, start=start.date(), seed=seed, names=names, total_trades=total_trades,
+                                 alpha=alpha)  # fmt: skip
+    except (ValueError, BinanceDataError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    done = simulate_universe_mirror(out, exchange, start.date(), days, signal=signal, compresslevel=zip_level)
+    typer.echo(f"wrote {len(done.files)} archives under {out}: {universe} symbols, {done.symbol_days} symbol-days, "
+               f"{done.trades:,} trades in {time.perf_counter() - began:.1f} s; exchangeInfo at {done.exchange_info}")
 
 
 @app.command("validate-archive")

@@ -47,11 +47,23 @@ class Settings(BaseSettings):
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/binance"
     # Where archives come from: https://data.binance.vision or a local mirror folder.
     archive_base_url: str | None = None
+    # The allow-list of the symbol universe (comma-separated; `*` or empty: every symbol of the universe). The
+    # universe itself is `raw.symbol_universe`, from exchangeInfo (binance_assets.warehouse.universe).
     symbols: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["BTCUSDT", "ETHUSDT"])
     start_date: dt.date = dt.date(2025, 1, 1)
+    # Universe filters, ANDed with the allow-list: quote assets (comma-separated, e.g. `USDT,USDC`; empty: any),
+    # a deny-list (wins over the allow-list), a minimum 24 h quote volume (0: none; unknown volume fails it).
+    universe_quote_assets: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    universe_deny: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    universe_min_quote_volume: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     # Simulator size for the demo; benchmarks pass their own.
     sim_trades_per_day: int = 20_000
     sim_seed: int = 7
+    # A simulated exchange (`simulate --universe N`): N symbols (0: only the allow-list's, as before), their
+    # daily trades in all when every one trades, split by a power law of exponent `sim_universe_alpha`.
+    sim_universe: int = Field(default=0, ge=0)
+    sim_universe_trades_per_day: int = Field(default=2_000_000, ge=1)
+    sim_universe_alpha: float = Field(default=1.5, gt=0, allow_inf_nan=False)
     # Strength of the simulator's planted, learnable signal (0 = a pure random walk). The demo plants one
     # so that its model has something to learn and gets promoted; real data has what it has.
     sim_signal: float = 1.0
@@ -78,11 +90,13 @@ class Settings(BaseSettings):
             return [s.strip().lower() for s in value.split(",") if s.strip()]
         return value
 
-    @field_validator("symbols", mode="before")
+    @field_validator("symbols", "universe_quote_assets", "universe_deny", mode="before")
     @classmethod
     def _split_symbols(cls, value: object) -> object:
         if isinstance(value, str):
-            return [s.strip().upper() for s in value.split(",") if s.strip()]
+            value = [s.strip().upper() for s in value.split(",") if s.strip()]
+        if isinstance(value, list) and value == ["*"]:
+            return []  # every one
         return value
 
     @field_validator("postgres_url")

@@ -27,6 +27,7 @@ SUMMARIES = {
                                          "waited_seconds", "peak_weight_1m"]),
     "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s"]),
     "api.py": ("api", ["p95_ms", "rps", "vs_http_limit"]),
+    "simulate.py": ("simulate", ["symbols", "trades", "seconds", "vs_sequential", "trades_per_s"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 

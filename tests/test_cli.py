@@ -33,6 +33,21 @@ def test_simulate_writes_the_archive_layout(sim_out):
     assert len(list(sim_out.rglob("*.zip.CHECKSUM"))) == 6
 
 
+def test_simulate_a_universe_with_any_names_lists_them_in_exchange_info(tmp_path):
+    out = tmp_path / "mirror"
+    proc = run("simulate", "--out", str(out), "--universe", "6", "--symbols", "ZZTOP1,A1B2", "--days", "2",
+               "--total-trades", "900", "--seed", "4")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads((out / "api/v3/exchangeInfo").read_text())
+    listed = {s["symbol"]: s["status"] for s in info["symbols"]}
+    assert listed["ZZTOP1"] == listed["A1B2"] == "TRADING" and len(listed) <= 6
+    day_files = {p.name for p in out.rglob("*-trades-2025-01-02.zip")}
+    assert {"ZZTOP1-trades-2025-01-02.zip", "A1B2-trades-2025-01-02.zip"} <= day_files
+    assert "6 symbols" in proc.stdout and "trades in" in proc.stdout
+    bad = run("simulate", "--out", str(out), "--universe", "1", "--symbols", "ZZTOP1,A1B2")
+    assert bad.returncode == 2 and "size must be an int >= the 2 named symbol(s)" in bad.stderr
+
+
 def test_validate_simulated_zip_uses_the_checksum_beside_it(sim_out):
     path = sim_out / "data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-01.zip"
     proc = run("validate-archive", str(path))

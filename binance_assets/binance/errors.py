@@ -61,3 +61,7 @@ class DownloadError(BinanceDataError):
 
 class UnknownInterval(BinanceDataError, ValueError):
     """Not one of Binance's kline intervals."""
+
+
+class UniverseError(BinanceDataError, ValueError):
+    """The symbol universe is inconsistent, or asked for a symbol it does not list (see binance.universe)."""

@@ -24,7 +24,16 @@ import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from .rest_errors import BinanceApiError, ClockSkew, RateLimited, ResponseShapeError, ServerError
-from .rest_parse import AGG_KEYS, C2C_HISTORY_PATH, TRADE_KEYS, error_from_response, parse_c2c_page, peek, rows_of
+from .rest_parse import (
+    AGG_KEYS,
+    C2C_HISTORY_PATH,
+    TICKER_KEYS,
+    TRADE_KEYS,
+    error_from_response,
+    parse_c2c_page,
+    peek,
+    rows_of,
+)
 from .rest_protocol import API_KEY_HEADER, DEFAULT_WEIGHT, TIME_UNIT_HEADER, WEIGHT_HEADER
 from .rest_shapes import REQUEST_WEIGHTS, WEIGHT_LIMIT_1M
 from .rest_signing import Signer
@@ -231,6 +240,11 @@ class BinanceRestClient:
         if not isinstance(body, list) or any(not isinstance(r, list) or len(r) != 12 for r in body):
             raise ResponseShapeError(f"/api/v3/klines: expected a list of 12-element arrays, got {peek(body)}")
         return body
+
+    def ticker_24hr_mini(self) -> list[dict]:
+        """`/api/v3/ticker/24hr?type=MINI` of every symbol (weight 80): rolling 24 h volume, quote volume, count."""
+        body = self.request("/api/v3/ticker/24hr", {"type": "MINI"})
+        return rows_of(body, TICKER_KEYS, "/api/v3/ticker/24hr")
 
     def c2c_order_history(
         self, trade_type: str, start_ms: int, end_ms: int, *, page: int = 1, rows: int = 100

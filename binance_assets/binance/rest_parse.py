@@ -12,6 +12,7 @@ from .rest_protocol import TIMESTAMP_OUTSIDE_RECV_WINDOW
 C2C_HISTORY_PATH = "/sapi/v1/c2c/orderMatch/listUserOrderHistory"
 AGG_KEYS = frozenset("apqflTmM")
 TRADE_KEYS = frozenset({"id", "price", "qty", "quoteQty", "time", "isBuyerMaker", "isBestMatch"})
+TICKER_KEYS = frozenset({"symbol", "quoteVolume"})  # what the universe reads of a 24 h ticker
 
 
 def parse_c2c_page(body: Any) -> tuple[list[dict], int | None]:

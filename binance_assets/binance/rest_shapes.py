@@ -6,7 +6,9 @@ noise); times are milliseconds (the warehouse stores UTC microseconds).
 
 from __future__ import annotations
 
+import json
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
 from . import intervals
 
@@ -18,6 +20,7 @@ REQUEST_WEIGHTS: dict[str, int] = {
     "/api/v3/aggTrades": 4,
     "/api/v3/trades": 25,
     "/api/v3/historicalTrades": 25,
+    "/api/v3/ticker/24hr": 80,  # without `symbol`/`symbols` (every symbol): the most it can cost
 }
 WEIGHT_LIMIT_1M = 6000
 
@@ -126,6 +129,32 @@ def trade_obj(
         "isBuyerMaker": bool(is_buyer_maker),
         "isBestMatch": bool(is_best_match),
     }
+
+
+def ticker_mini_obj(
+    symbol: str, open_, high, low, last, volume, quote_volume, open_time: int, close_time: int,
+    first_id: int, last_id: int, count: int,
+) -> dict:
+    """One `/api/v3/ticker/24hr?type=MINI` item (no trade in the window: first and last id -1, count 0)."""
+    return {
+        "symbol": symbol,
+        "openPrice": decimal_str(open_),
+        "highPrice": decimal_str(high),
+        "lowPrice": decimal_str(low),
+        "lastPrice": decimal_str(last),
+        "volume": decimal_str(volume),
+        "quoteVolume": decimal_str(quote_volume),
+        "openTime": int(open_time),
+        "closeTime": int(close_time),
+        "firstId": int(first_id),
+        "lastId": int(last_id),
+        "count": int(count),
+    }
+
+
+def json_body(body: Any) -> bytes:
+    """A response body's bytes as Binance sends them: compact JSON (what the simulator serves and writes)."""
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def error_body(code: int, msg: str) -> dict:

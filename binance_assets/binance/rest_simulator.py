@@ -1,7 +1,7 @@
 """A Binance REST simulator: a real HTTP server on loopback (stdlib `ThreadingHTTPServer`).
 
-It serves `/api/v3/{ping,time,exchangeInfo,klines,aggTrades,historicalTrades}` from the same
-simulated days as the archive mirror (`SimMarket`) and a simulated merchant's
+It serves `/api/v3/{ping,time,exchangeInfo,klines (1m, 1d),aggTrades,historicalTrades,ticker/24hr (MINI)}`
+from the same simulated days as the archive mirror (`SimMarket`) and a simulated merchant's
 `/sapi/v1/c2c/orderMatch/listUserOrderHistory` (signed: the API key, the HMAC or Ed25519 signature
 and the timestamp's recvWindow are checked as Binance does). It counts request weight per minute
 (`X-MBX-USED-WEIGHT-1M`), answers 429 past the limit and 418 (a ban) to a client that keeps going,
@@ -11,7 +11,6 @@ in a right shape (an id twice, a row a day early); and a skewed server clock (`c
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -179,7 +178,15 @@ class RestSimulator:
         if path == "/api/v3/time":
             return {"serverTime": now}
         if path == "/api/v3/exchangeInfo":
-            return self._exchange_info(now)
+            return self.market.exchange_info(now, self.weight_limit)
+        if path == "/api/v3/ticker/24hr":
+            if params.get("type") != "MINI":
+                raise SimError(400, -1130, "Invalid data sent for a parameter (the simulator serves type=MINI).")
+            tickers = self.market.ticker_24hr(micros)
+            if "symbol" in params:
+                symbol = self._symbol(params)
+                return next(t for t in tickers if t["symbol"] == symbol)
+            return tickers
         if path == "/api/v3/aggTrades":
             symbol, limit = self._symbol(params), limit_param(params)
             start, end = opt_int(params, "startTime"), opt_int(params, "endTime")
@@ -194,10 +201,11 @@ class RestSimulator:
             return self.market.trades(symbol, from_id, limit, micros)
         if path == "/api/v3/klines":
             symbol, limit = self._symbol(params), limit_param(params)
-            if params.get("interval") != "1m":
-                raise SimError(400, -1120, "Invalid interval (the simulator serves 1m).")
+            interval = params.get("interval")
+            if interval not in ("1m", "1d"):
+                raise SimError(400, -1120, "Invalid interval (the simulator serves 1m and 1d).")
             start, end = opt_int(params, "startTime"), opt_int(params, "endTime")
-            return self.market.klines_1m(
+            return (self.market.klines_1m if interval == "1m" else self.market.klines_1d)(
                 symbol,
                 to_us(start) if start is not None else None,
                 to_us(end) if end is not None else None,
@@ -216,17 +224,6 @@ class RestSimulator:
         if symbol not in self.market.symbols:
             raise SimError(400, protocol.INVALID_SYMBOL, "Invalid symbol.")
         return symbol
-
-    def _exchange_info(self, now: int) -> dict:
-        return {
-            "timezone": "UTC",
-            "serverTime": now,
-            "rateLimits": [
-                {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": self.weight_limit}
-            ],
-            "exchangeFilters": [],
-            "symbols": [self.market.symbol_info(s) for s in self.market.symbols],
-        }
 
     def _authenticate(self, query: str, headers: dict[str, str], now: int) -> MerchantAccount:
         account = self.accounts.get(headers.get(protocol.API_KEY_HEADER.lower(), ""))
@@ -278,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, body, extra = self.sim.handle(parts.path, parts.query, headers)
-        payload = json.dumps(body, separators=(",", ":")).encode()
+        payload = shapes.json_body(body)
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))

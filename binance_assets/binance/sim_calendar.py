@@ -10,6 +10,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 
@@ -70,11 +71,9 @@ def calendar(seed: int, symbol: str, trades_per_day: int) -> Calendar:
     shocks = rng.standard_normal(HORIZON_DAYS) * DAILY_VOL
     factors = rng.uniform(0.8, 1.2, HORIZON_DAYS)
     agg_ratios = rng.uniform(0.45, 0.75, HORIZON_DAYS)
-    log_level = np.empty(HORIZON_DAYS)
-    level = 0.0
-    for i, shock in enumerate(shocks.tolist()):  # AR(1) on 30k days: cheap, cached
-        log_level[i] = level
-        level = level * MEAN_REVERSION + shock
+    # AR(1) on 30k days, the same float operations in the same order as a plain loop (exact), ~2 ms; cached.
+    steps = accumulate(shocks.tolist(), lambda level, shock: level * MEAN_REVERSION + shock, initial=0.0)
+    log_level = np.fromiter(steps, np.float64, HORIZON_DAYS + 1)[:-1]
     open_ticks = np.maximum(np.rint(params.start_price * 10**params.tick_decimals * np.exp(log_level)), 100).astype(
         np.int64
     )

@@ -176,14 +176,15 @@ def dataset_table(raw: RawDay, dataset: Dataset) -> pa.Table:
     return table.cast(dataset.schema)
 
 
-def zip_bytes(csv_name: str, data: bytes, day: date) -> bytes:
-    """A deterministic zip holding the one CSV."""
+def zip_bytes(csv_name: str, data: bytes, day: date, compresslevel: int = 6) -> bytes:
+    """A deterministic zip holding the one CSV (deflated at `compresslevel`: 6, zlib's default; 1 is ~4x faster
+    and ~30% larger)."""
     info = zipfile.ZipInfo(csv_name, date_time=(day.year, day.month, day.day, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     sink = io.BytesIO()
     with zipfile.ZipFile(sink, "w") as zf:
-        zf.writestr(info, data, compresslevel=6)
+        zf.writestr(info, data, compresslevel=compresslevel)
     return sink.getvalue()
 
 
@@ -198,9 +199,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def write_archive(zip_path: Path, csv_name: str, data: bytes, day: date) -> None:
+def write_archive(zip_path: Path, csv_name: str, data: bytes, day: date, compresslevel: int = 6) -> None:
     """Zip first, then its CHECKSUM (no trailing newline): the pair is complete once both exist."""
-    payload = zip_bytes(csv_name, data, day)
+    payload = zip_bytes(csv_name, data, day, compresslevel)
     write_atomic(zip_path, payload)
     checksum = format_checksum(hashlib.sha256(payload).hexdigest(), zip_path.name)
     write_atomic(zip_path.with_name(zip_path.name + ".CHECKSUM"), checksum.encode())

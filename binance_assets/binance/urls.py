@@ -12,6 +12,10 @@ from .formats import INTERVAL_RE
 from .schema import ArchiveKind, Market
 
 SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,20}$")
+# REST bodies a local mirror holds beside its archives (written by the simulator, byte for byte what its REST
+# server answers): the spot exchangeInfo and the MINI 24 h tickers, at their URL paths.
+MIRROR_EXCHANGE_INFO = "api/v3/exchangeInfo"
+MIRROR_TICKER_24HR = "api/v3/ticker/24hr"
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # The markets and folders of the registry's datasets, as the data.binance.vision layout spells them.
 MARKET_WORDS = "|".join(dict.fromkeys(re.escape(ds.market.value) for ds in DATASETS.values()))

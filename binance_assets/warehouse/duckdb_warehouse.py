@@ -39,6 +39,7 @@ from binance_assets.warehouse.tables import (
     quote_ident,
     quote_table,
 )
+from binance_assets.warehouse.universe import SYMBOL_UNIVERSE_TABLE, create_symbol_universe_sql
 
 DEFAULT_LOCK_TIMEOUT = 600.0  # seconds: a replace of a big day can take a while
 _DATA_VIEW = "__bmp_partition_data"
@@ -141,6 +142,7 @@ class DuckDBWarehouse(Warehouse):
                 con.execute(create_table_sql(table.qualified_name, table.arrow_schema))
             con.execute(create_load_log_sql())
             con.execute(create_publish_log_sql())
+            con.execute(create_symbol_universe_sql())
 
     def _drop_tables(self) -> None:
         with self.connect() as con:
@@ -148,6 +150,7 @@ class DuckDBWarehouse(Warehouse):
                 con.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
             con.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
+            con.execute(f"DROP TABLE IF EXISTS {quote_table(SYMBOL_UNIVERSE_TABLE)}")
             con.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
 
     @contextmanager

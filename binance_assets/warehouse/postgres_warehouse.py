@@ -53,6 +53,7 @@ from binance_assets.warehouse.tables import (
     quote_ident,
     quote_table,
 )
+from binance_assets.warehouse.universe import SYMBOL_UNIVERSE_TABLE, create_symbol_universe_sql
 
 _SESSION_OPTIONS = "-c DateStyle=ISO -c TimeZone=UTC -c extra_float_digits=1"
 _SCHEMA_LOCK_KEY = "binance_assets.warehouse:ensure_schema"
@@ -201,6 +202,7 @@ class PostgresWarehouse(Warehouse):
         relations += [f"{RAW_SCHEMA}.{_index_name(t)}" for t in RAW_TABLES.values()]
         relations.append(f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}")
         relations.append(f"{RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
+        relations.append(SYMBOL_UNIVERSE_TABLE)
         with self.connect() as conn, conn.cursor() as cur:
             # Fast path without DDL: CREATE INDEX IF NOT EXISTS takes a SHARE lock on its table
             # even when the index exists, i.e. it would wait for every running replace.
@@ -224,6 +226,7 @@ class PostgresWarehouse(Warehouse):
                 )
             cur.execute(create_load_log_sql())
             cur.execute(create_publish_log_sql())
+            cur.execute(create_symbol_universe_sql())
 
     def _drop_tables(self) -> None:
         with self.connect() as conn, conn.cursor() as cur:
@@ -232,6 +235,7 @@ class PostgresWarehouse(Warehouse):
                 cur.execute(f"DROP TABLE IF EXISTS {table.qualified_name}")
             cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
             cur.execute(f"DROP TABLE IF EXISTS {RAW_SCHEMA}.{PUBLISH_LOG_TABLE}")
+            cur.execute(f"DROP TABLE IF EXISTS {quote_table(SYMBOL_UNIVERSE_TABLE)}")
             cur.execute(f"DROP SCHEMA IF EXISTS {STAGING_SCHEMA} CASCADE")
 
     def _lock(self, conn: psycopg.Connection, key: str) -> None:

@@ -13,3 +13,5 @@ MERCHANT_DAILY_TABLE = "marts.fct_merchant_daily"
 FEATURES_TABLE = "features.minute_features"
 PREDICTIONS_TABLE = "ml.predictions"
 SHADOW_PREDICTIONS_TABLE = "ml.shadow_predictions"
+# The symbol universe (one row per symbol, from exchangeInfo): declared in binance_assets/warehouse/universe.py.
+SYMBOL_UNIVERSE_TABLE = "raw.symbol_universe"

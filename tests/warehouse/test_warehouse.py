@@ -21,6 +21,7 @@ from binance_assets.warehouse import (
     make_warehouse,
     raw_table_for,
 )
+from binance_assets.warehouse.table_names import SYMBOL_UNIVERSE_TABLE
 
 TABLES = list(RAW_TABLES)
 DAY2 = DAY + dt.timedelta(days=1)
@@ -72,7 +73,8 @@ def test_ensure_schema_is_idempotent_and_tables_have_the_canonical_layout(wareho
         "WHERE table_schema = ? ORDER BY table_name, ordinal_position",
         ["raw"],
     )
-    assert set(columns["table_name"]) == {*RAW_TABLES, "load_log", "publish_log"}
+    universe = SYMBOL_UNIVERSE_TABLE.split(".", 1)[1]  # its layout: tests/warehouse/test_symbol_universe.py
+    assert set(columns["table_name"]) == {*RAW_TABLES, "load_log", "publish_log", universe}
     types = SQL_TYPES[warehouse.engine]
     for name, table in RAW_TABLES.items():
         rows = columns[columns["table_name"] == name]
