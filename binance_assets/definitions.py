@@ -12,6 +12,7 @@ from binance_assets.automation.schedules import build_backfill_schedule
 from binance_assets.automation.sensors import build_landing_defs
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.definitions import build_ingestion_defs
+from binance_assets.ingestion.universe_asset import SYMBOL_UNIVERSE_KEY
 from binance_assets.lib.conditions import automation_sensor
 from binance_assets.lib.defaults import check_defaults_cover, sensor_running
 from binance_assets.lib.keys import raw_asset_key
@@ -37,7 +38,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     deadline_checks = dg.AssetSelection.checks(*[dg.AssetCheckKey(k, DEADLINE_CHECK_NAME) for k in raw_keys])
     main_job = dg.define_asset_job(
         MAIN_JOB,
-        selection=dg.AssetSelection.all() - deadline_checks - merchant_selection(),
+        selection=dg.AssetSelection.all() - deadline_checks - merchant_selection()
+        - dg.AssetSelection.assets(SYMBOL_UNIVERSE_KEY),
         description="Everything for one day, every symbol of it: raw archives, their checks, and downstream.",
     )
     defs = dg.Definitions.merge(
@@ -54,7 +56,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
             sensors=[
                 automation_sensor(
                     AUTOMATION_SENSOR,
-                    dg.AssetSelection.groups("staging", "intermediate", "marts", "features"),
+                    dg.AssetSelection.groups("staging", "intermediate", "marts", "features")
+                    | dg.AssetSelection.assets(SYMBOL_UNIVERSE_KEY),
                     running=sensor_running(AUTOMATION_SENSOR, settings.env),
                     minimum_interval_seconds=automation_interval_seconds(settings),
                 )

@@ -12,9 +12,11 @@ import dagster as dg
 
 from binance_assets.automation.sensor_support import TAG_SOURCE
 from binance_assets.binance.schema import Market
-from binance_assets.binance.simulator import simulate_mirror
+from binance_assets.binance.sim_universe import universe_from_settings
+from binance_assets.binance.simulator import simulate_mirror, simulate_universe_mirror
+from binance_assets.ingestion.definitions import UNIVERSE_JOB
 from binance_assets.instance import local_instance
-from binance_assets.lib.partitions import DaySymbol, day_key
+from binance_assets.lib.partitions import DaySymbol, day_key, universe_on
 from binance_assets.lib.run_config import QUIET_CONSOLE
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES
@@ -27,6 +29,7 @@ from binance_assets.warehouse.table_names import (
 
 # The demo's runs, told apart from the sensors' (`binance/source`: archive_landing_sensor, archive_poller).
 DEMO_TAGS = {TAG_SOURCE: "demo"}
+SUMMARY_ROWS = 40
 
 
 def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str], None] = print) -> bool:
@@ -36,17 +39,23 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
     if start < settings.start_date:
         raise ValueError(f"start {start} is before the first partition {settings.start_date}")
     mirror = settings.mirror_dir
-    echo(f"simulating {days} day(s) x {len(settings.symbols)} symbol(s), "
-         f"{settings.sim_trades_per_day:,} trades/day, into {mirror}")
-    simulate_mirror(mirror, list(settings.symbols), start, days, seed=settings.sim_seed,
-                    trades_per_day=settings.sim_trades_per_day, signal=settings.sim_signal)
+    exchange = universe_from_settings(settings)
+    if exchange is None:
+        echo(f"simulating {days} day(s) x {len(settings.symbols)} symbol(s), "
+             f"{settings.sim_trades_per_day:,} trades/day, into {mirror}")
+        simulate_mirror(mirror, list(settings.symbols), start, days, seed=settings.sim_seed,
+                        trades_per_day=settings.sim_trades_per_day, signal=settings.sim_signal)
+    else:  # BINANCE_ASSETS_SIM_UNIVERSE=N: an exchange of N symbols (power-law volumes, listings, delistings)
+        echo(f"simulating {days} day(s) of an exchange of {len(exchange.symbols)} symbols, "
+             f"{settings.sim_universe_trades_per_day:,} trades/day in all, into {mirror}")
+        simulate_universe_mirror(mirror, exchange, start, days, signal=settings.sim_signal)
 
     instance = local_instance()
     ml_defs = build_ml_defs(settings)
     day_list = [start + dt.timedelta(days=i) for i in range(days)]
-    parts = [DaySymbol(day, s) for day in day_list for s in settings.symbols]
-    # One run per day (every symbol of it), as the landing sensor runs them.
-    steps = [(f"{day}: raw, dbt, features", defs.resolve_job_def(MAIN_JOB), day_key(day)) for day in day_list]
+    # The universe from the mirror's exchangeInfo, then one run per day (every symbol of it), as the sensors run.
+    steps = [("symbol universe: refresh", defs.resolve_job_def(UNIVERSE_JOB), None)]
+    steps += [(f"{day}: raw, dbt, features", defs.resolve_job_def(MAIN_JOB), day_key(day)) for day in day_list]
     steps.append(("models: train and gate", ml_defs.resolve_job_def(TRAIN_JOB), None))
     steps += [(f"{day}: predictions", ml_defs.resolve_job_def(PREDICT_JOB), day_key(day)) for day in day_list]
     failures = 0
@@ -67,7 +76,11 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
     from binance_assets.merchant_demo import run_merchant_demo
 
     failures += not run_merchant_demo(settings, start, days, instance, echo)
-    _print_summary(defs, parts, echo)
+    warehouse = defs.resources["warehouse"].get()
+    parts = [DaySymbol(day, s) for day in day_list for s in universe_on(settings, warehouse, day)]
+    _print_summary(defs, parts[:SUMMARY_ROWS], echo)
+    if len(parts) > SUMMARY_ROWS:
+        echo(f"... and {len(parts) - SUMMARY_ROWS} more (day, symbol) rows: binance-assets status --day D")
     _print_models(ml_defs, echo)
     echo(f"\nDagster runs are in {instance.root_directory}. Browse the lineage with: make dev "
          "(then open http://127.0.0.1:3000)")
@@ -89,7 +102,8 @@ select d.trade_date, d.symbol, d.trade_count, d.close, d.realised_volatility, d.
        (select count(*) from {BARS_1M_TABLE} b where b.symbol = d.symbol and b.trade_date = d.trade_date) as bars,
        (select count(*) from {DATA_GAPS_TABLE} g where g.symbol = d.symbol and g.trade_date = d.trade_date) as gaps
 from {SYMBOL_DAILY_TABLE} d
-order by d.trade_date, d.symbol
+order by d.trade_date, d.trade_count desc, d.symbol
+limit 40
 """
 
 

@@ -20,6 +20,7 @@ from binance_assets.automation.deadline_checks import (
 from binance_assets.automation.deadlines import DEFAULT_DUE_HOURS, DEFAULT_LOOKBACK_DAYS
 from binance_assets.automation.failure_alerts import RUN_FAILURE_SENSOR_NAME, build_run_failure_alert_sensor
 from binance_assets.lib.defaults import sensor_status
+from binance_assets.lib.partitions import universe_on
 from binance_assets.settings import Settings
 
 
@@ -42,7 +43,8 @@ def build_automation_alerting_defs(
     freshness sensors (tests).
     """
     checks = build_raw_deadline_checks(
-        raw_asset_keys, settings.symbols, due_hours, lookback_days=lookback_days, start_date=settings.start_date
+        raw_asset_keys, lambda warehouse, day: universe_on(settings, warehouse, day), due_hours,
+        lookback_days=lookback_days, start_date=settings.start_date,
     )
 
     def status(name: str) -> dg.DefaultSensorStatus:

@@ -19,7 +19,7 @@ The check and its sensor read the clock through `deadlines.utc_now()`, which tes
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import dagster as dg
@@ -38,7 +38,7 @@ from binance_assets.automation.deadlines import (
 from binance_assets.binance.publication import as_utc
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.resources import WarehouseResource
-from binance_assets.warehouse import get_raw_table
+from binance_assets.warehouse import Warehouse, get_raw_table
 from binance_assets.warehouse.load_log import LOAD_LOG
 
 DEADLINE_CHECK_NAME = "day_file_on_time"
@@ -112,7 +112,7 @@ def deadline_check_result(
 
 def build_raw_deadline_checks(
     raw_asset_keys: Iterable[dg.AssetKey | str | Sequence[str]],
-    symbols: Iterable[str],
+    symbols: Iterable[str] | Callable[[Warehouse, dt.date], list[str]],
     due_hours: float = DEFAULT_DUE_HOURS,
     *,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
@@ -122,12 +122,13 @@ def build_raw_deadline_checks(
     """One `day_file_on_time` check per raw asset (key `raw/<table>`), evaluated together by one op.
 
     Needs the `warehouse` resource. `start_date` is the first partition day: earlier days are never due.
+    `symbols`: a fixed list, or `(warehouse, day) -> symbols` (the day's universe).
     """
     keys = [dg.AssetKey.from_coercible(k) for k in raw_asset_keys]
     if not keys:
         raise ValueError("build_raw_deadline_checks needs at least one raw asset key")
     table_by_key = {key: get_raw_table(key.path[-1]).name for key in keys}
-    symbol_list = sorted(set(symbols))
+    symbol_list = symbols if callable(symbols) else sorted(set(symbols))
     due_hours = check_due_hours(due_hours)
     specs = [
         dg.AssetCheckSpec(
@@ -151,10 +152,11 @@ def build_raw_deadline_checks(
     def day_file_on_time(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         now = deadlines.utc_now()
         selected = sorted({k.asset_key for k in context.selected_asset_check_keys}, key=lambda k: k.to_user_string())
+        wh = warehouse.get()
         results = evaluate_raw_deadlines(
-            warehouse.get(),
+            wh,
             [table_by_key[k] for k in selected],
-            symbol_list,
+            (lambda day: symbol_list(wh, day)) if callable(symbol_list) else symbol_list,
             now,
             due_hours,
             lookback_days,

@@ -11,7 +11,7 @@ schedule's business, not an alert's).
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -125,7 +125,7 @@ def loaded_partitions(
 def evaluate_raw_deadlines(
     warehouse: Warehouse,
     tables: Iterable[str],
-    symbols: Iterable[str],
+    symbols: Iterable[str] | Callable[[dt.date], list[str]],
     now: dt.datetime,
     due_hours: float = DEFAULT_DUE_HOURS,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
@@ -137,13 +137,21 @@ def evaluate_raw_deadlines(
     Pure except for one read of `raw.load_log`. A due partition that is not there is MISSING (late);
     one that is there is ON_TIME or LOADED_LATE (`publication.arrived_late`: history loaded by a backfill
     is on time); a partition whose deadline has
-    not passed is PENDING until it is loaded. Results are ordered by table, symbol and day.
+    not passed is PENDING until it is loaded. Results are ordered by table, symbol and day. `symbols`: the same
+    for every day, or the day's universe (`day -> symbols`: a symbol is expected from its listing to its delisting).
     """
     now = as_utc(now)
     table_names = sorted({get_raw_table(t).name for t in tables})
-    symbol_list = sorted(set(symbols))
+    if callable(symbols):
+        symbols_on = symbols
+    else:
+        fixed = sorted(set(symbols))
+        def symbols_on(day: dt.date) -> list[str]:
+            return fixed
     due_days, pending_days = days_to_check(now, due_hours, lookback_days, start_date)
     days = due_days + pending_days
+    expected = {day: sorted(set(symbols_on(day))) for day in days}
+    symbol_list = sorted({s for day_symbols in expected.values() for s in day_symbols})
     if not (table_names and symbol_list and days):
         return []
     loaded = loaded_partitions(warehouse, min(days), max(days))
@@ -151,6 +159,8 @@ def evaluate_raw_deadlines(
     for table in table_names:
         for symbol in symbol_list:
             for day in days:
+                if symbol not in expected[day]:
+                    continue  # not listed yet, or delisted: not expected that day
                 deadline = deadline_for(day, due_hours)
                 due = deadline <= now
                 loaded_at, rows, expected_since = loaded.get((table, symbol, day), (None, None, None))

@@ -70,7 +70,7 @@ def build_rest_match_check(
         day = parse_day_key(context.partition_key)
         wh = warehouse.get()
         compared: dict[str, dict] = {}
-        for symbol in universe_on(settings, day):
+        for symbol in universe_on(settings, wh, day):
             if load_source(wh.load_log(raw_table.name, symbol, day)) != "archive":
                 continue
             comparison = compare_rest_copy(wh, raw_table, day, symbol)
@@ -112,7 +112,7 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
         )
         if now < due or day < settings.start_date:
             continue
-        for symbol in universe_on(settings, day):
+        for symbol in universe_on(settings, warehouse, day):
             tables, state = [], []
             for table in gapfillable_tables():
                 log = warehouse.load_log(table.name, symbol, day)

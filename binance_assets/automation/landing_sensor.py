@@ -29,19 +29,21 @@ from binance_assets.automation.sensor_support import (
     mirror_source,
     nothing_loaded,
     run_selection,
+    warehouse_for_sensor,
     warehouse_sha256,
 )
 from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import day_key, scope_tags
+from binance_assets.lib.partitions import day_key, scope_tags, universe_on
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.lib.run_timing import sensor_interval_seconds
 from binance_assets.settings import Settings
 from binance_assets.warehouse import WarehouseLockTimeout
 from binance_assets.warehouse.load_log import LOAD_LOG
 
-MAX_RUNS_PER_TICK = 200
+# Files looked at per tick: a day of the whole exchange (~2,000 symbols x 3 archives) fits in one tick, one run.
+MAX_FILES_PER_TICK = 20_000
 # A tick lists the mirror and, only when files landed, reads raw.load_log: cheap enough to run often.
 LANDING_INTERVAL_SECONDS = 5
 
@@ -51,7 +53,7 @@ def build_landing_sensor(
     target: SensorTarget = None,
     *,
     running: bool | None = None,
-    max_runs_per_tick: int = MAX_RUNS_PER_TICK,
+    max_files_per_tick: int = MAX_FILES_PER_TICK,
     minimum_interval_seconds: int | None = None,
 ) -> dg.SensorDefinition:
     """One run per day with newly landed archive files in a local or S3 mirror (see the module docstring).
@@ -82,12 +84,14 @@ def build_landing_sensor(
         files, cursor = find_landed(
             source,
             context.cursor,
-            settings.symbols,
+            None,
             min_day=settings.start_date,
             max_day=last_partition_day(),
-            limit=max_runs_per_tick,
+            limit=max_files_per_tick,
         )
         try:
+            # Only the day's universe (listed, not delisted, the settings' filters): other files are passed over.
+            files = _in_universe(files, settings, warehouse) if files else files
             loads, skipped = plan_partition_loads(files, warehouse_sha256(warehouse) if files else nothing_loaded)
         except WarehouseLockTimeout as exc:  # the cursor stays: the same files are looked at next tick
             yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
@@ -125,3 +129,9 @@ def _joined(values: list[str], limit: int = 2000) -> str:
         return text
     shown = text[:limit].rsplit(",", 1)[0]
     return f"{shown},... ({len(values)} files)"
+
+
+def _in_universe(files: list, settings: Settings, warehouse: WarehouseResource) -> list:
+    wh = warehouse_for_sensor(warehouse)
+    universe = {day: set(universe_on(settings, wh, day)) for day in {f.day for f in files}}
+    return [f for f in files if f.symbol in universe[f.day]]

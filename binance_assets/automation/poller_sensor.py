@@ -47,6 +47,7 @@ from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import Warehouse, WarehouseLockTimeout
 from binance_assets.warehouse.tables import raw_table_for_archive
+from binance_assets.warehouse.universe import universe_for
 
 MAX_DAYS_PER_TICK = 7
 POLL_TICK_SECONDS = 60
@@ -84,14 +85,22 @@ def build_archive_poller(
         now = clock()
         try:
             wh = warehouse_for_sensor(warehouse)
-            last_loaded = last_loaded_days(wh, list(settings.symbols))
+            # Every symbol of the universe since the start date, each from its listing to its delisting.
+            universe = universe_for(settings, wh)
+            last_day_now = last_partition_day(now)
+            symbols = (
+                universe.symbols_between(settings.start_date, last_day_now)
+                if last_day_now >= settings.start_date else []
+            )
+            last_loaded = last_loaded_days(wh, symbols)
         except WarehouseLockTimeout as exc:
             yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
             return
         state = PollState.from_json(context.cursor)
-        state.retain(settings.symbols)
-        for symbol in settings.symbols:
-            state.expect(symbol, next_expected_day(last_loaded.get(symbol), settings.start_date))
+        state.retain(symbols)
+        for symbol in symbols:
+            first = max(settings.start_date, universe.listing(symbol).first_day)
+            state.expect(symbol, next_expected_day(last_loaded.get(symbol), first))
         checks = partition_run_checks(context.repository_def, RAW_ASSET_KEYS)
 
         session = session_factory()
@@ -102,7 +111,8 @@ def build_archive_poller(
             for symbol in state.due(now):
                 for _ in range(max_days_per_tick):
                     day = state.next_day(symbol)
-                    if day > last_partition_day(now):
+                    last_day = universe.listing(symbol).last_day
+                    if day > last_partition_day(now) or (last_day is not None and day > last_day):
                         break
                     try:
                         published = all(probe(session, base_url, spec) for spec in day_specs(symbol, day))
@@ -150,7 +160,7 @@ def _replaced_archive_requests(
     """A reload request for each archive of the last `recheck_days` loaded days whose published sha256
     is not the loaded one. The run key names the new sha256: each replacement is loaded once."""
     loaded, published = {}, {}
-    for symbol in settings.symbols:
+    for symbol in sorted(last_loaded):
         for day in recheck_window(last_loaded.get(symbol), settings.recheck_days):
             for spec in day_specs(symbol, day):
                 table = _table_name(spec)

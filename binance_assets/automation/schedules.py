@@ -53,8 +53,9 @@ def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
         loaded = set(loaded_partitions(warehouse.get(), first, last))
         missing: dict[DaySymbol, list[str]] = {}
-        for day in days:
-            missing |= missing_partitions(loaded, list(RAW_TABLES), universe_on(settings, day), [day])
+        wh = warehouse.get()
+        for day in days:  # each day's universe: a symbol is expected from its listing to its delisting
+            missing |= missing_partitions(loaded, list(RAW_TABLES), universe_on(settings, wh, day), [day])
         if not missing:
             return dg.SkipReason(f"every raw partition from {first} to {last} is loaded")
         repository = schedule_repository(context)

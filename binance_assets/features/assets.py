@@ -76,7 +76,7 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, setting
         audits, metadata = [], {"dagster/row_count": 0, "symbols": 0}
         for day in run_days(context):
             scoped = step_symbols(context, wh, day, reads_previous_day=True)
-            wanted = set(universe_on(settings, day) if scoped is None else scoped)
+            wanted = set(universe_on(settings, wh, day) if scoped is None else scoped)
             bars = _day_bars(wh, day, wanted)
             if bars.empty:
                 raise dg.Failure(f"no bars in {BARS_1M_TABLE} for {day} ({len(wanted)} symbols): materialize the "

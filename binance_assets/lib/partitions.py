@@ -21,6 +21,8 @@ import dagster as dg
 from dagster._core.errors import DagsterInvalidPropertyError
 
 from binance_assets.settings import Settings
+from binance_assets.warehouse import Warehouse
+from binance_assets.warehouse.universe import symbols_for_day
 
 SYMBOLS_TAG = "binance/symbols"
 # A backfill of many days runs ranges of days per run (each run loads its days one after the other), not one
@@ -84,21 +86,22 @@ def run_tags(context) -> Mapping[str, str]:
         return {}
 
 
-def universe_on(settings: Settings, day: dt.date) -> list[str]:
-    """The symbols expected on `day`: the configured universe (sorted)."""
-    return sorted(settings.symbols)
+def universe_on(settings: Settings, warehouse: Warehouse, day: dt.date) -> list[str]:
+    """The symbols expected on `day` (sorted): the recorded universe (`raw.symbol_universe`, listings and
+    delistings) filtered by the settings, or the allow-list while none is recorded (warehouse/universe.py)."""
+    return symbols_for_day(settings, warehouse, day)
 
 
 def run_symbols(
-    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, settings: Settings, day: dt.date,
-    configured: Iterable[str] | None = None,
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, settings: Settings, warehouse: Warehouse,
+    day: dt.date, configured: Iterable[str] | None = None,
 ) -> list[str]:
     """The symbols one step covers on `day`: those its config names, else those the run's tags name, else the
     day's universe; always within the universe's symbols plus any named explicitly."""
     if configured is not None:
         return sorted({s.upper() for s in configured})
     tagged = tagged_symbols(run_tags(context))
-    return tagged if tagged is not None else universe_on(settings, day)
+    return tagged if tagged is not None else universe_on(settings, warehouse, day)
 
 
 @dataclass(frozen=True, order=True)
