@@ -261,6 +261,24 @@ def exporter(
     run(port, host, workspace or default_workspace(), cache_seconds, models, accuracy_window_days)
 # --- operations: data quality of the latest partitions, post-deploy smoke test (binance_assets.ops) ----------
 @app.command()
+def status(
+    day: Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="The UTC day (YYYY-MM-DD).")],
+    problems: Annotated[bool, typer.Option(help="Only the files not loaded on time.")] = False,
+) -> None:
+    """Per symbol of the day's universe and raw table: loaded, loaded late, failed, missing or pending."""
+    from binance_assets.lib.resources import warehouse_resource
+    from binance_assets.ops.status import day_status, format_status
+
+    settings = get_settings()
+    rows = day_status(settings, warehouse_resource(settings).get(), day.date(), dt.datetime.now(dt.UTC))
+    head, *lines = format_status(day.date(), rows)
+    typer.echo(head)
+    for line, row in zip(lines, rows, strict=True):
+        if not problems or row.status != "loaded":
+            typer.echo(line)
+
+
+@app.command()
 def check(
     days: Annotated[int, typer.Option(min=1, help="Newest loaded days per symbol to check.")] = 1,
     skip: Annotated[
