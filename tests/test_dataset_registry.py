@@ -40,13 +40,12 @@ from binance_assets.ingestion.assets import build_raw_assets
 from binance_assets.ingestion.rules import PANDERA_SCHEMA, UNIQUE_IDS
 from binance_assets.ingestion.schemas import DESCRIPTIONS, MODELS, validate_partition
 from binance_assets.lib.keys import raw_asset_key
+from binance_assets.settings import Settings
 from binance_assets.warehouse.tables import RAW_TABLES, raw_table_for_archive
 
 DAY = date(2025, 1, 2)
 SYMBOL = "BTCUSDT"
-PARTITIONS = dg.MultiPartitionsDefinition(
-    {"date": dg.DailyPartitionsDefinition(start_date="2025-01-01"), "symbol": dg.StaticPartitionsDefinition([SYMBOL])}
-)
+PARTITIONS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 
 
 def _api_paths() -> set[str]:
@@ -76,7 +75,8 @@ def _dbt_staged() -> set[str]:
 API_PATHS = _api_paths()
 DBT_SOURCES = _dbt_sources()
 DBT_STAGED = _dbt_staged()
-RAW_ASSETS = {spec.key: asset for asset in build_raw_assets(PARTITIONS) for spec in asset.specs}
+SETTINGS = Settings(symbols=[SYMBOL], start_date=date(2025, 1, 1))
+RAW_ASSETS = {spec.key: asset for asset in build_raw_assets(PARTITIONS, SETTINGS) for spec in asset.specs}
 
 
 def _reader_and_simulator(ds: Dataset, tmp: Path) -> list[str]:
