@@ -2,6 +2,15 @@
 predictions holding it.
 
     .venv/bin/python benchmarks/live_refresh.py [--history 3] [--trades-per-day 20000] [--timeout 900]
+    .venv/bin/python benchmarks/live_refresh.py --universe 200 --trades-per-day 2000000   # an exchange of 200
+
+`--universe N`: a simulated exchange of N symbols (`binance-assets simulate --universe`: a power law of
+volumes, `--trades-per-day` in all, listings and delistings), every symbol of it followed
+(BINANCE_ASSETS_SYMBOLS='*'); without it, the two demo symbols with `--trades-per-day` each. The day's
+predictions count as ready when the ml location's predictions of the new day cover every symbol of the day's
+recorded universe that landed; at the end the warehouse is read and any such symbol without predictions fails
+the benchmark (a stranded symbol is a failure, not a slow run). The summary adds `symbols=`, `trades=`,
+`s_per_million_trades=` and `ms_per_symbol=` (predictions_s over the day's rows and symbols).
 
 In a temporary folder: `binance-assets demo` builds a history (two symbols), then `dagster dev` starts
 (webserver and daemon as separate processes, the local instance config `deploy/dagster/local.yaml`,
@@ -13,7 +22,8 @@ step events. Each stage's critical-path share is split into sensor wait (ready u
 run queue (created -> dequeued), process start (dequeued -> RUN_START) and compute (RUN_START -> the
 stage's last materialization). If the landing sensor is not running by default (the design before
 issue 9), its cursor is set to the mirror's present state and it is started, so only the new day counts.
-Last line: `live_refresh: raw_s=.. marts_s=.. features_s=.. predictions_s=..`.
+Last line: `live_refresh: raw_s=.. marts_s=.. features_s=.. predictions_s=.. symbols=.. trades=..
+s_per_million_trades=.. ms_per_symbol=..`.
 `--smoke`: 1 day of history, 2,000 trades/day, idle after 3 s without a run, 300 s timeout: the whole path
 (the demo, `dagster dev` and its sensors, both symbols landing) in about 70 s of CPU; measures nothing.
 """
@@ -44,6 +54,7 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+SIM_SEED = 7
 START = dt.date(2025, 1, 1)
 LANDING_SENSOR = "archive_landing_sensor"
 STAGES: dict[str, list[dg.AssetKey]] = {
@@ -179,15 +190,25 @@ def start_landing_sensor_if_stopped(dev: DagsterDev, mirror: Path) -> str:
     return "stopped by default: started with its cursor at the present"
 
 
-def land_day(mirror: Path, staging: Path, day: dt.date, trades_per_day: int) -> None:
-    """Simulate the day elsewhere, then put its files in the mirror: every zip, then every CHECKSUM."""
-    from binance_assets.binance.simulator import simulate_mirror
+def land_day(mirror: Path, staging: Path, day: dt.date, trades_per_day: int, universe: int) -> tuple[set[str], int]:
+    """Simulate the day elsewhere, then put its files in the mirror: every zip, then every CHECKSUM. Returns the
+    symbols that landed and their trades."""
+    from binance_assets.binance.sim_universe import make_universe
+    from binance_assets.binance.simulator import simulate_mirror, simulate_universe_mirror
 
-    simulate_mirror(staging, SYMBOLS, day, 1, trades_per_day=trades_per_day, signal=1.0)
-    files = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
+    if universe:
+        exchange = make_universe(universe, start=START, seed=SIM_SEED, total_trades=trades_per_day)
+        done = simulate_universe_mirror(staging, exchange, day, 1, signal=1.0)
+        trades = done.trades
+    else:
+        simulate_mirror(staging, SYMBOLS, day, 1, trades_per_day=trades_per_day, signal=1.0)
+        trades = trades_per_day * len(SYMBOLS)
+    files = sorted(p.relative_to(staging) for p in staging.rglob("*.zip*") if p.is_file())
+    landed = {p.parts[-2] if p.parts[-2] != "1m" else p.parts[-3] for p in files}
     for rel in sorted(files, key=lambda r: r.name.endswith(".CHECKSUM")):
         (mirror / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(staging / rel, mirror / rel)
+    return landed, trades
 
 
 def ready_times(instance: dg.DagsterInstance, day: dt.date) -> dict[str, dict[str, tuple[float, str]]]:
@@ -208,14 +229,38 @@ def ready_times(instance: dg.DagsterInstance, day: dt.date) -> dict[str, dict[st
     return out
 
 
-def symbols_without_predictions(warehouse_path: Path, day: dt.date) -> list[str]:
-    """The symbols of the day with no row in ml.predictions (read once the runs are over: DuckDB has one writer)."""
+def symbols_without_predictions(warehouse_path: Path, day: dt.date, expected: set[str]) -> list[str]:
+    """The expected symbols of the day with no row in ml.predictions (read once the runs are over: DuckDB has one
+    writer)."""
     import duckdb
 
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         scored = {row[0] for row in con.execute(
             "select distinct symbol from ml.predictions where trade_date = ?", [day]).fetchall()}
-    return sorted(set(SYMBOLS) - scored)
+    return sorted(expected - scored)
+
+
+def recorded_universe(warehouse_path: Path, day: dt.date) -> set[str] | None:
+    """The day's symbols in raw.symbol_universe (None when none is recorded: the allow-list is the universe)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        rows = con.execute("select symbol from raw.symbol_universe where first_day <= ? and "
+                           "(last_day is null or last_day >= ?)", [day, day]).fetchall()
+    return {r[0] for r in rows} or None
+
+
+def predictions_cover(instance: dg.DagsterInstance, day: dt.date, landed_at: float, n_symbols: int) -> float | None:
+    """When the new day's predictions covered `n_symbols` symbols (a materialization after the landing), or None."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=STAGES["predictions"][0], asset_partitions=[day.isoformat()]), limit=5
+    ).records
+    for record in records:
+        metadata = record.asset_materialization.metadata if record.asset_materialization else {}
+        covered = getattr(metadata.get("symbols"), "value", 0) or 0
+        if record.timestamp > landed_at and covered >= n_symbols:
+            return record.timestamp
+    return None
 
 
 def critical_path(instance: dg.DagsterInstance, ready: dict, landed_at: float) -> list[tuple]:
@@ -244,6 +289,8 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=40,
                         help="seconds without a new run after which `dagster dev` counts as idle, before the landing")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, instance)")
+    parser.add_argument("--universe", type=int, default=0,
+                        help="an exchange of N simulated symbols (--trades-per-day in all); 0: the two demo symbols")
     args = parse_args(parser, history=1, trades_per_day=2_000, idle_seconds=3, timeout=300)
     new_day = START + dt.timedelta(days=args.history)
 
@@ -253,7 +300,10 @@ def main() -> None:
     shutil.copyfile(ROOT / "deploy" / "dagster" / "local.yaml", home / "dagster.yaml")
     env = {
         **os.environ, "DAGSTER_HOME": str(home), "BINANCE_ASSETS_ENV": "local", "BINANCE_ASSETS_DATA_DIR": str(data),
-        "BINANCE_ASSETS_SYMBOLS": ",".join(SYMBOLS), "BINANCE_ASSETS_START_DATE": START.isoformat(),
+        "BINANCE_ASSETS_SYMBOLS": "*" if args.universe else ",".join(SYMBOLS),
+        "BINANCE_ASSETS_START_DATE": START.isoformat(), "BINANCE_ASSETS_SIM_SEED": str(SIM_SEED),
+        "BINANCE_ASSETS_SIM_UNIVERSE": str(args.universe),
+        "BINANCE_ASSETS_SIM_UNIVERSE_TRADES_PER_DAY": str(args.trades_per_day),
         "BINANCE_ASSETS_SIM_TRADES_PER_DAY": str(args.trades_per_day), "PATH": f"{BIN}:{os.environ['PATH']}",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
@@ -267,6 +317,7 @@ def main() -> None:
         subprocess.run([str(BIN / "binance-assets"), "demo", "--days", str(args.history)], cwd=ROOT, env=env,
                        check=True, stdout=(tmp / "demo.log").open("w"), stderr=subprocess.STDOUT)
         print(f"  built in {time.perf_counter() - began:.0f} s; starting dagster dev", flush=True)
+        universe = recorded_universe(data / "warehouse.duckdb", new_day)
         dev = DagsterDev(env, tmp / "dev.log")
         dev.wait_up()
         with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -277,14 +328,16 @@ def main() -> None:
             print(f"  landing sensor {landing}; idle after {idle_s:.0f} s; runs started meanwhile: {spurious}",
                   flush=True)
 
-            print(f"a new day lands: {new_day}, 3 archives x {len(SYMBOLS)} symbols", flush=True)
-            land_day(data / "mirror", tmp / "staging", new_day, args.trades_per_day)
+            landed, trades = land_day(data / "mirror", tmp / "staging", new_day, args.trades_per_day, args.universe)
             landed_at = time.time()
+            expected = landed & universe if universe is not None else landed & set(SYMBOLS)
+            print(f"a new day landed: {new_day}, {len(landed)} symbols x 3 archives, {trades:,} trades "
+                  f"({len(expected)} in the recorded universe)", flush=True)
             runs_at_landing = instance.get_runs_count()
             ready: dict = {}
             while time.time() - landed_at < args.timeout:
-                ready = ready_times(instance, new_day)
-                if len(ready.get("predictions", {})) == len(SYMBOLS):
+                if predictions_cover(instance, new_day, landed_at, len(expected)) is not None:
+                    ready = ready_times(instance, new_day)
                     break
                 time.sleep(0.5)
             else:
@@ -292,8 +345,8 @@ def main() -> None:
             with contextlib.suppress(TimeoutError):  # let the new day's runs finish (their checks) before stopping
                 wait_idle(instance, quiet_s=3, timeout=120)
             new_runs = [r.run_id for r in instance.get_runs(limit=instance.get_runs_count() - runs_at_landing)]
-            report(instance, ready, landed_at, new_runs)
-            lacking = symbols_without_predictions(data / "warehouse.duckdb", new_day)
+            report(instance, ready, landed_at, new_runs, n_symbols=len(expected), trades=trades)
+            lacking = symbols_without_predictions(data / "warehouse.duckdb", new_day, expected)
             if lacking:  # a stranded symbol is a failure, not a slow run
                 raise SystemExit(f"FAILED: no predictions for {new_day} of {len(lacking)} symbol(s): {lacking[:20]}")
     finally:
@@ -305,7 +358,8 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(instance: dg.DagsterInstance, ready: dict, landed_at: float, run_ids: list[str]) -> None:
+def report(instance: dg.DagsterInstance, ready: dict, landed_at: float, run_ids: list[str], *, n_symbols: int,
+           trades: int) -> None:
     print(f"\nruns after landing: {len(run_ids)}")
     print(f"{'run':<9} {'source':<28} {'created+':>8} {'queue_s':>8} {'start_s':>8} {'run_s':>8} {'steps':>5} "
           f"{'steps_s':>8}")
@@ -325,7 +379,13 @@ def report(instance: dg.DagsterInstance, ready: dict, landed_at: float, run_ids:
         print(f"{'share':<12} {'':>8} {totals[0]:>9.1f} {totals[1]:>8.1f} {totals[2]:>8.1f} {totals[3]:>10.1f}")
     tick_table(instance, landed_at)
     at = {s: f"{max(t for t, _ in ready[s].values()) - landed_at:.1f}" if s in complete else "n/a" for s in STAGES}
-    print("live_refresh: " + " ".join(f"{stage}_s={at[stage]}" for stage in STAGES), flush=True)
+    per = {"s_per_million_trades": "n/a", "ms_per_symbol": "n/a"}
+    if at["predictions"] != "n/a":
+        seconds = float(at["predictions"])
+        per = {"s_per_million_trades": f"{seconds / max(trades, 1) * 1e6:.1f}",
+               "ms_per_symbol": f"{seconds / max(n_symbols, 1) * 1000:.0f}"}
+    print("live_refresh: " + " ".join(f"{stage}_s={at[stage]}" for stage in STAGES)
+          + f" symbols={n_symbols} trades={trades} " + " ".join(f"{k}={v}" for k, v in per.items()), flush=True)
 
 
 def tick_table(instance: dg.DagsterInstance, landed_at: float) -> None:

@@ -25,7 +25,7 @@ SUMMARIES = {
     "refresh_latency.py": ("refresh", ["raw_s", "marts_s", "predictions_s"]),
     "rest_gapfill.py": ("rest_gapfill", ["requests", "weight", "rest_seconds", "archive_seconds", "rows",
                                          "waited_seconds", "peak_weight_1m"]),
-    "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s"]),
+    "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s", "symbols", "trades"]),
     "api.py": ("api", ["p95_ms", "rps", "vs_http_limit"]),
     "simulate.py": ("simulate", ["symbols", "trades", "seconds", "vs_sequential", "trades_per_s"]),
 }
