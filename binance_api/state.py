@@ -15,6 +15,7 @@ from binance_api.core.security import TokenVerifier
 from binance_api.middleware.rate_limiting import WeightLimiter
 from binance_api.services.blocks import BlockStore
 from binance_api.services.cache import ResponseCache
+from binance_api.services.exchange_info import ExchangeInfoCache
 from binance_api.settings import ApiConfig, DashboardSettings
 from binance_assets.warehouse.snapshots import Reader
 
@@ -33,8 +34,8 @@ class Services:
     redis: redis.Redis | None = None  # None when no Redis is configured
     blocks: BlockStore | None = None  # DuckDB only: 1m klines and aggTrades in memory, per worker
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
-    # The symbols the warehouse holds, at one warehouse version (the latest read): {version: symbols}.
-    symbols: dict[str, list[str]] = field(default_factory=dict)
+    # exchangeInfo's bodies and the symbols the data paths accept, per warehouse version (the latest ones read).
+    exchange_info: ExchangeInfoCache = field(default_factory=ExchangeInfoCache)
 
 
 def services_of(app: Starlette) -> Services:

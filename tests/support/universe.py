@@ -1,0 +1,66 @@
+"""The symbol universe table in a test warehouse: `raw.symbol_universe` with the columns the universe asset writes
+(symbol, base_asset, quote_asset, status, first_day, last_day, quote_volume, updated_at), created and filled here
+with plain SQL on either engine, then the warehouse's publish version bumped as a real write does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
+
+from binance_assets.warehouse import Warehouse
+from binance_assets.warehouse.table_names import SYMBOL_UNIVERSE_TABLE
+
+CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {SYMBOL_UNIVERSE_TABLE} (symbol VARCHAR, base_asset VARCHAR, quote_asset VARCHAR, "
+    "status VARCHAR, first_day DATE, last_day DATE, quote_volume DOUBLE PRECISION, updated_at TIMESTAMP)"
+)
+CHUNK = 400
+
+
+@dataclass(frozen=True)
+class Row:
+    symbol: str
+    base_asset: str
+    quote_asset: str
+    status: str  # TRADING, or BREAK once delisted
+    first_day: dt.date | None
+    last_day: dt.date | None
+    quote_volume: float | None
+    updated_at: dt.datetime = dt.datetime(2025, 1, 3)
+
+
+def write_universe(warehouse: Warehouse, rows: Iterable[Row]) -> None:
+    """Replace the universe table's rows with `rows` (creating it if needed)."""
+    rows = list(rows)
+    with warehouse.connect() as con:
+        warehouse._execute(con, CREATE, None)
+        warehouse._execute(con, f"DELETE FROM {SYMBOL_UNIVERSE_TABLE}", None)
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            values = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
+            params = [v for row in chunk for v in astuple(row)]
+            warehouse._execute(con, f"INSERT INTO {SYMBOL_UNIVERSE_TABLE} VALUES {values}", params)
+    warehouse.record_publish("symbol_universe")
+
+
+def drop_universe(warehouse: Warehouse) -> None:
+    with warehouse.connect() as con:
+        warehouse._execute(con, f"DROP TABLE IF EXISTS {SYMBOL_UNIVERSE_TABLE}", None)
+    warehouse.record_publish("symbol_universe")
+
+
+UNIVERSE_DAY = dt.date(2025, 1, 2)
+
+
+def sample_rows() -> list[Row]:
+    """The API tests' universe: the two symbols the shared test warehouse holds data of, a delisted one (BREAK),
+    and listed symbols without data, of other quote assets (one delisted too)."""
+    return [
+        Row("BTCUSDT", "BTC", "USDT", "TRADING", dt.date(2017, 8, 17), None, 2.5e9),
+        Row("ETHUSDT", "ETH", "USDT", "TRADING", dt.date(2017, 8, 17), None, 1.1e9),
+        Row("LUNAUSDT", "LUNA", "USDT", "BREAK", dt.date(2020, 8, 21), dt.date(2022, 5, 12), 0.0),
+        Row("SOLBTC", "SOL", "BTC", "TRADING", dt.date(2020, 8, 11), None, 3.2e5),
+        Row("PEPEFDUSD", "PEPE", "FDUSD", "TRADING", UNIVERSE_DAY, None, 7.0e4),
+        Row("WAVESBTC", "WAVES", "BTC", "BREAK", dt.date(2019, 1, 1), dt.date(2024, 6, 3), None),
+    ]
