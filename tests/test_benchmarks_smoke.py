@@ -26,7 +26,7 @@ SUMMARIES = {
     "rest_gapfill.py": ("rest_gapfill", ["requests", "weight", "rest_seconds", "archive_seconds", "rows",
                                          "waited_seconds", "peak_weight_1m"]),
     "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s"]),
-    "api.py": ("api", ["p95_ms", "rps", "vs_http_limit"]),
+    "api.py": ("api", ["p95_ms", "rps", "vs_http_limit", "exchange_info_p95_ms"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 

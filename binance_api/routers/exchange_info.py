@@ -20,7 +20,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -29,6 +29,7 @@ from binance_api.deps import ReadSessionDep, ServicesDep, require_public_market_
 from binance_api.routers.errors import BinanceApiError
 from binance_api.routers.market_data import ERRORS
 from binance_api.services import exchange_info as xi
+from binance_api.services.gzip_splice import accepts_gzip
 from binance_assets.binance import rest_shapes as rs
 
 router = APIRouter(
@@ -41,6 +42,25 @@ router = APIRouter(
 SYMBOL_STATUSES = ("TRADING", "HALT", "BREAK")  # the values symbolStatus accepts
 ERR_INVALID_SYMBOL_STATUS = -1122
 ERR_DUPLICATE_SYMBOLS = -1151
+VARY = {"Vary": "Accept-Encoding"}
+GZIPPED = {"Content-Encoding": "gzip", **VARY}
+
+
+class PartsResponse(Response):
+    """A JSON body sent as its parts (the per-request head, then the per-version tail as it is kept): no copy
+    of a 2 MB tail per request."""
+
+    media_type = "application/json"
+
+    def __init__(self, parts: tuple[bytes, ...], headers: dict[str, str]) -> None:
+        super().__init__(b"", headers=headers)
+        self.parts = parts
+        self.headers["content-length"] = str(sum(len(p) for p in parts))
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        for n, part in enumerate(self.parts, 1):
+            await send({"type": "http.response.body", "body": part, "more_body": n < len(self.parts)})
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,7 @@ def parse_query(
 @router.get("/exchangeInfo", response_model=schemas.ExchangeInfo,
             summary="The symbol universe: trading rules and status per symbol (weight 20).")
 async def exchange_info(
+    request: Request,
     session: ReadSessionDep,
     services: ServicesDep,
     symbol: str | None = Query(None, description="One symbol.", examples=["BTCUSDT"]),
@@ -110,12 +131,16 @@ async def exchange_info(
     query = parse_query(symbol, symbols, permissions, showPermissionSets, symbolStatus)
     cache = services.exchange_info
     catalog = cache.peek(session.version) or await run_in_threadpool(cache.get, session)
-    if query.names is not None:
+    now, limits = int(time.time() * 1000), rs.rate_limits(services.config.api.weight_limit_1m)
+    if query.names is not None:  # a few symbols: a small body, joined per request
         for name in query.names:
             if name not in catalog.by_symbol:
                 raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
         array = catalog.named_array(query.names, query.show_permission_sets)
-    else:
-        array = catalog.symbols_array(query.status, query.permissions, query.show_permission_sets)
-    limits = rs.rate_limits(services.config.api.weight_limit_1m)
-    return Response(xi.body(int(time.time() * 1000), limits, array), media_type="application/json")
+        return Response(xi.body(now, limits, array), media_type="application/json", headers=VARY)
+    key = (query.status, query.permissions, query.show_permission_sets)
+    if accepts_gzip(request.headers.get("accept-encoding")):
+        gzipped = catalog.cached_gzip(key) or await run_in_threadpool(catalog.gzip_tail, key)
+        return Response(gzipped.gzip(xi.head(now, limits)), media_type="application/json", headers=GZIPPED)
+    tail = catalog.cached_tail(key) or await run_in_threadpool(catalog.tail, key)
+    return PartsResponse((xi.head(now, limits), tail), VARY)

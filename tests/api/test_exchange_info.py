@@ -156,3 +156,19 @@ def test_same_answers_on_postgres(universe_client, pg_client, pg_warehouse):
     assert _listed(_info(pgc)) == _expected(ROWS)
     r = pgc.get("/api/v3/exchangeInfo", params={"symbolStatus": "HALTED"})
     assert r.status_code == 400 and r.json()["code"] == -1122
+
+
+@pytest.mark.parametrize("params", [{}, {"symbolStatus": "BREAK"}, {"showPermissionSets": "false"}])
+def test_gzipped_when_the_client_accepts_it(universe_client, params):
+    import gzip
+
+    plain = universe_client.get("/api/v3/exchangeInfo", params=params, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.headers["vary"] == "Accept-Encoding"
+    with universe_client.stream("GET", "/api/v3/exchangeInfo", params=params,
+                                headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+        raw = b"".join(r.iter_raw())
+    unzipped, expected = json.loads(gzip.decompress(raw)), plain.json()
+    assert len(raw) < len(plain.content) / (4 if not params else 1)
+    assert abs(unzipped.pop("serverTime") - expected.pop("serverTime")) < 5000
+    assert unzipped == expected

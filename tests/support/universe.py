@@ -64,3 +64,35 @@ def sample_rows() -> list[Row]:
         Row("PEPEFDUSD", "PEPE", "FDUSD", "TRADING", UNIVERSE_DAY, None, 7.0e4),
         Row("WAVESBTC", "WAVES", "BTC", "BREAK", dt.date(2019, 1, 1), dt.date(2024, 6, 3), None),
     ]
+
+
+def _name(i: int) -> str:
+    """A made-up base asset for index i: BAA, BAB, ..., ZZZ, BAAA, ... (three letters at least)."""
+    letters, out, n = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "", i + 26 * 26  # from "BAA": three letters at least
+    while n:
+        n, r = divmod(n, 26)
+        out = letters[r] + out
+    return out
+
+
+def synthetic_rows(n: int, *, first_day: dt.date = dt.date(2017, 8, 17), last_listed: dt.date = dt.date(2025, 1, 2),
+                   keep: Iterable[Row] = (), seed: int = 7) -> list[Row]:
+    """A universe of `n` symbols at exchange scale: `keep` (real rows) first, then made-up ones with a power law of
+    quote volumes (a few large, most small, some none), quotes spread over USDT/FDUSD/BTC/ETH/TRY, listings spread
+    over the years and about one in twelve delisted (BREAK, with a last day)."""
+    import random
+
+    rng = random.Random(seed)
+    rows = list(keep)
+    quotes = ["USDT"] * 5 + ["FDUSD", "BTC", "BTC", "ETH", "TRY"]
+    span = (last_listed - first_day).days
+    i = 0
+    while len(rows) < n:
+        base, quote = _name(i), quotes[i % len(quotes)]
+        i += 1
+        listed = first_day + dt.timedelta(days=rng.randrange(span + 1))
+        delisted = rng.random() < 1 / 12 and listed < last_listed
+        last = listed + dt.timedelta(days=rng.randrange((last_listed - listed).days + 1)) if delisted else None
+        volume = 0.0 if delisted else round(1e9 / (len(rows) + 1) ** 1.2 * rng.uniform(0.5, 1.5), 2)
+        rows.append(Row(f"{base}{quote}", base, quote, "BREAK" if delisted else "TRADING", listed, last, volume))
+    return rows
