@@ -79,15 +79,17 @@ class Catalog:
 
     version: str
     listings: list[Listing]
-    known: frozenset[str]  # the symbols the data paths accept: the universe's and those the warehouse holds
+    held: frozenset[str]  # the symbols the warehouse holds data of
     from_universe: bool
     by_symbol: dict[str, Listing] = field(init=False)
+    known: frozenset[str] = field(init=False)  # the symbols the data paths accept: listed or held
     _entries: dict[bool, dict[str, bytes]] = field(default_factory=dict, repr=False)
     _tails: dict[tuple, bytes] = field(default_factory=dict, repr=False)
     _gzipped: dict[tuple, GzipTail] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_symbol = {x.symbol: x for x in self.listings}
+        self.known = self.held | self.by_symbol.keys()
 
     def entries(self, show_permission_sets: bool) -> dict[str, bytes]:
         """Each symbol's serialised entry (built on first use; two threads building it get equal bytes)."""
@@ -146,7 +148,7 @@ def body(server_time_ms: int, rate_limits: list[dict], symbols_array: bytes) -> 
 def build_catalog(session) -> Catalog:
     held = held_symbols(session)
     listed, from_universe = listings(session, held)
-    catalog = Catalog(session.version, listed, frozenset(held) | {x.symbol for x in listed}, from_universe)
+    catalog = Catalog(session.version, listed, frozenset(held), from_universe)
     for show in (True, False):  # every entry serialised here, in the thread pool: requests only join them
         catalog.entries(show)
     catalog.gzip_tail(DEFAULT_KEY)

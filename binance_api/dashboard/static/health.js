@@ -1,11 +1,14 @@
-// Data health page: heat maps (days x symbols per table), freshness, failing checks, cell drill-down.
+// Data health page: heat maps (days x symbols per table, one page of symbols at a time: filtered, sorted and paged
+// on the server), freshness, failing checks, cell drill-down.
 (function () {
   "use strict";
-  const GLYPH = { loaded: "✓", late: "L", warning: "!", replaced: "R", missing: "?", failed: "✗" };
+  const GLYPH = { loaded: "✓", late: "L", warning: "!", replaced: "R", missing: "?", failed: "✗", unlisted: "–" };
   const form = document.getElementById("health-form");
   const maps = document.getElementById("heatmaps");
   const detail = document.getElementById("detail");
   const status = document.getElementById("health-status");
+  const filter = window.SymbolFilter(load);
+  let generation = 0; // a newer load supersedes an older one still waiting for its data
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -16,19 +19,29 @@
     return node;
   }
 
-  function heatmap(table, days) {
+  // A row's header: the symbol, its status when it is not trading (BREAK: delisted), its problems in the range.
+  function rowHead(symbol, listing) {
+    const th = el("th", { scope: "row", text: symbol, "data-problems": String(listing ? listing.problems : 0) });
+    if (listing && listing.status !== "TRADING") th.append(" ", el("span", { class: "badge stale", text: listing.status }));
+    if (listing) th.title = `${listing.base_asset}/${listing.quote_asset}, ${listing.status}, listed ${listing.first_day || "?"}` +
+      `${listing.last_day ? ` to ${listing.last_day}` : ""}; ${listing.problems} cell(s) with a problem in these days`;
+    return th;
+  }
+
+  function heatmap(table, days, listings) {
     const head = el("tr", {}, el("th", { scope: "col", text: "Symbol" }));
     for (const d of days) head.append(el("th", { scope: "col", class: "day", text: d }));
     const body = el("tbody");
     for (const row of table.rows) {
-      const tr = el("tr", {}, el("th", { scope: "row", text: row.symbol }));
-      for (const c of row.cells) {
-        const label = `${table.table} ${row.symbol} ${c.day}: ${c.flags.join(", ")}`;
-        const button = el("button", { type: "button", class: `cell s-${c.status}`, "aria-label": label, title: label,
-          "aria-pressed": "false", "data-table": table.table, "data-symbol": row.symbol, "data-day": c.day,
-          "data-status": c.status, text: GLYPH[c.status] || "·" });
+      const tr = el("tr", { "data-symbol": row.symbol }, rowHead(row.symbol, listings[row.symbol]));
+      row.cells.forEach((cell, j) => {
+        const flags = cell.split("+"), state = flags[0], day = days[j];
+        const label = `${table.table} ${row.symbol} ${day}: ${flags.join(", ")}`;
+        const button = el("button", { type: "button", class: `cell s-${state}`, "aria-label": label, title: label,
+          "aria-pressed": "false", "data-table": table.table, "data-symbol": row.symbol, "data-day": day,
+          "data-status": state, text: GLYPH[state] || "·" });
         tr.append(el("td", {}, button));
-      }
+      });
       body.append(tr);
     }
     return el("div", { class: "scroll" },
@@ -89,16 +102,21 @@
   }
 
   async function load() {
+    const gen = ++generation;
     status.textContent = "Loading…";
-    const q = new URLSearchParams();
+    maps.dataset.ready = "";
+    const q = filter.params();
     if (form.start.value) q.set("start", form.start.value);
     if (form.end.value) q.set("end", form.end.value);
     const r = await fetch(`/dashboard/data/health?${q}`, { credentials: "same-origin" });
     if (r.status === 401) { location.href = "/dashboard/login?next=/dashboard/health"; return; }
     const d = await r.json();
+    if (gen !== generation) return;
     if (!r.ok) { status.textContent = `Could not load: ${d.reason}`; return; }
     if (!form.start.value && d.days.length) form.start.value = d.days[0];
-    maps.replaceChildren(...d.tables.map((t) => heatmap(t, d.days)));
+    filter.show(d);
+    const listings = Object.fromEntries(d.listings.map((x) => [x.symbol, x]));
+    maps.replaceChildren(...d.tables.map((t) => heatmap(t, d.days, listings)));
     fill("#freshness tbody", d.freshness.map((f) => el("tr", {}, el("td", { text: f.asset }), el("td", { text: f.latest_day || "—" }),
       el("td", { text: f.loaded_at || "—" }), el("td", { text: f.latest_due_day }),
       el("td", {}, el("span", { class: `badge ${f.fresh ? "fresh" : "stale"}`, text: f.fresh ? "fresh" : "behind" })))));
@@ -109,7 +127,7 @@
       el("td", { text: c.failing_partitions }), el("td", { text: c.failures_recorded }),
       el("td", { text: c.partitions.join(", ") })))
       : [el("tr", {}, el("td", { colspan: "6", text: d.checks_source ? "No failing checks." : "No Dagster check storage configured." }))]);
-    status.textContent = `${d.tables.length} tables, ${d.symbols.length} symbols, ${d.days.length} days.`;
+    status.textContent = `${d.tables.length} tables, ${d.symbols.length} symbols shown, ${d.days.length} days.`;
     maps.dataset.ready = "1";
   }
 
