@@ -102,5 +102,8 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
 
 
 def day_range(session) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of 1m bars (None, None before the marts are built)."""
+    if not table_exists(session, BARS_1M_TABLE):
+        return None, None
     row = session.query(f"SELECT min(trade_date) AS lo, max(trade_date) AS hi FROM {BARS_1M_TABLE}").to_pylist()[0]
     return row["lo"], row["hi"]

@@ -134,19 +134,19 @@ def _market_data(
     services: Services, session: ReadSession, principal: Principal, symbol: str, interval: str,
     start: str | None, end: str | None,
 ):
+    if symbol not in services.exchange_info.get(session).known:
+        return bad(f"unknown symbol {symbol!r}", 404)
     try:
         _, hi = views.market_range(services, session)
         start_arg = parse_day(start, "start")
         end_day = parse_day(end, "end") or hi
-        if end_day is None:
+        if end_day is None or hi is None:  # no bars yet at all
             return {"symbol": symbol, "interval": interval, "candles": [], "volume": [], "vwap": [],
                     "predictions": {"points": [], "model_versions": [], "available": False}}
         start_day = start_arg or end_day
         max_days = services.dashboard.max_market_days
         if (end_day - start_day).days + 1 > max_days:
             raise market.BadRange(f"at most {max_days} days at once (asked {start_day} .. {end_day})")
-        if symbol not in services.exchange_info.get(session).known:
-            return bad(f"unknown symbol {symbol!r}", 404)
         engine = services.engine
         bars = market.candles(session, engine, symbol, interval, start_day, end_day)
     except ValueError as exc:

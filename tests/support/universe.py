@@ -84,12 +84,17 @@ def synthetic_rows(n: int, *, first_day: dt.date = dt.date(2017, 8, 17), last_li
 
     rng = random.Random(seed)
     rows = list(keep)
+    taken = {r.symbol for r in rows}
+    real = {"BTC", "ETH", "BNB", "USDT", "USDC", "FDUSD", "TRY", "EUR", "SOL", "XRP"}  # never made up
     quotes = ["USDT"] * 5 + ["FDUSD", "BTC", "BTC", "ETH", "TRY"]
     span = (last_listed - first_day).days
     i = 0
     while len(rows) < n:
         base, quote = _name(i), quotes[i % len(quotes)]
         i += 1
+        if base in real or f"{base}{quote}" in taken:
+            continue
+        taken.add(f"{base}{quote}")
         listed = first_day + dt.timedelta(days=rng.randrange(span + 1))
         delisted = rng.random() < 1 / 12 and listed < last_listed
         last = listed + dt.timedelta(days=rng.randrange((last_listed - listed).days + 1)) if delisted else None

@@ -38,8 +38,9 @@
       next.disabled = p.number >= p.pages;
     }
 
-    function restart() { state.page = 1; onChange(); }
-    form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); restart(); });
+    // A new filter starts at page 1; it also applies the text typed so far (no second load when its timer ends).
+    function restart() { clearTimeout(timer); state.page = 1; onChange(); }
+    form.addEventListener("submit", (ev) => { ev.preventDefault(); restart(); });
     form.addEventListener("change", (ev) => { if (ev.target.name !== "q") restart(); });
     form.q.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(restart, 300); });
     for (const b of [prev, next]) {
