@@ -27,6 +27,8 @@ SUMMARIES = {
                                          "waited_seconds", "peak_weight_1m"]),
     "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s"]),
     "api.py": ("api", ["p95_ms", "rps", "vs_http_limit", "exchange_info_p95_ms"]),
+    "dashboard.py": ("dashboard", ["symbols", "health_page_ms", "health_cold_ms", "symbols_page_ms",
+                                   "browser_health_ms", "vs_unpaged"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
