@@ -17,8 +17,10 @@ Timed (milliseconds; median and p95 of `--repeat` requests, one at a time):
   the heat map's arrays for the version (`cold`); then a filtered page (quote BTC) and page 10;
 * `unpaged peer`: the previous `health.heatmap` (per cell, every symbol; here `unpaged_heatmap`) in-process over
   the same snapshot, and the new path in-process without its per-version cache (`grid build`), both cold;
-* Chromium: a navigation to the Data health page until its heat maps are drawn, the next page, and the Market
-  page until its symbol list is drawn (Debian's chromium under Playwright; `BINANCE_ASSETS_TEST_CHROMIUM`).
+* Chromium: a navigation to the Data health page until its heat maps are drawn, the next page, the heat maps'
+  drawing alone (the page's own `data-draw-ms`: from the answer to the second animation frame), and the Market
+  page until its symbol list is drawn (Debian's chromium under Playwright; `BINANCE_ASSETS_TEST_CHROMIUM`). The
+  first navigation of a fresh browser is counted (its fonts are looked up then).
 
 Prints a table and `dashboard: symbols=.. health_page_ms=.. health_cold_ms=.. symbols_page_ms=..
 browser_health_ms=.. vs_unpaged=..` (warm health page p95; its cold first request; symbols page p95; the health
@@ -179,7 +181,8 @@ def p95(values: list[float]) -> float:
 def browser_times(url: str, token: str, repeat: int) -> dict[str, list[float]]:
     from playwright.sync_api import expect, sync_playwright
 
-    out: dict[str, list[float]] = {"chromium health page": [], "chromium next page": [], "chromium market page": []}
+    out: dict[str, list[float]] = {"chromium health page": [], "chromium next page": [], "chromium heat map draw": [],
+                                   "chromium market page": []}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
         context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
@@ -190,11 +193,13 @@ def browser_times(url: str, token: str, repeat: int) -> dict[str, list[float]]:
             page.goto("/dashboard/health")
             expect(page.locator("#heatmaps")).to_have_attribute("data-ready", "1", timeout=60_000)
             out["chromium health page"].append((time.perf_counter() - t) * 1000)
+            out["chromium heat map draw"].append(float(page.locator("#heatmaps").get_attribute("data-draw-ms")))
             t = time.perf_counter()
             page.get_by_role("button", name="Next page").click()
             expect(page.locator("#symbol-page")).to_have_attribute("data-page", "2", timeout=60_000)
             expect(page.locator("#heatmaps")).to_have_attribute("data-ready", "1", timeout=60_000)
             out["chromium next page"].append((time.perf_counter() - t) * 1000)
+            out["chromium heat map draw"].append(float(page.locator("#heatmaps").get_attribute("data-draw-ms")))
             t = time.perf_counter()
             page.goto("/dashboard/market")
             expect(page.locator("#symbol-list")).to_have_attribute("data-ready", "1", timeout=60_000)
