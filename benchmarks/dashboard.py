@@ -13,7 +13,7 @@ marts.fct_symbol_daily (a row a day) and marts.fct_bars_1m, features.minute_feat
 Timed (milliseconds; median and p95 of `--repeat` requests, one at a time):
 * `symbols page`: /dashboard/data/symbols, page 1 by volume (25 symbols); the first request also copies the
   snapshot and reads the universe (`cold`);
-* `health page`: /dashboard/data/health, 31 days, page 1 problems first (50 symbols); its first request builds
+* `health page`: /dashboard/data/health, 31 days, page 1 problems first (25 symbols); its first request builds
   the heat map's arrays for the version (`cold`); then a filtered page (quote BTC) and page 10;
 * `unpaged peer`: the previous `health.heatmap` (per cell, every symbol; here `unpaged_heatmap`) in-process over
   the same snapshot, and the new path in-process without its per-version cache (`grid build`), both cold;
@@ -286,7 +286,7 @@ def main() -> None:
     print(f"\n{'what':<34} {'n':>4} {'median ms':>10} {'p95 ms':>9}")
     for name, values in rows.items():
         print(f"{name:<34} {len(values):>4} {statistics.median(values):>10.1f} {p95(values):>9.1f}")
-    print(f"answer bytes: health page {page_bytes:,} (50 symbols); unpaged peer {peer_bytes:,} (every symbol)")
+    print(f"answer bytes: health page {page_bytes:,} (25 symbols); unpaged peer {peer_bytes:,} (every symbol)")
     print(f"dashboard: symbols={args.symbols} health_page_ms={p95(rows['health page']):.1f} "
           f"health_cold_ms={rows['health page (cold)'][0]:.1f} symbols_page_ms={p95(rows['symbols page']):.1f} "
           f"browser_health_ms={statistics.median(rows['chromium health page']):.1f} "

@@ -19,7 +19,7 @@ from binance_assets.warehouse.snapshots import ReadSession
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 MAX_HEALTH_DAYS = 92
-HEALTH_PAGE_SIZE = 50  # symbols per heat-map page: 50 rows x 31 days per table stay readable
+HEALTH_PAGE_SIZE = 25  # symbols per heat-map page: 9 tables x 25 rows x 31 days stay readable and draw fast
 MARKET_PAGE_SIZE = 25
 
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.xdist_group("dashboard")
-HEALTH_PAGE, MARKET_PAGE = 50, 25
+HEALTH_PAGE, MARKET_PAGE = 25, 25
 
 
 def _volume_order(rows):
@@ -97,7 +97,7 @@ def test_health_pages_filters_and_shows_listings(universe_page, universe_rows, s
     expect(page.locator(f'button.cell[data-table="raw.{table}"][data-symbol="{symbol}"][data-day="{day}"]')
            ).to_have_attribute("data-status", "failed")
 
-    # By name, page by page: the rows' symbols in order, 50 at a time, forward and back.
+    # By name, page by page: the rows' symbols in order, a page at a time, forward and back.
     page.get_by_label("Search symbols").fill("")
     page.get_by_label("Sort by").select_option("symbol")
     names = sorted(r.symbol for r in rows)
