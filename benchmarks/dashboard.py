@@ -291,7 +291,7 @@ def main() -> None:
           f"health_cold_ms={rows['health page (cold)'][0]:.1f} symbols_page_ms={p95(rows['symbols page']):.1f} "
           f"browser_health_ms={statistics.median(rows['chromium health page']):.1f} "
           f"vs_unpaged={peer_ms / grid_ms:.1f} "
-          f"(days={args.days}, peer_ms={peer_ms:.0f}, grid_build_ms={grid_ms:.0f}, "
+          f"(details: days={args.days}, peer_ms={peer_ms:.0f}, grid_build_ms={grid_ms:.0f}, "
           f"browser_market_ms={statistics.median(rows['chromium market page']):.0f})")
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
