@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from contextlib import contextmanager
 
 import pytest
 from support.universe import Row, write_universe
@@ -15,6 +16,7 @@ from warehouse.helpers import load, sample
 from binance_api.dashboard.health_grid import build_grid, masks, page_tables, problems
 from binance_api.dashboard.symbols import BadQuery, SymbolQuery, facets, parse_query, select
 from binance_api.services.universe import Listing
+from binance_assets.warehouse.table_names import SYMBOL_DAILY_TABLE
 
 pytestmark = pytest.mark.xdist_group("dashboard")
 D = [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(4)]
@@ -113,41 +115,73 @@ EXPECTED = {
 }
 
 
+DAILY = [("BTCUSDT", D[0]), ("OLDUSDT", D[0])]  # a derived table's rows
+EXPECTED_DAILY = {
+    "BTCUSDT": ["loaded", "missing", "missing", "missing"],
+    "OLDUSDT": ["loaded", "missing", "unlisted", "unlisted"],
+    "NEWUSDT": ["unlisted", "unlisted", "missing", "missing"],
+    "ETHUSDT": ["missing", "missing", "missing", "missing"],
+}
+
+
+def _fill(wh) -> None:
+    import pyarrow as pa
+
+    for symbol, day in LOADED:
+        wh.replace_partition("spot_trades", symbol, day, sample("spot_trades", day=day), load())
+    for symbol, day in DAILY:
+        wh.replace_table_partition(SYMBOL_DAILY_TABLE, symbol, day,
+                                   pa.table({"symbol": [symbol], "trade_date": [day], "close": [1.0]}))
+    write_universe(wh, UNIVERSE)
+
+
 @pytest.fixture(scope="module")
 def listed_warehouse(tmp_path_factory):
     from binance_assets.warehouse import DuckDBWarehouse
 
     wh = DuckDBWarehouse(tmp_path_factory.mktemp("listed") / "w.duckdb")
-    for symbol, day in LOADED:
-        wh.replace_partition("spot_trades", symbol, day, sample("spot_trades", day=day), load())
-    write_universe(wh, UNIVERSE)
+    _fill(wh)
     return wh
 
 
-def test_days_outside_a_listing_are_unlisted_not_missing(listed_warehouse):
-    import duckdb
+@contextmanager
+def _session(engine: str, request):
+    """A read session of the filled warehouse on `engine` (the API's readers)."""
+    from binance_assets.warehouse.snapshots import DuckDBSnapshotReader, PostgresReader
 
-    from binance_api.services.universe import listings
+    if engine == "duckdb":
+        wh = request.getfixturevalue("listed_warehouse")
+        reader = DuckDBSnapshotReader(wh.path, wh.path.parent / "snapshots")
+    else:
+        from binance_assets.warehouse import PostgresWarehouse
 
-    con = duckdb.connect(str(listed_warehouse.path), read_only=True)
+        url = request.getfixturevalue("module_postgres_url")
+        _fill(PostgresWarehouse(url))
+        reader = PostgresReader(url)
+    try:
+        with reader.session() as session:
+            yield session
+    finally:
+        reader.close()
 
-    class Session:
-        version = "v"
 
-        def query(self, sql, params=None):
-            return con.sql(sql, params=list(params) if params else None).to_arrow_table()
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_days_outside_a_listing_are_unlisted_not_missing(engine, request):
+    from binance_api.dashboard.health import derived_tables
+    from binance_api.services.universe import fallback_listing, listings
 
-    shown, from_universe = listings(Session())
-    assert from_universe and [x.symbol for x in shown] == ["BTCUSDT", "NEWUSDT", "OLDUSDT"]
-    from binance_api.services.universe import fallback_listing
-
-    shown = [*shown, fallback_listing("ETHUSDT")]
-    grid = build_grid(Session(), shown, [], D[0], D[3], 6.0)
+    with _session(engine, request) as session:
+        shown, from_universe = listings(session)
+        assert from_universe and [x.symbol for x in shown] == ["BTCUSDT", "NEWUSDT", "OLDUSDT"]
+        shown = [*shown, fallback_listing("ETHUSDT")]
+        assert derived_tables(session) == [SYMBOL_DAILY_TABLE]
+        grid = build_grid(session, shown, derived_tables(session), D[0], D[3], 6.0)
     cells = masks(grid, [], {})
-    (trades,) = page_tables(grid, cells, list(EXPECTED))
+    trades, daily = page_tables(grid, cells, list(EXPECTED))
+    assert (trades["table"], daily["table"]) == ("raw.spot_trades", SYMBOL_DAILY_TABLE)
     assert {r["symbol"]: r["cells"] for r in trades["rows"]} == EXPECTED
-    assert problems(grid, cells) == {"BTCUSDT": 1, "NEWUSDT": 2, "OLDUSDT": 0, "ETHUSDT": 3}
-    con.close()
+    assert {r["symbol"]: r["cells"] for r in daily["rows"]} == EXPECTED_DAILY
+    assert problems(grid, cells) == {"BTCUSDT": 1 + 3, "NEWUSDT": 2 + 2, "OLDUSDT": 0 + 1, "ETHUSDT": 3 + 4}
 
 
 @pytest.fixture(scope="module")
@@ -172,15 +206,16 @@ def test_health_route_pages_problems_first(dash_client):
                                                           "page_size": 2})
     body = r.json()
     assert r.status_code == 200, body
-    # problems first (ETHUSDT 3, NEWUSDT 2, BTCUSDT 1, OLDUSDT 0), two a page
-    assert body["symbols"] == ["ETHUSDT", "NEWUSDT"] and body["days"] == [d.isoformat() for d in D]
-    assert [x["problems"] for x in body["listings"]] == [3, 2]
+    # problems first (ETHUSDT 3 + 4, BTCUSDT 1 + 3 and NEWUSDT 2 + 2, then by volume, OLDUSDT 0 + 1), two a page
+    assert body["symbols"] == ["ETHUSDT", "BTCUSDT"] and body["days"] == [d.isoformat() for d in D]
+    assert [x["problems"] for x in body["listings"]] == [7, 4]
     assert body["page"] == {"number": 1, "pages": 2, "size": 2, "matching": 4, "total": 4, "first": 1, "last": 2}
-    (trades,) = body["tables"]
-    assert {r["symbol"]: r["cells"] for r in trades["rows"]} == {s: EXPECTED[s] for s in ("ETHUSDT", "NEWUSDT")}
+    trades, daily = body["tables"]
+    assert {r["symbol"]: r["cells"] for r in trades["rows"]} == {s: EXPECTED[s] for s in ("ETHUSDT", "BTCUSDT")}
+    assert {r["symbol"]: r["cells"] for r in daily["rows"]} == {s: EXPECTED_DAILY[s] for s in ("ETHUSDT", "BTCUSDT")}
     second = dash_client.get("/dashboard/data/health", params={"start": D[0].isoformat(), "end": D[3].isoformat(),
                                                                "page_size": 2, "page": 2}).json()
-    assert second["symbols"] == ["BTCUSDT", "OLDUSDT"]
+    assert second["symbols"] == ["NEWUSDT", "OLDUSDT"]
     only = dash_client.get("/dashboard/data/health", params={"start": D[0].isoformat(), "end": D[3].isoformat(),
                                                              "status": "BREAK"}).json()
     assert only["symbols"] == ["OLDUSDT"] and only["page"]["matching"] == 1
