@@ -23,7 +23,6 @@ from binance_api.services.universe import Listing, held_symbols, listings
 # enums.md, "Account and Symbol Permissions"; exchangeInfo lists SPOT, MARGIN or LEVERAGED symbols by default.
 PERMISSIONS = frozenset({"SPOT", "MARGIN", "LEVERAGED", *(f"TRD_GRP_{n:03d}" for n in range(2, 26))})
 DEFAULT_PERMISSIONS = frozenset({"SPOT", "MARGIN", "LEVERAGED"})
-DEFAULT_KEY = (None, DEFAULT_PERMISSIONS, True)  # no status filter, the default permissions, permissionSets shown
 SPOT_PERMISSION_SETS = [["SPOT"]]  # every symbol the platform serves is a spot symbol
 KEEP_VERSIONS = 2  # a request still reading the previous version does not evict the new one
 
@@ -128,8 +127,13 @@ class Catalog:
         return built
 
     def named_array(self, symbols: Iterable[str], show_permission_sets: bool) -> bytes:
-        entries = self.entries(show_permission_sets)
-        return b"[" + b",".join(entries[s] for s in symbols) + b"]"
+        """The `symbols` array of the named listings (serialised here unless every entry already is)."""
+        entries = self._entries.get(show_permission_sets)
+        if entries is None:
+            parts = [_dumps(symbol_info(self.by_symbol[s], show_permission_sets=show_permission_sets)) for s in symbols]
+        else:
+            parts = [entries[s] for s in symbols]
+        return b"[" + b",".join(parts) + b"]"
 
 
 def head(server_time_ms: int, rate_limits: list[dict]) -> bytes:
@@ -146,13 +150,11 @@ def body(server_time_ms: int, rate_limits: list[dict], symbols_array: bytes) -> 
 
 
 def build_catalog(session) -> Catalog:
+    """The version's universe and held symbols (two queries); bodies are serialised when first asked for, in the
+    thread pool (the exchangeInfo route), so the data paths' symbol check does not wait for them."""
     held = held_symbols(session)
     listed, from_universe = listings(session, held)
-    catalog = Catalog(session.version, listed, frozenset(held), from_universe)
-    for show in (True, False):  # every entry serialised here, in the thread pool: requests only join them
-        catalog.entries(show)
-    catalog.gzip_tail(DEFAULT_KEY)
-    return catalog
+    return Catalog(session.version, listed, frozenset(held), from_universe)
 
 
 class ExchangeInfoCache:
