@@ -14,12 +14,20 @@ from starlette.applications import Starlette
 from binance_api.core.security import TokenVerifier
 from binance_api.middleware.rate_limiting import WeightLimiter
 from binance_api.services.blocks import BlockStore
-from binance_api.services.cache import ResponseCache
+from binance_api.services.cache import LocalLRU, ResponseCache
+from binance_api.services.exchange_info import ExchangeInfoCache
 from binance_api.settings import ApiConfig, DashboardSettings
 from binance_assets.warehouse.snapshots import Reader
 
 if TYPE_CHECKING:
     import redis
+
+
+VIEWS_MAX_BYTES = 256 * 2**20
+
+
+def _view_size(value) -> int:
+    return int(getattr(value, "nbytes", 4096))
 
 
 @dataclass
@@ -33,8 +41,10 @@ class Services:
     redis: redis.Redis | None = None  # None when no Redis is configured
     blocks: BlockStore | None = None  # DuckDB only: 1m klines and aggTrades in memory, per worker
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
-    # The symbols the warehouse holds, at one warehouse version (the latest read): {version: symbols}.
-    symbols: dict[str, list[str]] = field(default_factory=dict)
+    # exchangeInfo's bodies and the symbols the data paths accept, per warehouse version (the latest ones read).
+    exchange_info: ExchangeInfoCache = field(default_factory=ExchangeInfoCache)
+    # What the dashboard read per warehouse version (health grids, freshness, day ranges), bounded in bytes.
+    views: LocalLRU = field(default_factory=lambda: LocalLRU(VIEWS_MAX_BYTES, sizeof=_view_size))
 
 
 def services_of(app: Starlette) -> Services:

@@ -26,8 +26,10 @@ SUMMARIES = {
     "rest_gapfill.py": ("rest_gapfill", ["requests", "weight", "rest_seconds", "archive_seconds", "rows",
                                          "waited_seconds", "peak_weight_1m"]),
     "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s", "symbols", "trades"]),
-    "api.py": ("api", ["p95_ms", "rps", "vs_http_limit"]),
+    "api.py": ("api", ["p95_ms", "rps", "vs_http_limit", "exchange_info_p95_ms"]),
     "simulate.py": ("simulate", ["symbols", "trades", "seconds", "vs_sequential", "trades_per_s"]),
+    "dashboard.py": ("dashboard", ["symbols", "health_page_ms", "health_cold_ms", "symbols_page_ms",
+                                   "browser_health_ms", "vs_unpaged"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 

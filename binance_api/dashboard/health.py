@@ -11,7 +11,12 @@ Statuses, worst first (each cell shows the worst that applies, its drill-down li
 * ``late``: arrived after its deadline (`raw_due_hours_after_midnight` after the next UTC midnight) while the
   platform was waiting for it; history loaded by a backfill is not late (the pipeline's rule,
   `binance_assets.binance.publication.arrived_late`, which the `day_file_on_time` check applies too);
-* ``loaded``.
+* ``loaded``;
+* ``unlisted``: no data for a day the symbol was not listed on (before its first or after its last trading day,
+  as the symbol universe records them): expected, no problem.
+
+The heat map applies these rules to every cell at once (binance_api.dashboard.health_grid); `cell_status` is the
+same rule for one cell (a partition's drill-down).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, as_ut
 from binance_assets.warehouse.load_log import LOAD_LOG
 from binance_assets.warehouse.table_names import DATA_GAPS_TABLE
 
-STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded")
+STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded", "unlisted")
 DERIVED_SCHEMAS = ("marts", "features", "ml")
 # Derived tables where a (symbol, day) without rows is normal (a day without data gaps), not "missing".
 SPARSE_TABLES = frozenset({DATA_GAPS_TABLE})
@@ -60,15 +65,6 @@ def derived_tables(session) -> list[str]:
     return [n for n in names if n not in SPARSE_TABLES]
 
 
-def load_records(session, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """The current version's load record of every raw partition of the days."""
-    return session.query(
-        f"SELECT * FROM {LOAD_LOG} WHERE trade_date >= ? AND trade_date <= ? AND superseded_at IS NULL "
-        "ORDER BY table_name, symbol, trade_date",
-        [start, end],
-    ).to_pylist()
-
-
 def arrivals(session, start: dt.date, end: dt.date) -> dict[tuple[str, str, dt.date], dict[str, Any]]:
     """(table, symbol, day) -> its first load and the first load of its table and symbol (`ARRIVALS_SQL`)."""
     rows = session.query(ARRIVALS_SQL.format(load_log=LOAD_LOG), [start, end]).to_pylist()
@@ -84,23 +80,15 @@ def loaded_range(session) -> tuple[dt.date | None, dt.date | None]:
     return row["lo"], row["hi"]
 
 
-def _checks_by_partition(outcomes: list[CheckOutcome]) -> dict[tuple[str, str], list[CheckOutcome]]:
-    out: dict[tuple[str, str], list[CheckOutcome]] = defaultdict(list)
-    for o in outcomes:
-        if o.partition:
-            out[(o.asset, o.partition)].append(o)
-    return out
-
-
 def cell_status(
-    *, present: bool, checks: list[CheckOutcome], archive_versions: int = 1, late: bool = False
+    *, present: bool, checks: list[CheckOutcome], archive_versions: int = 1, late: bool = False, listed: bool = True
 ) -> tuple[str, list[str]]:
-    """(worst status, every status that applies) of one cell."""
+    """(worst status, every status that applies) of one cell. `listed`: whether the symbol traded that day."""
     flags = []
     findings = {c.finding for c in checks}
     if "failed" in findings:
         flags.append("failed")
-    if not present:
+    if not present and listed:
         flags.append("missing")
     if present and archive_versions > 1:
         flags.append("replaced")
@@ -108,64 +96,10 @@ def cell_status(
         flags.append("warning")
     if present and late:
         flags.append("late")
-    if present and not flags:
-        flags.append("loaded")
+    if not flags:
+        flags.append("loaded" if present else "unlisted")
     worst = min(flags, key=STATUSES.index)
     return worst, flags
-
-
-def heatmap(
-    session, store: CheckStore, start: dt.date, end: dt.date, due_hours: float, expected_symbols=()
-) -> dict[str, Any]:
-    """Per table: one row per symbol (loaded or configured), one cell per day, with its status."""
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    records = load_records(session, start, end)
-    symbols = sorted({r["symbol"] for r in records} | set(expected_symbols))
-    raw_tables = sorted({r["table_name"] for r in records})
-    by_key = {(r["table_name"], r["symbol"], r["trade_date"]): r for r in records}
-    arrived = arrivals(session, start, end)
-    checks = _checks_by_partition(store.latest())
-    versions = store.archive_versions()
-    raw_present = {(r["symbol"], r["trade_date"]) for r in records}
-    tables = []
-    for name in raw_tables:
-        asset = f"raw/{name}"
-        rows = []
-        for symbol in symbols:
-            cells = []
-            for day in days:
-                rec = by_key.get((name, symbol, day))
-                key = partition_key(day, symbol)
-                late = rec is not None and is_late(arrived.get((name, symbol, day)), day, due_hours)
-                status, flags = cell_status(
-                    present=rec is not None, checks=checks.get((asset, key), []),
-                    archive_versions=versions.get((asset, key), 1), late=late,
-                )
-                cells.append({"day": day.isoformat(), "status": status, "flags": flags})
-            rows.append({"symbol": symbol, "cells": cells})
-        tables.append({"table": f"raw.{name}", "asset": asset, "kind": "raw", "rows": rows})
-    for table in derived_tables(session):
-        counts = session.query(
-            f"SELECT symbol, trade_date, count(*) AS n FROM {table} WHERE trade_date >= ? AND trade_date <= ? "
-            "GROUP BY symbol, trade_date",
-            [start, end],
-        ).to_pylist()
-        present = {(r["symbol"], r["trade_date"]) for r in counts if r["n"]}
-        asset = table.replace(".", "/")
-        rows = []
-        for symbol in symbols:
-            cells = []
-            for day in days:
-                if (symbol, day) not in present and (symbol, day) not in raw_present:
-                    cells.append({"day": day.isoformat(), "status": "missing", "flags": ["missing"]})
-                    continue
-                status, flags = cell_status(
-                    present=(symbol, day) in present, checks=checks.get((asset, partition_key(day, symbol)), []),
-                )
-                cells.append({"day": day.isoformat(), "status": status, "flags": flags})
-            rows.append({"symbol": symbol, "cells": cells})
-        tables.append({"table": table, "asset": asset, "kind": "derived", "rows": rows})
-    return {"days": [d.isoformat() for d in days], "symbols": symbols, "tables": tables, "statuses": list(STATUSES)}
 
 
 def dagster_asset_url(ui_url: str, asset: str, key: str | None = None) -> str:
@@ -176,9 +110,11 @@ def dagster_asset_url(ui_url: str, asset: str, key: str | None = None) -> str:
 
 
 def partition_detail(
-    session, store: CheckStore, ui_url: str, table: str, symbol: str, day: dt.date, due_hours: float
+    session, store: CheckStore, ui_url: str, table: str, symbol: str, day: dt.date, due_hours: float,
+    listed: bool = True,
 ) -> dict[str, Any]:
-    """A cell's drill-down: its load record (raw) or row count (derived), its checks, the Dagster link."""
+    """A cell's drill-down: its load record (raw) or row count (derived), its checks, the Dagster link. `listed`:
+    whether the symbol traded that day (the universe's listing)."""
     schema, _, name = table.partition(".")
     asset = f"{schema}/{name}"
     key = partition_key(day, symbol)
@@ -205,7 +141,7 @@ def partition_detail(
         detail["arrived_at"] = _utc(arrival["arrived_at"]).isoformat() if arrival else None
         detail["expected_since"] = _utc(arrival["expected_since"]).isoformat() if arrival else None
         detail["status"], detail["flags"] = cell_status(
-            present=rec is not None, checks=checks, archive_versions=versions, late=late
+            present=rec is not None, checks=checks, archive_versions=versions, late=late, listed=listed
         )
     else:
         if table not in derived_tables(session):
@@ -214,28 +150,32 @@ def partition_detail(
             f"SELECT count(*) AS n FROM {table} WHERE symbol = ? AND trade_date = ?", [symbol, day]
         ).to_pylist()[0]["n"]
         detail["rows"] = int(n)
-        detail["status"], detail["flags"] = cell_status(present=n > 0, checks=checks)
+        detail["status"], detail["flags"] = cell_status(present=n > 0, checks=checks, listed=listed)
     return detail
 
 
-def freshness(session, now: dt.datetime, due_hours: float) -> list[dict[str, Any]]:
-    """Per asset: the latest day it holds, when it was loaded (raw), and whether the latest due day is there."""
-    latest_due = (now - dt.timedelta(hours=due_hours)).date() - dt.timedelta(days=1)
+def freshness_facts(session) -> list[dict[str, Any]]:
+    """Per asset: the latest day it holds and, raw, when it was last loaded and its partitions (one warehouse
+    version's facts; `freshness` judges them against the clock)."""
     out = []
     for r in session.query(
         f"SELECT table_name, max(trade_date) AS latest_day, max(loaded_at) AS loaded_at, count(*) AS partitions "
         f"FROM {LOAD_LOG} GROUP BY table_name ORDER BY table_name"
     ).to_pylist():
-        out.append({"asset": f"raw/{r['table_name']}", "latest_day": r["latest_day"].isoformat(),
-                    "loaded_at": _utc(r["loaded_at"]).isoformat(), "partitions": int(r["partitions"]),
-                    "fresh": r["latest_day"] >= latest_due})
+        out.append({"asset": f"raw/{r['table_name']}", "latest_day": r["latest_day"],
+                    "loaded_at": _utc(r["loaded_at"]).isoformat(), "partitions": int(r["partitions"])})
     for table in derived_tables(session):
-        r = session.query(f"SELECT max(trade_date) AS d, count(DISTINCT symbol) AS s FROM {table}").to_pylist()[0]
-        out.append({"asset": table.replace(".", "/"), "latest_day": r["d"].isoformat() if r["d"] else None,
-                    "loaded_at": None, "partitions": None, "fresh": bool(r["d"] and r["d"] >= latest_due)})
-    for item in out:
-        item["latest_due_day"] = latest_due.isoformat()
+        r = session.query(f"SELECT max(trade_date) AS d FROM {table}").to_pylist()[0]
+        out.append({"asset": table.replace(".", "/"), "latest_day": r["d"], "loaded_at": None, "partitions": None})
     return out
+
+
+def freshness(facts: list[dict[str, Any]], now: dt.datetime, due_hours: float) -> list[dict[str, Any]]:
+    """Per asset: the latest day it holds, when it was loaded (raw), and whether the latest due day is there."""
+    latest_due = (now - dt.timedelta(hours=due_hours)).date() - dt.timedelta(days=1)
+    return [{**f, "latest_day": f["latest_day"].isoformat() if f["latest_day"] else None,
+             "fresh": bool(f["latest_day"] and f["latest_day"] >= latest_due), "latest_due_day": latest_due.isoformat()}
+            for f in facts]
 
 
 def failing_checks(store: CheckStore) -> list[dict[str, Any]]:

@@ -101,11 +101,9 @@ def predictions(session, symbol: str, interval: str, start: dt.date, end: dt.dat
     return {"points": points, "model_versions": sorted(rows["model_version"].astype(str).unique()), "available": True}
 
 
-def symbols(session) -> list[str]:
-    rows = session.query(f"SELECT DISTINCT symbol FROM {BARS_1M_TABLE} ORDER BY symbol").to_pylist()
-    return [r["symbol"] for r in rows]
-
-
 def day_range(session) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of 1m bars (None, None before the marts are built)."""
+    if not table_exists(session, BARS_1M_TABLE):
+        return None, None
     row = session.query(f"SELECT min(trade_date) AS lo, max(trade_date) AS hi FROM {BARS_1M_TABLE}").to_pylist()[0]
     return row["lo"], row["hi"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,8 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from binance_api.core.security import AuthError, Principal
-from binance_api.dashboard import health, market, models
-from binance_api.dashboard.dagster_storage import CheckStorageError, CheckStore
+from binance_api.dashboard import health, market, models, symbol_routes, views
+from binance_api.dashboard.common import bad, due_hours, parse_day, read, store
+from binance_api.dashboard.dagster_storage import CheckStorageError
 from binance_api.dashboard.session import (
     DataPrincipal,
     LoginRequired,
@@ -39,22 +37,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 PAGES = {"market": "Market", "health": "Data health", "models": "Models"}
-MAX_HEALTH_DAYS = 92
-
-
-@contextmanager
-def _read(services: Services) -> Iterator[ReadSession]:
-    """One consistent read of the warehouse, opened in the thread that uses it (DuckDB cursors are per thread)."""
-    with services.reader.session() as session:
-        yield session
-
-
-def _store(services: Services) -> CheckStore:
-    return CheckStore(services.config.dagster_storage)
-
-
-def _due_hours(services: Services) -> float:
-    return float(services.config.core.raw_due_hours_after_midnight)
+MAX_CHARTS = 4  # charts drawn at once on the Market page
 
 
 def _page(request: Request, name: str, principal: Principal, **context: Any) -> HTMLResponse:
@@ -63,19 +46,6 @@ def _page(request: Request, name: str, principal: Principal, **context: Any) -> 
         {"page": name, "pages": PAGES, "title": PAGES[name], "subject": principal.subject,
          "scopes": sorted(principal.scopes), **context},
     )
-
-
-def _bad(reason: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": "bad_request", "reason": reason}, status_code=status)
-
-
-def _day(value: str | None, name: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 # --- sign-in ---------------------------------------------------------------------------------------
@@ -125,19 +95,20 @@ async def logout() -> RedirectResponse:
 # --- pages -----------------------------------------------------------------------------------------
 @router.get("/market", response_class=HTMLResponse)
 def market_page(request: Request, principal: PagePrincipal, services: ServicesDep):
-    with _read(services) as session:
-        (lo, hi), symbols = market.day_range(session), market.symbols(session)
-    return _page(request, "market", principal, symbols=symbols, first_day=lo, last_day=hi,
+    with read(services) as session:
+        lo, hi = views.market_range(services, session)
+    return _page(request, "market", principal, first_day=lo, last_day=hi, page_size=symbol_routes.MARKET_PAGE_SIZE,
+                 max_charts=MAX_CHARTS,
                  intervals=list(market.INTERVAL_SECONDS), max_days=services.dashboard.max_market_days,
                  can_predict="predictions" in principal.scopes)
 
 
 @router.get("/health", response_class=HTMLResponse)
 def health_page(request: Request, principal: PagePrincipal, services: ServicesDep):
-    with _read(services) as session:
-        lo, hi = health.loaded_range(session)
+    with read(services) as session:
+        lo, hi = views.loaded_range(services, session)
     return _page(request, "health", principal, first_day=lo, last_day=hi, statuses=health.STATUSES,
-                 dagster_ui=services.dashboard.dagster_ui_url)
+                 dagster_ui=services.dashboard.dagster_ui_url, page_size=symbol_routes.HEALTH_PAGE_SIZE)
 
 
 @router.get("/models", response_class=HTMLResponse)
@@ -155,7 +126,7 @@ def market_data(
     start: str | None = None,
     end: str | None = None,
 ):
-    with _read(services) as session:
+    with read(services) as session:
         return _market_data(services, session, principal, symbol, interval, start, end)
 
 
@@ -163,64 +134,29 @@ def _market_data(
     services: Services, session: ReadSession, principal: Principal, symbol: str, interval: str,
     start: str | None, end: str | None,
 ):
+    if symbol not in services.exchange_info.get(session).known:
+        return bad(f"unknown symbol {symbol!r}", 404)
     try:
-        _, hi = market.day_range(session)
-        start_arg = _day(start, "start")
-        end_day = _day(end, "end") or hi
-        if end_day is None:
+        _, hi = views.market_range(services, session)
+        start_arg = parse_day(start, "start")
+        end_day = parse_day(end, "end") or hi
+        if end_day is None or hi is None:  # no bars yet at all
             return {"symbol": symbol, "interval": interval, "candles": [], "volume": [], "vwap": [],
                     "predictions": {"points": [], "model_versions": [], "available": False}}
         start_day = start_arg or end_day
         max_days = services.dashboard.max_market_days
         if (end_day - start_day).days + 1 > max_days:
             raise market.BadRange(f"at most {max_days} days at once (asked {start_day} .. {end_day})")
-        if symbol not in market.symbols(session):
-            return _bad(f"unknown symbol {symbol!r}", 404)
         engine = services.engine
         bars = market.candles(session, engine, symbol, interval, start_day, end_day)
     except ValueError as exc:
-        return _bad(str(exc))
+        return bad(str(exc))
     if "predictions" in principal.scopes:
         calls = market.predictions(session, symbol, interval, start_day, end_day)
     else:
         calls = {"points": [], "model_versions": [], "available": False, "reason": "the token lacks 'predictions'"}
     return {"symbol": symbol, "interval": interval, "start": start_day.isoformat(), "end": end_day.isoformat(),
             **bars, "predictions": calls}
-
-
-@router.get("/data/health")
-def health_data(
-    principal: DataPrincipal,
-    services: ServicesDep,
-    start: str | None = None,
-    end: str | None = None,
-):
-    with _read(services) as session:
-        return _health_data(services, session, start, end)
-
-
-def _health_data(services: Services, session: ReadSession, start: str | None, end: str | None):
-    try:
-        lo, hi = health.loaded_range(session)
-        start_arg = _day(start, "start")
-        end_day = _day(end, "end") or hi
-        if end_day is None:
-            return {"days": [], "symbols": [], "tables": [], "freshness": [], "failing_checks": []}
-        start_day = start_arg or (max(lo, end_day - dt.timedelta(days=30)) if lo else end_day)
-        if end_day < start_day or (end_day - start_day).days + 1 > MAX_HEALTH_DAYS:
-            raise ValueError(f"the range must be 1 to {MAX_HEALTH_DAYS} days, got {start_day} .. {end_day}")
-    except ValueError as exc:
-        return _bad(str(exc))
-    store, due = _store(services), _due_hours(services)
-    try:
-        symbols = services.config.core.symbols
-        grid = health.heatmap(session, store, start_day, end_day, due, expected_symbols=symbols)
-        failing = health.failing_checks(store)
-    except CheckStorageError as exc:
-        return _bad(str(exc), 503)
-    now = dt.datetime.now(dt.UTC)
-    return {**grid, "freshness": health.freshness(session, now, due), "failing_checks": failing,
-            "checks_source": "dagster" if store.configured else None, "generated_at": now.isoformat()}
 
 
 @router.get("/data/partition")
@@ -232,17 +168,19 @@ def partition_data(
     day: str,
 ):
     try:
-        when = _day(day, "day")
+        when = parse_day(day, "day")
         if when is None:
             raise ValueError("day must be a date YYYY-MM-DD, got ''")
-        with _read(services) as session:
+        with read(services) as session:
+            listing = services.exchange_info.get(session).by_symbol.get(symbol)
             detail = health.partition_detail(
-                session, _store(services), services.dashboard.dagster_ui_url, table, symbol, when, _due_hours(services)
+                session, store(services), services.dashboard.dagster_ui_url, table, symbol, when, due_hours(services),
+                listed=listing is None or listing.listed_on(when),
             )
     except (ValueError, KeyError) as exc:
-        return _bad(str(exc).strip("'"), 404 if isinstance(exc, KeyError) else 400)
+        return bad(str(exc).strip("'"), 404 if isinstance(exc, KeyError) else 400)
     except CheckStorageError as exc:
-        return _bad(str(exc), 503)
+        return bad(str(exc), 503)
     return detail
 
 
@@ -252,7 +190,7 @@ def models_data(principal: DataPrincipal, services: ServicesDep):
         return JSONResponse({"error": "insufficient_scope", "reason": "the token lacks the scope 'admin'"}, 403)
     registry = ml_service.registry(services.config)
     try:
-        drift = models.drift_by_day(_store(services))
+        drift = models.drift_by_day(store(services))
     except CheckStorageError as exc:
         drift = {"days": [], "features": [], "error": str(exc)}
     return {"models": models.models_overview(registry), "drift": drift}
@@ -264,6 +202,7 @@ def install(app: FastAPI, settings: DashboardSettings | None = None) -> None:
     if settings is not None:
         services_of(app).dashboard = settings
     app.include_router(router)
+    app.include_router(symbol_routes.router)
     app.mount("/dashboard/static", StaticFiles(directory=HERE / "static"), name="dashboard-static")
 
     @app.exception_handler(LoginRequired)

@@ -55,22 +55,17 @@ def _symbol(services: Services, session: ReadSession, symbol: str) -> str:
     return symbol
 
 
-def known_symbols(services: Services, session: ReadSession) -> list[str]:
-    memo = services.symbols
-    if session.version not in memo:
-        held = md.warehouse_symbols(session)
-        memo.clear()
-        memo[session.version] = held
-    return memo[session.version]
+def known_symbols(services: Services, session: ReadSession) -> frozenset[str]:
+    """The symbols the data paths accept: the universe's and those the warehouse holds (per version)."""
+    return services.exchange_info.get(session).known
 
 
 async def _asymbol(services: Services, session: ReadSession, symbol: str) -> str:
     """`_symbol` from the event loop: the memo of the session's version, else a query in the thread pool."""
     if symbol != symbol.upper() or not symbol.isalnum():
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
-    held = services.symbols.get(session.version)
-    if held is None:
-        held = await run_in_threadpool(known_symbols, services, session)
+    catalog = services.exchange_info.peek(session.version)
+    held = catalog.known if catalog is not None else await run_in_threadpool(known_symbols, services, session)
     if symbol not in held:
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
     return symbol
@@ -107,37 +102,6 @@ def ping() -> dict:
 @router.get("/time", response_model=schemas.ServerTime, summary="Server time in ms (weight 1).")
 def server_time() -> dict:
     return {"serverTime": int(time.time() * 1000)}
-
-
-@router.get("/exchangeInfo", response_model=schemas.ExchangeInfo, summary="Symbols the warehouse holds (weight 20).")
-def exchange_info(
-    session: ReadSessionDep,
-    services: ServicesDep,
-    symbol: str | None = Query(None, description="One symbol."),
-    symbols: str | None = Query(None, description='A JSON list, e.g. ["BTCUSDT","ETHUSDT"].'),
-) -> Response:
-    held = known_symbols(services, session)
-    wanted = held
-    if symbol is not None:
-        wanted = [_symbol(services, session, symbol)]
-    elif symbols is not None:
-        import json
-
-        try:
-            parsed = json.loads(symbols)
-        except ValueError:
-            raise BinanceApiError(rs.ERR_ILLEGAL_CHARS, "Illegal characters found in parameter 'symbols'.") from None
-        if not isinstance(parsed, list) or not all(isinstance(s, str) for s in parsed):
-            raise BinanceApiError(rs.ERR_ILLEGAL_CHARS, "Illegal characters found in parameter 'symbols'.")
-        wanted = [_symbol(services, session, s) for s in parsed]
-    body = {
-        "timezone": "UTC",
-        "serverTime": int(time.time() * 1000),
-        "rateLimits": rs.rate_limits(services.config.api.weight_limit_1m),
-        "exchangeFilters": [],
-        "symbols": [md.symbol_info(s) for s in wanted],
-    }
-    return json_response(body)
 
 
 @router.get("/klines", response_model=schemas.Klines, summary="Klines (weight 2), aggregated from the 1m bars.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,8 +17,7 @@ from binance_api.services import agg_trade_blocks, bar_blocks, kline_agg
 from binance_api.services.arrow_time import ms_column
 from binance_api.services.blocks import BlockStore, Fallback
 from binance_assets.binance import rest_bulk
-from binance_assets.binance.rest_shapes import INTERVAL_MS, split_symbol
-from binance_assets.warehouse.load_log import LOAD_LOG
+from binance_assets.binance.rest_shapes import INTERVAL_MS
 from binance_assets.warehouse.table_names import BARS_1M_TABLE
 from binance_assets.warehouse.tables import SPOT_AGG_TRADES, SPOT_TRADES
 
@@ -35,15 +33,6 @@ def epoch_ms_sql(engine: str, column: str) -> str:
     if engine == "duckdb":
         return f"epoch_ms({column})"
     return f"(floor(extract(epoch from {column}) * 1000))::bigint"
-
-
-def _rows(table: pa.Table) -> list[dict[str, Any]]:
-    return table.to_pylist()
-
-
-def warehouse_symbols(session) -> list[str]:
-    """The symbols the warehouse holds (its publish record, raw.load_log)."""
-    return [r["symbol"] for r in _rows(session.query(f"SELECT DISTINCT symbol FROM {LOAD_LOG} ORDER BY symbol"))]
 
 
 def klines(
@@ -246,39 +235,3 @@ def trades_json(session, symbol: str, from_id: int | None, limit: int) -> bytes:
         c("trade_id"), c("price"), c("qty"), c("quote_qty"), ms_column(c("trade_time")), c("is_buyer_maker"),
         c("is_best_match"),
     )
-
-
-def symbol_info(symbol: str) -> dict:
-    """exchangeInfo's entry for a symbol the warehouse holds (quote asset split off a known suffix)."""
-    base, quote = split_symbol(symbol)
-    return {
-        "symbol": symbol,
-        "status": "TRADING",
-        "baseAsset": base,
-        "baseAssetPrecision": 8,
-        "quoteAsset": quote,
-        "quotePrecision": 8,
-        "quoteAssetPrecision": 8,
-        "baseCommissionPrecision": 8,
-        "quoteCommissionPrecision": 8,
-        "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
-        "icebergAllowed": True,
-        "ocoAllowed": True,
-        "otoAllowed": True,
-        "quoteOrderQtyMarketAllowed": True,
-        "allowTrailingStop": True,
-        "cancelReplaceAllowed": True,
-        "isSpotTradingAllowed": True,
-        "isMarginTradingAllowed": False,
-        "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000",
-             "tickSize": "0.01000000"},
-            {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000", "stepSize": "0.00001000"},
-        ],
-        "permissions": [],
-        "permissionSets": [["SPOT"]],
-        "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
-        "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
-    }
-
-

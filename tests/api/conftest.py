@@ -139,3 +139,45 @@ def pg_client(pg_warehouse, module_postgres_url, redis_url, redis_prefix, tmp_pa
     app = create_app(config)
     with TestClient(app) as client:
         yield client, app
+
+
+# --- a warehouse with a symbol universe: the shared one's data plus raw.symbol_universe -----------------------
+@pytest.fixture(scope="module")
+def universe_warehouse(api_warehouse, tmp_path_factory):
+    """A copy of the shared warehouse (that one is read-only) with `sample_rows()` in raw.symbol_universe."""
+    import shutil
+
+    from support.universe import sample_rows, write_universe
+
+    from binance_assets.warehouse import DuckDBWarehouse
+
+    path = tmp_path_factory.mktemp("universe") / "warehouse.duckdb"
+    shutil.copy(api_warehouse.path, path)
+    wh = DuckDBWarehouse(path)
+    write_universe(wh, sample_rows())
+    return wh
+
+
+@pytest.fixture(scope="module")
+def universe_app(universe_warehouse, redis_url, redis_prefix, tmp_path_factory, make_config, request):
+    from binance_api.main import create_app
+
+    config = make_config(universe_warehouse, tmp_path_factory.mktemp("universe_data"), redis_url=redis_url,
+                         redis_prefix=f"{redis_prefix}:universe:{request.module.__name__}", weight_limit_1m=1_000_000)
+    return create_app(config)
+
+
+@pytest.fixture(scope="module")
+def universe_client(universe_app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(universe_app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def universe_url(universe_app) -> Iterator[str]:
+    from support.live_server import LiveServer
+
+    with LiveServer(universe_app) as server:
+        yield server.url

@@ -1,6 +1,7 @@
 """Binance's own clients, unchanged but for the base URL, read the platform's warehouse through a real
-uvicorn server: ccxt (load_markets, fetch_time, fetch_ohlcv, fetch_trades) and binance-sdk-spot (time,
-exchange_info, klines, agg_trades). Each client's rate-limit error is raised on our 429."""
+uvicorn server: ccxt (load_markets, also over a universe with delisted symbols; fetch_time, fetch_ohlcv,
+fetch_trades) and binance-sdk-spot (time, exchange_info, klines, agg_trades). Each client's rate-limit error is
+raised on our 429."""
 
 from __future__ import annotations
 
@@ -56,6 +57,20 @@ def test_ccxt_reads_the_warehouse(live_url, api_warehouse):
     assert [t["price"] for t in trades] == [d(p) for p in agg.price]
     assert [t["amount"] for t in trades] == [d(q) for q in agg.qty]
     assert [t["side"] for t in trades] == ["sell" if m else "buy" for m in agg.is_buyer_maker]
+
+
+def test_ccxt_marks_delisted_symbols_inactive(universe_url):
+    """Over a universe with BREAK symbols: ccxt's markets are the universe's rows, `active` False for the delisted
+    (ccxt: active = status == 'TRADING')."""
+    from support.universe import sample_rows
+
+    rows = sample_rows()
+    markets = _ccxt(universe_url).load_markets()
+    assert set(markets) == {f"{r.base_asset}/{r.quote_asset}" for r in rows}
+    assert {r.status for r in rows} == {"TRADING", "BREAK"}
+    for r in rows:
+        market = markets[f"{r.base_asset}/{r.quote_asset}"]
+        assert (market["id"], market["spot"], market["active"]) == (r.symbol, True, r.status == "TRADING")
 
 
 def test_ccxt_errors(live_url):

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import secrets
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -133,7 +134,7 @@ def _record_in_dagster(home: Path, wh, duplicates: int) -> None:
         instance.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dash_env(tmp_path_factory):
     from support.api_warehouse import run_dbt
 
@@ -161,7 +162,7 @@ def dash_env(tmp_path_factory):
     return {"warehouse": wh, "work": work, "dagster_home": home, "registry": work / "models"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dash_config(dash_env):
     from binance_api.settings import ApiConfig, ApiSettings
     from binance_assets.settings import Environment, Settings
@@ -186,7 +187,7 @@ def dash_url(dash_env, dash_config):
         yield server.url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     """Debian's chromium under Playwright (never a downloaded browser). Fails in CI if it cannot start."""
     from playwright.sync_api import Error, sync_playwright
@@ -212,18 +213,63 @@ def token(dash_config):
     return make
 
 
-@pytest.fixture
-def page(browser, dash_url):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=dash_url)
+@contextmanager
+def _page_at(browser, url: str):
+    """A browser page on `url`'s server that fails the test on a script error, a failed or off-site request."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
     p = context.new_page()
     errors: list[str] = []
     p.on("pageerror", lambda exc: errors.append(str(exc)))
     p.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
-    p.on("request", lambda req: req.url.startswith(dash_url) or req.url.startswith("data:")
+    p.on("request", lambda req: req.url.startswith(url) or req.url.startswith("data:")
          or errors.append(f"off-site request: {req.url}"))
     yield p
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser, dash_url):
+    with _page_at(browser, dash_url) as p:
+        yield p
+
+
+# --- the same warehouse with a universe of 200 symbols (raw.symbol_universe) -----------------------------------
+UNIVERSE_SIZE = 200
+
+
+@pytest.fixture(scope="session")
+def universe_rows():
+    """BTCUSDT and ETHUSDT (the symbols with data, the largest volumes) and 198 made-up symbols: listed over the
+    years, about one in twelve delisted, none with data (tests/support/universe.py `synthetic_rows`)."""
+    from support.universe import Row, synthetic_rows
+
+    real = [Row(s, s[:-4], "USDT", "TRADING", dt.date(2017, 8, 17), None, 9e12 - i) for i, s in enumerate(SYMBOLS)]
+    return synthetic_rows(UNIVERSE_SIZE, keep=real, last_listed=DAY2, seed=21)
+
+
+@pytest.fixture(scope="session")
+def universe_dash_url(dash_env, dash_config, universe_rows, tmp_path_factory):
+    from support.live_server import LiveServer
+    from support.universe import write_universe
+
+    from binance_api.main import create_app
+    from binance_api.settings import ApiConfig
+    from binance_assets.warehouse import DuckDBWarehouse
+
+    path = tmp_path_factory.mktemp("dash_universe") / "warehouse.duckdb"
+    shutil.copy(dash_env["warehouse"].path, path)
+    write_universe(DuckDBWarehouse(path), universe_rows)
+    core = dash_config.core.model_copy(update={"duckdb_path": path})
+    app = create_app(ApiConfig(api=dash_config.api, core=core))
+    with LiveServer(app) as server:
+        yield server.url
+
+
+@pytest.fixture
+def universe_page(browser, universe_dash_url):
+    with _page_at(browser, universe_dash_url) as p:
+        yield p
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,10 @@ import pytest
 from warehouse.helpers import load, sample
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore, metadata_dict, parse_evaluation
-from binance_api.dashboard.health import cell_status, dagster_asset_url, failing_checks, heatmap, partition_detail
+from binance_api.dashboard.health import cell_status, dagster_asset_url, failing_checks, partition_detail
+from binance_api.dashboard.health_grid import build_grid, masks, page_tables
 from binance_api.dashboard.session import safe_next
+from binance_api.services.universe import fallback_listing
 from binance_assets.automation.deadlines import DeadlineStatus, evaluate_raw_deadlines
 from binance_assets.warehouse import DuckDBWarehouse
 
@@ -34,6 +36,10 @@ def _check(passed: bool, severity: str = "ERROR", blocking: bool | None = None, 
         ({"present": True, "checks": [_check(False, "WARN")]}, "warning", ["warning"]),
         ({"present": True, "checks": [_check(True), _check(False)], "late": True}, "failed", ["failed", "late"]),
         ({"present": False, "checks": [_check(False)]}, "failed", ["failed", "missing"]),
+        # A day the symbol was not listed on (the universe's first and last day): nothing was expected.
+        ({"present": False, "checks": [], "listed": False}, "unlisted", ["unlisted"]),
+        ({"present": True, "checks": [], "listed": False}, "loaded", ["loaded"]),
+        ({"present": False, "checks": [_check(False, "WARN")], "listed": False}, "warning", ["warning"]),
         # What Dagster records: a blocking check failed; a non-blocking one (feature_drift) failed with either
         # severity: a warning, not a failed check.
         ({"present": True, "checks": [_check(False, "ERROR", True)]}, "failed", ["failed"]),
@@ -138,10 +144,11 @@ def arrivals(tmp_path):
 def test_history_loaded_by_a_backfill_is_not_late_and_every_reader_agrees(arrivals):
     wh, late = arrivals
     session = Session(wh.path)
-    grid = heatmap(session, CheckStore(None), D[0], D[5], DUE_HOURS)
-    (trades,) = [t for t in grid["tables"] if t["table"] == "raw.spot_trades"]
-    statuses = {(row["symbol"], dt.date.fromisoformat(c["day"])): c["status"] for row in trades["rows"]
-                for c in row["cells"]}
+    symbols = ["BTCUSDT", "ETHUSDT"]
+    grid = build_grid(session, [fallback_listing(s) for s in symbols], [], D[0], D[5], DUE_HOURS)
+    (trades,) = [t for t in page_tables(grid, masks(grid, [], {}), symbols) if t["table"] == "raw.spot_trades"]
+    statuses = {(row["symbol"], day): cell for row in trades["rows"]
+                for day, cell in zip(grid.days, row["cells"], strict=True)}
     assert statuses == {key: "late" if key in late else "loaded" for key in statuses}
     assert len(statuses) == 12
     detail = partition_detail(session, CheckStore(None), "http://d", "raw.spot_trades", "BTCUSDT", D[4], DUE_HOURS)

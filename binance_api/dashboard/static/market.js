@@ -1,5 +1,6 @@
-// Market page: one chart per chosen symbol (candles, volume, VWAP; the classifier's calls in a pane below
-// and as arrows on the candles), zoom/pan by mouse or buttons, hit rate over the visible range.
+// Market page: the universe's symbols (filtered, sorted and paged on the server), one chart per chosen symbol
+// (candles, volume, VWAP; the classifier's calls in a pane below and as arrows on the candles), zoom/pan by
+// mouse or buttons, hit rate over the visible range.
 (function () {
   "use strict";
   const LC = window.LightweightCharts;
@@ -7,18 +8,79 @@
   const holder = document.getElementById("charts");
   const status = document.getElementById("market-status");
   const tpl = document.getElementById("chart-template");
+  const list = document.querySelector("#symbol-list tbody");
+  const chosenText = document.getElementById("chosen");
+  const MAX_CHARTS = Number(holder.dataset.maxCharts);
   const UP = "#1a7f37", DOWN = "#c62828";
+  const chosen = []; // the charted symbols, in the order they were ticked (kept across pages and filters)
+  const filter = window.SymbolFilter(loadSymbols);
   let charts = [];
   let generation = 0; // a newer load supersedes an older one still waiting for its data
+  let listGeneration = 0;
 
   function params() {
     const data = new FormData(form);
-    return {
-      symbols: data.getAll("symbol"),
-      interval: data.get("interval"),
-      start: data.get("start"),
-      end: data.get("end"),
-    };
+    return { symbols: [...chosen], interval: data.get("interval"), start: data.get("start"), end: data.get("end") };
+  }
+
+  function cellText(text, attrs) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    for (const [k, v] of Object.entries(attrs || {})) td.setAttribute(k, v);
+    return td;
+  }
+
+  function showChosen() {
+    chosenText.textContent = chosen.length ? `Charted: ${chosen.join(", ")}.` : "No symbol ticked.";
+  }
+
+  function toggle(box) {
+    const at = chosen.indexOf(box.value);
+    if (box.checked && at < 0) {
+      if (chosen.length >= MAX_CHARTS) {
+        box.checked = false;
+        chosenText.textContent = `At most ${MAX_CHARTS} charts at once: untick one first (charted: ${chosen.join(", ")}).`;
+        return;
+      }
+      chosen.push(box.value);
+    } else if (!box.checked && at >= 0) {
+      chosen.splice(at, 1);
+    }
+    showChosen();
+    load();
+  }
+
+  function row(x) {
+    const tr = document.createElement("tr");
+    tr.dataset.symbol = x.symbol;
+    tr.dataset.status = x.status;
+    const box = document.createElement("input");
+    Object.assign(box, { type: "checkbox", name: "symbol", value: x.symbol, checked: chosen.includes(x.symbol) });
+    box.setAttribute("aria-label", `Chart ${x.symbol}`);
+    box.addEventListener("change", () => toggle(box));
+    const pick = document.createElement("td");
+    pick.append(box);
+    const name = cellText(x.symbol);
+    if (!x.data) name.append(" ", Object.assign(document.createElement("span"), { className: "badge retired", textContent: "no data" }));
+    const volume = x.quote_volume == null ? "—" : Math.round(x.quote_volume).toLocaleString("en");
+    tr.append(pick, name, cellText(x.quote_asset), cellText(x.status), cellText(volume, { class: "num" }),
+      cellText(`${x.first_day || "?"} – ${x.last_day || "now"}`));
+    return tr;
+  }
+
+  async function loadSymbols(first) {
+    const gen = ++listGeneration;
+    list.parentElement.dataset.ready = "";
+    const r = await fetch(`/dashboard/data/symbols?${filter.params()}`, { credentials: "same-origin" });
+    if (r.status === 401) { location.href = `/dashboard/login?next=${encodeURIComponent(location.pathname)}`; return; }
+    const body = await r.json();
+    if (gen !== listGeneration) return;
+    if (!r.ok) { status.textContent = `Could not list the symbols: ${body.reason}`; return; }
+    if (first === true) chosen.push(...body.with_data.filter((s) => !chosen.includes(s)).slice(0, MAX_CHARTS));
+    filter.show(body);
+    list.replaceChildren(...body.symbols.map(row));
+    list.parentElement.dataset.ready = "1";
+    if (first === true) { showChosen(); load(); }
   }
 
   // Out-of-sample calls only (the server's rule): calls scored by a model trained on their day are counted beside.
@@ -110,7 +172,7 @@
     charts = [];
     holder.replaceChildren();
     holder.dataset.renderMs = "";
-    if (!p.symbols.length) { status.textContent = "Choose at least one symbol."; return; }
+    if (!p.symbols.length) { status.textContent = "Tick at least one symbol."; holder.dataset.renderMs = "none"; return; }
     status.textContent = "Loading…";
     try {
       const results = await Promise.all(p.symbols.map(async (symbol) => {
@@ -144,5 +206,5 @@
   }
 
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  load();
+  loadSymbols(true);
 })();
