@@ -121,6 +121,42 @@ def _when(value: Any) -> dt.datetime | None:
         return None
 
 
+def per_symbol(outcome: CheckOutcome) -> list[CheckOutcome]:
+    """A day partition's evaluation as per-symbol findings, keyed `day|symbol` as the page's cells are.
+
+    The market assets are partitioned by day with every symbol inside the run; a check's metadata names the
+    symbols it failed for (`failed_symbols`), the files a blocking check refused while the rest of the day was
+    published (`refused_symbols_not_published`: the check passed for what was published) and, for the drift
+    check, the symbols by severity (`symbols_by_severity`). An old `day|symbol` partition is already per symbol.
+    """
+    if not outcome.partition or "|" in outcome.partition:
+        return []
+    meta = outcome.metadata or {}
+    found: dict[str, tuple[bool | None, str]] = {}
+    for symbol in _names(meta.get("failed_symbols")):
+        found[symbol] = (outcome.blocking, outcome.severity)
+    for symbol in _names(meta.get("refused_symbols_not_published")):
+        found[symbol] = (True, "ERROR")
+    by_severity = meta.get("symbols_by_severity")
+    if isinstance(by_severity, dict):
+        for level, severity in (("warn", "WARN"), ("error", "ERROR")):
+            for symbol in _names(by_severity.get(level)):
+                found[symbol] = (outcome.blocking, severity)
+    return [
+        CheckOutcome(outcome.asset, outcome.check, f"{outcome.partition}|{symbol}", False, severity,
+                     outcome.evaluated_at, meta, blocking)
+        for symbol, (blocking, severity) in sorted(found.items())
+    ]
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [str(k) for k in value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return []
+
+
 class CheckStore:
     """Read-only access to `asset_check_executions` in SQLite or PostgreSQL (`target`: a path or a URL)."""
 
@@ -171,10 +207,11 @@ class CheckStore:
         out = []
         for asset_key, check_name, partition, status, event, at in self._rows(LATEST_SQL.format(where=where), params):
             passed, severity, blocking, metadata = parse_evaluation(event)
-            out.append(CheckOutcome(
+            outcome = CheckOutcome(
                 _asset(asset_key), check_name, partition, status == "SUCCEEDED" if passed is None else bool(passed),
                 severity, _when(at), metadata, blocking,
-            ))
+            )
+            out += [outcome, *per_symbol(outcome)]
         return out
 
     def failure_counts(self) -> dict[tuple[str, str], int]:
