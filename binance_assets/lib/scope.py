@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from binance_assets.lib.partitions import day_key, run_tags, tagged_symbols
-from binance_assets.warehouse import Warehouse
+from binance_assets.warehouse import RAW_TABLES, Warehouse
 from binance_assets.warehouse.load_log import LOAD_LOG
 
 
@@ -55,3 +55,16 @@ def step_symbols(
         return None
     first = day - dt.timedelta(days=1) if reads_previous_day else day
     return sorted(set(tagged) | changed_since(warehouse, first, day, since))
+
+
+def complete_symbols(warehouse: Warehouse, day: dt.date) -> set[str]:
+    """Symbols of `day` whose every raw table is loaded (a current `raw.load_log` row each): the ones dbt may
+    build. A symbol whose klines have not landed yet is left out of the day's build, as a (day, symbol)
+    partition with a missing upstream was: its bars would be built from trades alone and fail the
+    reconciliation with the archive's klines."""
+    rows = warehouse.query(
+        f"SELECT symbol FROM {LOAD_LOG} WHERE trade_date = ? AND superseded_at IS NULL "
+        "GROUP BY symbol HAVING count(DISTINCT table_name) = ?",
+        [day, len(RAW_TABLES)],
+    )
+    return set(rows["symbol"]) if len(rows) else set()

@@ -26,7 +26,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.partitions import DAY_RANGE_BACKFILL, run_days
 from binance_assets.lib.resources import WarehouseResource
-from binance_assets.lib.scope import step_symbols
+from binance_assets.lib.scope import complete_symbols, step_symbols
 from binance_assets.transform import parse_cache
 from binance_assets.transform.dbt_vars import partition_window_vars, window_env, window_predicate
 from binance_assets.transform.project import dbt_project
@@ -51,9 +51,15 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition, settings=None) -> 
     def _dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         # The run's days, every symbol of them; a run that names its symbols (a late or replaced file)
         # rebuilds only those symbols' rows, and any symbol whose raw rows changed since (lib/scope.py).
-        days = run_days(context)
-        scopes = [step_symbols(context, warehouse.get(), day) for day in days]
-        symbols = None if any(s is None for s in scopes) else sorted({s for scope in scopes for s in scope})
+        # Only symbols whose every raw table is loaded are built (lib.scope.complete_symbols).
+        days, wh = run_days(context), warehouse.get()
+        symbols: set[str] = set()
+        for day in days:
+            scoped, complete = step_symbols(context, wh, day), complete_symbols(wh, day)
+            symbols |= complete if scoped is None else set(scoped) & complete
+        if not symbols:
+            context.log.warning(f"no symbol of {days[0]}..{days[-1]} has all its raw tables loaded: nothing to build")
+            return
         window = partition_window_vars(days, symbols)
         yield from run_dbt_window(context, dbt, warehouse, window)
 
