@@ -65,6 +65,9 @@ def worker_ui(spec: dict[str, Any], result: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(f"no chromium at {CHROMIUM}: install Debian's (`make tools`), set "
+                                f"BINANCE_ASSETS_TEST_CHROMIUM, or pass --skip-ui")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     bound_ms = spec["bound"] * 1000

@@ -52,11 +52,13 @@ def symbols(count: int) -> list[str]:
     return ["BTCUSDT", "ETHUSDT", *(f"S{i:04d}USDT" for i in range(1, count - 1))][:count]
 
 
-def locations() -> list[dict[str, str]]:
-    """workspace.yaml's python modules: [{module_name, attribute, location_name}]."""
+def locations(workspace: Path) -> list[dict[str, str]]:
+    """The workspace file's python modules: [{module_name, attribute, location_name}]."""
     import yaml
 
-    entries = yaml.safe_load(WORKSPACE.read_text())["load_from"]
+    entries = yaml.safe_load(workspace.read_text())["load_from"]
+    if not all("python_module" in e for e in entries):
+        raise ValueError(f"{workspace}: scale.py loads `python_module` code locations only")
     return [e["python_module"] for e in entries]
 
 
@@ -111,6 +113,10 @@ def worker_history(spec: dict[str, Any], result: str) -> None:
     with Stopwatch() as watch:
         events = sum(h.record_days(instance, g, h.day_partitioned(g), spec["history"], skip_last=1) for g in graphs)
     per_day = len(h.keys_on_day(node.partitions_def, h.last_days(node.partitions_def, 1)[0], instance))
+    stored = len(instance.get_materialized_partitions(asset))
+    if stored != spec["history"] * per_day:
+        raise RuntimeError(f"{asset.to_user_string()}: {stored} partitions materialized in the instance, "
+                           f"{spec['history']} days x {per_day} recorded")
     write_result(result, rows=events, seconds=watch.seconds, asset=asset.path, materialized=spec["history"] * per_day,
                  partitions_per_asset=max(h.partitions_per_asset(graphs[0], k) for k in raw),
                  days=h.time_dimension(node.partitions_def)[1].get_num_partitions())
@@ -141,24 +147,24 @@ def run_case(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"symbols": count, "load_start": os.getloadavg()[0]}
     with environment(env):
         out["defs"] = {}
-        for loc in locations():
+        for loc in locations(args.workspace):
             run = measure("defs", loc, args.bound)
             out["defs"][loc["location_name"]] = run and run["seconds"]
         print(f"{count} symbols: definitions {out['defs']}", flush=True)
-        history = run_worker(SCRIPT, "history", {"locations": locations(), "history": args.history},
+        history = run_worker(SCRIPT, "history", {"locations": locations(args.workspace), "history": args.history},
                              timeout=args.history_timeout)
         out.update({k: history[k] for k in ("days", "partitions_per_asset", "asset", "materialized")})
         out["history_events"], out["history_s"] = history["rows"], history["seconds"]
         print(f"{count} symbols: {history['rows']:,} events of history in {history['seconds']:.0f} s", flush=True)
         if not args.skip_ui:
-            ui = measure("ui", {"workspace": str(WORKSPACE), "asset": history["asset"], "bound": args.bound,
+            ui = measure("ui", {"workspace": str(args.workspace), "asset": history["asset"], "bound": args.bound,
                                 "materialized": history["materialized"], "log": str(tmp / f"web-{count}.log")},
                          2 * args.bound + 60)
             out["ui"] = {"asset_page": ui and ui["asset_page"], "partitions": ui and ui["partitions"]}
             print(f"{count} symbols: UI {out['ui']}", flush=True)
         out["ticks"], out["tick_rss_mb"] = [], []
         for land in (False, True):
-            tick = measure("tick", {"workspace": str(WORKSPACE), "land": land}, args.bound)
+            tick = measure("tick", {"workspace": str(args.workspace), "land": land}, args.bound)
             out["ticks"].append(tick and tick["sensors"])
             out["tick_rss_mb"].append(tick and tick["peak_rss_mb"])
             print(f"{count} symbols: tick {'2 (new day)' if land else '1 (month)'} {out['ticks'][-1]}", flush=True)
@@ -169,7 +175,10 @@ def run_case(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 
 def seconds(value: float | None, bound: float) -> str:
-    return f">{bound:g}" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+    """A figure: `>bound` for a step killed at the bound (None), `n/a` for one not run (NaN)."""
+    if value is None:
+        return f">{bound:g}"
+    return "n/a" if math.isnan(value) else f"{value:.2f}"
 
 
 def tick_total(sensors: dict | None) -> float | None:
@@ -178,12 +187,12 @@ def tick_total(sensors: dict | None) -> float | None:
 
 def figures(case: dict[str, Any]) -> dict[str, float | None]:
     defs = list(case["defs"].values())
-    ticks = [tick_total(t) for t in case["ticks"]] + [None] * (2 - len(case["ticks"]))
+    ticks = [tick_total(t) for t in case["ticks"]] + [math.nan] * (2 - len(case["ticks"]))  # tick 2 after tick 1
     ui = case.get("ui", {})
     return {
         "defs_s": None if None in defs else max(defs),
         "tick_1": ticks[0], "tick_2": ticks[1],
-        "tick_s": None if None in ticks else max(ticks),
+        "tick_s": None if None in ticks else max(ticks),  # a tick killed at the bound: >bound
         "asset_page": ui.get("asset_page", math.nan), "partitions": ui.get("partitions", math.nan),
         "ui_s": None if None in ui.values() else max(ui.values(), default=math.nan),
     }
@@ -230,6 +239,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--history", type=int, default=30, help="days of history before the newest day")
     parser.add_argument("--bound", type=float, default=180, help="seconds a timed step may take")
     parser.add_argument("--history-timeout", type=float, default=7200, help="seconds to record the history")
+    parser.add_argument("--workspace", type=Path, default=WORKSPACE, help="the code locations (python modules)")
     parser.add_argument("--skip-ui", action="store_true", help="no webserver, no Chromium")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (instances, logs)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

@@ -27,6 +27,7 @@ SUMMARIES = {
                                          "waited_seconds", "peak_weight_1m"]),
     "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s"]),
     "api.py": ("api", ["p95_ms", "rps", "vs_http_limit"]),
+    "scale.py": ("scale", ["symbols", "days", "partitions_per_asset", "defs_s", "tick_s", "ui_asset_page_s"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -70,8 +71,9 @@ def _services(script: str, request) -> list[str]:
     return []
 
 
-# The longest first (live_refresh starts `dagster dev`): xdist hands them out in this order.
-SMOKE_ORDER = sorted((p.name for p in BENCHMARKS), key=lambda name: name != "live_refresh.py")
+# The longest first (live_refresh starts `dagster dev`, scale.py a webserver and the daemon's code servers): xdist
+# hands them out in this order.
+SMOKE_ORDER = sorted((p.name for p in BENCHMARKS), key=lambda name: name not in ("live_refresh.py", "scale.py"))
 
 
 @pytest.mark.parametrize("script", SMOKE_ORDER)
