@@ -30,6 +30,7 @@ SUMMARIES = {
     "simulate.py": ("simulate", ["symbols", "trades", "seconds", "vs_sequential", "trades_per_s"]),
     "dashboard.py": ("dashboard", ["symbols", "health_page_ms", "health_cold_ms", "symbols_page_ms",
                                    "browser_health_ms", "vs_unpaged"]),
+    "scale.py": ("scale", ["symbols", "days", "partitions_per_asset", "defs_s", "tick_s", "ui_asset_page_s"]),
 }
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -73,8 +74,9 @@ def _services(script: str, request) -> list[str]:
     return []
 
 
-# The longest first (live_refresh starts `dagster dev`): xdist hands them out in this order.
-SMOKE_ORDER = sorted((p.name for p in BENCHMARKS), key=lambda name: name != "live_refresh.py")
+# The longest first (live_refresh starts `dagster dev`, scale.py a webserver and the daemon's code servers): xdist
+# hands them out in this order.
+SMOKE_ORDER = sorted((p.name for p in BENCHMARKS), key=lambda name: name not in ("live_refresh.py", "scale.py"))
 
 
 @pytest.mark.parametrize("script", SMOKE_ORDER)
