@@ -108,7 +108,7 @@ def test_poller_runs_exclude_the_deadline_checks(location, instance, http_base):
         resources={"archive": archive_resource(http_settings), "warehouse": warehouse_resource(settings)},
     )
     requests = [r for r in sensor(context) if isinstance(r, dg.RunRequest)]
-    assert [str(r.partition_key) for r in requests] == ["2025-01-01|BTCUSDT"]
+    assert [(r.partition_key, r.tags["binance/symbols"]) for r in requests] == [("2025-01-01", "BTCUSDT")]
     assert requests[0].asset_selection == RAW_ASSET_KEYS
     assert_partition_run_without_deadline_checks(repo, requests[0])
 
@@ -124,7 +124,8 @@ def test_catch_up_schedule_runs_exclude_the_deadline_checks(location, instance):
         repository_def=repo,
     ) as context:
         requests = schedule.evaluate_tick(context).run_requests
-    assert {str(r.partition_key) for r in requests} == {"2025-01-01|BTCUSDT", "2025-01-02|BTCUSDT"}
+    assert {(r.partition_key, r.tags["binance/symbols"]) for r in requests} == {
+        ("2025-01-01", "BTCUSDT"), ("2025-01-02", "BTCUSDT")}
     for request in requests:
         assert_partition_run_without_deadline_checks(repo, request)
 
