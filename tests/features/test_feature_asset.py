@@ -4,7 +4,6 @@ write-audit-publish (a partition that fails its blocking pandera check is never 
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import dagster as dg
 import pandas as pd
@@ -19,13 +18,14 @@ from binance_assets.features.assets import (
 from binance_assets.features.checks import SCHEMA_CHECK
 from binance_assets.lib.partitions import daily_partitions, day_key, scope_tags
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.settings import Settings
 from binance_assets.warehouse.table_names import FEATURES_TABLE as MINUTE_FEATURES_TABLE
 
 FIRST = dt.date(2025, 1, 1)  # the first partition: it has no D-1
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
-SETTINGS = SimpleNamespace(start_date=FIRST, symbols=SYMBOLS, label_horizon_minutes=5)
+SETTINGS = Settings(start_date=FIRST, symbols=SYMBOLS, label_horizon_minutes=5)
 PARTITIONS = daily_partitions(SETTINGS)
 FEATURES = build_minute_features_asset(PARTITIONS, SETTINGS)
 # The bars as the dbt asset declares them (same partitions); no resource is used by the graph itself.
@@ -172,15 +172,14 @@ def test_a_partition_failing_its_check_is_never_published(warehouse):
 
 
 def test_a_day_run_computes_every_symbol_and_a_scoped_run_only_its_own(warehouse):
-    """One run of a day computes each symbol's features from that symbol's bars alone (the same rows as a run of
-    that symbol by itself); a run tagged with one symbol rewrites that symbol's rows only."""
+    """One run of a day computes each symbol's features from that symbol's bars alone (the same rows as when it
+    was the only symbol); a run tagged with one symbol, once the day was built, rewrites that symbol's rows only."""
     wh = warehouse.get()
-    eth_bars = synthetic_bars(day(1), symbol="ETHUSDT", seed=7, active=1440)
-    wh.replace_table_partition("marts.fct_bars_1m", "ETHUSDT", day(1), eth_bars)
     with dg.instance_for_test() as instance:
-        assert _materialize(warehouse, instance, 1, ["BTCUSDT"]).success
+        assert _materialize(warehouse, instance, 1).success  # BTCUSDT's bars alone
         alone = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["BTCUSDT"], start=day(1), end=day(1))
-        assert wh.read_table(MINUTE_FEATURES_TABLE, symbols=["ETHUSDT"], start=day(1), end=day(1)).empty
+        eth_bars = synthetic_bars(day(1), symbol="ETHUSDT", seed=7, active=1440)
+        wh.replace_table_partition("marts.fct_bars_1m", "ETHUSDT", day(1), eth_bars)
         result = _materialize(warehouse, instance, 1)
         assert result.success
         (mat,) = result.asset_materializations_for_node("features__minute_features")
@@ -189,9 +188,15 @@ def test_a_day_run_computes_every_symbol_and_a_scoped_run_only_its_own(warehouse
         assert sorted(both["symbol"].unique()) == SYMBOLS
         pd.testing.assert_frame_equal(both[both["symbol"] == "BTCUSDT"].reset_index(drop=True), alone)
         eth_before = both[both["symbol"] == "ETHUSDT"].reset_index(drop=True)
-        # A scoped run (a late or replaced file of BTCUSDT) leaves ETHUSDT's rows as they were.
+        # ETHUSDT's bars change, but a run scoped to BTCUSDT (its late or replaced file) leaves ETHUSDT's rows.
+        wh.replace_table_partition("marts.fct_bars_1m", "ETHUSDT", day(1),
+                                   synthetic_bars(day(1), symbol="ETHUSDT", seed=8, active=1440))
         assert _materialize(warehouse, instance, 1, ["BTCUSDT"]).success
         eth_after = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["ETHUSDT"], start=day(1), end=day(1))
         pd.testing.assert_frame_equal(eth_after, eth_before)
+        # An unscoped run rebuilds it.
+        assert _materialize(warehouse, instance, 1).success
+        eth_rebuilt = wh.read_table(MINUTE_FEATURES_TABLE, symbols=["ETHUSDT"], start=day(1), end=day(1))
+        assert not eth_rebuilt["log_ret_1m"].equals(eth_before["log_ret_1m"])
     wh.query(f"delete from {MINUTE_FEATURES_TABLE} where symbol = 'ETHUSDT'")
     wh.query("delete from marts.fct_bars_1m where symbol = 'ETHUSDT'")
