@@ -107,9 +107,12 @@ def worker_history(spec: dict[str, Any], result: str) -> None:
 
     graphs = [getattr(importlib.import_module(loc["module_name"]), loc["attribute"]).resolve_asset_graph()
               for loc in spec["locations"]]
-    raw = h.raw_keys(graphs[0])
+    owner = next((g for g in graphs if h.raw_keys(g)), None)
+    if owner is None:
+        raise RuntimeError("no day-partitioned asset with a key under `raw` in the workspace's code locations")
+    raw = h.raw_keys(owner)
     asset = next((k for k in raw if k.path[-1] == "spot_trades"), raw[0])
-    node = graphs[0].get(asset)
+    node = owner.get(asset)
     instance = dg.DagsterInstance.get()
     with Stopwatch() as watch:
         events = sum(h.record_days(instance, g, h.day_partitioned(g), spec["history"], skip_last=1) for g in graphs)
@@ -119,7 +122,7 @@ def worker_history(spec: dict[str, Any], result: str) -> None:
         raise RuntimeError(f"{asset.to_user_string()}: {stored} partitions materialized in the instance, "
                            f"{spec['history']} days x {per_day} recorded")
     write_result(result, rows=events, seconds=watch.seconds, asset=asset.path, materialized=spec["history"] * per_day,
-                 partitions_per_asset=max(h.partitions_per_asset(graphs[0], k) for k in raw),
+                 partitions_per_asset=max(h.partitions_per_asset(owner, k) for k in raw),
                  days=h.time_dimension(node.partitions_def)[1].get_num_partitions())
 
 
@@ -161,6 +164,7 @@ def run_case(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         print(f"{count} symbols: {history['rows']:,} events of history in {history['seconds']:.0f} s", flush=True)
         if not args.skip_ui:
             ui = measure("ui", {"workspace": str(args.workspace), "asset": history["asset"], "bound": args.bound,
+                                "location": locations(args.workspace)[0]["location_name"],
                                 "materialized": history["materialized"], "log": str(tmp / f"web-{count}.log")},
                          2 * args.bound + 60)
             out["ui"] = {"asset_page": ui and ui["asset_page"], "partitions": ui and ui["partitions"]}
