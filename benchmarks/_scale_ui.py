@@ -81,7 +81,7 @@ def worker_ui(spec: dict[str, Any], result: str) -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{base}/locations")
-            page.get_by_text("market_data").first.wait_for(timeout=bound_ms)
+            page.get_by_text(spec["location"]).first.wait_for(timeout=bound_ms)
             with contextlib.suppress(PlaywrightTimeout):
                 page.get_by_role("button", name="Skip").click(timeout=5000)
             seconds: dict[str, float | None] = {}

@@ -9,7 +9,7 @@ figures are read off them: the partitions definition of the raw assets (any dail
 beside other dimensions), the sensors the asset daemon ticks. Each measurement runs in a fresh process:
 - partitions per asset: the raw assets' partition count (Dagster's guidance: at most 100,000);
 - definitions: per code location of workspace.yaml, import its module and build what a code server serves
-  (the repository and its snapshot), timed from the process's start (benchmarks/_scale_defs in this file);
+  (the repository and its snapshot), timed from the process's start, best of `--repeat`;
 - history (not timed): a month (`--history` days) of materializations of every day-partitioned asset of both
   locations, every key of each day (benchmarks/_scale_history.py), the newest day left out;
 - UI: dagster-webserver on that instance, a raw asset's page and its partition view in Chromium
@@ -21,7 +21,8 @@ Every timed step is bounded (`--bound` seconds): past it, the process is killed 
 Prints a table (figures beside the targets of issue 21) and one line per symbol count, the largest last:
 `scale: symbols=.. days=.. partitions_per_asset=.. defs_s=.. tick_s=.. ui_asset_page_s=..` (defs_s: the slower
 location; tick_s: the slower tick, both locations' sensors added; ui_asset_page_s: the slower of the two views).
-`--smoke`: 2 symbols since 20 days ago, 3 days of history: the whole path in about a minute; measures nothing.
+`--smoke`: 2 symbols since 20 days ago, 3 days of history, one load per location: the whole path (3.5 min at load
+9 here); measures nothing.
 """
 
 from __future__ import annotations
@@ -106,9 +107,12 @@ def worker_history(spec: dict[str, Any], result: str) -> None:
 
     graphs = [getattr(importlib.import_module(loc["module_name"]), loc["attribute"]).resolve_asset_graph()
               for loc in spec["locations"]]
-    raw = h.raw_keys(graphs[0])
+    owner = next((g for g in graphs if h.raw_keys(g)), None)
+    if owner is None:
+        raise RuntimeError("no day-partitioned asset with a key under `raw` in the workspace's code locations")
+    raw = h.raw_keys(owner)
     asset = next((k for k in raw if k.path[-1] == "spot_trades"), raw[0])
-    node = graphs[0].get(asset)
+    node = owner.get(asset)
     instance = dg.DagsterInstance.get()
     with Stopwatch() as watch:
         events = sum(h.record_days(instance, g, h.day_partitioned(g), spec["history"], skip_last=1) for g in graphs)
@@ -118,7 +122,7 @@ def worker_history(spec: dict[str, Any], result: str) -> None:
         raise RuntimeError(f"{asset.to_user_string()}: {stored} partitions materialized in the instance, "
                            f"{spec['history']} days x {per_day} recorded")
     write_result(result, rows=events, seconds=watch.seconds, asset=asset.path, materialized=spec["history"] * per_day,
-                 partitions_per_asset=max(h.partitions_per_asset(graphs[0], k) for k in raw),
+                 partitions_per_asset=max(h.partitions_per_asset(owner, k) for k in raw),
                  days=h.time_dimension(node.partitions_def)[1].get_num_partitions())
 
 
@@ -146,10 +150,12 @@ def run_case(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     out: dict[str, Any] = {"symbols": count, "load_start": os.getloadavg()[0]}
     with environment(env):
-        out["defs"] = {}
+        out["defs"], out["snapshot_mb"] = {}, {}
         for loc in locations(args.workspace):
-            run = measure("defs", loc, args.bound)
-            out["defs"][loc["location_name"]] = run and run["seconds"]
+            runs = [measure("defs", loc, args.bound) for _ in range(args.repeat)]
+            done = [r for r in runs if r is not None]
+            out["defs"][loc["location_name"]] = min(r["seconds"] for r in done) if len(done) == len(runs) else None
+            out["snapshot_mb"][loc["location_name"]] = done[0]["rows"] / 1e6 if done else math.nan
         print(f"{count} symbols: definitions {out['defs']}", flush=True)
         history = run_worker(SCRIPT, "history", {"locations": locations(args.workspace), "history": args.history},
                              timeout=args.history_timeout)
@@ -158,6 +164,7 @@ def run_case(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         print(f"{count} symbols: {history['rows']:,} events of history in {history['seconds']:.0f} s", flush=True)
         if not args.skip_ui:
             ui = measure("ui", {"workspace": str(args.workspace), "asset": history["asset"], "bound": args.bound,
+                                "location": locations(args.workspace)[0]["location_name"],
                                 "materialized": history["materialized"], "log": str(tmp / f"web-{count}.log")},
                          2 * args.bound + 60)
             out["ui"] = {"asset_page": ui and ui["asset_page"], "partitions": ui and ui["partitions"]}
@@ -207,7 +214,8 @@ def report(cases: list[dict[str, Any]], bound: float) -> None:
         ["days", "", *(f"{c['days']:,}" for c in cases)],
         *[[f"definitions s, {loc}", "", *(seconds(c["defs"][loc], bound) for c in cases)] for loc in cases[0]["defs"]],
         ["definitions s (slower location)", f"< {TARGETS['defs_s']:g}", *s["defs_s"]],
-        ["history events (month, not timed)", "", *(f"{c['history_events']:,} in {c['history_s']:.0f} s"
+        ["repository snapshot MB (all locations)", "", *(f"{sum(c['snapshot_mb'].values()):.2f}" for c in cases)],
+        ["history events (month, not timed)", "", *(f"{c['history_events']:,} in {c['history_s']:,.0f} s"
                                                    for c in cases)],
         ["tick 1 s: first, month of history", f"< {TARGETS['tick_s']:g}", *s["tick_1"]],
         ["tick 2 s: a new day landed", f"< {TARGETS['tick_s']:g}", *s["tick_2"]],
@@ -223,8 +231,9 @@ def report(cases: list[dict[str, Any]], bound: float) -> None:
     sensors = [[name, f"{i} ({'new day' if i == 2 else 'month'})", f"{c['symbols']:,}", f"{v['seconds']:.2f}",
                 "n/a" if v["evaluation_s"] is None else f"{v['evaluation_s']:.2f}", str(v["runs"])]
                for c in cases for i, ticks in enumerate(c["ticks"], 1) if ticks for name, v in ticks.items()]
-    print()
-    print(markdown_table(["sensor", "tick", "symbols", "tick s", "evaluating s", "runs requested"], sensors))
+    if sensors:
+        print()
+        print(markdown_table(["sensor", "tick", "symbols", "tick s", "evaluating s", "runs requested"], sensors))
     print()
     for c, x in zip(cases, f, strict=True):
         print(f"scale: symbols={c['symbols']} days={c['days']} partitions_per_asset={c['partitions_per_asset']} "
@@ -238,6 +247,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2017, 8, 17))
     parser.add_argument("--history", type=int, default=30, help="days of history before the newest day")
     parser.add_argument("--bound", type=float, default=180, help="seconds a timed step may take")
+    parser.add_argument("--repeat", type=int, default=3, help="definitions: best of this many loads per location")
     parser.add_argument("--history-timeout", type=float, default=7200, help="seconds to record the history")
     parser.add_argument("--workspace", type=Path, default=WORKSPACE, help="the code locations (python modules)")
     parser.add_argument("--skip-ui", action="store_true", help="no webserver, no Chromium")
@@ -245,7 +255,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
-    return parse_args(parser, argv, symbols=[2], start=dt.date.today() - dt.timedelta(days=20), history=3, bound=120)
+    return parse_args(parser, argv, symbols=[2], start=dt.date.today() - dt.timedelta(days=20), history=3, bound=120,
+                      repeat=1)
 
 
 def main(argv: list[str] | None = None) -> int:
