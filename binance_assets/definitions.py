@@ -56,8 +56,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
             sensors=[
                 automation_sensor(
                     AUTOMATION_SENSOR,
-                    dg.AssetSelection.groups("staging", "intermediate", "marts", "features")
-                    | dg.AssetSelection.assets(SYMBOL_UNIVERSE_KEY),
+                    dg.AssetSelection.groups("staging", "intermediate", "marts", "features"),
                     running=sensor_running(AUTOMATION_SENSOR, settings.env),
                     minimum_interval_seconds=automation_interval_seconds(settings),
                 )

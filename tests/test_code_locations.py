@@ -88,11 +88,13 @@ def test_the_dagster_cloud_model_rejects_the_mistakes(mistake, message):
 
 # What is RUNNING by default in each environment (the docs' generated table); every other sensor/schedule is STOPPED.
 RUNNING_BY_DEFAULT = {
-    Environment.LOCAL: {"archive_landing_sensor", "market_data_automation", "ml_automation", "run_failure_alert"},
+    Environment.LOCAL: {"archive_landing_sensor", "market_data_automation", "ml_automation", "run_failure_alert",
+                        "daily_symbol_universe"},
     Environment.CI: {
         "archive_landing_sensor", "archive_poller", "market_data_automation", "ml_automation", "raw_deadline_sensor",
         "freshness_alert", "ml_freshness_alert", "run_failure_alert", "daily_missed_partitions",
         "rest_gapfill_sensor",  # issue 12 (c2c_orders_sensor exists only with a merchant account)
+        "daily_symbol_universe",  # issue 21
     },
 }
 RUNNING_BY_DEFAULT[Environment.PROD] = RUNNING_BY_DEFAULT[Environment.CI]

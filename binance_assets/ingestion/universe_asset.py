@@ -2,9 +2,10 @@
 
 Every day-partitioned step reads the day's symbols from it (`lib.partitions.universe_on`): a symbol listed on
 day D is expected from D, a delisted one until its last trading day, filtered by the settings (allow-list
-`BINANCE_ASSETS_SYMBOLS`, quote assets, deny-list, minimum volume). In production the source is Binance's
-REST API; in the embedded default, the exchangeInfo the simulator wrote into the mirror. A mirror without one
-(`binance-assets simulate` without `--universe`) leaves the universe to the allow-list, and says so.
+`BINANCE_ASSETS_SYMBOLS`, quote assets, deny-list, minimum volume). The `daily_symbol_universe` schedule
+refreshes it just after midnight UTC. In production the source is Binance's REST API; in the embedded default,
+the exchangeInfo the simulator wrote into the mirror. A mirror without one (`binance-assets simulate` without
+`--universe`) leaves the universe to the allow-list, and says so.
 """
 
 import dagster as dg
@@ -18,6 +19,7 @@ from binance_assets.warehouse.table_names import SYMBOL_UNIVERSE_TABLE
 from binance_assets.warehouse.universe import refresh_universe, universe_for
 
 SYMBOL_UNIVERSE_KEY = dg.AssetKey([RAW_GROUP, "symbol_universe"])
+UNIVERSE_SCHEDULE = "daily_symbol_universe"
 CRON_UNIVERSE = "5 0 * * *"  # just after midnight UTC: the new day's listings before its archives land
 
 
@@ -26,7 +28,6 @@ def build_universe_asset(settings: Settings) -> dg.AssetsDefinition:
         key=SYMBOL_UNIVERSE_KEY,
         group_name=RAW_GROUP,
         pool=WAREHOUSE_POOL,
-        automation_condition=dg.AutomationCondition.on_cron(CRON_UNIVERSE) & ~dg.AutomationCondition.in_progress(),
         kinds={"python", "binance"},
         owners=["team:data-platform"],
         tags={"layer": "raw"},

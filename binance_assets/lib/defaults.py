@@ -40,6 +40,7 @@ SENSORS_RUNNING_IN: Mapping[str, frozenset[Environment]] = {
 }
 SCHEDULES_RUNNING_IN: Mapping[str, frozenset[Environment]] = {
     "daily_missed_partitions": frozenset({CI, PROD}),
+    "daily_symbol_universe": EVERYWHERE,  # exchangeInfo -> raw.symbol_universe, just after midnight UTC (issue 21)
 }
 
 
