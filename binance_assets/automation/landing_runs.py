@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from binance_assets.automation.landing import LandedFile
+from binance_assets.lib.scope import BARS_INPUTS
 from binance_assets.warehouse.tables import RAW_TABLES
 
 # (raw table name, day, symbol) -> the sha256 of the archive loaded into that partition, or None.
@@ -37,7 +38,7 @@ class PartitionLoad:
     day: date
     symbol: str
     files: tuple[LandedFile, ...]  # at most one per raw table, in table order
-    complete: bool = False  # after this load every raw table holds the partition (downstream may build)
+    complete: bool = False  # after this load the bars' inputs (trades, klines) are there (downstream may build)
 
     @property
     def tables(self) -> list[str]:
@@ -70,7 +71,9 @@ def plan_partition_loads(
             by_partition.setdefault((day, symbol), []).append(landed)
     loads = []
     for (day, symbol), group in sorted(by_partition.items()):
-        missing = set(order) - {f.raw_table.name for f in group}
+        # Complete once the bars' inputs (trades and klines) are there: what is downstream can be built
+        # (lib.scope.complete_symbols); the aggTrades file, when it lands, runs what is downstream of it.
+        missing = set(BARS_INPUTS) - {f.raw_table.name for f in group}
         complete = all(loaded_sha256(table, day, symbol) is not None for table in sorted(missing))
         loads.append(PartitionLoad(day, symbol, tuple(group), complete))
     return loads, skipped

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from binance_assets.lib.partitions import day_key, run_tags, tagged_symbols
-from binance_assets.warehouse import RAW_TABLES, Warehouse
+from binance_assets.warehouse import Warehouse
 from binance_assets.warehouse.load_log import LOAD_LOG
 
 
@@ -57,14 +57,20 @@ def step_symbols(
     return sorted(set(tagged) | changed_since(warehouse, first, day, since))
 
 
+# The raw tables a symbol's bars (and their reconciliation with the archive's klines) need: the marts read
+# trades and klines (dbt_project/models/marts/fct_bars_1m.sql); the aggTrades staging model stands alone.
+BARS_INPUTS = ("spot_trades", "spot_klines_1m")
+
+
 def complete_symbols(warehouse: Warehouse, day: dt.date) -> set[str]:
-    """Symbols of `day` whose every raw table is loaded (a current `raw.load_log` row each): the ones dbt may
+    """Symbols of `day` whose trades and klines are both loaded (current `raw.load_log` rows): the ones dbt may
     build. A symbol whose klines have not landed yet is left out of the day's build, as a (day, symbol)
     partition with a missing upstream was: its bars would be built from trades alone and fail the
     reconciliation with the archive's klines."""
+    marks = ", ".join("?" for _ in BARS_INPUTS)
     rows = warehouse.query(
-        f"SELECT symbol FROM {LOAD_LOG} WHERE trade_date = ? AND superseded_at IS NULL "
+        f"SELECT symbol FROM {LOAD_LOG} WHERE trade_date = ? AND superseded_at IS NULL AND table_name IN ({marks}) "
         "GROUP BY symbol HAVING count(DISTINCT table_name) = ?",
-        [day, len(RAW_TABLES)],
+        [day, *BARS_INPUTS, len(BARS_INPUTS)],
     )
     return set(rows["symbol"]) if len(rows) else set()
