@@ -187,9 +187,14 @@ def dash_url(dash_env, dash_config):
         yield server.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium under Playwright (never a downloaded browser). Fails in CI if it cannot start."""
+    """Debian's chromium under Playwright (never a downloaded browser). Fails in CI if it cannot start.
+
+    Module-scoped on purpose: while Playwright's sync API is open, its event loop counts as running in
+    this thread, so any later test on the same xdist worker that calls `asyncio.run` (Dagster's
+    `evaluate_automation_conditions` does) would fail with "cannot be called from a running event loop".
+    """
     from playwright.sync_api import Error, sync_playwright
 
     if not Path(CHROMIUM).exists() and os.environ.get("CI", "").lower() != "true":
