@@ -105,7 +105,6 @@ LONGEST_FIRST = (
     "tests/deploy/test_image_commands.py",
     "tests/transform/test_incremental_equals_full_refresh.py",
     "tests/merchant/test_merchant_pipeline.py",
-    "tests/automation/test_end_to_end.py",
     "tests/ml_location/test_ml_assets.py",
 )
 
@@ -200,3 +199,26 @@ def redis_url() -> str:
             pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
         pytest.skip(reason)
     return REDIS_URL
+
+
+_BROWSER_MODULES: dict[str, bool] = {}
+
+
+def _module_uses_browser(item) -> bool:
+    """Whether a test of item's module holds the (module-scoped) Playwright browser, which keeps a loop running."""
+    path = item.nodeid.split("::", 1)[0]
+    if path not in _BROWSER_MODULES:
+        _BROWSER_MODULES[path] = any("browser" in getattr(i, "fixturenames", ()) for i in item.session.items
+                                     if i.nodeid.split("::", 1)[0] == path)
+    return _BROWSER_MODULES[path]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """A test that leaves an event loop running in the main thread (Playwright's sync API does while it is open)
+    breaks every later `asyncio.run` on that worker (Dagster's `evaluate_automation_conditions`): name it here."""
+    import asyncio
+
+    if asyncio._get_running_loop() is not None and not _module_uses_browser(item):
+        pytest.fail("an event loop is still running in this thread, left by an earlier test on this worker "
+                    "(a session-scoped Playwright browser?): tests that call asyncio.run would fail", pytrace=False)

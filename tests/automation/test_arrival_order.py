@@ -1,5 +1,5 @@
-"""A day's three archives land one at a time, in each of the six orders, and klines a day late: the landing
-sensor and the automation conditions (ticked in process, as dagster-daemon would)
+"""A day's three archives land one at a time, in each of the six orders, klines a day late, and all three at
+once: the landing sensor and the automation conditions (ticked in process, as dagster-daemon would)
 always end with that day's bars reconciled, its features and its predictions, and no failed run on the way.
 
 One instance and one history (two days and a trained champion) for every scenario: each order lands on
@@ -37,6 +37,7 @@ assert len(set(ORDERS)) == 6
 ORDER_DAYS = {order: START + dt.timedelta(days=HISTORY + i) for i, order in enumerate(ORDERS)}
 LATE_DAY = START + dt.timedelta(days=HISTORY + len(ORDERS))  # its klines land after the next day's files
 NEXT_DAY = LATE_DAY + dt.timedelta(days=1)
+AT_ONCE_DAY = NEXT_DAY + dt.timedelta(days=1)  # its three archives land together
 
 
 class Platform:
@@ -101,7 +102,9 @@ def platform(tmp_path_factory):
                                 for name in ("price_direction_classifier", "forward_return_regressor")}},
         )
         assert train.success
-        _, cursor = market.tick_sensor(LANDING_SENSOR, None)  # the history is loaded already
+        # Switched on over the loaded history (no cursor), the sensor requests nothing: raw.load_log holds every file.
+        requests, cursor = market.tick_sensor(LANDING_SENSOR, None)
+        assert requests == []
         for daemon in (market, ml):
             daemon.tick_automation()  # the daemon's first evaluation takes the present state as handled
         yield Platform(mirror, market, ml, cursor)
@@ -139,4 +142,23 @@ def test_klines_a_day_late_rerun_what_waited_for_them(platform):
     assert platform.rows("features.minute_features", LATE_DAY) == 1440
     assert platform.rows("ml.predictions", LATE_DAY) > 0
     # Settled: nothing runs twice.
+    assert platform.market.tick_automation() == [] and platform.ml.tick_automation() == []
+
+
+def test_a_days_three_archives_landing_at_once_make_one_run_through_to_predictions(platform):
+    simulate_mirror(platform.mirror, [SYMBOL], AT_ONCE_DAY, 1, seed=SEED, trades_per_day=TRADES, signal=1.0)
+    requests, platform.cursor = platform.market.tick_sensor(LANDING_SENSOR, platform.cursor)
+    (request,) = requests  # one run for the day's three archives and, in the same run, what is downstream
+    selected = {key.to_user_string() for key in request.asset_selection}
+    assert {"raw/spot_trades", "raw/spot_agg_trades", "raw/spot_klines_1m"} <= selected
+    assert {"marts/fct_bars_1m", "features/minute_features"} <= selected
+    assert (request.partition_key, request.tags[SYMBOLS_TAG]) == (AT_ONCE_DAY.isoformat(), SYMBOL)
+    assert all(run.success for run in platform.market.run_requests(requests))
+    assert platform.market.tick_sensor(LANDING_SENSOR, platform.cursor)[0] == []  # nothing repeated
+    platform.settle()
+    assert platform.failed_runs() == []
+    assert platform.rows("marts.fct_bars_1m", AT_ONCE_DAY) == 1440
+    assert platform.rows("features.minute_features", AT_ONCE_DAY) == 1440
+    assert platform.rows("ml.predictions", AT_ONCE_DAY) == 2 * 1440  # both champions, every minute
+    # Settled: another round of ticks requests nothing (no run twice).
     assert platform.market.tick_automation() == [] and platform.ml.tick_automation() == []
