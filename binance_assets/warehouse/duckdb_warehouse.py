@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -53,6 +54,7 @@ class DuckDBWarehouse(Warehouse):
         super().__init__()
         self.path = Path(path).expanduser().resolve()
         self.lock_timeout = float(lock_timeout)
+        self._held: tuple[int, duckdb.DuckDBPyConnection] | None = None  # (thread, connection) of `hold()`
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse({str(self.path)!r})"
@@ -106,8 +108,27 @@ class DuckDBWarehouse(Warehouse):
         return self.lock()
 
     @contextmanager
+    def hold(self) -> Iterator[None]:
+        """One connection (and the file lock) for every call of this thread in the block, instead of one
+        each: a day's many small publishes. Other threads' calls wait for the file lock meanwhile."""
+        if self._held is not None and self._held[0] == threading.get_ident():
+            yield
+            return
+        with self.connect() as con:
+            self._held = (threading.get_ident(), con)
+            try:
+                yield
+            finally:
+                self._held = None
+
+    @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh connection to the file, held under the file lock, closed on exit."""
+        """A fresh connection to the file, held under the file lock, closed on exit (inside `hold()`: the
+        held one, left open)."""
+        held = self._held
+        if held is not None and held[0] == threading.get_ident():
+            yield held[1]
+            return
         deadline = time.monotonic() + self.lock_timeout
         with self.lock():
             con = self._open(deadline)

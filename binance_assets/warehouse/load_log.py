@@ -179,7 +179,8 @@ class LoadLogMixin:
 
     # --- writing (inside the publish transaction) -------------------------------------------------
 
-    def _write_load_log(self, con: Any, row: dict[str, Any]) -> None:
+    def _write_load_log(self, con: Any, row: dict[str, Any]) -> int:
+        """Write the load's row (see the module docstring); returns the version now current."""
         key = [row[c] for c in LOAD_LOG_PARTITION]
         current = self._execute(
             con, f"SELECT version, sha256 FROM {LOAD_LOG} WHERE {_PARTITION_WHERE} AND superseded_at IS NULL", key
@@ -193,7 +194,7 @@ class LoadLogMixin:
                 f"WHERE {_PARTITION_WHERE} AND version = ?",
                 [*(row[c] for c in updated), *key, current[0]["version"]],
             )
-            return
+            return int(current[0]["version"])
         latest = self._execute(con, f"SELECT max(version) AS v FROM {LOAD_LOG} WHERE {_PARTITION_WHERE}", key)
         version = (latest.column("v")[0].as_py() or 0) + 1
         if current:
@@ -208,6 +209,7 @@ class LoadLogMixin:
             f"INSERT INTO {LOAD_LOG} ({_COLUMNS}) VALUES ({', '.join('?' for _ in LOAD_LOG_SCHEMA.names)})",
             [values[c] for c in LOAD_LOG_SCHEMA.names],
         )
+        return int(version)
 
     def _migrate_load_log(self) -> None:
         """Bring a load_log of the one-row-per-partition layout (before versions) to this one: its
