@@ -55,7 +55,7 @@ _BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 1 << 16  # enough for a header and a first row; read further only for longer lines
 # Arrow parses blocks in parallel while the next ones are inflated; 4 MiB blocks keep the parser's buffers small
 # (peak RSS of a 2 M-trade file: 16 MiB blocks ~+330 MB, 4 MiB ~+185 MB, at the same speed).
-_BLOCK_SIZE = 4 << 20
+_BLOCK_SIZE = 1 << 20
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
 
 

@@ -5,12 +5,14 @@ Each file goes through the same write-audit-publish as `load.load_partition`, sp
 * fetch, verify, parse and audit (`load.prepare_partition`) run in a bounded pool of threads: pyarrow's CSV
   parser and compute kernels, the inflater and sha256 release the GIL, so they use the cores in parallel;
   they touch no warehouse;
-* publishing (`load.finish_partition`: one transaction per (day, symbol), or the quarantine of a refused
-  file) is done by the calling thread alone, one file after the other, on one held warehouse connection
-  (`Warehouse.hold`): DuckDB has one writer per file anyway.
+* publishing (`load.finish_partitions`: the files parsed meanwhile, up to `MAX_GROUP`, in one transaction,
+  each (day, symbol) replaced whole; a refused file quarantined) is done by the calling thread alone, on one
+  held warehouse connection (`Warehouse.hold`): DuckDB has one writer per file anyway. A day's many small
+  files cost a few statements per group, not a transaction each.
 
-Memory is bounded: at most `window` files (default: workers + 1) are parsed or waiting to be published at any
-time, so a day of thousands of symbols holds a few files' rows, never the day's. Results come back in the
+Memory is bounded: files are started while the zip bytes parsed or waiting stay under `in_flight_bytes`
+(always at least one file) and their count under `MAX_IN_FLIGHT`, so a day of thousands of symbols holds a
+few files' rows, never the day's. Results come back in the
 order the files finish, each as (symbol, `PartitionLoad`) or (symbol, the `BinanceDataError` it raised:
 `ArchiveNotYetAvailable`, a bad checksum, an unreadable file). Any other error (a warehouse failure, a bug)
 stops the day and is raised, after the files already published stay published (each was its own transaction).
@@ -25,7 +27,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from binance_assets.binance.archive_client import ArchiveClient
 from binance_assets.binance.errors import BinanceDataError
-from binance_assets.ingestion.load import PartitionLoad, PreparedPartition, finish_partition, prepare_partition
+from binance_assets.binance.urls import ArchiveSpec
+from binance_assets.ingestion.load import PartitionLoad, PreparedPartition, finish_partitions, prepare_partition
 from binance_assets.warehouse import RawTable, Warehouse
 
 SymbolOutcome = tuple[str, PartitionLoad | BinanceDataError]
@@ -36,6 +39,11 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+IN_FLIGHT_BYTES = 48 << 20  # zip bytes parsed or waiting at a time (their rows take ~2-3x that in Arrow)
+MAX_IN_FLIGHT = 64  # files parsed or waiting at a time
+MAX_GROUP = 32  # files published in one transaction
+
+
 def load_day(
     client: ArchiveClient,
     warehouse: Warehouse,
@@ -44,41 +52,56 @@ def load_day(
     symbols: Iterable[str],
     *,
     workers: int | None = None,
-    window: int | None = None,
+    in_flight_bytes: int = IN_FLIGHT_BYTES,
 ) -> Iterator[SymbolOutcome]:
     """Load `symbols`' files of `day` into `raw_table` (see the module docstring); yields one outcome per
     symbol as its file is published or refused."""
     workers = default_workers() if workers is None else max(1, workers)
-    window = workers + 1 if window is None else max(1, window)
-    pending_symbols = iter(symbols)
+    pending = list(dict.fromkeys(symbols))
+    pending.reverse()  # pop() from the end: the symbols' order
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"load-{raw_table.name}") as pool, \
             warehouse.hold():  # fmt: skip
-        running: dict[Future[PreparedPartition], str] = {}
+        running: dict[Future[PreparedPartition], tuple[str, int]] = {}
 
-        def submit_next() -> None:
-            symbol = next(pending_symbols, None)
-            if symbol is not None:
-                running[pool.submit(prepare_partition, client, raw_table, day, symbol)] = symbol
+        def fill() -> None:
+            """Start files while the budget allows (always one, however big)."""
+            while pending and len(running) < MAX_IN_FLIGHT:
+                size = _zip_size(client, raw_table, day, pending[-1])
+                if running and sum(b for _, b in running.values()) + size > in_flight_bytes:
+                    return
+                symbol = pending.pop()
+                running[pool.submit(prepare_partition, client, raw_table, day, symbol)] = (symbol, size)
 
-        for _ in range(window):
-            submit_next()
+        fill()
         try:
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: running[f]):
-                    symbol = running.pop(future)
-                    submit_next()  # keep the pool busy while this file is published
+                ready: list[tuple[str, PreparedPartition]] = []
+                for future in sorted(done, key=lambda f: running[f][0]):
+                    symbol, _ = running.pop(future)
                     try:
-                        prepared = future.result()
+                        ready.append((symbol, future.result()))
                     except BinanceDataError as exc:
                         yield symbol, exc
-                        continue
-                    load = finish_partition(client, warehouse, raw_table, day, symbol, prepared)
-                    del prepared
-                    yield symbol, load
+                fill()  # keep the pool busy while these files are published
+                for start in range(0, len(ready), MAX_GROUP):
+                    group = ready[start : start + MAX_GROUP]
+                    loads = finish_partitions(client, warehouse, raw_table, day, group)
+                    yield from zip([s for s, _ in group], loads, strict=True)
+                del ready
         finally:
             for future in running:
                 future.cancel()
+
+
+def _zip_size(client: ArchiveClient, raw_table: RawTable, day: dt.date, symbol: str) -> int:
+    """The size of a mirror's zip (0 when unknown: a download, or not there)."""
+    if client.mirror is None:
+        return 0
+    try:
+        return (client.mirror / ArchiveSpec(symbol=symbol, kind=raw_table.kind, day=day).relative_path).stat().st_size
+    except (OSError, ValueError):
+        return 0
 
 
 __all__ = ["SymbolOutcome", "default_workers", "load_day"]

@@ -84,17 +84,34 @@ def publish_rows(
     """Publish audited `rows` as partition (symbol, day) if every blocking check passed, else nothing (see the
     module docstring). `before_publish()` runs after the audit passed, before the swap (the gap-fill writes
     its REST copy there)."""
-    checks = list(rows.checks)
-    if not rows.passed:
-        return AuditedPublish(rows.stats, False, tuple(checks))
-    if before_publish is not None:
+    if rows.passed and before_publish is not None:
         before_publish()
-    published = warehouse.publish_partition(raw_table, symbol, day, rows.data, record)
-    if raw_table.id_column is not None:
-        previous = warehouse.load_log(raw_table.name, symbol, day - dt.timedelta(days=1))
-        previous_last_id = previous.get("last_id") if previous else None
-        checks.append(continuity_check(rows.data.column(raw_table.id_column), previous_last_id))
-    return AuditedPublish(rows.stats, True, tuple(checks), published.version)
+    (audit,) = publish_many(warehouse, raw_table, day, [(symbol, rows, record)])
+    return audit
+
+
+def publish_many(
+    warehouse: Warehouse, raw_table: RawTable, day: dt.date, files: list[tuple[str, AuditedRows, LoadRecord]]
+) -> list[AuditedPublish]:
+    """`publish_rows` for several symbols' audited rows of one day: those that passed are published together in
+    ONE transaction (each partition replaced whole: `Warehouse.publish_partitions`), the others not at all."""
+    passed = [(symbol, rows, record) for symbol, rows, record in files if rows.passed]
+    published = warehouse.publish_partitions(raw_table, day, [(s, rows.data, record) for s, rows, record in passed])
+    versions = {symbol: p.version for (symbol, _, _), p in zip(passed, published, strict=True)}
+    previous: dict[str, dict] = {}
+    if raw_table.id_column is not None and passed:
+        previous = warehouse.load_logs(raw_table.name, day - dt.timedelta(days=1), [s for s, _, _ in passed])
+    audits = []
+    for symbol, rows, _ in files:
+        checks = list(rows.checks)
+        if not rows.passed:
+            audits.append(AuditedPublish(rows.stats, False, tuple(checks)))
+            continue
+        if raw_table.id_column is not None:
+            previous_last_id = previous[symbol].get("last_id") if symbol in previous else None
+            checks.append(continuity_check(rows.data.column(raw_table.id_column), previous_last_id))
+        audits.append(AuditedPublish(rows.stats, True, tuple(checks), versions[symbol]))
+    return audits
 
 
 def publish_audited(
@@ -165,9 +182,32 @@ def finish_partition(
     prepared: PreparedPartition,
 ) -> PartitionLoad:  # fmt: skip
     """Step 3: publish the prepared file's rows, or (a blocking check failed) quarantine the file."""
+    (load,) = finish_partitions(client, warehouse, raw_table, day, [(symbol, prepared)])
+    return load
+
+
+def finish_partitions(
+    client: ArchiveClient, warehouse: Warehouse, raw_table: RawTable, day: dt.date,
+    prepared: list[tuple[str, PreparedPartition]],
+) -> list[PartitionLoad]:  # fmt: skip
+    """Step 3 for several symbols' prepared files of one day: the files that passed are published in one
+    transaction (`publish_many`), each refused one is quarantined."""
+    records = [
+        LoadRecord(source_url=p.loaded.fetched.url, sha256=p.loaded.contents.sha256) for _, p in prepared
+    ]
+    files = [(symbol, p.rows, record) for (symbol, p), record in zip(prepared, records, strict=True)]
+    audits = publish_many(warehouse, raw_table, day, files)
+    return [
+        _partition_load(client, raw_table, day, symbol, p, audit)
+        for (symbol, p), audit in zip(prepared, audits, strict=True)
+    ]
+
+
+def _partition_load(
+    client: ArchiveClient, raw_table: RawTable, day: dt.date, symbol: str, prepared: PreparedPartition,
+    audit: AuditedPublish,
+) -> PartitionLoad:  # fmt: skip
     loaded = prepared.loaded
-    record = LoadRecord(source_url=loaded.fetched.url, sha256=loaded.contents.sha256)
-    audit = publish_rows(warehouse, raw_table, day, symbol, prepared.rows, record)
     quarantined_to = None
     if not audit.published:
         reason = f"rejected by blocking checks, not published: {audit.rejection}"

@@ -146,6 +146,16 @@ class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, AB
     def _insert_rows(self, con: Any, table: str, symbol: str, day: dt.date, data: pa.Table) -> None:
         """Insert `data` into `table` (qualified name) with the constant partition columns first."""
 
+    def _insert_many(
+        self, con: Any, table: str, day: dt.date, symbols: Sequence[str], datas: Sequence[pa.Table]
+    ) -> None:
+        """`_insert_rows` of each symbol's `data` (engines may do it in one statement)."""
+        for symbol, data in zip(symbols, datas, strict=True):
+            self._insert_rows(con, table, symbol, day, data)
+
+    def _lock_partition(self, con: Any, key: str) -> None:
+        """Also hold partition `key` in the transaction of `con` (`_partition_transaction` holds the first)."""
+
     def _create_table(self, con: Any, table: str, schema: pa.Schema) -> None:
         """Create a derived table (and its schema) inside the partition transaction."""
         self._execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.split('.')[0])}", None)

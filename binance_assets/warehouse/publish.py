@@ -13,6 +13,7 @@ the transaction before COMMIT, and `committed`, after it: `staging.pause_point`)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from binance_assets.warehouse.conform import DayRef, check_symbol, conform_data, parse_day
+from binance_assets.warehouse.errors import PartitionDataError
 from binance_assets.warehouse.load_log import LoadRecord, PartitionStats, check_load_record, compute_stats, load_log_row
 from binance_assets.warehouse.staging import pause_point
 from binance_assets.warehouse.tables import get_raw_table
@@ -32,7 +34,8 @@ class PublishedPartition:
 
 
 class PublishMixin:
-    """The publish half of `Warehouse` (uses its `_replacing`, `_execute`, `_insert_rows`, `_write_load_log`)."""
+    """The publish half of `Warehouse` (uses its `_replacing`, `_lock_partition`, `_execute`, `_insert_many`,
+    `_write_load_logs`)."""
 
     def publish_partition(
         self, table: Any, symbol: str, day: DayRef, data: pa.Table | pd.DataFrame, load: LoadRecord
@@ -40,21 +43,43 @@ class PublishMixin:
         """Replace partition (symbol, day) of raw `table` with `data` in one transaction (see the module
         docstring). Bad columns or a LoadRecord that does not match raise `PartitionDataError` before
         anything is written."""
+        (published,) = self.publish_partitions(table, day, [(symbol, data, load)])
+        return published
+
+    def publish_partitions(
+        self, table: Any, day: DayRef, parts: Sequence[tuple[str, pa.Table | pd.DataFrame, LoadRecord]]
+    ) -> list[PublishedPartition]:
+        """Replace the partitions (symbol, day) of raw `table` of several symbols, each with its `data`, in ONE
+        transaction (a day's many small files: a few statements for all of them instead of a transaction
+        each). Each partition is replaced whole, exactly as by `publish_partition`; a failure rolls back all."""
         raw = get_raw_table(table)
-        symbol = check_symbol(symbol)
         day = parse_day(day)
-        data = conform_data(raw, data)
-        stats = compute_stats(raw, data)
-        check_load_record(raw, load, stats)
-        with self._replacing(raw.qualified_name, symbol, day) as con:  # type: ignore[attr-defined]
-            self._execute(  # type: ignore[attr-defined]
-                con, f"DELETE FROM {raw.qualified_name} WHERE symbol = ? AND trade_date = ?", [symbol, day]
+        symbols = [check_symbol(symbol) for symbol, _, _ in parts]
+        if len(set(symbols)) != len(symbols):
+            raise PartitionDataError(f"publish_partitions: a symbol appears twice in {symbols}")
+        if not parts:
+            return []
+        conformed = [conform_data(raw, data) for _, data, _ in parts]
+        stats = [compute_stats(raw, data) for data in conformed]
+        for (_, _, load), partition_stats in zip(parts, stats, strict=True):
+            check_load_record(raw, load, partition_stats)
+        wh: Any = self
+        with wh._replacing(raw.qualified_name, symbols[0], day) as con:
+            for symbol in symbols[1:]:
+                wh._lock_partition(con, f"{raw.qualified_name}/{symbol}/{day.isoformat()}")
+            marks = ", ".join("?" for _ in symbols)
+            wh._execute(
+                con, f"DELETE FROM {raw.qualified_name} WHERE trade_date = ? AND symbol IN ({marks})", [day, *symbols]
             )
-            self._insert_rows(con, raw.qualified_name, symbol, day, data)  # type: ignore[attr-defined]
-            version = self._write_load_log(con, load_log_row(raw, symbol, day, stats, load))  # type: ignore[attr-defined]
+            wh._insert_many(con, raw.qualified_name, day, symbols, conformed)
+            rows = [
+                load_log_row(raw, symbol, day, partition_stats, load)
+                for (symbol, _, load), partition_stats in zip(parts, stats, strict=True)
+            ]
+            versions = wh._write_load_logs(con, rows)
             pause_point("swap")
         pause_point("committed")
-        return PublishedPartition(stats, version)
+        return [PublishedPartition(s, v) for s, v in zip(stats, versions, strict=True)]
 
 
 __all__ = ["PublishMixin", "PublishedPartition"]
