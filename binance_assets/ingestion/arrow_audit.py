@@ -124,8 +124,9 @@ def _dtype_fits(dtype: str, arrow_type: pa.DataType) -> bool:
 class _Rows:
     """The columns of the rows being audited: the table's, and the constants (one value for all rows)."""
 
-    def __init__(self, table: pa.Table, constants: Mapping[str, Any]) -> None:
+    def __init__(self, table: pa.Table, constants: Mapping[str, Any], offset: int = 0) -> None:
         self.n = table.num_rows
+        self.offset = offset  # of these rows' first in the whole table (the row numbers reported)
         self.columns: dict[str, Column] = {name: table.column(name) for name in table.column_names}
         for name, value in constants.items():
             if isinstance(value, pa.Array | pa.ChunkedArray):
@@ -160,51 +161,80 @@ def _failure(rows: _Rows, failing: pa.Array, check: str, columns: tuple[str, ...
     if len(failing) == 0:
         return None
     examples = failing.slice(0, MAX_EXAMPLES).to_pylist()
-    cases = [_case(context, c, check, number, rows.value(c, r), r) for r in examples for c in columns]
+    cases = [_case(context, c, check, number, rows.value(c, r), r + rows.offset) for r in examples for c in columns]
     column = columns[0] if context == "Column" else None
     return RuleFailure(check, column, context, len(failing), cases[:MAX_EXAMPLES])
 
 
+SLICE_ROWS = 1 << 18  # rows audited at a time: the rules' temporary arrays stay a few MB, whatever the file
+
+
 def audit_table(schema: pandera.DataFrameSchema, table: pa.Table, constants: Mapping[str, Any] | None = None,
                 *, interval: str = "1m") -> AuditOutcome:  # fmt: skip
-    """Every rule of `schema` on `table` (plus the `constants` columns); see the module docstring."""
-    rows = _Rows(table, constants or {})
+    """Every rule of `schema` on `table` (plus the `constants` columns); see the module docstring. The rows are
+    checked `SLICE_ROWS` at a time (zero-copy slices), the failures of the slices added up."""
+    constants = dict(constants or {})
+    whole = _Rows(table, constants)
+    failures = _column_failures(schema, whole)
+    if failures and any(f.check in ("column_in_dataframe",) or f.check.startswith("dtype(") for f in failures):
+        return AuditOutcome(whole.n, failures)
+    merged: dict[tuple[str, str | None], RuleFailure] = {}
+    for offset in range(0, max(table.num_rows, 1), SLICE_ROWS):
+        piece = {
+            name: value.slice(offset, SLICE_ROWS) if isinstance(value, pa.Array | pa.ChunkedArray) else value
+            for name, value in constants.items()
+        }
+        rows = _Rows(table.slice(offset, SLICE_ROWS), piece, offset)
+        for failure in _row_failures(schema, rows, interval):
+            key = (failure.check, failure.column)
+            if key in merged:
+                seen = merged[key]
+                cases = (seen.cases + failure.cases)[:MAX_EXAMPLES]
+                failure = RuleFailure(seen.check, seen.column, seen.context, seen.rows + failure.rows, cases)
+            merged[key] = failure
+    return AuditOutcome(whole.n, failures + list(merged.values()))
+
+
+def _column_failures(schema: pandera.DataFrameSchema, rows: _Rows) -> list[RuleFailure]:
+    """The table's columns against the schema's: extra (strict), missing, of another type."""
+    failures = []
+    for name in rows.columns:
+        if schema.strict and name not in schema.columns:
+            case = _case("DataFrameSchema", None, "column_in_schema", -1, name, None)
+            failures.append(RuleFailure("column_in_schema", None, "DataFrameSchema", 1, [case]))
+    for name, column in schema.columns.items():
+        if name not in rows.columns:
+            case = _case("DataFrameSchema", None, "column_in_dataframe", -1, name, None)
+            failures.append(RuleFailure("column_in_dataframe", None, "DataFrameSchema", 1, [case]))
+        elif not _dtype_fits(str(column.dtype), rows.columns[name].type):
+            check = f"dtype('{column.dtype}')"
+            case = _case("Column", name, check, -1, rows.columns[name].type, None)
+            failures.append(RuleFailure(check, name, "Column", rows.n, [case]))
+    return failures
+
+
+def _row_failures(schema: pandera.DataFrameSchema, rows: _Rows, interval: str) -> list[RuleFailure]:
+    """The rules on the rows: nullability and the column checks of each column, then the dataframe checks."""
     failures: list[RuleFailure] = []
 
     def add(failure: RuleFailure | None) -> None:
         if failure is not None:
             failures.append(failure)
 
-    for name in rows.columns:
-        if schema.strict and name not in schema.columns:
-            failures.append(RuleFailure("column_in_schema", None, "DataFrameSchema", 1,
-                                        [_case("DataFrameSchema", None, "column_in_schema", -1, name, None)]))
     for name, column in schema.columns.items():
-        if name not in rows.columns:
-            failures.append(RuleFailure("column_in_dataframe", None, "DataFrameSchema", 1,
-                                        [_case("DataFrameSchema", None, "column_in_dataframe", -1, name, None)]))
-            continue
         values = rows.columns[name]
-        arrow_type = values.type
-        if not _dtype_fits(str(column.dtype), arrow_type):
-            check = f"dtype('{column.dtype}')"
-            case = _case("Column", name, check, -1, arrow_type, None)
-            failures.append(RuleFailure(check, name, "Column", rows.n, [case]))
-            continue
         if not column.nullable:
             nulls = pc.is_null(values) if not isinstance(values, pa.Scalar) else pa.scalar(not values.is_valid)
             add(_failure(rows, rows.failures(pc.invert(nulls)), "not_nullable", (name,), "Column", -1))
         for number, check in enumerate(column.checks):
-            passed = _column_check(check, values, arrow_type)
+            passed = _column_check(check, values, values.type)
             add(_failure(rows, rows.failures(passed), check.error or check.name, (name,), "Column", number))
     for number, check in enumerate(schema.checks):
         rule = row_rule(check, interval)
         if rule is None:
             raise NotImplementedError(f"dataframe check {check.name!r} has no Arrow form (row_rules.py): add one")
-        if any(c not in rows.columns for c in rule.columns):
-            continue  # a missing column is reported above
         add(_failure(rows, rows.failures(_evaluate(rule, rows)), rule.name, rule.columns, "DataFrameSchema", number))
-    return AuditOutcome(rows.n, failures)
+    return failures
 
 
 def _evaluate(rule: RowRule, rows: _Rows) -> Column:

@@ -192,11 +192,20 @@ class DuckDBWarehouse(Warehouse):
     ) -> None:
         target = ", ".join(quote_ident(c) for c in [*PARTITION_COLUMNS, *data.column_names])
         source = ", ".join(["?::VARCHAR", "?::DATE", *(quote_ident(c) for c in data.column_names)])
+        self._insert_view(con, f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}",
+                          [symbol, day], data)  # fmt: skip
+
+    def _insert_view(self, con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], data: pa.Table) -> None:
+        """Run `sql` reading `data` as the view `_DATA_VIEW`, with one DuckDB thread: measured on 2 M trades (a
+        busy 2-core machine), as fast as two threads and ~40 MB less memory, and the day loader's parsing
+        threads keep the other core."""
+        con.execute("SET threads = 1")
         con.register(_DATA_VIEW, data)
-        con.execute(f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}", [symbol, day])
+        con.execute(sql, params)
         # Not in a `finally`: after a failed statement DuckDB refuses everything but ROLLBACK (and
-        # would mask the real error); the connection is closed right after the transaction anyway.
+        # would mask the real error); the connection is closed (or rolled back) right after anyway.
         con.unregister(_DATA_VIEW)
+        con.execute("RESET threads")
 
     def _insert_many(
         self, con: duckdb.DuckDBPyConnection, table: str, day: dt.date, symbols: Sequence[str],
@@ -212,9 +221,8 @@ class DuckDBWarehouse(Warehouse):
         rows = pa.concat_tables(datas).append_column("__symbol", symbol)
         target = ", ".join(quote_ident(c) for c in [*PARTITION_COLUMNS, *datas[0].column_names])
         source = ", ".join(["__symbol::VARCHAR", "?::DATE", *(quote_ident(c) for c in datas[0].column_names)])
-        con.register(_DATA_VIEW, rows)
-        con.execute(f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}", [day])
-        con.unregister(_DATA_VIEW)
+        self._insert_view(con, f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}",
+                          [day], rows)  # fmt: skip
 
     def _execute(self, con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> pa.Table:
         relation = con.sql(sql, params=list(params) if params is not None else None)

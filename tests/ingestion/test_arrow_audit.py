@@ -261,3 +261,19 @@ def test_a_column_too_many_or_missing_is_refused():
 def test_an_empty_partition_is_refused():
     schema, _ = schema_outcome("spot_trades", trades(trade_rows(0)))
     assert not schema.passed and schema.summary == "the partition has no rows"
+
+
+def test_rows_are_audited_in_slices_and_their_failures_added_up(monkeypatch):
+    import binance_assets.ingestion.arrow_audit as arrow_audit
+
+    monkeypatch.setattr(arrow_audit, "SLICE_ROWS", 2)  # 6 rows: slices [0, 1], [2, 3], [4, 5]
+    rows = trade_rows()
+    for row in (1, 2, 5):  # in every slice
+        rows["qty"][row] = -rows["qty"][row]
+        rows["quote_qty"][row] = abs(rows["quote_qty"][row])
+    data = trades(rows)
+    schema, _ = schema_outcome("spot_trades", data)
+    assert schema.summary.startswith("6 schema failures: greater_than(0) on qty (3 rows); ")
+    qty_cases = [c for c in schema.metadata["failure_cases"] if c["check"] == "greater_than(0)"]
+    assert [c["index"] for c in qty_cases] == ["1", "2", "5"]
+    assert arrow_failures("spot_trades", data) == pandera_failures("spot_trades", data)
