@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, (22 bytes), file name length, extra field length
 _INPUT_CHUNK = 1 << 20
+_DEFAULT_READ = 4 << 20
 
 
 def inflater_name() -> str:
@@ -45,8 +46,6 @@ class DeflatedMember(io.RawIOBase):
         self._info = info
         self._position = 0
         self._inflate = _inflater.decompressobj(-15)
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
         self._crc = 0
         self._size = 0
         self._done = False
@@ -59,24 +58,6 @@ class DeflatedMember(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def _inflate_more(self) -> None:
-        chunk = self._compressed[self._position : self._position + _INPUT_CHUNK]
-        self._position += len(chunk)
-        try:
-            out = self._inflate.decompress(chunk) if len(chunk) else b""
-            if self._position >= len(self._compressed):
-                out += self._inflate.flush()
-                self._done = True
-        except _inflater.error as exc:
-            raise zipfile.BadZipFile(f"the deflate stream of {self._info.filename!r} is damaged: {exc}") from exc
-        if out:
-            self._crc = _inflater.crc32(out, self._crc)
-            self._size += len(out)
-            self._pending.append(out)
-            self._pending_bytes += len(out)
-        if self._done:
-            self._check_end()
-
     def _check_end(self) -> None:
         name = self._info.filename
         if not self._inflate.eof:
@@ -87,15 +68,31 @@ class DeflatedMember(io.RawIOBase):
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")
 
     def read(self, size: int | None = -1) -> bytes:
-        want = None if size is None or size < 0 else size
-        while not self._done and (want is None or self._pending_bytes < want):
-            self._inflate_more()
-        data = b"".join(self._pending)
-        if want is None or len(data) <= want:
-            self._pending, self._pending_bytes = [], 0
-            return data
-        self._pending, self._pending_bytes = [data[want:]], len(data) - want
-        return data[:want]
+        """Up to `size` inflated bytes, as the inflater gives them (a short read is not the end; b"" is): no
+        copy of the output besides the inflater's own."""
+        want = _DEFAULT_READ if size is None or size < 0 else size
+        while not self._done and want:
+            tail = self._inflate.unconsumed_tail
+            if tail:
+                chunk = tail
+            else:
+                chunk = self._compressed[self._position : self._position + _INPUT_CHUNK]
+                self._position += len(chunk)
+            try:
+                out = self._inflate.decompress(chunk, want) if len(chunk) else b""
+                if not out and not self._inflate.unconsumed_tail and self._position >= len(self._compressed):
+                    out = self._inflate.flush()
+                    self._done = True
+            except _inflater.error as exc:
+                raise zipfile.BadZipFile(f"the deflate stream of {self._info.filename!r} is damaged: {exc}") from exc
+            if out:
+                self._crc = _inflater.crc32(out, self._crc)
+                self._size += len(out)
+            if self._done:
+                self._check_end()
+            if out:
+                return out
+        return b""
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
         data = self.read(len(buffer))
