@@ -5,8 +5,9 @@ Each file goes through the same write-audit-publish as `load.load_partition`, sp
 * fetch, verify, parse and audit (`load.prepare_partition`) run in a bounded pool of threads: pyarrow's CSV
   parser and compute kernels, the inflater and sha256 release the GIL, so they use the cores in parallel;
   they touch no warehouse;
-* publishing (`load.finish_partitions`: the files parsed meanwhile, up to `MAX_GROUP`, in one transaction,
-  each (day, symbol) replaced whole; a refused file quarantined) is done by the calling thread alone, on one
+* publishing (`load.finish_partitions`: the files parsed meanwhile, once they hold half the byte budget or
+  nothing else is coming, up to `MAX_GROUP`, in one transaction, each (day, symbol) replaced whole; a
+  refused file quarantined) is done by the calling thread alone, on one
   held warehouse connection (`Warehouse.hold`): DuckDB has one writer per file anyway. A day's many small
   files cost a few statements per group, not a transaction each.
 
@@ -40,8 +41,8 @@ def default_workers() -> int:
 
 
 IN_FLIGHT_BYTES = 48 << 20  # zip bytes parsed or waiting at a time (their rows take ~2-3x that in Arrow)
-MAX_IN_FLIGHT = 64  # files parsed or waiting at a time
-MAX_GROUP = 32  # files published in one transaction
+MAX_IN_FLIGHT = 512  # files parsed or waiting at a time
+MAX_GROUP = 256  # files published in one transaction
 
 
 def load_day(
@@ -62,33 +63,41 @@ def load_day(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"load-{raw_table.name}") as pool, \
             warehouse.hold():  # fmt: skip
         running: dict[Future[PreparedPartition], tuple[str, int]] = {}
+        ready: list[tuple[str, PreparedPartition, int]] = []  # parsed and audited, waiting to be published
+
+        def held() -> int:
+            return sum(b for _, b in running.values()) + sum(b for _, _, b in ready)
 
         def fill() -> None:
-            """Start files while the budget allows (always one, however big)."""
-            while pending and len(running) < MAX_IN_FLIGHT:
+            """Start files while the budget allows (always one when nothing is held, however big)."""
+            while pending and len(running) + len(ready) < MAX_IN_FLIGHT:
                 size = _zip_size(client, raw_table, day, pending[-1])
-                if running and sum(b for _, b in running.values()) + size > in_flight_bytes:
+                if (running or ready) and held() + size > in_flight_bytes:
                     return
                 symbol = pending.pop()
                 running[pool.submit(prepare_partition, client, raw_table, day, symbol)] = (symbol, size)
 
         fill()
         try:
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                ready: list[tuple[str, PreparedPartition]] = []
-                for future in sorted(done, key=lambda f: running[f][0]):
-                    symbol, _ = running.pop(future)
-                    try:
-                        ready.append((symbol, future.result()))
-                    except BinanceDataError as exc:
-                        yield symbol, exc
-                fill()  # keep the pool busy while these files are published
-                for start in range(0, len(ready), MAX_GROUP):
-                    group = ready[start : start + MAX_GROUP]
-                    loads = finish_partitions(client, warehouse, raw_table, day, group)
-                    yield from zip([s for s, _ in group], loads, strict=True)
-                del ready
+            while running or ready:
+                if running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=lambda f: running[f][0]):
+                        symbol, size = running.pop(future)
+                        try:
+                            ready.append((symbol, future.result(), size))
+                        except BinanceDataError as exc:
+                            yield symbol, exc
+                    fill()
+                # Publish once half the budget is waiting (or nothing else will come): a commit costs more than
+                # the rows it carries, so fewer, larger groups; the pool keeps parsing meanwhile.
+                waiting = sum(b for _, _, b in ready)
+                if ready and (not running or len(ready) >= MAX_GROUP or waiting * 2 >= in_flight_bytes):
+                    group, ready[:] = ready[:MAX_GROUP], ready[MAX_GROUP:]
+                    fill()
+                    loads = finish_partitions(client, warehouse, raw_table, day, [(s, p) for s, p, _ in group])
+                    yield from zip([s for s, _, _ in group], loads, strict=True)
+                    del group
         finally:
             for future in running:
                 future.cancel()

@@ -245,4 +245,5 @@ def load_partition(
     offending file kept in quarantine); `ArchiveNotYetAvailable` means the day is not published yet.
     """
     prepared = prepare_partition(client, raw_table, day, symbol)
-    return finish_partition(client, warehouse, raw_table, day, symbol, prepared)
+    with warehouse.hold():  # the publish and the previous day's load_log on one connection
+        return finish_partition(client, warehouse, raw_table, day, symbol, prepared)
