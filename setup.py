@@ -29,6 +29,8 @@ setup(
         # Ed25519 / HMAC signing of Binance's signed REST requests (binance_assets/binance/rest_signing.py)
         "cryptography>=42",
         "filelock>=3.13",
+        # ISA-L's inflate: archives unzip ~2x faster than with zlib (binance_assets/binance/inflate.py)
+        "isal>=1.7,<2",
         "pydantic-settings>=2.4,<3",
         "typer>=0.12,<1",
         "prometheus-client>=0.20",  # `binance-assets exporter` (binance_assets/monitoring), run from the dagster image

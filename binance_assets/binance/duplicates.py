@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .contents import ArchiveContents
 
 
-def _as_int_array(values: Any) -> np.ndarray:
+def int_values(values: Any) -> np.ndarray:
     """int64 numpy values of an Arrow array/chunked array, pandas Series or numpy array
     (timestamps as their integer count of their unit)."""
     if isinstance(values, pa.ChunkedArray | pa.Array):
@@ -33,7 +33,7 @@ def _as_int_array(values: Any) -> np.ndarray:
 
 def duplicate_values(values: Any) -> list[int]:
     """Sorted values that occur more than once (fast path: strictly increasing values)."""
-    keys = _as_int_array(values)
+    keys = int_values(values)
     if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):
         return []
     ordered = np.sort(keys)

@@ -2,7 +2,8 @@
 
 A raw run is ONE step per table: for each day of the run it loads every symbol of the day (the run's scope:
 run config `symbols`, else the run tag `binance/symbols`, else the day's universe; `lib/partitions.py`), each
-(day, symbol) file by write-audit-publish on its own (`load.py`), and yields the day's check results itself
+(day, symbol) file by write-audit-publish on its own (`load.py`), the files parsed and audited in parallel
+threads and published one after the other (`day_load.py`), and yields the day's check results itself
 (`day_results.py`). The source is the day's archive, or with run config `source: rest` Binance's REST API
 (the gap-fill, `gapfill_load.py`, launched by `rest_gapfill_sensor`): the same staging, the same blocking
 checks, the same publish and the same check results, so automation treats a gap-filled day like any other.
@@ -18,9 +19,10 @@ from pydantic import Field
 from binance_assets.binance.errors import ArchiveNotYetAvailable, BinanceDataError
 from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.ingestion.checks import check_result, raw_check_specs
+from binance_assets.ingestion.day_load import load_day
 from binance_assets.ingestion.day_results import DayResult, SymbolLoad
 from binance_assets.ingestion.gapfill_load import gapfill_partition
-from binance_assets.ingestion.load import load_partition
+from binance_assets.ingestion.load import PartitionLoad
 from binance_assets.ingestion.schemas import DESCRIPTIONS
 from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL, raw_asset_key
 from binance_assets.lib.partitions import DAY_RANGE_BACKFILL, run_days, run_symbols
@@ -113,13 +115,12 @@ def build_raw_asset(
                 allow_retries=False,
             )
         wh = warehouse.get()
-        load_one = _rest_loader(context, binance_rest, wh, raw_table) if config.source == "rest" else \
+        load_symbols = _rest_loader(context, binance_rest, wh, raw_table) if config.source == "rest" else \
             _archive_loader(context, archive, wh, raw_table)
         results = []
         for day in run_days(context):
             result = DayResult(raw_table.name, day)
-            for symbol in run_symbols(context, settings, wh, day, config.symbols):
-                result.loads.append(load_one(day, symbol))
+            result.loads.extend(load_symbols(day, run_symbols(context, settings, wh, day, config.symbols)))
             results.append(result)
         yield from _day_events(context, key, raw_table, results)
 
@@ -176,34 +177,43 @@ def _metadata_values(metadata: dict) -> dict:
 
 
 def _archive_loader(context, archive: ArchiveResource, warehouse, raw_table: RawTable):
+    """The day's files of the symbols, loaded in parallel inside the step (`day_load.load_day`); one
+    `SymbolLoad` per symbol, in the symbols' order."""
     client = archive.client()
 
-    def load(day, symbol) -> SymbolLoad:
-        try:
-            load = load_partition(client, warehouse, raw_table, day, symbol)
-        except ArchiveNotYetAvailable as exc:
-            # Not a crash: the day is not published yet. Nothing is materialized; a later run picks it up.
-            context.log.warning(f"{raw_table.name} {symbol} {day}: {exc}")
-            return SymbolLoad(symbol, "not_yet_published", detail=str(exc))
-        except BinanceDataError as exc:
-            context.log.error(f"{raw_table.name} {symbol} {day}: {type(exc).__name__}: {exc}")
-            return SymbolLoad(symbol, "error", detail=f"{type(exc).__name__}: {exc}")
-        if not load.published:
-            return SymbolLoad(symbol, "refused", load.checks, detail=f"blocking checks failed ({load.rejection}); "
-                              f"the file is kept in {load.quarantined_to}")
-        stats = load.stats
-        return SymbolLoad(symbol, "published", load.checks, rows=stats.rows, metadata={
-            "first_id": stats.first_id, "last_id": stats.last_id,
-            "first_time": str(stats.first_time), "last_time": str(stats.last_time),
-            "source": "archive", "timestamp_unit": load.timestamp_unit, "source_url": load.source_url,
-            "sha256": load.sha256, "load_log_version": load.version,
-        })
+    def load_symbols(day, symbols) -> list[SymbolLoad]:
+        symbols = list(symbols)
+        outcomes = dict(load_day(client, warehouse, raw_table, day, symbols))
+        return [_symbol_load(context, raw_table, day, symbol, outcomes[symbol]) for symbol in symbols]
 
-    return load
+    return load_symbols
+
+
+def _symbol_load(context, raw_table: RawTable, day, symbol: str, load: PartitionLoad | BinanceDataError) -> SymbolLoad:
+    if isinstance(load, ArchiveNotYetAvailable):
+        # Not a crash: the day is not published yet. Nothing is materialized; a later run picks it up.
+        context.log.warning(f"{raw_table.name} {symbol} {day}: {load}")
+        return SymbolLoad(symbol, "not_yet_published", detail=str(load))
+    if isinstance(load, BinanceDataError):
+        context.log.error(f"{raw_table.name} {symbol} {day}: {type(load).__name__}: {load}")
+        return SymbolLoad(symbol, "error", detail=f"{type(load).__name__}: {load}")
+    if not load.published:
+        return SymbolLoad(symbol, "refused", load.checks, detail=f"blocking checks failed ({load.rejection}); "
+                          f"the file is kept in {load.quarantined_to}")
+    stats = load.stats
+    return SymbolLoad(symbol, "published", load.checks, rows=stats.rows, metadata={
+        "first_id": stats.first_id, "last_id": stats.last_id,
+        "first_time": str(stats.first_time), "last_time": str(stats.last_time),
+        "source": "archive", "timestamp_unit": load.timestamp_unit, "source_url": load.source_url,
+        "sha256": load.sha256, "load_log_version": load.version,
+    })
 
 
 def _rest_loader(context, rest: BinanceRestResource, warehouse, raw_table: RawTable):
     fetcher = RestFetcher(rest.client())
+
+    def load_symbols(day, symbols) -> list[SymbolLoad]:
+        return [load(day, symbol) for symbol in symbols]
 
     def load(day, symbol) -> SymbolLoad:
         fill = gapfill_partition(fetcher, warehouse, raw_table, day, symbol)
@@ -222,7 +232,7 @@ def _rest_loader(context, rest: BinanceRestResource, warehouse, raw_table: RawTa
             "request_weight": fill.weight, "source_url": fill.source_url, "load_log_version": audit.version,
         })
 
-    return load
+    return load_symbols
 
 
 def build_raw_assets(partitions_def: dg.PartitionsDefinition, settings: Settings) -> list[dg.AssetsDefinition]:

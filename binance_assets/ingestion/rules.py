@@ -1,6 +1,7 @@
 """The row checks of a raw partition: ONE implementation for the raw assets and `validate-archive`.
 
-No Dagster here. Blocking checks decide whether a staged partition may be published:
+No Dagster here. Blocking checks decide whether a partition's rows may be published; they run on the
+Arrow rows as parsed (no pandas on the way: `arrow_audit.py` evaluates the pandera model on Arrow):
 
 * `pandera_schema`: the table's pandera model (types, nulls, price and quantity > 0, time inside
   the partition's UTC day, ...; see `schemas.py`);
@@ -17,18 +18,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from binance_assets.binance.duplicates import describe_duplicates, duplicate_values
 from binance_assets.binance.schema import Market
-from binance_assets.ingestion.schemas import find_id_gaps, validate_partition
-from binance_assets.warehouse.tables import PARTITION_SCHEMA, RawTable
+from binance_assets.ingestion.arrow_audit import MAX_EXAMPLES, AuditOutcome, audit_table
+from binance_assets.ingestion.schemas import find_id_gaps, partition_schema
+from binance_assets.warehouse.tables import RawTable
 
 PANDERA_SCHEMA = "pandera_schema"
 UNIQUE_IDS = "unique_ids"
 ID_CONTINUITY = "id_continuity"
-MAX_EXAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -48,52 +49,59 @@ def unique_column(table: RawTable) -> str:
     return table.id_column or table.time_column
 
 
-def partition_frame(symbol: str, days: dt.date | pa.Array, data: pa.Table) -> pd.DataFrame:
-    """Canonical archive rows plus the partition columns (`days`: the day of every row, or one for all), as
-    the warehouse reads a partition back."""
-    if isinstance(days, dt.date):
-        days = pa.array([days] * data.num_rows, pa.date32())
-    constants = [pa.array([symbol] * data.num_rows, pa.string()), days.cast(pa.date32())]
-    with_partition = pa.Table.from_arrays(
-        [*constants, *data.columns], names=["symbol", "trade_date", *data.column_names]
-    )
-    return with_partition.cast(pa.schema([*PARTITION_SCHEMA, *data.schema])).to_pandas()
+def partition_constants(symbol: str | None, day: dt.date | pa.Array | None) -> dict[str, Any]:
+    """The partition columns of a partition's rows as the audit takes them: the symbol, and the day (one for
+    every row, or the day of each row)."""
+    constants: dict[str, Any] = {}
+    if symbol is not None:
+        constants["symbol"] = pa.scalar(symbol, pa.string())
+    if isinstance(day, dt.date):
+        constants["trade_date"] = pa.scalar(day, pa.date32())
+    elif day is not None:
+        constants["trade_date"] = pc.cast(day, pa.date32())
+    return constants
 
 
 def schema_check(
-    table: RawTable, frame: pd.DataFrame, market: Market | None = None, interval: str = "1m"
+    table: RawTable,
+    data: pa.Table,
+    *,
+    symbol: str | None = None,
+    day: dt.date | pa.Array | None = None,
+    market: Market | None = None,
+    interval: str = "1m",
 ) -> CheckOutcome:
-    if frame.empty:
+    """The table's pandera model on `data` (canonical columns, plus the partition columns either in `data` or
+    given as `symbol`/`day`), evaluated on the Arrow rows (`arrow_audit.py`)."""
+    if data.num_rows == 0:
         return CheckOutcome(PANDERA_SCHEMA, False, True, "the partition has no rows", 1, {"rows": 0})
-    outcome = validate_partition(table.name, frame, market=market, interval=interval)
-    metadata: dict[str, Any] = {"rows": len(frame)}
+    schema = partition_schema(table.name, market, interval)
+    outcome = audit_table(schema, data, partition_constants(symbol, day), interval=interval)
+    metadata: dict[str, Any] = {"rows": data.num_rows}
     if outcome.passed:
-        return CheckOutcome(PANDERA_SCHEMA, True, True, f"{len(frame)} rows fit the {table.name} model", 0, metadata)
-    cases = outcome.failure_cases
-    by_check = cases.groupby(["column", "check"], dropna=False).size().reset_index(name="failures")
-    metadata |= {
-        "failures_by_check": by_check.astype({"column": str, "check": str}).to_dict(orient="records"),
-        "failure_cases": cases.head(MAX_EXAMPLES).astype(str).to_dict(orient="records"),
-    }
-    return CheckOutcome(PANDERA_SCHEMA, False, True, _schema_summary(cases), len(cases), metadata)
+        return CheckOutcome(PANDERA_SCHEMA, True, True, f"{data.num_rows} rows fit the {table.name} model", 0, metadata)
+    by_check = [
+        {"column": str(f.column), "check": f.check, "failures": f.rows} for f in outcome.failures
+    ]
+    cases = [case for f in outcome.failures for case in f.cases][:MAX_EXAMPLES]
+    metadata |= {"failures_by_check": by_check, "failure_cases": cases}
+    return CheckOutcome(PANDERA_SCHEMA, False, True, _schema_summary(outcome), outcome.failure_count, metadata)
 
 
-def _schema_summary(cases: pd.DataFrame, show: int = 4) -> str:
+def _schema_summary(outcome: AuditOutcome, show: int = 4) -> str:
     """`3 schema failures: greater_than(0) on qty (1 row); trade_time_inside_partition_day (2 rows)`:
-    one entry per failed rule, naming the column for column rules (dataframe rules list every column)."""
+    one entry per failed rule, naming the column for column rules."""
     parts = []
-    for check, group in cases.groupby("check", sort=False):
-        columns = group["column"].dropna().astype(str).unique()
-        where = f" on {columns[0]}" if group["schema_context"].eq("Column").all() and len(columns) == 1 else ""
-        rows = group["index"].nunique() if "index" in group else len(group)
-        parts.append(f"{check}{where} ({rows} row{'s' if rows != 1 else ''})")
+    for failure in outcome.failures:
+        where = f" on {failure.column}" if failure.column is not None else ""
+        parts.append(f"{failure.check}{where} ({failure.rows} row{'s' if failure.rows != 1 else ''})")
     more = f" (+{len(parts) - show} more rules)" if len(parts) > show else ""
-    return f"{len(cases)} schema failures: {'; '.join(parts[:show])}{more}"
+    return f"{outcome.failure_count} schema failures: {'; '.join(parts[:show])}{more}"
 
 
-def unique_ids_check(table: RawTable, frame: pd.DataFrame) -> CheckOutcome:
+def unique_ids_check(table: RawTable, data: pa.Table) -> CheckOutcome:
     column = unique_column(table)
-    duplicates = duplicate_values(frame[column].to_numpy())
+    duplicates = duplicate_values(data.column(column))
     metadata = {"duplicate_ids": len(duplicates), "examples": duplicates[:MAX_EXAMPLES], "column": column}
     if not duplicates:
         return CheckOutcome(UNIQUE_IDS, True, True, f"every {column} is unique", 0, metadata)
@@ -101,15 +109,24 @@ def unique_ids_check(table: RawTable, frame: pd.DataFrame) -> CheckOutcome:
 
 
 def blocking_checks(
-    table: RawTable, frame: pd.DataFrame, *, market: Market | None = None, interval: str = "1m"
+    table: RawTable,
+    data: pa.Table,
+    *,
+    symbol: str | None = None,
+    day: dt.date | pa.Array | None = None,
+    market: Market | None = None,
+    interval: str = "1m",
 ) -> list[CheckOutcome]:
-    """The checks a partition must pass before it is published (or an archive is accepted). The raw tables
-    hold spot rows and 1m klines; `validate-archive` passes the market and klines interval of its archive."""
-    return [schema_check(table, frame, market, interval), unique_ids_check(table, frame)]
+    """The checks a partition must pass before it is published (or an archive is accepted), on its Arrow rows.
+    The raw tables hold spot rows and 1m klines; `validate-archive` passes the market and klines interval of
+    its archive. `symbol`/`day` give the partition columns when `data` does not hold them."""
+    schema = schema_check(table, data, symbol=symbol, day=day, market=market, interval=interval)
+    return [schema, unique_ids_check(table, data)]
 
 
-def continuity_check(ids: pd.Series, previous_last_id: int | None) -> CheckOutcome:
-    """Holes in the ids, and whether they continue from the previous day's last id (if known)."""
+def continuity_check(ids: Any, previous_last_id: int | None) -> CheckOutcome:
+    """Holes in the ids (an Arrow column or a Series), and whether they continue from the previous day's last
+    id (if known)."""
     gaps = find_id_gaps(ids)
     metadata: dict[str, Any] = {
         "gaps": len(gaps),
@@ -117,8 +134,9 @@ def continuity_check(ids: pd.Series, previous_last_id: int | None) -> CheckOutco
         "examples": [(g.after_id, g.before_id) for g in gaps[:MAX_EXAMPLES]],
     }
     joins_previous = True
-    if previous_last_id is not None and len(ids):
-        joins_previous = int(ids.min()) == int(previous_last_id) + 1
+    first_id = _min(ids)
+    if previous_last_id is not None and first_id is not None:
+        joins_previous = first_id == int(previous_last_id) + 1
         metadata["previous_day_last_id"] = int(previous_last_id)
     metadata["joins_previous_day"] = joins_previous
     passed = not gaps and joins_previous
@@ -127,8 +145,15 @@ def continuity_check(ids: pd.Series, previous_last_id: int | None) -> CheckOutco
     else:
         summary = f"{len(gaps)} id gaps ({metadata['missing_ids']} missing ids)"
         if not joins_previous:
-            summary += f"; first id {int(ids.min())} does not follow the previous day's last id {previous_last_id}"
+            summary += f"; first id {first_id} does not follow the previous day's last id {previous_last_id}"
     return CheckOutcome(ID_CONTINUITY, passed, False, summary, len(gaps) + (not joins_previous), metadata)
+
+
+def _min(ids: Any) -> int | None:
+    if isinstance(ids, pa.Array | pa.ChunkedArray):
+        return pc.min(ids).as_py()
+    value = ids.min() if len(ids) else None
+    return None if value is None else int(value)
 
 
 def rejection_message(outcomes: list[CheckOutcome]) -> str:
@@ -143,7 +168,7 @@ __all__ = [
     "CheckOutcome",
     "blocking_checks",
     "continuity_check",
-    "partition_frame",
+    "partition_constants",
     "rejection_message",
     "unique_column",
 ]

@@ -1,6 +1,9 @@
 """pandera models of the raw warehouse tables, and the Binance-specific checks pandera does not cover.
 
-No Dagster here: the asset checks in `checks.py` call these and turn the outcome into check results.
+No Dagster here. The models are the one declaration of the raw rows' rules: `arrow_audit.py` reads them
+(dtypes, nullability, built-in checks) and runs them on Arrow tables, which is how the loads check rows;
+`validate_partition` runs them with pandera itself on a frame. The rules beyond pandera's built-ins are
+written once, on Arrow arrays (`row_rules.py`), and declared here as dataframe checks of the same name.
 """
 
 from __future__ import annotations
@@ -8,16 +11,18 @@ from __future__ import annotations
 import copy
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 from pandera.typing import Series
 
-from binance_assets.binance.intervals import close_times, kline_interval
+from binance_assets.binance.duplicates import int_values
 from binance_assets.binance.schema import Market
+from binance_assets.ingestion import row_rules as rules
 
-ONE_DAY = pd.Timedelta(days=1)
 # Binance did not exist before this; anything earlier is a unit or parsing error.
 EARLIEST = pd.Timestamp("2017-01-01")
 
@@ -43,7 +48,7 @@ class _TradesLike(_PartitionedRaw):
     # Named by the method: pandera drops a custom `name=` on checks inherited by a subclass.
     @pa.dataframe_check
     def trade_time_inside_partition_day(cls, df: pd.DataFrame) -> Series[bool]:
-        return _inside_day(df["trade_time"], df["trade_date"])
+        return on_frame(rules.TRADE_TIME_INSIDE_DAY, df)
 
 
 class SpotTradesModel(_TradesLike):
@@ -54,8 +59,7 @@ class SpotTradesModel(_TradesLike):
 
     @pa.dataframe_check(name="quote_qty = price * qty (to 1e-6 relative)")
     def quote_is_price_times_qty(cls, df: pd.DataFrame) -> Series[bool]:
-        expected = df["price"] * df["qty"]
-        return (df["quote_qty"] - expected).abs() <= 1e-6 * expected.abs() + 1e-8
+        return on_frame(rules.QUOTE_IS_PRICE_TIMES_QTY, df)
 
 
 class CoinMTradesModel(_TradesLike):
@@ -76,7 +80,7 @@ class SpotAggTradesModel(_TradesLike):
 
     @pa.dataframe_check(name="first_trade_id <= last_trade_id")
     def trade_id_range(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["first_trade_id"] <= df["last_trade_id"]
+        return on_frame(rules.TRADE_ID_RANGE, df)
 
 
 class SpotKlines1mModel(_PartitionedRaw):
@@ -97,16 +101,15 @@ class SpotKlines1mModel(_PartitionedRaw):
 
     @pa.dataframe_check(name="open_time inside the partition's UTC day")
     def time_inside_day(cls, df: pd.DataFrame) -> Series[bool]:
-        return _inside_day(df["open_time"], df["trade_date"])
+        return on_frame(rules.OPEN_TIME_INSIDE_DAY, df)
 
     @pa.dataframe_check(name="low <= open, close <= high")
     def ohlc_order(cls, df: pd.DataFrame) -> Series[bool]:
-        low, high = df["low"], df["high"]
-        return (low <= df["open"]) & (low <= df["close"]) & (df["open"] <= high) & (df["close"] <= high)
+        return on_frame(rules.OHLC_ORDER, df)
 
     @pa.dataframe_check(name="taker buy volume <= volume")
     def taker_within_volume(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["taker_buy_base_volume"] <= df["volume"] * (1 + 1e-9)
+        return on_frame(rules.TAKER_WITHIN_VOLUME, df)
 
 
 # What ingestion attaches to each loaded dataset of the registry (`binance.datasets`), keyed by its id:
@@ -127,18 +130,24 @@ DESCRIPTIONS: dict[str, str] = {
 FUTURES_SYMBOL_PATTERN = r"^[A-Z0-9]{2,20}(?:_[A-Z0-9]{1,12})?$"
 
 
+def on_frame(rule: rules.RowRule, df: pd.DataFrame) -> pd.Series:
+    """A row rule (`row_rules.py`) on a frame's columns, as pandera's dataframe checks return it."""
+    passed = rule.evaluate(*(pyarrow.array(df[column]) for column in rule.columns))
+    return pd.Series(passed.to_numpy(zero_copy_only=False), index=df.index, dtype=bool)
+
+
 def close_time_check(interval: str) -> pa.Check:
-    """close_time is the last millisecond (millisecond archives) or microsecond (microsecond archives)
-    of the `interval` kline that opens at open_time: `binance.intervals.close_times`."""
-    interval = kline_interval(interval)
+    """close_time is the last instant of the `interval` kline that opens at open_time (`row_rules`)."""
+    rule = rules.close_time_rule(interval)
+    return pa.Check(lambda df: on_frame(rule, df), name=rule.name)
 
-    def ends_its_kline(df: pd.DataFrame) -> pd.Series:
-        opens = df["open_time"].to_numpy(dtype="datetime64[us]").astype(np.int64)
-        closes = df["close_time"].to_numpy(dtype="datetime64[us]").astype(np.int64)
-        last_us = close_times(opens, interval, "us")
-        return pd.Series((closes == last_us) | (closes == last_us + 1 - 1000), index=df.index)
 
-    return pa.Check(ends_its_kline, name=f"close_time is the last instant of its {interval} kline")
+def row_rule(check: pa.Check, interval: str = "1m") -> rules.RowRule | None:
+    """The Arrow form of a dataframe check of these models (by its name); None if it has none."""
+    if check.name in rules.ROW_RULES:
+        return rules.ROW_RULES[check.name]
+    close_time = rules.close_time_rule(interval)
+    return close_time if check.name == close_time.name else None
 
 
 @functools.cache
@@ -153,11 +162,6 @@ def partition_schema(table_name: str, market: Market | None = None, interval: st
     if "close_time" in schema.columns:
         schema.checks = [*schema.checks, close_time_check(interval)]
     return schema
-
-
-def _inside_day(times: pd.Series, days: pd.Series) -> pd.Series:
-    start = pd.to_datetime(days)
-    return (times >= start) & (times < start + ONE_DAY)
 
 
 @dataclass(frozen=True)
@@ -191,9 +195,12 @@ class IdGap:
         return self.before_id - self.after_id - 1
 
 
-def find_id_gaps(ids: pd.Series) -> list[IdGap]:
-    """Holes in a run of ids (sorted first). Gaps are legitimate after exchange outages: report them."""
-    ordered = ids.drop_duplicates().sort_values().to_numpy()
+def find_id_gaps(ids: Any) -> list[IdGap]:
+    """Holes in a run of ids (an Arrow column, a Series or an array; sorted first). Gaps are legitimate after
+    exchange outages: report them."""
+    ordered = int_values(ids)
+    if len(ordered) > 1 and not bool(np.all(ordered[1:] > ordered[:-1])):  # archives come sorted: skip the sort
+        ordered = np.unique(ordered)
     if len(ordered) < 2:
         return []
     jumps = (ordered[1:] - ordered[:-1]) > 1

@@ -27,7 +27,6 @@ from binance_assets.ingestion.rules import (
     CheckOutcome,
     blocking_checks,
     continuity_check,
-    partition_frame,
     rejection_message,
 )
 from binance_assets.warehouse.tables import raw_table_for
@@ -127,10 +126,13 @@ def validate_archive(
     contents, checksum_ok = read_verified(path, checksum_path, market=market or market_in_path(str(path)))
     table = raw_table_for(contents.kind)
     kline_iv = klines_interval(path, interval) if contents.kind is ArchiveKind.KLINES else None
-    frame = partition_frame(partition.symbol, partition.row_days(contents.table[table.time_column]), contents.table)
-    checks = blocking_checks(table, frame, market=contents.market, interval=kline_iv or "1m")
+    rows = contents.table
+    days = partition.row_days(rows[table.time_column])
+    checks = blocking_checks(
+        table, rows, symbol=partition.symbol, day=days, market=contents.market, interval=kline_iv or "1m"
+    )
     if table.id_column is not None:
-        checks.append(continuity_check(frame[table.id_column], None))
+        checks.append(continuity_check(rows[table.id_column], None))
     summary = summarize(contents, checksum_ok) | {"symbol": partition.symbol, **partition.labels()}
     if kline_iv is not None:
         summary["interval"] = kline_iv

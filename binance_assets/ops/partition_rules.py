@@ -33,11 +33,11 @@ def raw_findings(warehouse: Warehouse, parts: Sequence[DaySymbol]) -> list[Findi
         for part in parts:
             if warehouse.load_log(table.name, part.symbol, part.day) is None:
                 continue
-            frame = warehouse.read_partition(table.name, part.symbol, part.day, include_partition_columns=True)
-            outcomes = blocking_checks(table, frame)
+            rows = warehouse.read_partition_arrow(table.name, part.symbol, part.day, include_partition_columns=True)
+            outcomes = blocking_checks(table, rows)
             if table.id_column is not None:
                 previous = warehouse.load_log(table.name, part.symbol, part.day - dt.timedelta(days=1))
-                outcomes.append(continuity_check(frame[table.id_column], previous.get("last_id") if previous else None))
+                outcomes.append(continuity_check(rows[table.id_column], previous.get("last_id") if previous else None))
             findings += [
                 Finding("rule", f"raw/{table.name}", o.name, partition_label(part), o.passed,
                         ERROR if o.blocking else WARN, o.summary)

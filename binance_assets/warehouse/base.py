@@ -5,9 +5,11 @@ write-audit-publish in `staging.py`; their names are re-exported here.
 
 Contract shared by every engine (DuckDB, PostgreSQL):
 
-* A raw partition is (table, symbol, trade_date). New rows are first staged (`stage_partition`,
-  see `staging.py`), then published: delete, insert from the stage and the `raw.load_log` version
-  row in ONE transaction. `replace_partition` is stage + publish without an audit. On any failure the transaction is
+* A raw partition is (table, symbol, trade_date). New rows are published (`publish_partition`, see
+  `publish.py`): delete, insert from the Arrow table and the `raw.load_log` version row in ONE
+  transaction; the loads audit the rows before (`ingestion/load.py`). `replace_partition` is a publish
+  without an audit; `stage_partition` (`staging.py`) stages rows in a table of their own for callers that
+  want to check them in the database before publishing. On any failure the transaction is
   rolled back and the previous copy of the partition and its load_log row stay exactly as they were;
   the failure is raised as `PartitionWriteError` (the engine's own exception is its `__cause__`).
 * `data` holds the canonical columns of the table's archive kind (`binance_assets.binance.schema`),
@@ -86,6 +88,7 @@ from binance_assets.warehouse.load_log import (
     check_load_record,
     compute_stats,
 )
+from binance_assets.warehouse.publish import PublishedPartition, PublishMixin
 from binance_assets.warehouse.staging import StagedPartition, StagingMixin
 from binance_assets.warehouse.tables import (
     PUBLISH_VERSION_SQL,
@@ -103,7 +106,7 @@ from binance_assets.warehouse.tables import (
 TableRef = str | ArchiveKind | RawTable
 
 
-class Warehouse(LoadLogMixin, StagingMixin, DerivedTablesMixin, ABC):
+class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, ABC):
     """A warehouse holding the raw Binance tables (schema `raw`), `raw.load_log` and derived tables."""
 
     engine: ClassVar[str]
@@ -143,6 +146,16 @@ class Warehouse(LoadLogMixin, StagingMixin, DerivedTablesMixin, ABC):
     def _insert_rows(self, con: Any, table: str, symbol: str, day: dt.date, data: pa.Table) -> None:
         """Insert `data` into `table` (qualified name) with the constant partition columns first."""
 
+    def _insert_many(
+        self, con: Any, table: str, day: dt.date, symbols: Sequence[str], datas: Sequence[pa.Table]
+    ) -> None:
+        """`_insert_rows` of each symbol's `data` (engines may do it in one statement)."""
+        for symbol, data in zip(symbols, datas, strict=True):
+            self._insert_rows(con, table, symbol, day, data)
+
+    def _lock_partition(self, con: Any, key: str) -> None:
+        """Also hold partition `key` in the transaction of `con` (`_partition_transaction` holds the first)."""
+
     def _create_table(self, con: Any, table: str, schema: pa.Schema) -> None:
         """Create a derived table (and its schema) inside the partition transaction."""
         self._execute(con, f"CREATE SCHEMA IF NOT EXISTS {quote_ident(table.split('.')[0])}", None)
@@ -172,10 +185,14 @@ class Warehouse(LoadLogMixin, StagingMixin, DerivedTablesMixin, ABC):
         self._schema_ready = True
 
     def replace_partition(self, table: TableRef, symbol: str, day: DayRef, data: pa.Table, load: LoadRecord) -> int:
-        """Atomically replace partition (symbol, day) of `table` with `data` (stage, then publish
-        without an audit); returns rows written."""
-        with self.stage_partition(table, symbol, day, data, load) as staged:
-            return staged.publish()
+        """Atomically replace partition (symbol, day) of `table` with `data` (a publish without an audit);
+        returns rows written."""
+        return self.publish_partition(table, symbol, day, data, load).stats.rows
+
+    def hold(self) -> AbstractContextManager[None]:
+        """Keep one connection for this thread's warehouse calls in the block (a day's many publishes);
+        engines where connections are cheap need nothing."""
+        return nullcontext()
 
     def read_partition_arrow(
         self, table: TableRef, symbol: str, day: DayRef, *, include_partition_columns: bool = False
@@ -281,6 +298,7 @@ __all__ = [
     "PartitionRejected",
     "PartitionStats",
     "PartitionWriteError",
+    "PublishedPartition",
     "RawTable",
     "StagedPartition",
     "TableColumns",

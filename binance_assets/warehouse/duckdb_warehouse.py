@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -23,6 +24,7 @@ from typing import Any
 
 import duckdb
 import filelock
+import numpy as np
 import pyarrow as pa
 
 from binance_assets.warehouse.base import Warehouse, WarehouseLockTimeout
@@ -53,6 +55,7 @@ class DuckDBWarehouse(Warehouse):
         super().__init__()
         self.path = Path(path).expanduser().resolve()
         self.lock_timeout = float(lock_timeout)
+        self._held: tuple[int, duckdb.DuckDBPyConnection] | None = None  # (thread, connection) of `hold()`
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse({str(self.path)!r})"
@@ -106,8 +109,27 @@ class DuckDBWarehouse(Warehouse):
         return self.lock()
 
     @contextmanager
+    def hold(self) -> Iterator[None]:
+        """One connection (and the file lock) for every call of this thread in the block, instead of one
+        each: a day's many small publishes. Other threads' calls wait for the file lock meanwhile."""
+        if self._held is not None and self._held[0] == threading.get_ident():
+            yield
+            return
+        with self.connect() as con:
+            self._held = (threading.get_ident(), con)
+            try:
+                yield
+            finally:
+                self._held = None
+
+    @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh connection to the file, held under the file lock, closed on exit."""
+        """A fresh connection to the file, held under the file lock, closed on exit (inside `hold()`: the
+        held one, left open)."""
+        held = self._held
+        if held is not None and held[0] == threading.get_ident():
+            yield held[1]
+            return
         deadline = time.monotonic() + self.lock_timeout
         with self.lock():
             con = self._open(deadline)
@@ -170,11 +192,37 @@ class DuckDBWarehouse(Warehouse):
     ) -> None:
         target = ", ".join(quote_ident(c) for c in [*PARTITION_COLUMNS, *data.column_names])
         source = ", ".join(["?::VARCHAR", "?::DATE", *(quote_ident(c) for c in data.column_names)])
+        self._insert_view(con, f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}",
+                          [symbol, day], data)  # fmt: skip
+
+    def _insert_view(self, con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], data: pa.Table) -> None:
+        """Run `sql` reading `data` as the view `_DATA_VIEW`, with one DuckDB thread: measured on 2 M trades (a
+        busy 2-core machine), as fast as two threads and ~40 MB less memory, and the day loader's parsing
+        threads keep the other core."""
+        con.execute("SET threads = 1")
         con.register(_DATA_VIEW, data)
-        con.execute(f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}", [symbol, day])
+        con.execute(sql, params)
         # Not in a `finally`: after a failed statement DuckDB refuses everything but ROLLBACK (and
-        # would mask the real error); the connection is closed right after the transaction anyway.
+        # would mask the real error); the connection is closed (or rolled back) right after anyway.
         con.unregister(_DATA_VIEW)
+        con.execute("RESET threads")
+
+    def _insert_many(
+        self, con: duckdb.DuckDBPyConnection, table: str, day: dt.date, symbols: Sequence[str],
+        datas: Sequence[pa.Table],
+    ) -> None:  # fmt: skip
+        """Every symbol's rows in one INSERT: their tables side by side, the symbol a dictionary column."""
+        if len(datas) == 1:
+            self._insert_rows(con, table, symbols[0], day, datas[0])
+            return
+        names = pa.array(symbols, pa.string())
+        codes = [pa.array(np.full(data.num_rows, k, dtype=np.int32)) for k, data in enumerate(datas)]
+        symbol = pa.chunked_array([pa.DictionaryArray.from_arrays(c, names) for c in codes])
+        rows = pa.concat_tables(datas).append_column("__symbol", symbol)
+        target = ", ".join(quote_ident(c) for c in [*PARTITION_COLUMNS, *datas[0].column_names])
+        source = ", ".join(["__symbol::VARCHAR", "?::DATE", *(quote_ident(c) for c in datas[0].column_names)])
+        self._insert_view(con, f"INSERT INTO {quote_table(table)} ({target}) SELECT {source} FROM {_DATA_VIEW}",
+                          [day], rows)  # fmt: skip
 
     def _execute(self, con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None) -> pa.Table:
         relation = con.sql(sql, params=list(params) if params is not None else None)

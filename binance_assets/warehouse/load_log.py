@@ -166,6 +166,21 @@ class LoadLogMixin:
         rows = self._query_arrow(sql, params).to_pylist()
         return {(r["trade_date"], r["symbol"]): r["sha256"] for r in rows}
 
+    def load_logs(self, table: Any, day: DayRef, symbols: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """{symbol: current load_log row} of the partitions of `symbols` on `day` that were loaded (one query)."""
+        raw = get_raw_table(table)
+        day = parse_day(day)
+        symbols = [check_symbol(s) for s in symbols]
+        if not symbols:
+            return {}
+        self._ensure_schema_once()
+        result = self._query_arrow(
+            f"SELECT {_COLUMNS} FROM {LOAD_LOG} WHERE table_name = ? AND trade_date = ? AND superseded_at IS NULL "
+            f"AND symbol IN ({', '.join('?' for _ in symbols)})",
+            [raw.name, day, *symbols],
+        )
+        return {row["symbol"]: row for row in result.to_pylist()}
+
     def _load_log_rows(self, table: Any, day: DayRef, symbol: str, *, current_only: bool) -> list[dict[str, Any]]:
         raw = get_raw_table(table)
         day = parse_day(day)  # first: swapped (day, symbol) arguments fail on the day, clearly
@@ -179,7 +194,8 @@ class LoadLogMixin:
 
     # --- writing (inside the publish transaction) -------------------------------------------------
 
-    def _write_load_log(self, con: Any, row: dict[str, Any]) -> None:
+    def _write_load_log(self, con: Any, row: dict[str, Any]) -> int:
+        """Write the load's row (see the module docstring); returns the version now current."""
         key = [row[c] for c in LOAD_LOG_PARTITION]
         current = self._execute(
             con, f"SELECT version, sha256 FROM {LOAD_LOG} WHERE {_PARTITION_WHERE} AND superseded_at IS NULL", key
@@ -193,7 +209,7 @@ class LoadLogMixin:
                 f"WHERE {_PARTITION_WHERE} AND version = ?",
                 [*(row[c] for c in updated), *key, current[0]["version"]],
             )
-            return
+            return int(current[0]["version"])
         latest = self._execute(con, f"SELECT max(version) AS v FROM {LOAD_LOG} WHERE {_PARTITION_WHERE}", key)
         version = (latest.column("v")[0].as_py() or 0) + 1
         if current:
@@ -208,6 +224,51 @@ class LoadLogMixin:
             f"INSERT INTO {LOAD_LOG} ({_COLUMNS}) VALUES ({', '.join('?' for _ in LOAD_LOG_SCHEMA.names)})",
             [values[c] for c in LOAD_LOG_SCHEMA.names],
         )
+        return int(version)
+
+    def _write_load_logs(self, con: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """`_write_load_log` for the loads of many symbols of one (table, day), in a few statements; returns
+        each one's version now current."""
+        if len(rows) == 1:
+            return [self._write_load_log(con, rows[0])]
+        table_name, day = rows[0]["table_name"], rows[0]["trade_date"]
+        symbols = [row["symbol"] for row in rows]
+        where = f"table_name = ? AND trade_date = ? AND symbol IN ({', '.join('?' for _ in symbols)})"
+        sql = f"SELECT symbol, version, sha256, superseded_at FROM {LOAD_LOG} WHERE {where}"
+        found = self._execute(con, sql, [table_name, day, *symbols]).to_pylist()
+        latest: dict[str, int] = {}
+        current: dict[str, dict[str, Any]] = {}
+        for row in found:
+            latest[row["symbol"]] = max(latest.get(row["symbol"], 0), row["version"])
+            if row["superseded_at"] is None:
+                current[row["symbol"]] = row
+        versions, added, superseded = [], [], []
+        for row in rows:
+            now = current.get(row["symbol"])
+            if row["sha256"] is not None and now and now["sha256"] == row["sha256"]:  # the same file again
+                versions.append(self._write_load_log(con, row))
+                continue
+            if now:
+                superseded.append(row["symbol"])
+            version = latest.get(row["symbol"], 0) + 1
+            added.append(row | {"version": version, "superseded_at": None})
+            versions.append(version)
+        if superseded:
+            marks = ", ".join("?" for _ in superseded)
+            self._execute(
+                con,
+                f"UPDATE {LOAD_LOG} SET superseded_at = ? WHERE table_name = ? AND trade_date = ? "
+                f"AND superseded_at IS NULL AND symbol IN ({marks})",
+                [rows[0]["loaded_at"], table_name, day, *superseded],
+            )
+        if added:
+            values = ", ".join(f"({', '.join('?' for _ in LOAD_LOG_SCHEMA.names)})" for _ in added)
+            self._execute(
+                con,
+                f"INSERT INTO {LOAD_LOG} ({_COLUMNS}) VALUES {values}",
+                [row[c] for row in added for c in LOAD_LOG_SCHEMA.names],
+            )
+        return versions
 
     def _migrate_load_log(self) -> None:
         """Bring a load_log of the one-row-per-partition layout (before versions) to this one: its

@@ -250,6 +250,9 @@ class PostgresWarehouse(Warehouse):
             self._lock(conn, key)
             yield conn
 
+    def _lock_partition(self, con: psycopg.Connection, key: str) -> None:
+        self._lock(con, key)
+
     @contextmanager
     def _stage_lock(self, key: str) -> Iterator[None]:
         # A session advisory lock on a connection of its own, held until staging ends: the server

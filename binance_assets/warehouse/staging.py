@@ -45,7 +45,7 @@ from binance_assets.warehouse.tables import (
 )
 
 PAUSE_ENV = "BINANCE_ASSETS_PAUSE_AT"
-PAUSE_POINTS = ("parsed", "staged", "swap", "committed")
+PAUSE_POINTS = ("parsed", "audited", "staged", "swap", "committed")
 
 
 def pause_point(name: str) -> None:

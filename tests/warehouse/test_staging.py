@@ -74,7 +74,8 @@ def test_a_stale_stage_of_a_killed_load_is_dropped_by_the_next_one(warehouse):
     with warehouse.connect() as con:
         for name in (stale, other):
             warehouse._execute(con, create_table_sql(name, SPOT_TRADES.arrow_schema), None)
-    warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, trades(3), load())
+    with warehouse.stage_partition("spot_trades", "BTCUSDT", DAY, trades(3), load()) as staged:
+        staged.publish()
     assert warehouse.staging_tables() == [other]  # another partition's stage is not this load's to drop
     assert warehouse.partition_row_count("spot_trades", "BTCUSDT", DAY) == 3
 
