@@ -99,10 +99,11 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, setting
                     "the published rows were left unchanged",
                     metadata={"failure_count": audit.metadata["failure_count"]},
                 )
-            for symbol, rows in frames.items():  # ...and publish it only when it passed
-                metadata["dagster/row_count"] += wh.replace_table_partition(
-                    FEATURES_TABLE, symbol, day, pa.Table.from_pandas(rows, preserve_index=False)
-                )
+            with wh.hold():  # ...and publish it only when it passed: one connection for the day's symbols
+                for symbol, rows in frames.items():
+                    metadata["dagster/row_count"] += wh.replace_table_partition(
+                        FEATURES_TABLE, symbol, day, pa.Table.from_pandas(rows, preserve_index=False)
+                    )
             audits.append(audit)
             metadata["symbols"] += len(frames)
             metadata["null_feature_share"] = float(frame[FEATURE_COLUMNS].isna().mean().mean())

@@ -179,10 +179,11 @@ def write_scored(wh: Warehouse, table: str, day: dt.date, scored: list[pd.DataFr
     frame = pd.concat(scored, ignore_index=True)
     frame.insert(1, "trade_date", day)
     rows = 0
-    for symbol, group in frame.groupby("symbol", sort=True):
-        rows += wh.replace_table_partition(
-            table, str(symbol), day, pa.Table.from_pandas(group.reset_index(drop=True), preserve_index=False)
-        )
+    with wh.hold():  # one connection for the day's symbols (DuckDB: opening one costs more than a small write)
+        for symbol, group in frame.groupby("symbol", sort=True):
+            rows += wh.replace_table_partition(
+                table, str(symbol), day, pa.Table.from_pandas(group.reset_index(drop=True), preserve_index=False)
+            )
     return rows
 
 
