@@ -118,7 +118,7 @@ def build_raw_asset(
         results = []
         for day in run_days(context):
             result = DayResult(raw_table.name, day)
-            for symbol in run_symbols(context, settings, wh, day, config.symbols):
+            for symbol in run_symbols(context, settings, wh, day, config.symbols, raw_table.dataset.market):
                 result.loads.append(load_one(day, symbol))
             results.append(result)
         yield from _day_events(context, key, raw_table, results)

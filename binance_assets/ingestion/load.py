@@ -112,7 +112,7 @@ def load_partition(
     Raises the client's specific `BinanceDataError`s (the partition is then left as it was, the
     offending file kept in quarantine); `ArchiveNotYetAvailable` means the day is not published yet.
     """
-    loaded = client.load(ArchiveSpec(symbol=symbol, kind=raw_table.kind, day=day))
+    loaded = client.load(ArchiveSpec.daily(raw_table.dataset, symbol, day))
     pause_point("parsed")
     record = LoadRecord(source_url=loaded.fetched.url, sha256=loaded.contents.sha256)
     audit = publish_audited(warehouse, raw_table, day, symbol, loaded.contents.table, record)

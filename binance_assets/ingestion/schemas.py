@@ -126,7 +126,7 @@ DESCRIPTIONS: dict[str, str] = {
     "spot_klines_1m": "Spot 1-minute klines as Binance publishes them, from `klines/<SYMBOL>/1m` archives.",
     "um_trades": "Every USD-M futures trade of a symbol on a UTC day, from `data/futures/um/daily/trades` archives.",
     "um_agg_trades": "USD-M futures aggregated trades, from `data/futures/um/daily/aggTrades` archives.",
-    "um_klines_1m": "USD-M futures 1-minute klines as Binance publishes them, from `futures/um/.../klines/<SYMBOL>/1m`.",
+    "um_klines_1m": "USD-M futures 1-minute klines as Binance publishes them, from `futures/um/daily/klines` archives.",
 }
 
 
