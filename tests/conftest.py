@@ -200,3 +200,8 @@ def redis_url() -> str:
             pytest.fail(f"{reason} (CI=true: the server must be running)", pytrace=False)
         pytest.skip(reason)
     return REDIS_URL
+
+
+# The suite's simulated mirrors hold spot archives only: no USD-M futures symbol unless a test names some
+# (`Settings(um_symbols=[...])`; the default, BTCUSDT, is tested in tests/test_settings_markets.py).
+os.environ.setdefault("BINANCE_ASSETS_UM_SYMBOLS", "")
