@@ -60,7 +60,8 @@ def test_ccxt_binanceusdm_reads_the_simulator(server, archives):
         "BTCUSDT", True, True, "USDT", True)
     klines = archives["klines"]
     ohlcv = ex.fetch_ohlcv("BTC/USDT:USDT", "1m", since=DAY_MS, limit=120)
-    assert ohlcv == [[int(k.open_time), k.open, k.high, k.low, k.close, k.volume] for k in klines.head(120).itertuples()]
+    assert ohlcv == [[int(k.open_time), k.open, k.high, k.low, k.close, k.volume]
+                     for k in klines.head(120).itertuples()]
     aggs = archives["aggTrades"]
     trades = ex.fetch_trades("BTC/USDT:USDT", since=DAY_MS, limit=40)
     first = aggs[aggs.transact_time >= DAY_MS].head(40)
