@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from binance_api.services import market_data as md
 from binance_assets.binance import fapi_shapes
+from binance_assets.warehouse.snapshots import table_exists
 from binance_assets.warehouse.table_names import UM_BARS_1M_TABLE
 from binance_assets.warehouse.tables import RAW_TABLES
 
@@ -19,7 +20,9 @@ SAMPLE_ROWS = 1000  # aggregate trades read per symbol to tell its price and qua
 
 
 def symbols(session) -> dict[str, dt.date]:
-    """The USD-M symbols the bars hold, each with its first day."""
+    """The USD-M symbols the bars hold, each with its first day (none before the futures marts are built)."""
+    if not table_exists(session, UM_BARS_1M_TABLE):
+        return {}
     rows = session.query(f"SELECT symbol, min(trade_date) AS first_day FROM {UM_BARS_1M_TABLE} GROUP BY symbol")
     return dict(zip(rows.column("symbol").to_pylist(), rows.column("first_day").to_pylist(), strict=True))
 
