@@ -68,8 +68,8 @@ def format_status(day: dt.date, rows: list[FileStatus]) -> list[str]:
     """The lines `binance-assets status` prints: a count per status, then one line per file not loaded on time
     (all of them with `verbose`)."""
     counts = {status: sum(1 for r in rows if r.status == status) for status in STATUSES}
-    symbols = len({r.symbol for r in rows})
-    lines = [f"{day}: {symbols} symbols x {len(RAW_TABLES)} tables: "
+    symbols, tables = len({r.symbol for r in rows}), len({r.table for r in rows}) or len(RAW_TABLES)
+    lines = [f"{day}: {symbols} symbols x {tables} tables: "
              + ", ".join(f"{n} {status}" for status, n in counts.items() if n)]
     for r in rows:
         rows_text = f"{r.rows:,} rows v{r.version}" if r.rows is not None else ""
