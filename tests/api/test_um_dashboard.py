@@ -38,3 +38,12 @@ def test_the_market_page_lists_and_charts_the_usd_m_perpetual(dash, api_warehous
     assert [c["time"] for c in body["candles"]] == [int(t.timestamp()) for t in bars["open_time"]]
     assert body["predictions"]["available"] is False
     assert dash.get("/dashboard/data/market", params={"symbol": "UM:NOPEUSDT"}).status_code == 404
+
+
+def test_the_health_heat_map_keeps_to_the_spot_symbols_tables(dash):
+    """Its rows are the spot universe's symbols: a USD-M table there would show ETHUSDT's (non-existent) futures
+    partitions as missing. The futures tables stay off it."""
+    body = dash.get("/dashboard/data/health", params={"start": "2025-01-01", "end": "2025-01-02"}).json()
+    names = str(body["tables"])
+    assert "spot_trades" in names and "fct_bars_1m" in names
+    assert "um_trades" not in names and "fct_um_bars_1m" not in names
