@@ -60,7 +60,7 @@ def main() -> None:
         with RestSimulator(market) as sim:
             client = BinanceRestClient(sim.base_url, weight_share=args.weight_share)
             fetcher = RestFetcher(client)
-            for table in RAW_TABLES.values():
+            for table in [t for t in RAW_TABLES.values() if t.dataset.rest_path is not None]:  # what REST fills
                 start = time.perf_counter()
                 fill = gapfill_partition(fetcher, rest_wh, table, day, symbol)
                 rest_s = time.perf_counter() - start

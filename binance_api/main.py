@@ -13,7 +13,16 @@ from binance_api.middleware.cors import install_cors
 from binance_api.middleware.logging import RequestLogMiddleware, configure_logging
 from binance_api.middleware.metrics import install_metrics
 from binance_api.middleware.rate_limiting import RateLimitMiddleware, WeightLimiter
-from binance_api.routers import analytics, errors, exchange_info, health, market_data, predictions, trading_data
+from binance_api.routers import (
+    analytics,
+    errors,
+    exchange_info,
+    futures,
+    health,
+    market_data,
+    predictions,
+    trading_data,
+)
 from binance_api.services.blocks import BlockStore
 from binance_api.services.cache import ResponseCache
 from binance_api.services.data_service import make_reader
@@ -91,7 +100,7 @@ def create_app(config: ApiConfig | None = None) -> FastAPI:
     )
     app.state.services = services
     errors.install(app)
-    for module in (market_data, exchange_info, trading_data, analytics, predictions, health):
+    for module in (market_data, exchange_info, futures, trading_data, analytics, predictions, health):
         app.include_router(module.router)
     install_dashboard(app)  # /dashboard: pages, their data, static assets (binance_api/dashboard)
     # Outermost last: request log (with id) -> CORS -> rate limit -> metrics -> app.

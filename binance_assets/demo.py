@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from binance_assets.automation.sensor_support import TAG_SOURCE
+from binance_assets.binance.datasets import simulated_datasets
 from binance_assets.binance.schema import Market
 from binance_assets.binance.sim_universe import universe_from_settings
 from binance_assets.binance.simulator import simulate_mirror, simulate_universe_mirror
@@ -25,6 +26,7 @@ from binance_assets.warehouse.table_names import (
     DATA_GAPS_TABLE,
     PREDICTIONS_TABLE,
     SYMBOL_DAILY_TABLE,
+    UM_BARS_1M_TABLE,
 )
 
 # The demo's runs, told apart from the sensors' (`binance/source`: archive_landing_sensor, archive_poller).
@@ -49,6 +51,11 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
         echo(f"simulating {days} day(s) of an exchange of {len(exchange.symbols)} symbols, "
              f"{settings.sim_universe_trades_per_day:,} trades/day in all, into {mirror}")
         simulate_universe_mirror(mirror, exchange, start, days, signal=settings.sim_signal)
+    if settings.um_symbols:  # USD-M futures beside spot: their own symbol list (BINANCE_ASSETS_UM_SYMBOLS)
+        echo(f"simulating {days} day(s) of USD-M perpetual(s) {', '.join(settings.um_symbols)}")
+        simulate_mirror(mirror, list(settings.um_symbols), start, days, seed=settings.sim_seed + 1,
+                        trades_per_day=settings.sim_trades_per_day, signal=settings.sim_signal,
+                        datasets=simulated_datasets(Market.FUTURES_UM))
 
     instance = local_instance()
     ml_defs = build_ml_defs(settings)
@@ -77,7 +84,9 @@ def run_demo(settings: Settings, start: dt.date, days: int, echo: Callable[[str]
 
     failures += not run_merchant_demo(settings, start, days, instance, echo)
     warehouse = defs.resources["warehouse"].get()
-    parts = [DaySymbol(day, s) for day in day_list for s in universe_on(settings, warehouse, day)]
+    markets = (Market.SPOT, Market.FUTURES_UM)
+    parts = [DaySymbol(day, s) for day in day_list
+             for s in sorted({s for m in markets for s in universe_on(settings, warehouse, day, m)})]
     _print_summary(defs, parts[:SUMMARY_ROWS], echo)
     if len(parts) > SUMMARY_ROWS:
         echo(f"... and {len(parts) - SUMMARY_ROWS} more (day, symbol) rows: binance-assets status --day D")
@@ -122,6 +131,12 @@ def _print_summary(defs: dg.Definitions, parts: list[DaySymbol], echo: Callable[
     for row in warehouse.query(SUMMARY_SQL).itertuples(index=False):
         echo(f"{row.trade_date:%Y-%m-%d}  {row.symbol:<10}{row.trade_count:>9,}{row.close:>12,.2f}"
              f"{row.realised_volatility:>8.2%}{row.buy_sell_imbalance:>+10.3f}{row.bars:>6}{row.gaps:>6}")
+    um = warehouse.query(f"select symbol, trade_date, count(*) as bars, sum(trade_count) as trades from "
+                         f"{UM_BARS_1M_TABLE} group by symbol, trade_date order by trade_date, symbol")
+    if len(um):
+        echo(f"\n{UM_BARS_1M_TABLE} (USD-M futures bars; API /fapi/v1, dashboard UM:<symbol>):")
+        for row in um.itertuples(index=False):
+            echo(f"{row.trade_date:%Y-%m-%d}  {row.symbol:<10}{int(row.trades):>9,} trades{int(row.bars):>6} bars")
 
 
 def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:

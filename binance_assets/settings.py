@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # universe itself is `raw.symbol_universe`, from exchangeInfo (binance_assets.warehouse.universe).
     symbols: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["BTCUSDT", "ETHUSDT"])
     start_date: dt.date = dt.date(2025, 1, 1)
+    # The USD-M futures symbols loaded (comma-separated; empty: none): futures have their own symbol list, not the
+    # spot universe's (`lib.partitions.universe_on(..., market)`).
+    um_symbols: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["BTCUSDT"])
     # Universe filters, ANDed with the allow-list: quote assets (comma-separated, e.g. `USDT,USDC`; empty: any),
     # a deny-list (wins over the allow-list), a minimum 24 h quote volume (0: none; unknown volume fails it).
     universe_quote_assets: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -90,7 +93,7 @@ class Settings(BaseSettings):
             return [s.strip().lower() for s in value.split(",") if s.strip()]
         return value
 
-    @field_validator("symbols", "universe_quote_assets", "universe_deny", mode="before")
+    @field_validator("symbols", "universe_quote_assets", "universe_deny", "um_symbols", mode="before")
     @classmethod
     def _split_symbols(cls, value: object) -> object:
         if isinstance(value, str):

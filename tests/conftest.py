@@ -222,3 +222,8 @@ def pytest_runtest_setup(item) -> None:
     if asyncio._get_running_loop() is not None and not _module_uses_browser(item):
         pytest.fail("an event loop is still running in this thread, left by an earlier test on this worker "
                     "(a session-scoped Playwright browser?): tests that call asyncio.run would fail", pytrace=False)
+
+
+# The suite's simulated mirrors hold spot archives only: no USD-M futures symbol unless a test names some
+# (`Settings(um_symbols=[...])`; the default, BTCUSDT, is tested in tests/test_settings_markets.py).
+os.environ.setdefault("BINANCE_ASSETS_UM_SYMBOLS", "")

@@ -40,6 +40,8 @@ from binance_assets.ingestion.assets import build_raw_assets
 from binance_assets.ingestion.rules import PANDERA_SCHEMA, UNIQUE_IDS
 from binance_assets.ingestion.schemas import DESCRIPTIONS, MODELS, validate_partition
 from binance_assets.lib.keys import raw_asset_key
+from binance_assets.lib.partitions import universe_on
+from binance_assets.lib.scope import BARS_INPUTS
 from binance_assets.settings import Settings
 from binance_assets.warehouse.tables import RAW_TABLES, raw_table_for_archive
 
@@ -75,7 +77,7 @@ def _dbt_staged() -> set[str]:
 API_PATHS = _api_paths()
 DBT_SOURCES = _dbt_sources()
 DBT_STAGED = _dbt_staged()
-SETTINGS = Settings(symbols=[SYMBOL], start_date=date(2025, 1, 1))
+SETTINGS = Settings(symbols=[SYMBOL], um_symbols=[SYMBOL], start_date=date(2025, 1, 1))
 RAW_ASSETS = {spec.key: asset for asset in build_raw_assets(PARTITIONS, SETTINGS) for spec in asset.specs}
 
 
@@ -133,7 +135,7 @@ def _loaded(ds: Dataset, tmp: Path) -> list[str]:
     spec = ArchiveSpec.daily(ds, SYMBOL, DAY)
     if not _landing_finds(ds, spec, tmp / "mirror"):
         missing.append("landing sensor")
-    if spec not in day_specs(SYMBOL, DAY):
+    if spec not in day_specs(SYMBOL, DAY, ds.market):
         missing.append("poller")
     table = RAW_TABLES.get(ds.id)
     if table is None or raw_table_for_archive(ds.market, ds.kind, ds.interval) is not table:
@@ -161,6 +163,13 @@ def _loaded(ds: Dataset, tmp: Path) -> list[str]:
         ds.rest_path not in REQUEST_WEIGHTS or ds.id not in [t.name for t in gapfillable_tables()]
     ):
         missing.append("gap-fill")
+    if ds.market is not Market.SPOT:  # spot's symbols are the universe's (raw.symbol_universe)
+        try:
+            universe_on(SETTINGS, None, DAY, ds.market)
+        except ValueError:
+            missing.append("symbol list of its market")
+    if (ds.kind is ArchiveKind.TRADES or ds.interval == "1m") and ds.id not in BARS_INPUTS:  # a market's 1m bars
+        missing.append("bars inputs (lib.scope)")
     if DBT_SOURCES.get(ds.id) != ["raw", ds.id]:
         missing.append("dbt source")
     if ds.id not in DBT_STAGED:
@@ -190,14 +199,19 @@ def test_every_consumer_knows_every_dataset(dataset_id: str, tmp_path: Path) -> 
 
 def test_the_registry_covers_what_is_loaded_and_nothing_else_lists_datasets() -> None:
     loaded = {ds.id for ds in DATASETS.values() if ds.raw}
-    assert loaded == {"spot_trades", "spot_agg_trades", "spot_klines_1m"}
+    assert loaded == {"spot_trades", "spot_agg_trades", "spot_klines_1m", "um_trades", "um_agg_trades", "um_klines_1m"}
     assert set(RAW_TABLES) == loaded == set(MODELS) == set(DESCRIPTIONS)
     assert {key.path[-1] for key in RAW_ASSETS} == loaded
     assert set(DBT_SOURCES) == loaded == DBT_STAGED
     assert set(SERVED) | NOT_SERVED >= loaded and not set(SERVED) & NOT_SERVED
     # Binance's published request weights (https://developers.binance.com/docs/binance-spot-api-docs/rest-api)
     assert {ds.id: ds.rest_weight for ds in DATASETS.values() if ds.raw} == {
-        "spot_trades": 25, "spot_agg_trades": 4, "spot_klines_1m": 2
+        "spot_trades": 25, "spot_agg_trades": 4, "spot_klines_1m": 2,
+        "um_trades": None, "um_agg_trades": None, "um_klines_1m": None,  # no REST gap-fill for futures (yet)
+    }  # fmt: skip
+    # USD-M futures' request weights (developers.binance.com, derivatives/usds-margined-futures/market-data)
+    assert {p: REQUEST_WEIGHTS[p] for p in ("/fapi/v1/exchangeInfo", "/fapi/v1/aggTrades", "/fapi/v1/klines")} == {
+        "/fapi/v1/exchangeInfo": 1, "/fapi/v1/aggTrades": 20, "/fapi/v1/klines": 5
     }  # fmt: skip
 
 
@@ -207,7 +221,9 @@ def test_archive_paths_are_the_ones_binance_publishes() -> None:
     assert paths["spot_trades"] == "data/spot/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-02.zip"
     assert paths["spot_agg_trades"] == "data/spot/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-01-02.zip"
     assert paths["spot_klines_1m"] == "data/spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2025-01-02.zip"
+    assert paths["um_trades"] == "data/futures/um/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-02.zip"
     assert paths["um_agg_trades"] == "data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-01-02.zip"
+    assert paths["um_klines_1m"] == "data/futures/um/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2025-01-02.zip"
     assert paths["cm_klines_1m"] == "data/futures/cm/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2025-01-02.zip"
 
 

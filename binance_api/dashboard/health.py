@@ -28,13 +28,18 @@ from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
 from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, as_utc, deadline_for
+from binance_assets.binance.schema import Market
 from binance_assets.warehouse.load_log import LOAD_LOG
-from binance_assets.warehouse.table_names import DATA_GAPS_TABLE
+from binance_assets.warehouse.table_names import DATA_GAPS_TABLE, UM_BARS_1M_TABLE
+from binance_assets.warehouse.tables import RAW_TABLES
 
 STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded", "unlisted")
 DERIVED_SCHEMAS = ("marts", "features", "ml")
 # Derived tables where a (symbol, day) without rows is normal (a day without data gaps), not "missing".
 SPARSE_TABLES = frozenset({DATA_GAPS_TABLE})
+# The heat map's rows are the spot universe's symbols: the USD-M futures tables (their own symbols) stay off it.
+FUTURES_TABLES = frozenset({UM_BARS_1M_TABLE, *(t.qualified_name for t in RAW_TABLES.values()
+                                                if t.dataset.market is not Market.SPOT)})
 
 
 def partition_key(day: dt.date, symbol: str) -> str:
@@ -62,7 +67,7 @@ def derived_tables(session) -> list[str]:
     ).to_pylist()
     order = {s: i for i, s in enumerate(DERIVED_SCHEMAS)}
     names = [f"{r['table_schema']}.{r['table_name']}" for r in sorted(rows, key=lambda r: order[r["table_schema"]])]
-    return [n for n in names if n not in SPARSE_TABLES]
+    return [n for n in names if n not in SPARSE_TABLES | FUTURES_TABLES]
 
 
 def arrivals(session, start: dt.date, end: dt.date) -> dict[tuple[str, str, dt.date], dict[str, Any]]:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from binance_api.dashboard.dagster_storage import CheckOutcome
+from binance_api.dashboard.health import FUTURES_TABLES
 from binance_api.services.universe import Listing
 from binance_assets.binance.publication import check_due_hours
 from binance_assets.warehouse.load_log import LOAD_LOG
@@ -115,6 +116,8 @@ def build_grid(
     deadline = day0_us + (np.arange(len(days)) + 1) * US_PER_DAY + int(check_due_hours(due_hours) * 3_600_000_000)
     tables = []
     for name in sorted(set(loads.column("table_name").to_pylist())):
+        if f"raw.{name}" in FUTURES_TABLES:
+            continue
         part = loads.filter(pc.equal(loads.column("table_name"), name))
         rows, cols, keep = _cells(part, value_set, start, len(days))
         present = np.zeros(shape, bool)

@@ -4,17 +4,22 @@ direction classifier's predictions per bar with whether each call came true (the
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pandas as pd
 
-from binance_api.services.market_data import klines
+from binance_api.services import futures
+from binance_api.services.market_data import klines, sql_klines_json
+from binance_api.services.universe import Listing
+from binance_assets.binance.rest_shapes import split_symbol
 from binance_assets.warehouse.realised import HIT, IN_SAMPLE
 from binance_assets.warehouse.snapshots import table_exists
 from binance_assets.warehouse.table_names import BARS_1M_TABLE, FEATURES_TABLE, PREDICTIONS_TABLE
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 CLASSIFIER = "price_direction_classifier"
+UM_PREFIX = "UM:"  # a USD-M perpetual in the Market page's list (beside the spot symbols)
 
 
 class BadRange(ValueError):
@@ -25,8 +30,24 @@ def _epoch_ms(day: dt.date) -> int:
     return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp() * 1000)
 
 
-def candles(session, engine: str, symbol: str, interval: str, start: dt.date, end: dt.date) -> dict[str, list]:
-    """Bars from `start` to `end` (whole UTC days, inclusive), aggregated the way /api/v3/klines does."""
+def futures_listings(session) -> list[Listing]:
+    """The USD-M perpetuals the warehouse holds, as the Market page lists them: `UM:<symbol>`."""
+    out = []
+    for symbol, first_day in sorted(futures.symbols(session).items()):
+        base, quote = split_symbol(symbol)
+        out.append(Listing(UM_PREFIX + symbol, base, quote, "TRADING", first_day))
+    return out
+
+
+def futures_symbol(name: str) -> str | None:
+    """`UM:BTCUSDT` -> "BTCUSDT" (a USD-M perpetual of the Market page); a spot symbol -> None."""
+    return name[len(UM_PREFIX):] if name.startswith(UM_PREFIX) else None
+
+
+def candles(session, engine: str, symbol: str, interval: str, start: dt.date, end: dt.date,
+            bars_table: str | None = None) -> dict[str, list]:
+    """Bars from `start` to `end` (whole UTC days, inclusive), aggregated the way /api/v3/klines does (from
+    `bars_table` when given: the USD-M futures bars, as /fapi/v1/klines does)."""
     if interval not in INTERVAL_SECONDS:
         raise BadRange(f"interval must be one of {', '.join(INTERVAL_SECONDS)}, got {interval!r}")
     if end < start:
@@ -34,7 +55,9 @@ def candles(session, engine: str, symbol: str, interval: str, start: dt.date, en
     start_ms, end_ms = _epoch_ms(start), _epoch_ms(end + dt.timedelta(days=1)) - 1
     limit = ((end - start).days + 1) * 86400 // INTERVAL_SECONDS[interval] + 1
     out: dict[str, list] = {"candles": [], "volume": [], "vwap": []}
-    for k in klines(session, engine, symbol, interval, start_ms, end_ms, limit):
+    rows = klines(session, engine, symbol, interval, start_ms, end_ms, limit) if bars_table is None else json.loads(
+        sql_klines_json(session, engine, symbol, interval, start_ms, end_ms, limit, bars_table=bars_table))
+    for k in rows:
         t = k[0] // 1000
         o, h, lo, c, vol, quote = float(k[1]), float(k[2]), float(k[3]), float(k[4]), float(k[5]), float(k[7])
         out["candles"].append({"time": t, "open": o, "high": h, "low": lo, "close": c})

@@ -27,11 +27,12 @@ from binance_api.dashboard.session import (
 )
 from binance_api.dashboard.settings import COOKIE_NAME
 from binance_api.deps import ServicesDep
-from binance_api.services import ml_service
+from binance_api.services import futures, ml_service
 from binance_api.settings import DashboardSettings
 from binance_api.state import Services, services_of
 from binance_assets.settings import Environment
 from binance_assets.warehouse.snapshots import ReadSession
+from binance_assets.warehouse.table_names import UM_BARS_1M_TABLE
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -134,8 +135,11 @@ def _market_data(
     services: Services, session: ReadSession, principal: Principal, symbol: str, interval: str,
     start: str | None, end: str | None,
 ):
-    if symbol not in services.exchange_info.get(session).known:
+    um = market.futures_symbol(symbol)  # a USD-M perpetual (`UM:BTCUSDT`): its futures bars, no model calls
+    if um is None and symbol not in services.exchange_info.get(session).known:
         return bad(f"unknown symbol {symbol!r}", 404)
+    if um is not None and um not in futures.symbols(session):
+        return bad(f"unknown USD-M perpetual {symbol!r}", 404)
     try:
         _, hi = views.market_range(services, session)
         start_arg = parse_day(start, "start")
@@ -148,10 +152,13 @@ def _market_data(
         if (end_day - start_day).days + 1 > max_days:
             raise market.BadRange(f"at most {max_days} days at once (asked {start_day} .. {end_day})")
         engine = services.engine
-        bars = market.candles(session, engine, symbol, interval, start_day, end_day)
+        bars = market.candles(session, engine, um or symbol, interval, start_day, end_day,
+                              bars_table=UM_BARS_1M_TABLE if um else None)
     except ValueError as exc:
         return bad(str(exc))
-    if "predictions" in principal.scopes:
+    if um is not None:
+        calls = {"points": [], "model_versions": [], "available": False, "reason": "no model scores USD-M futures"}
+    elif "predictions" in principal.scopes:
         calls = market.predictions(session, symbol, interval, start_day, end_day)
     else:
         calls = {"points": [], "model_versions": [], "available": False, "reason": "the token lacks 'predictions'"}

@@ -8,7 +8,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends
 
-from binance_api.dashboard import health, health_grid, views
+from binance_api.dashboard import health, health_grid, market, views
 from binance_api.dashboard.common import bad, due_hours, parse_day, read, store
 from binance_api.dashboard.dagster_storage import CheckStorageError
 from binance_api.dashboard.session import DataPrincipal
@@ -42,7 +42,9 @@ def symbols_data(principal: DataPrincipal, services: ServicesDep, params: Symbol
     except BadQuery as exc:
         return bad(str(exc))
     with read(services) as session:
-        shown, held = views.listings(services, session), services.exchange_info.get(session).held
+        shown, held = views.listings(services, session), set(services.exchange_info.get(session).held)
+        um = market.futures_listings(session)  # the USD-M perpetuals, after the spot universe
+    shown, held = shown + um, held | {x.symbol for x in um}
     page = select(shown, query)
     return {"symbols": [{**listing_dict(x), "data": x.symbol in held} for x in page.listings],
             "page": page.describe(query), "filters": filters_dict(query), "facets": facets(shown),

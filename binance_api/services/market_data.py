@@ -68,10 +68,10 @@ def klines_json(
 
 def sql_klines_json(
     session, engine: str, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int,
-    tz_ms: int = 0,
+    tz_ms: int = 0, bars_table: str = BARS_1M_TABLE,
 ) -> bytes:
     """Klines by one SQL query (the bars as they are for 1m; aggregated in SQL otherwise: PostgreSQL, and
-    DuckDB bars with nulls)."""
+    DuckDB bars with nulls), from `bars_table` (the spot bars; USD-M futures: `marts.fct_um_bars_1m`)."""
     iv = INTERVAL_MS[interval]
     t = epoch_ms_sql(engine, "open_time")
     tz = int(tz_ms)
@@ -100,7 +100,7 @@ def sql_klines_json(
     if interval == "1m":  # the bars themselves: no aggregation
         sql = (  # open_time itself (to ms after the LIMIT, below): no per-row expression over the whole range
             f"SELECT open_time AS bucket, open, high, low, close, volume, quote_volume, trade_count AS trades, "
-            f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {BARS_1M_TABLE} "
+            f"taker_buy_base_volume AS tbb, taker_buy_quote_volume AS tbq FROM {bars_table} "
             f"WHERE {' AND '.join(where)} ORDER BY open_time {'DESC' if newest_first else 'ASC'} LIMIT {int(limit)}"
         )
         outer_params = []
@@ -109,7 +109,7 @@ def sql_klines_json(
             WITH b AS (
                 SELECT {bucket} AS bucket, open_time, open, high, low, close, volume, quote_volume, trade_count,
                        taker_buy_base_volume, taker_buy_quote_volume
-                FROM {BARS_1M_TABLE} WHERE {" AND ".join(where)}
+                FROM {bars_table} WHERE {" AND ".join(where)}
             )
             SELECT bucket,
                    (array_agg(open ORDER BY open_time))[1] AS open, max(high) AS high, min(low) AS low,
@@ -165,9 +165,11 @@ def agg_trades_json(
 
 
 def sql_agg_trades_json(
-    session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
+    session, symbol: str, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int,
+    agg_table: str = SPOT_AGG_TRADES.qualified_name,
 ) -> bytes:
-    """The `/api/v3/aggTrades` body: the first `limit` trades by id from fromId / startTime (up to endTime),
+    """The `/api/v3/aggTrades` body (from `agg_table`: USD-M futures pass theirs): the first `limit` trades by id
+    from fromId / startTime (up to endTime),
     else the last `limit` (up to endTime; Binance: "When using endTime only, this will return trades before
     that time, up to the limit provided"), in id order. With `fromId` the ids are first looked for in
     [fromId, fromId + 2 x limit) (the ids of a symbol are consecutive, so that range normally holds the answer
@@ -191,7 +193,7 @@ def sql_agg_trades_json(
     def run(extra: list[str], extra_params: list) -> pa.Table:
         return session.query(
             "SELECT agg_trade_id, price, qty, first_trade_id, last_trade_id, trade_time, is_buyer_maker, "
-            f"is_best_match FROM {SPOT_AGG_TRADES.qualified_name} WHERE {' AND '.join(where + extra)} "
+            f"is_best_match FROM {agg_table} WHERE {' AND '.join(where + extra)} "
             f"ORDER BY agg_trade_id {order} LIMIT {int(limit)}",
             params + extra_params,
         )

@@ -19,6 +19,7 @@ from binance_assets.automation.deadline_checks import (
 )
 from binance_assets.automation.deadlines import DEFAULT_DUE_HOURS, DEFAULT_LOOKBACK_DAYS
 from binance_assets.automation.failure_alerts import RUN_FAILURE_SENSOR_NAME, build_run_failure_alert_sensor
+from binance_assets.binance.schema import Market
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.partitions import universe_on
 from binance_assets.settings import Settings
@@ -43,7 +44,8 @@ def build_automation_alerting_defs(
     freshness sensors (tests).
     """
     checks = build_raw_deadline_checks(
-        raw_asset_keys, lambda warehouse, day: universe_on(settings, warehouse, day), due_hours,
+        raw_asset_keys, lambda warehouse, day, market=Market.SPOT: universe_on(settings, warehouse, day, market),
+        due_hours,
         lookback_days=lookback_days, start_date=settings.start_date,
     )
 

@@ -36,6 +36,7 @@ from binance_assets.automation.deadlines import (
     latest_due_day,
 )
 from binance_assets.binance.publication import as_utc
+from binance_assets.binance.schema import Market
 from binance_assets.lib.keys import WAREHOUSE_POOL
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.warehouse import Warehouse, get_raw_table
@@ -122,12 +123,14 @@ def build_raw_deadline_checks(
     """One `day_file_on_time` check per raw asset (key `raw/<table>`), evaluated together by one op.
 
     Needs the `warehouse` resource. `start_date` is the first partition day: earlier days are never due.
-    `symbols`: a fixed list, or `(warehouse, day) -> symbols` (the day's universe).
+    `symbols`: a fixed list, or `(warehouse, day) -> symbols` (the day's universe; for the tables of another
+    market than spot it is called `(warehouse, day, market)`: that market's symbols).
     """
     keys = [dg.AssetKey.from_coercible(k) for k in raw_asset_keys]
     if not keys:
         raise ValueError("build_raw_deadline_checks needs at least one raw asset key")
     table_by_key = {key: get_raw_table(key.path[-1]).name for key in keys}
+    market_by_key = {key: get_raw_table(key.path[-1]).dataset.market for key in keys}
     symbol_list = symbols if callable(symbols) else sorted(set(symbols))
     due_hours = check_due_hours(due_hours)
     specs = [
@@ -153,15 +156,23 @@ def build_raw_deadline_checks(
         now = deadlines.utc_now()
         selected = sorted({k.asset_key for k in context.selected_asset_check_keys}, key=lambda k: k.to_user_string())
         wh = warehouse.get()
-        results = evaluate_raw_deadlines(
-            wh,
-            [table_by_key[k] for k in selected],
-            (lambda day: symbol_list(wh, day)) if callable(symbol_list) else symbol_list,
-            now,
-            due_hours,
-            lookback_days,
-            start_date=start_date,
-        )
+        results = []
+        for market in dict.fromkeys(market_by_key[k] for k in selected):  # each market with its own symbols
+            if not callable(symbol_list):
+                symbols_of = symbol_list
+            elif market is Market.SPOT:
+                symbols_of = lambda day: symbol_list(wh, day)  # noqa: E731
+            else:
+                symbols_of = lambda day, market=market: symbol_list(wh, day, market)  # noqa: E731
+            results += evaluate_raw_deadlines(
+                wh,
+                [table_by_key[k] for k in selected if market_by_key[k] is market],
+                symbols_of,
+                now,
+                due_hours,
+                lookback_days,
+                start_date=start_date,
+            )
         for key in selected:
             yield deadline_check_result(
                 key,

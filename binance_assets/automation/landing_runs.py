@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from binance_assets.automation.landing import LandedFile
-from binance_assets.lib.scope import BARS_INPUTS
+from binance_assets.lib.scope import bars_inputs_of
 from binance_assets.warehouse.tables import RAW_TABLES
 
 # (raw table name, day, symbol) -> the sha256 of the archive loaded into that partition, or None.
@@ -73,7 +73,8 @@ def plan_partition_loads(
     for (day, symbol), group in sorted(by_partition.items()):
         # Complete once the bars' inputs (trades and klines) are there: what is downstream can be built
         # (lib.scope.complete_symbols); the aggTrades file, when it lands, runs what is downstream of it.
-        missing = set(BARS_INPUTS) - {f.raw_table.name for f in group}
+        names = {f.raw_table.name for f in group}
+        missing = bars_inputs_of(names) - names
         complete = all(loaded_sha256(table, day, symbol) is not None for table in sorted(missing))
         loads.append(PartitionLoad(day, symbol, tuple(group), complete))
     return loads, skipped

@@ -133,5 +133,6 @@ def _joined(values: list[str], limit: int = 2000) -> str:
 
 def _in_universe(files: list, settings: Settings, warehouse: WarehouseResource) -> list:
     wh = warehouse_for_sensor(warehouse)
-    universe = {day: set(universe_on(settings, wh, day)) for day in {f.day for f in files}}
-    return [f for f in files if f.symbol in universe[f.day]]
+    wanted = {(f.day, f.raw_table.dataset.market) for f in files}  # each market has its own symbols
+    universe = {(day, market): set(universe_on(settings, wh, day, market)) for day, market in wanted}
+    return [f for f in files if f.symbol in universe[(f.day, f.raw_table.dataset.market)]]

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from binance_assets.binance.schema import Market
 from binance_assets.warehouse import Warehouse
 from binance_assets.warehouse.tables import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
 
 
-def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str]) -> dict[str, date]:
-    """Per symbol, the last day whose three raw tables are all in `raw.load_log`."""
+def last_loaded_days(warehouse: Warehouse, symbols: Sequence[str], market: Market = Market.SPOT) -> dict[str, date]:
+    """Per symbol, the last day whose raw tables of `market` (the poller's: spot) are all in `raw.load_log`."""
     if not symbols:
         return {}
-    tables = list(RAW_TABLES)
+    tables = [name for name, table in RAW_TABLES.items() if table.dataset.market is market]
     sql = (
         f"SELECT symbol, max(trade_date) AS last_day FROM ("
         f" SELECT symbol, trade_date FROM {RAW_SCHEMA}.{LOAD_LOG_TABLE}"

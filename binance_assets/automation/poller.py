@@ -42,6 +42,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from binance_assets.binance.datasets import raw_datasets
+from binance_assets.binance.schema import Market
 from binance_assets.binance.urls import ArchiveSpec
 
 BACKOFF_BASE = timedelta(minutes=5)
@@ -67,9 +68,10 @@ def next_expected_day(last_loaded: date | None, start_date: date) -> date:
     return max(last_loaded + timedelta(days=1), start_date)
 
 
-def day_specs(symbol: str, day: date) -> list[ArchiveSpec]:
-    """The daily archives of one (day, symbol) partition: one per dataset the warehouse loads (the registry's)."""
-    return [ArchiveSpec.daily(ds, symbol, day) for ds in raw_datasets()]
+def day_specs(symbol: str, day: date, market: Market = Market.SPOT) -> list[ArchiveSpec]:
+    """The daily archives of one (day, symbol) partition of `market`: one per dataset of the market the warehouse
+    loads (the registry's). The poller polls the spot universe's; USD-M files come by the landing sensor."""
+    return [ArchiveSpec.daily(ds, symbol, day) for ds in raw_datasets() if ds.market is market]
 
 
 def make_session(

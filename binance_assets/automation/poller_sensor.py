@@ -39,6 +39,8 @@ from binance_assets.automation.sensor_support import (
     last_partition_day,
     warehouse_for_sensor,
 )
+from binance_assets.binance.datasets import raw_datasets
+from binance_assets.binance.schema import Market
 from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import raw_asset_key
@@ -51,6 +53,10 @@ from binance_assets.warehouse.universe import universe_for
 
 MAX_DAYS_PER_TICK = 7
 POLL_TICK_SECONDS = 60
+
+
+# The raw assets of the archives the poller polls (`poller.day_specs`: the spot universe's).
+POLLED_KEYS = [raw_asset_key(ds.id) for ds in raw_datasets() if ds.market is Market.SPOT]
 
 
 def build_archive_poller(
@@ -101,7 +107,7 @@ def build_archive_poller(
         for symbol in symbols:
             first = max(settings.start_date, universe.listing(symbol).first_day)
             state.expect(symbol, next_expected_day(last_loaded.get(symbol), first))
-        checks = partition_run_checks(context.repository_def, RAW_ASSET_KEYS)
+        checks = partition_run_checks(context.repository_def, POLLED_KEYS)
 
         session = session_factory()
         requested: list[str] = []
@@ -201,9 +207,9 @@ def _day_request(day: date, symbols: list[str], checks) -> dg.RunRequest:
     return dg.RunRequest(
         run_key=f"{day_key(day)}|{','.join(symbols)}" if len(symbols) <= 20 else f"{day_key(day)}|{_digest(symbols)}",
         partition_key=day_key(day),
-        asset_selection=RAW_ASSET_KEYS,
+        asset_selection=POLLED_KEYS,
         asset_check_keys=checks,
-        run_config=symbols_run_config({key.path[-1]: symbols for key in RAW_ASSET_KEYS}),
+        run_config=symbols_run_config({key.path[-1]: symbols for key in POLLED_KEYS}),
         tags={**scope_tags(symbols), TAG_SOURCE: POLLER_SENSOR},
     )
 

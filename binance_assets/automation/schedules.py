@@ -11,6 +11,7 @@ import dagster as dg
 
 from binance_assets.automation.deadlines import latest_due_day, loaded_partitions
 from binance_assets.automation.selections import partition_run_checks, schedule_repository
+from binance_assets.binance.schema import Market
 from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import schedule_status
 from binance_assets.lib.keys import raw_asset_key
@@ -55,7 +56,10 @@ def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK
         missing: dict[DaySymbol, list[str]] = {}
         wh = warehouse.get()
         for day in days:  # each day's universe: a symbol is expected from its listing to its delisting
-            missing |= missing_partitions(loaded, list(RAW_TABLES), universe_on(settings, wh, day), [day])
+            for market, tables in _tables_by_market().items():  # each market's tables with its own symbols
+                found = missing_partitions(loaded, tables, universe_on(settings, wh, day, market), [day])
+                for part, names in found.items():
+                    missing.setdefault(part, []).extend(names)
         if not missing:
             return dg.SkipReason(f"every raw partition from {first} to {last} is loaded")
         repository = schedule_repository(context)
@@ -79,3 +83,10 @@ def build_backfill_schedule(settings: Settings, *, lookback_days: int = LOOKBACK
         return requests
 
     return daily_missed_partitions
+
+
+def _tables_by_market() -> dict[Market, list[str]]:
+    by_market: dict[Market, list[str]] = {}
+    for table in RAW_TABLES.values():
+        by_market.setdefault(table.dataset.market, []).append(table.name)
+    return by_market

@@ -51,12 +51,15 @@ class Dataset:
     rest_path: str | None = None  # the REST path that fills a day of it (None: not gap-fillable)
     simulated: bool = False  # the simulator renders its archives
     raw: bool = False  # the warehouse loads it into raw.<id>
+    header: tuple[str, ...] | None = None  # the header row its archives carry, as Binance words it (None: none)
 
     def __post_init__(self) -> None:
         if (self.kind is ArchiveKind.KLINES) != (self.interval is not None):
             raise ValueError(f"{self.id}: klines, and only klines, have an interval")
         if not self.layouts or any(f.kind is not self.kind for f in self.layouts):
             raise ValueError(f"{self.id}: needs CSV layouts of kind {self.kind.value}")
+        if self.header is not None and len(self.header) not in {f.width for f in self.layouts}:
+            raise ValueError(f"{self.id}: a header of {len(self.header)} names fits none of its layouts")
         if self.rest_path is not None and self.rest_path not in REQUEST_WEIGHTS:
             raise ValueError(f"{self.id}: {self.rest_path} has no request weight in rest_shapes.REQUEST_WEIGHTS")
 
@@ -93,6 +96,11 @@ class Dataset:
         return self.market is not Market.SPOT
 
     @property
+    def plain_numbers(self) -> bool:
+        """Futures archives print amounts as short decimals (`78153.0`, `0.001`); spot's with 8 decimals."""
+        return self.market is not Market.SPOT
+
+    @property
     def rest_weight(self) -> int | None:
         """Request weight of one REST page (Binance's figure, `rest_shapes.REQUEST_WEIGHTS`)."""
         return REQUEST_WEIGHTS[self.rest_path] if self.rest_path else None
@@ -101,8 +109,17 @@ class Dataset:
 _UM, _CM = Market.FUTURES_UM, Market.FUTURES_CM
 _T, _A, _K = ArchiveKind.TRADES, ArchiveKind.AGG_TRADES, ArchiveKind.KLINES
 
-# The declarations. Spot's three are what the warehouse loads; the futures ones are read and checked by
-# `validate-archive` (their layouts: no isBestMatch, lower-case booleans, perhaps a header row).
+# The header rows of the futures archives (since 2022; older ones have none), as Binance words them: the real
+# USD-M samples of shared/fixtures and binance/binance-public-data's README.
+_TRADES_HEADER = ("id", "price", "qty", "quote_qty", "time", "is_buyer_maker")
+_CM_TRADES_HEADER = ("id", "price", "qty", "base_qty", "time", "is_buyer_maker")
+_AGG_HEADER = ("agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id", "transact_time",
+               "is_buyer_maker")  # fmt: skip
+_KLINES_HEADER = ("open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume", "count",
+                  "taker_buy_volume", "taker_buy_quote_volume", "ignore")  # fmt: skip
+
+# The declarations. Spot's and USD-M's three are what the warehouse loads; the COIN-M ones are read and checked
+# by `validate-archive` (futures layouts: no isBestMatch, lower-case booleans, a header row since 2022).
 _DECLARED = (
     Dataset("spot_trades", Market.SPOT, _T, (formats.SPOT_TRADES,), rest_path="/api/v3/historicalTrades",
             simulated=True, raw=True),
@@ -110,13 +127,14 @@ _DECLARED = (
             simulated=True, raw=True),
     Dataset("spot_klines_1m", Market.SPOT, _K, (formats.KLINES,), interval="1m", rest_path="/api/v3/klines",
             simulated=True, raw=True),
-    Dataset("um_trades", _UM, _T, (formats.FUTURES_TRADES,), simulated=True),
-    Dataset("um_agg_trades", _UM, _A, (formats.FUTURES_AGG_TRADES,), simulated=True),
-    Dataset("um_klines_1m", _UM, _K, (formats.KLINES,), interval="1m", simulated=True),
+    Dataset("um_trades", _UM, _T, (formats.FUTURES_TRADES,), simulated=True, raw=True, header=_TRADES_HEADER),
+    Dataset("um_agg_trades", _UM, _A, (formats.FUTURES_AGG_TRADES,), simulated=True, raw=True, header=_AGG_HEADER),
+    Dataset("um_klines_1m", _UM, _K, (formats.KLINES,), interval="1m", simulated=True, raw=True,
+            header=_KLINES_HEADER),
     # COIN-M trades' base_qty needs the contract size, which the simulator does not model.
-    Dataset("cm_trades", _CM, _T, (formats.COIN_M_TRADES,)),
-    Dataset("cm_agg_trades", _CM, _A, (formats.FUTURES_AGG_TRADES,), simulated=True),
-    Dataset("cm_klines_1m", _CM, _K, (formats.KLINES,), interval="1m", simulated=True),
+    Dataset("cm_trades", _CM, _T, (formats.COIN_M_TRADES,), header=_CM_TRADES_HEADER),
+    Dataset("cm_agg_trades", _CM, _A, (formats.FUTURES_AGG_TRADES,), simulated=True, header=_AGG_HEADER),
+    Dataset("cm_klines_1m", _CM, _K, (formats.KLINES,), interval="1m", simulated=True, header=_KLINES_HEADER),
 )  # fmt: skip
 
 DATASETS: dict[str, Dataset] = {ds.id: ds for ds in _DECLARED}

@@ -21,6 +21,10 @@ REQUEST_WEIGHTS: dict[str, int] = {
     "/api/v3/trades": 25,
     "/api/v3/historicalTrades": 25,
     "/api/v3/ticker/24hr": 80,  # without `symbol`/`symbols` (every symbol): the most it can cost
+    # USD-M futures (fapi_shapes): klines at its default limit's weight (1 to 10 by limit)
+    "/fapi/v1/exchangeInfo": 1,
+    "/fapi/v1/klines": 5,
+    "/fapi/v1/aggTrades": 20,
 }
 WEIGHT_LIMIT_1M = 6000
 

@@ -17,6 +17,7 @@ from typing import cast
 
 import numpy as np
 
+from . import fapi_shapes
 from .rest_shapes import agg_trade_obj, kline_array, rate_limits, split_symbol, trade_obj
 from .rest_sim_daily import DailyCandle, daily_candle, kline_1d, ticker_mini, units
 from .sim_calendar import EPOCH, calendar, symbol_params
@@ -46,6 +47,7 @@ class SimMarket:
     trades_per_day: int = 20_000
     signal: float = 0.0
     universe: SimUniverse | None = None
+    um_symbols: tuple[str, ...] = ()  # the USD-M perpetuals `/fapi/v1` serves (the same simulated days, in ms)
 
     @classmethod
     def for_universe(cls, universe: SimUniverse, first_day: date, last_day: date, signal: float = 0.0) -> SimMarket:
@@ -226,6 +228,13 @@ class SimMarket:
             "exchangeFilters": [],
             "symbols": [self.symbol_info(s) for s in self.symbols],
         }
+
+    def um_exchange_info(self, server_time_ms: int) -> dict:
+        """`/fapi/v1/exchangeInfo`: the USD-M perpetuals, listed from the market's first day."""
+        onboard = (self.first_day - date(1970, 1, 1)).days * 86_400_000
+        infos = [fapi_shapes.symbol_info(s, symbol_params(s).tick_decimals, symbol_params(s).step_decimals, onboard)
+                 for s in self.um_symbols]  # fmt: skip
+        return fapi_shapes.exchange_info(server_time_ms, infos)
 
     def symbol_info(self, symbol: str) -> dict:
         params = symbol_params(symbol)

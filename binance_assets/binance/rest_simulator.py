@@ -1,7 +1,8 @@
 """A Binance REST simulator: a real HTTP server on loopback (stdlib `ThreadingHTTPServer`).
 
 It serves `/api/v3/{ping,time,exchangeInfo,klines (1m, 1d),aggTrades,historicalTrades,ticker/24hr (MINI)}`
-from the same simulated days as the archive mirror (`SimMarket`) and a simulated merchant's
+and USD-M futures' `/fapi/v1/{exchangeInfo,klines (1m),aggTrades}` (`fapi_shapes`) from the same simulated days
+as the archive mirror (`SimMarket`) and a simulated merchant's
 `/sapi/v1/c2c/orderMatch/listUserOrderHistory` (signed: the API key, the HMAC or Ed25519 signature
 and the timestamp's recvWindow are checked as Binance does). It counts request weight per minute
 (`X-MBX-USED-WEIGHT-1M`), answers 429 past the limit and 418 (a ban) to a client that keeps going,
@@ -19,10 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from . import fapi_shapes
 from . import rest_protocol as protocol
 from . import rest_shapes as shapes
 from .c2c_sim import SimMerchant
 from .rest_signing import Verifier
+from .rest_sim_fapi import fapi_route
 from .rest_sim_faults import (
     FAULT_KINDS,
     ROW_FAULTS,
@@ -212,16 +215,20 @@ class RestSimulator:
                 limit,
                 micros,
             )
+        if path.startswith("/fapi/v1/"):
+            if path != fapi_shapes.EXCHANGE_INFO:
+                self._symbol(params, self.market.um_symbols)
+            return fapi_route(self.market, path, params, now)
         if path == C2C_PATH:
             account = self._authenticate(query, headers, now)
             return self._c2c(account, params, now)
         raise SimError(404, -1000, f"Unknown path {path}")
 
-    def _symbol(self, params: dict[str, str]) -> str:
+    def _symbol(self, params: dict[str, str], listed: tuple[str, ...] | None = None) -> str:
         symbol = params.get("symbol", "")
         if not symbol:
             raise SimError(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
-        if symbol not in self.market.symbols:
+        if symbol not in (self.market.symbols if listed is None else listed):
             raise SimError(400, protocol.INVALID_SYMBOL, "Invalid symbol.")
         return symbol
 

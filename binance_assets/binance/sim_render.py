@@ -7,6 +7,7 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -93,12 +94,21 @@ def _text_8dp(units: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(whole, frac, ".")
 
 
+def _text_plain(units: np.ndarray) -> pa.Array:
+    """Units of 1e-8 as Binance's futures archives print amounts: the shortest decimal, at least one digit after
+    the point (`78153.0`, `0.001`, `1094.1406`): the 8-decimal text without its trailing zeros."""
+    text = pc.replace_substring_regex(_text_8dp(units), r"0+$", "")
+    return pc.replace_substring_regex(text, r"\.$", ".0")
+
+
 def _text_bool(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(values), "True", "False")
 
 
-def _text_columns(raw: RawDay, kind: ArchiveKind, futures: bool) -> dict[str, pa.Array]:
-    """Every column of `kind` as Binance prints it, by canonical name (spot `True`, futures `true`)."""
+def _text_columns(raw: RawDay, kind: ArchiveKind, futures: bool, plain: bool = False) -> dict[str, pa.Array]:
+    """Every column of `kind` as Binance prints it, by canonical name (spot `True`, futures `true`; amounts with 8
+    decimals, or `plain` as futures archives print them)."""
+    amount = _text_plain if plain else _text_8dp
 
     def flags(values: np.ndarray) -> pa.Array:
         text = _text_bool(values)
@@ -107,9 +117,9 @@ def _text_columns(raw: RawDay, kind: ArchiveKind, futures: bool) -> dict[str, pa
     if kind is ArchiveKind.TRADES:
         return {
             "trade_id": _text_int(raw.trade_id),
-            "price": _text_8dp(raw.price),
-            "qty": _text_8dp(raw.qty),
-            "quote_qty": _text_8dp(raw.quote),
+            "price": amount(raw.price),
+            "qty": amount(raw.qty),
+            "quote_qty": amount(raw.quote),
             "trade_time": _text_int(raw.day_start + raw.time),
             "is_buyer_maker": flags(raw.buyer_maker),
             "is_best_match": flags(np.ones(len(raw.time), bool)),
@@ -117,8 +127,8 @@ def _text_columns(raw: RawDay, kind: ArchiveKind, futures: bool) -> dict[str, pa
     if kind is ArchiveKind.AGG_TRADES:
         return {
             "agg_trade_id": _text_int(raw.agg_id),
-            "price": _text_8dp(raw.agg_price),
-            "qty": _text_8dp(raw.agg_qty),
+            "price": amount(raw.agg_price),
+            "qty": amount(raw.agg_qty),
             "first_trade_id": _text_int(raw.agg_first),
             "last_trade_id": _text_int(raw.agg_last),
             "trade_time": _text_int(raw.day_start + raw.agg_time),
@@ -126,20 +136,24 @@ def _text_columns(raw: RawDay, kind: ArchiveKind, futures: bool) -> dict[str, pa
             "is_best_match": flags(np.ones(len(raw.agg_id), bool)),
         }
     k = raw.klines
-    cols = {n: _text_8dp(k[n]) if n in _PRICE_COLUMNS else _text_int(k[n]) for n in SCHEMAS[ArchiveKind.KLINES].names}
+    cols = {n: amount(k[n]) if n in _PRICE_COLUMNS else _text_int(k[n]) for n in SCHEMAS[ArchiveKind.KLINES].names}
     return cols | {"ignore": pa.array(np.full(len(k["open_time"]), "0"))}
 
 
-def csv_bytes(raw: RawDay, kind: ArchiveKind, layout: CsvFormat | None = None, header: bool = False) -> bytes:
+def csv_bytes(
+    raw: RawDay, kind: ArchiveKind, layout: CsvFormat | None = None, header: bool | Sequence[str] = False,
+    plain: bool = False,
+) -> bytes:
     """CSV in `layout` (default: spot's) as Binance's archive prints it: headerless, or (futures archives since
-    2022) with a header row of the column names."""
+    2022) with a header row (`header`: those names, or True: the canonical column names); `plain`: amounts as
+    futures archives print them."""
     layout = layout or next(iter(layouts(kind, Market.SPOT).values()))
-    text = _text_columns(raw, kind, layout.futures)
+    text = _text_columns(raw, kind, layout.futures, plain)
     cols = [text[name] for name in layout.names]
     table = pa.Table.from_arrays(cols, names=[f"c{i}" for i in range(len(cols))])
     sink = io.BytesIO()
     if header:
-        sink.write((",".join(layout.names) + "\n").encode())
+        sink.write((",".join(layout.names if header is True else header) + "\n").encode())
     pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     return sink.getvalue()
 
@@ -161,9 +175,12 @@ def _for(raw: RawDay, dataset: Dataset) -> RawDay:
     return in_milliseconds(raw) if dataset.milliseconds_only else raw
 
 
-def dataset_csv(raw: RawDay, dataset: Dataset, header: bool = False) -> bytes:
-    """The day's archive CSV of `dataset` (its first layout, its time unit), with or without a header row."""
-    return csv_bytes(_for(raw, dataset), dataset.kind, dataset.layouts[0], header)
+def dataset_csv(raw: RawDay, dataset: Dataset, header: bool | None = None) -> bytes:
+    """The day's archive CSV of `dataset` byte for byte as Binance writes it (its first layout, its time unit, its
+    number format, its header row if it has one); `header` False: without a header row, True: with one (the
+    dataset's, else the canonical column names)."""
+    names = dataset.header if header is None else (header and (dataset.header or True))
+    return csv_bytes(_for(raw, dataset), dataset.kind, dataset.layouts[0], names or False, dataset.plain_numbers)
 
 
 def dataset_table(raw: RawDay, dataset: Dataset) -> pa.Table:

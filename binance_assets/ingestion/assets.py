@@ -120,7 +120,9 @@ def build_raw_asset(
         results = []
         for day in run_days(context):
             result = DayResult(raw_table.name, day)
-            result.loads.extend(load_symbols(day, run_symbols(context, settings, wh, day, config.symbols)))
+            result.loads.extend(load_symbols(
+                day, run_symbols(context, settings, wh, day, config.symbols, raw_table.dataset.market)
+            ))
             results.append(result)
         yield from _day_events(context, key, raw_table, results)
 
@@ -130,6 +132,12 @@ def build_raw_asset(
 def _day_events(context, key: dg.AssetKey, raw_table: RawTable, results: list[DayResult]):
     """The run's events: one materialization (with the checks) when every day of the run published rows; the
     failed checks alone when nothing was published; then a failure naming every refused file."""
+    if not any(r.loads for r in results):
+        # No symbol of the table's market in the run's scope (e.g. BINANCE_ASSETS_UM_SYMBOLS empty): nothing is
+        # missing, and what is downstream (the other markets' marts) must not be skipped for it. Nothing written.
+        context.log.info(f"{raw_table.name}: no {raw_table.dataset.market.value} symbol in this run's scope")
+        yield dg.MaterializeResult(metadata={"dagster/row_count": 0, "symbols_in_scope": 0})
+        return
     failures = [r.failure_description() for r in results if r.failed]
     empty = [r for r in results if not r.published]
     for result in empty:

@@ -108,7 +108,7 @@ def _zip_size(client: ArchiveClient, raw_table: RawTable, day: dt.date, symbol: 
     if client.mirror is None:
         return 0
     try:
-        return (client.mirror / ArchiveSpec(symbol=symbol, kind=raw_table.kind, day=day).relative_path).stat().st_size
+        return (client.mirror / ArchiveSpec.daily(raw_table.dataset, symbol, day).relative_path).stat().st_size
     except (OSError, ValueError):
         return 0
 

@@ -176,7 +176,7 @@ def prepare_partition(client: ArchiveClient, raw_table: RawTable, day: dt.date, 
     Raises the client's specific `BinanceDataError`s (the offending file kept in quarantine);
     `ArchiveNotYetAvailable` means the day is not published yet.
     """
-    loaded = client.load(ArchiveSpec(symbol=symbol, kind=raw_table.kind, day=day))
+    loaded = client.load(ArchiveSpec.daily(raw_table.dataset, symbol, day))
     pause_point("parsed")
     return PreparedPartition(loaded, audit_rows(raw_table, day, symbol, loaded.contents.table))
 

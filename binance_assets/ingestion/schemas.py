@@ -118,11 +118,18 @@ MODELS: dict[str, type[_PartitionedRaw]] = {
     "spot_trades": SpotTradesModel,
     "spot_agg_trades": SpotAggTradesModel,
     "spot_klines_1m": SpotKlines1mModel,
+    # USD-M futures rows obey the same rules (no isBestMatch: null, which the models allow).
+    "um_trades": SpotTradesModel,
+    "um_agg_trades": SpotAggTradesModel,
+    "um_klines_1m": SpotKlines1mModel,
 }
 DESCRIPTIONS: dict[str, str] = {
     "spot_trades": "Every spot trade of a symbol on a UTC day, from data.binance.vision `trades` archives.",
     "spot_agg_trades": "Spot aggregated trades (fills of one taker order at one price), from `aggTrades` archives.",
     "spot_klines_1m": "Spot 1-minute klines as Binance publishes them, from `klines/<SYMBOL>/1m` archives.",
+    "um_trades": "Every USD-M futures trade of a symbol on a UTC day, from `data/futures/um/daily/trades` archives.",
+    "um_agg_trades": "USD-M futures aggregated trades, from `data/futures/um/daily/aggTrades` archives.",
+    "um_klines_1m": "USD-M futures 1-minute klines as Binance publishes them, from `futures/um/daily/klines` archives.",
 }
 
 

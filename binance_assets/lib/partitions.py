@@ -20,6 +20,7 @@ from functools import lru_cache
 import dagster as dg
 from dagster._core.errors import DagsterInvalidPropertyError
 
+from binance_assets.binance.schema import Market
 from binance_assets.settings import Settings
 from binance_assets.warehouse import Warehouse
 from binance_assets.warehouse.universe import symbols_for_day
@@ -86,22 +87,29 @@ def run_tags(context) -> Mapping[str, str]:
         return {}
 
 
-def universe_on(settings: Settings, warehouse: Warehouse, day: dt.date) -> list[str]:
-    """The symbols expected on `day` (sorted): the recorded universe (`raw.symbol_universe`, listings and
-    delistings) filtered by the settings, or the allow-list while none is recorded (warehouse/universe.py)."""
-    return symbols_for_day(settings, warehouse, day)
+def universe_on(settings: Settings, warehouse: Warehouse, day: dt.date, market: Market = Market.SPOT) -> list[str]:
+    """The symbols of `market` expected on `day` (sorted). Spot: the recorded universe (`raw.symbol_universe`,
+    listings and delistings) filtered by the settings, or the allow-list while none is recorded
+    (warehouse/universe.py). USD-M futures: `BINANCE_ASSETS_UM_SYMBOLS` from the first partition day on."""
+    if market is Market.SPOT:
+        return symbols_for_day(settings, warehouse, day)
+    if market is Market.FUTURES_UM:
+        return sorted(set(settings.um_symbols)) if day >= settings.start_date else []
+    raise ValueError(f"no symbol list for market {market.value}")
 
 
 def run_symbols(
     context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, settings: Settings, warehouse: Warehouse,
-    day: dt.date, configured: Iterable[str] | None = None,
+    day: dt.date, configured: Iterable[str] | None = None, market: Market = Market.SPOT,
 ) -> list[str]:
-    """The symbols one step covers on `day`: those its config names, else those the run's tags name, else the
-    day's universe; always within the universe's symbols plus any named explicitly."""
+    """The symbols one step covers on `day`: those its config names, else those the run's tags name (within the
+    market's symbols of the day), else the day's symbols of `market`."""
     if configured is not None:
         return sorted({s.upper() for s in configured})
     tagged = tagged_symbols(run_tags(context))
-    return tagged if tagged is not None else universe_on(settings, warehouse, day)
+    if tagged is not None and market is not Market.SPOT:
+        return sorted(set(tagged) & set(universe_on(settings, warehouse, day, market)))
+    return tagged if tagged is not None else universe_on(settings, warehouse, day, market)
 
 
 @dataclass(frozen=True, order=True)

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 
 import dagster as dg
 
+from binance_assets.binance.schema import Market
 from binance_assets.lib.partitions import day_key, run_tags, tagged_symbols
-from binance_assets.warehouse import Warehouse
+from binance_assets.warehouse import RAW_TABLES, Warehouse
 from binance_assets.warehouse.load_log import LOAD_LOG
 
 
@@ -57,20 +58,34 @@ def step_symbols(
     return sorted(set(tagged) | changed_since(warehouse, first, day, since))
 
 
-# The raw tables a symbol's bars (and their reconciliation with the archive's klines) need: the marts read
-# trades and klines (dbt_project/models/marts/fct_bars_1m.sql); the aggTrades staging model stands alone.
-BARS_INPUTS = ("spot_trades", "spot_klines_1m")
+# The raw tables a symbol's bars (and their reconciliation with the archive's klines) need, per market: the marts
+# read trades and klines (dbt_project/models/marts/fct_bars_1m.sql, fct_um_bars_1m.sql); the aggTrades staging
+# models stand alone.
+BARS_INPUTS_BY_MARKET: dict[Market, tuple[str, str]] = {
+    Market.SPOT: ("spot_trades", "spot_klines_1m"),
+    Market.FUTURES_UM: ("um_trades", "um_klines_1m"),
+}
+BARS_INPUTS = tuple(t for inputs in BARS_INPUTS_BY_MARKET.values() for t in inputs)
+
+
+def bars_inputs_of(tables: Iterable[str]) -> set[str]:
+    """The bars' inputs of the markets raw `tables` belong to (a landed USD-M file needs USD-M trades and klines)."""
+    markets = {RAW_TABLES[name].dataset.market for name in tables}
+    return {t for market in markets for t in BARS_INPUTS_BY_MARKET.get(market, ())}
 
 
 def complete_symbols(warehouse: Warehouse, day: dt.date) -> set[str]:
-    """Symbols of `day` whose trades and klines are both loaded (current `raw.load_log` rows): the ones dbt may
-    build. A symbol whose klines have not landed yet is left out of the day's build, as a (day, symbol)
-    partition with a missing upstream was: its bars would be built from trades alone and fail the
-    reconciliation with the archive's klines."""
+    """Symbols of `day` whose trades and klines are both loaded in some market, and half loaded in none
+    (current `raw.load_log` rows): the ones dbt may build. A symbol whose klines have not landed yet is left out
+    of the day's build, as a (day, symbol) partition with a missing upstream was: its bars would be built from
+    trades alone and fail the reconciliation with the archive's klines."""
     marks = ", ".join("?" for _ in BARS_INPUTS)
     rows = warehouse.query(
-        f"SELECT symbol FROM {LOAD_LOG} WHERE trade_date = ? AND superseded_at IS NULL AND table_name IN ({marks}) "
-        "GROUP BY symbol HAVING count(DISTINCT table_name) = ?",
-        [day, *BARS_INPUTS, len(BARS_INPUTS)],
+        f"SELECT DISTINCT symbol, table_name FROM {LOAD_LOG} WHERE trade_date = ? AND superseded_at IS NULL "
+        f"AND table_name IN ({marks})",
+        [day, *BARS_INPUTS],
     )
-    return set(rows["symbol"]) if len(rows) else set()
+    loaded: dict[str, set[str]] = {}
+    for symbol, table in zip(rows["symbol"], rows["table_name"], strict=True) if len(rows) else []:
+        loaded.setdefault(symbol, set()).add(table)
+    return {symbol for symbol, tables in loaded.items() if bars_inputs_of(tables) <= tables}

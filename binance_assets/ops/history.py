@@ -16,7 +16,9 @@ from pathlib import Path
 from unittest import mock
 
 from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.schema import Market
 from binance_assets.ingestion.load import load_partition
+from binance_assets.lib.partitions import universe_on
 from binance_assets.resources import resources_for
 from binance_assets.settings import Settings
 from binance_assets.transform import parse_cache
@@ -25,13 +27,17 @@ from binance_assets.warehouse import RAW_TABLES, PartitionRejected
 
 
 def load_raw_days(settings: Settings, days: Iterable[dt.date], symbols: Iterable[str]) -> None:
-    """Load every raw table of the given days and symbols, each partition replaced in one transaction."""
+    """Load every raw table of the given days and symbols, each partition replaced in one transaction (the futures
+    tables: those of the symbols that are in the market's symbol list, `BINANCE_ASSETS_UM_SYMBOLS`)."""
     warehouse = resources_for(settings)["warehouse"].get()
     client = ArchiveClient(settings.resolved_archive_base_url, settings.download_dir, settings.quarantine_dir)
     symbols = list(symbols)
     for day in days:
         for symbol in symbols:
             for table in RAW_TABLES.values():
+                market = table.dataset.market
+                if market is not Market.SPOT and symbol not in universe_on(settings, warehouse, day, market):
+                    continue
                 load = load_partition(client, warehouse, table, day, symbol)
                 if not load.published:
                     raise PartitionRejected(

@@ -34,13 +34,14 @@ class FileStatus:
 
 
 def day_status(settings: Settings, warehouse: Warehouse, day: dt.date, now: dt.datetime) -> list[FileStatus]:
-    """One `FileStatus` per (raw table, symbol of the day's universe), by table then symbol."""
-    symbols = universe_on(settings, warehouse, day)
+    """One `FileStatus` per (raw table, symbol of the day in the table's market), by table then symbol."""
+    markets = {t.dataset.market for t in RAW_TABLES.values()}
+    symbols_of = {m: universe_on(settings, warehouse, day, m) for m in markets}
     loaded = loaded_partitions(warehouse, day, day)
     deadline = deadline_for(day, settings.raw_due_hours_after_midnight)
     out = []
     for table in RAW_TABLES.values():
-        for symbol in symbols:
+        for symbol in symbols_of[table.dataset.market]:
             found = loaded.get((table.name, symbol, day))
             if found is not None:
                 loaded_at, rows, expected_since = found
@@ -51,7 +52,7 @@ def day_status(settings: Settings, warehouse: Warehouse, day: dt.date, now: dt.d
                 out.append(FileStatus(table.name, symbol, "loaded_late" if late else "loaded", rows,
                                       log.get("version"), f"loaded at {loaded_at:%Y-%m-%d %H:%M} UTC"))
                 continue
-            spec = ArchiveSpec(symbol=symbol, kind=table.kind, day=day, market=table.dataset.market)
+            spec = ArchiveSpec.daily(table.dataset, symbol, day)
             refused = settings.quarantine_dir / spec.relative_path
             reason = refused.with_name(refused.name + ".error.txt")
             if reason.is_file():
@@ -67,8 +68,8 @@ def format_status(day: dt.date, rows: list[FileStatus]) -> list[str]:
     """The lines `binance-assets status` prints: a count per status, then one line per file not loaded on time
     (all of them with `verbose`)."""
     counts = {status: sum(1 for r in rows if r.status == status) for status in STATUSES}
-    symbols = len({r.symbol for r in rows})
-    lines = [f"{day}: {symbols} symbols x {len(RAW_TABLES)} tables: "
+    symbols, tables = len({r.symbol for r in rows}), len({r.table for r in rows}) or len(RAW_TABLES)
+    lines = [f"{day}: {symbols} symbols x {tables} tables: "
              + ", ".join(f"{n} {status}" for status, n in counts.items() if n)]
     for r in rows:
         rows_text = f"{r.rows:,} rows v{r.version}" if r.rows is not None else ""

@@ -7,6 +7,7 @@ SQL names its models). The raw tables' names are binance_assets.warehouse.tables
 from __future__ import annotations
 
 BARS_1M_TABLE = "marts.fct_bars_1m"
+UM_BARS_1M_TABLE = "marts.fct_um_bars_1m"  # USD-M futures
 SYMBOL_DAILY_TABLE = "marts.fct_symbol_daily"
 DATA_GAPS_TABLE = "marts.fct_data_gaps"
 MERCHANT_DAILY_TABLE = "marts.fct_merchant_daily"

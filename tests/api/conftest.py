@@ -112,9 +112,10 @@ def pg_warehouse(api_warehouse, module_postgres_url, tmp_path_factory):
     from binance_assets.warehouse import PostgresWarehouse
 
     wh = PostgresWarehouse(module_postgres_url)
-    load_raw(wh, api_warehouse.path.parent / "mirror", tmp_path_factory.mktemp("pg_load"), ["BTCUSDT"], PG_DAYS)
+    load_raw(wh, api_warehouse.path.parent / "mirror", tmp_path_factory.mktemp("pg_load"), ["BTCUSDT"], PG_DAYS,
+             um_symbols=["BTCUSDT"])
     for table in ("marts.fct_bars_1m", "marts.fct_symbol_daily", "marts.fct_data_gaps", "features.minute_features",
-                  "ml.predictions"):
+                  "ml.predictions", "marts.fct_um_bars_1m"):
         for day in PG_DAYS:
             rows = api_warehouse.query(f"SELECT * FROM {table} WHERE symbol = 'BTCUSDT' AND trade_date = ?", [day])
             if len(rows):

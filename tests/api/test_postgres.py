@@ -30,6 +30,25 @@ def test_klines_same_on_both_engines(client, pg_client, params):
     assert pg.json() == duck.json() and len(pg.json()) > 0
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1m", "startTime": DAY_MS, "limit": 1500}),
+        ("/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1h"}),
+        ("/fapi/v1/aggTrades", {"symbol": "BTCUSDT", "startTime": DAY_MS, "endTime": DAY_MS + 3_600_000}),
+        ("/fapi/v1/exchangeInfo", {}),
+    ],
+)
+def test_usd_m_futures_same_on_both_engines(client, pg_client, path, params):
+    pg, duck = pg_client[0].get(path, params=params), client.get(path, params=params)
+    assert pg.status_code == duck.status_code == 200
+    pg_body, duck_body = pg.json(), duck.json()
+    if path.endswith("exchangeInfo"):
+        pg_body, duck_body = pg_body["symbols"], duck_body["symbols"]
+        assert [s["symbol"] for s in pg_body] == ["BTCUSDT"]
+    assert pg_body == duck_body and len(pg_body) > 0
+
+
 def test_trades_and_v1_same_on_both_engines(client, pg_client, auth):
     pgc, app = pg_client
     for path, params in [("/api/v3/aggTrades", {"symbol": "BTCUSDT", "startTime": DAY_MS + 3_600_000,

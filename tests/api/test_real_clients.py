@@ -1,6 +1,7 @@
 """Binance's own clients, unchanged but for the base URL, read the platform's warehouse through a real
 uvicorn server: ccxt (load_markets, also over a universe with delisted symbols; fetch_time, fetch_ohlcv,
-fetch_trades) and binance-sdk-spot (time, exchange_info, klines, agg_trades). Each client's rate-limit error is
+fetch_trades), ccxt's USD-M futures client binanceusdm (load_markets, fetch_ohlcv, fetch_trades) and
+binance-sdk-spot (time, exchange_info, klines, agg_trades). Each client's rate-limit error is
 raised on our 429."""
 
 from __future__ import annotations
@@ -57,6 +58,52 @@ def test_ccxt_reads_the_warehouse(live_url, api_warehouse):
     assert [t["price"] for t in trades] == [d(p) for p in agg.price]
     assert [t["amount"] for t in trades] == [d(q) for q in agg.qty]
     assert [t["side"] for t in trades] == ["sell" if m else "buy" for m in agg.is_buyer_maker]
+
+
+def _binanceusdm(base: str):
+    import ccxt
+
+    return ccxt.binanceusdm({
+        "urls": {"api": {"fapiPublic": base + "/fapi/v1"}},
+        "options": {"fetchCurrencies": False},
+        "enableRateLimit": False,
+        "timeout": 10_000,
+    })
+
+
+def test_ccxt_binanceusdm_reads_the_futures_warehouse(live_url, api_warehouse):
+    """ccxt's USD-M futures client, unchanged but for its base URL: the perpetual the warehouse holds, its 1m
+    bars as OHLCV and its aggregate trades, in Binance's futures shapes."""
+    ex = _binanceusdm(live_url)
+    markets = ex.load_markets()
+    assert list(markets) == ["BTC/USDT:USDT"]
+    market = markets["BTC/USDT:USDT"]
+    assert (market["id"], market["swap"], market["linear"], market["settle"], market["active"]) == (
+        "BTCUSDT", True, True, "USDT", True)
+    d = lambda v: float(rs.decimal_str(v))  # noqa: E731
+    bars = api_warehouse.query(
+        "SELECT * FROM marts.fct_um_bars_1m WHERE symbol = 'BTCUSDT' ORDER BY open_time LIMIT 1500"
+    )
+    ohlcv = ex.fetch_ohlcv("BTC/USDT:USDT", "1m", since=DAY_MS, limit=1000)  # ccxt asks for 1000 at most
+    assert ohlcv == [[_ms(b.open_time), d(b.open), d(b.high), d(b.low), d(b.close), d(b.volume)]
+                     for b in bars.head(1000).itertuples()]
+    raw = ex.fapiPublicGetKlines({"symbol": "BTCUSDT", "interval": "1m", "startTime": DAY_MS, "limit": 1500})
+    assert [int(k[0]) for k in raw] == [_ms(t) for t in bars.open_time]  # futures' limit goes up to 1500
+    spot = api_warehouse.query("SELECT close FROM marts.fct_bars_1m WHERE symbol = 'BTCUSDT' ORDER BY open_time "
+                               "LIMIT 1000")
+    assert [row[4] for row in ohlcv] != [d(c) for c in spot.close]  # the futures bars, not the spot ones
+    agg = api_warehouse.query(
+        "SELECT * FROM raw.um_agg_trades WHERE symbol = 'BTCUSDT' AND trade_time >= '2025-01-01 00:00:00' "
+        "AND trade_time < '2025-01-01 01:00:00' ORDER BY agg_trade_id LIMIT 50"
+    )
+    assert len(agg) > 0
+    trades = ex.fetch_trades("BTC/USDT:USDT", since=DAY_MS, limit=50)
+    assert [int(t["id"]) for t in trades] == list(agg.agg_trade_id)
+    assert [t["price"] for t in trades] == [d(p) for p in agg.price]
+    assert [t["amount"] for t in trades] == [d(q) for q in agg.qty]
+    assert [t["timestamp"] for t in trades] == [_ms(t) for t in agg.trade_time]
+    assert [t["side"] for t in trades] == ["sell" if m else "buy" for m in agg.is_buyer_maker]
+    assert all("M" not in t["info"] for t in trades)  # the futures shape: no best match
 
 
 def test_ccxt_marks_delisted_symbols_inactive(universe_url):

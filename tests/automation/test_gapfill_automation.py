@@ -38,7 +38,9 @@ TRADES, SEED = 200, 7
 MARTS = {dg.AssetKey(["marts", name]) for name in ("fct_bars_1m", "fct_symbol_daily", "fct_data_gaps")}
 BARS_MARTS = {dg.AssetKey(["marts", name]) for name in ("fct_bars_1m", "fct_data_gaps")}  # from staging models
 FEATURES = dg.AssetKey(["features", "minute_features"])
-STAGING = {dg.AssetKey(["staging", f"stg_binance__{table}"]) for table in RAW_TABLES}
+# The tables REST fills (the spot ones; USD-M futures have no REST gap-fill).
+FILLABLE = sorted(name for name, table in RAW_TABLES.items() if table.dataset.rest_path is not None)
+STAGING = {dg.AssetKey(["staging", f"stg_binance__{table}"]) for table in FILLABLE}
 DAY_KEY = DAY.isoformat()  # both symbols' day: one partition
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -115,14 +117,14 @@ def test_automation_requests_the_marts_of_a_gap_filled_day_like_those_of_an_arch
 
     # The gap-fill run is a materialization of each raw asset, from REST, with the raw checks' results.
     materialized = {e.asset_key.path[-1]: e.materialization for e in filled.get_asset_materialization_events()}
-    assert set(materialized) == set(RAW_TABLES)
+    assert set(materialized) == set(FILLABLE)
     assert {m.metadata["source"].value for m in materialized.values()} == {"rest"}
     checks = check_results(filled)
-    for table in RAW_TABLES:
+    for table in FILLABLE:
         assert checks[(table, "pandera_schema")].passed and checks[(table, "unique_ids")].passed
     warehouse = defs.resources["warehouse"].get()
     day = simulate_day(FILLED, DAY, seed=SEED, trades_per_day=TRADES)  # what the withheld archives hold
-    for table in RAW_TABLES.values():
+    for table in (RAW_TABLES[name] for name in FILLABLE):
         log = warehouse.load_log(table.name, FILLED, DAY)
         assert load_source(log) == "rest" and log["version"] == 1
         assert log["rows"] == day.table(table.kind).num_rows > 0
@@ -160,7 +162,7 @@ def test_the_daemons_gap_fill_run_builds_the_days_marts_and_features(location):
     assert run.success
 
     built = {e.asset_key for e in run.get_asset_materialization_events() if e.partition == DAY_KEY}
-    assert {key.path[-1] for key in built if key.path[0] == "raw"} == set(RAW_TABLES)
+    assert {key.path[-1] for key in built if key.path[0] == "raw"} == set(FILLABLE)
     assert STAGING | MARTS | {FEATURES} <= built
     evaluations = check_results(run)
     assert evaluations and all(e.passed for e in evaluations.values())

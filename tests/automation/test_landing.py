@@ -165,7 +165,7 @@ def test_unrelated_futures_monthly_other_intervals_and_symbols_are_ignored(mirro
     (mirror / "README.txt").write_text("hello")
     (mirror / "data/spot/daily/trades/BTCUSDT/notes.txt").write_text("hello")
     (mirror / "data/spot/daily/trades/BTCUSDT/.BTCUSDT-trades-2025-01-03.zip.CHECKSUM.a1b2.part").write_text("x")
-    write_pair(mirror, "data/futures/um/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-03.zip")
+    write_pair(mirror, "data/futures/cm/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-03.zip")  # COIN-M: not loaded
     write_pair(mirror, "data/spot/monthly/trades/BTCUSDT/BTCUSDT-trades-2025-01.zip")
     write_pair(mirror, "data/spot/daily/klines/BTCUSDT/5m/BTCUSDT-5m-2025-01-03.zip")
     write_pair(mirror, "data/spot/daily/trades/BTCUSDT/ETHUSDT-trades-2025-01-03.zip")  # wrong folder
@@ -178,6 +178,16 @@ def test_unrelated_futures_monthly_other_intervals_and_symbols_are_ignored(mirro
     files, _ = find_landed(LocalMirror(mirror), None, None)
     assert {f.symbol for f in files} == {"BTCUSDT", "ETHUSDT", "XRPUSDT"}
     assert len(files) == 15
+
+
+def test_usd_m_futures_archives_are_landings_of_their_own_tables(mirror) -> None:
+    _, cursor = find_landed(LocalMirror(mirror), None, SYMBOLS)
+    for folder, name in (("trades", "BTCUSDT-trades-2025-01-03.zip"), ("aggTrades", "BTCUSDT-aggTrades-2025-01-03.zip"),
+                         ("klines", "1m/BTCUSDT-1m-2025-01-03.zip")):
+        write_pair(mirror, f"data/futures/um/daily/{folder}/BTCUSDT/{name}")
+    files, _ = find_landed(LocalMirror(mirror), cursor, SYMBOLS)
+    assert sorted((f.raw_table.name, f.symbol, f.day) for f in files) == [
+        ("um_agg_trades", "BTCUSDT", DAY3), ("um_klines_1m", "BTCUSDT", DAY3), ("um_trades", "BTCUSDT", DAY3)]
 
 
 def test_checksum_that_does_not_parse_yet_waits(mirror, extra_day) -> None:
@@ -291,7 +301,7 @@ def test_s3_prefix_behaves_like_the_folder(s3_client, bucket, upload_mirror, pri
     junk = tmp_path / "junk"
     (junk / "data/spot/daily").mkdir(parents=True)
     (junk / "data/spot/daily/README.txt").write_text("hello")
-    write_pair(junk, "data/futures/um/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-03.zip")
+    write_pair(junk, "data/futures/cm/daily/trades/BTCUSDT/BTCUSDT-trades-2025-01-03.zip")
     write_pair(junk, "data/spot/monthly/trades/BTCUSDT/BTCUSDT-trades-2025-01.zip")
     write_pair(junk, "data/spot/daily/trades/XRPUSDT/XRPUSDT-trades-2025-01-03.zip")
     upload_mirror(junk, prefix)

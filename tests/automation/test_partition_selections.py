@@ -17,6 +17,7 @@ import dagster as dg
 import pytest
 
 from binance_assets.automation.deadline_checks import DEADLINE_CHECK_NAME, DEADLINE_SENSOR_NAME
+from binance_assets.automation.poller_sensor import POLLED_KEYS
 from binance_assets.automation.schedules import BACKFILL_SCHEDULE
 from binance_assets.automation.sensor_support import LANDING_SENSOR, POLLER_SENSOR, RAW_ASSET_KEYS
 from binance_assets.binance.simulator import simulate_mirror
@@ -71,7 +72,7 @@ def test_landing_sensor_runs_exclude_the_deadline_checks(location, instance):
     )
     requests = [r for r in sensor(context) if isinstance(r, dg.RunRequest)]
     assert len(requests) == 1  # one day, one symbol: one run for its three archives (and what is downstream)
-    assert set(RAW_ASSET_KEYS) <= set(requests[0].asset_selection)
+    assert set(POLLED_KEYS) <= set(requests[0].asset_selection)  # the spot tables (the mirror holds spot files)
     for request in requests:
         assert_partition_run_without_deadline_checks(repo, request)
 
@@ -109,7 +110,7 @@ def test_poller_runs_exclude_the_deadline_checks(location, instance, http_base):
     )
     requests = [r for r in sensor(context) if isinstance(r, dg.RunRequest)]
     assert [(r.partition_key, r.tags["binance/symbols"]) for r in requests] == [("2025-01-01", "BTCUSDT")]
-    assert requests[0].asset_selection == RAW_ASSET_KEYS
+    assert requests[0].asset_selection == POLLED_KEYS
     assert_partition_run_without_deadline_checks(repo, requests[0])
 
 

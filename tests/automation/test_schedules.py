@@ -16,6 +16,7 @@ from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse
 
 D1, D2, D3 = dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 3)
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+UM = ["BTCUSDT"]  # the USD-M perpetuals (their own symbol list)
 
 
 def test_missing_partitions_lists_the_tables_each_partition_lacks():
@@ -29,11 +30,14 @@ def test_missing_partitions_lists_the_tables_each_partition_lacks():
 
 def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
     warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
-    for table in RAW_TABLES:  # D1 complete for both symbols, D2 only BTCUSDT's trades
-        for symbol in SYMBOLS:
+    # D1 complete for both spot symbols and the USD-M one, D2 only BTCUSDT's spot trades and USD-M trades.
+    for table in RAW_TABLES:
+        for symbol in SYMBOLS if table.startswith("spot_") else UM:
             warehouse.replace_partition(table, symbol, D1, sample(table, day=D1), load())
-    warehouse.replace_partition("spot_trades", "BTCUSDT", D2, sample("spot_trades", day=D2), load())
-    settings = Settings(data_dir=tmp_path, symbols=SYMBOLS, start_date=D1, raw_due_hours_after_midnight=6)
+    for table in ("spot_trades", "um_trades"):
+        warehouse.replace_partition(table, "BTCUSDT", D2, sample(table, day=D2), load())
+    settings = Settings(data_dir=tmp_path, symbols=SYMBOLS, um_symbols=UM, start_date=D1,
+                        raw_due_hours_after_midnight=6)
     schedule = build_backfill_schedule(settings)
     resources = {"warehouse": WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "w.duckdb"))}
     repository = dg.Definitions(
@@ -48,16 +52,18 @@ def test_schedule_requests_runs_for_missed_partitions_only(tmp_path):
         instance=instance, scheduled_execution_time=when, resources=resources, repository_def=repository
     ) as context:
         requests = schedule.evaluate_tick(context).run_requests
-    # One run per day; each raw table loads exactly the symbols that lack it.
+    # One run per day; each raw table loads exactly the symbols of its market that lack it.
     wanted = {
         r.partition_key: {op.removeprefix("raw__"): c["config"]["symbols"] for op, c in r.run_config["ops"].items()}
         for r in requests
     }
     assert wanted == {
-        D2.isoformat(): {t: (["ETHUSDT"] if t == "spot_trades" else SYMBOLS) for t in RAW_TABLES},
-        D3.isoformat(): {t: SYMBOLS for t in RAW_TABLES},
+        D2.isoformat(): {"spot_trades": ["ETHUSDT"], "spot_agg_trades": SYMBOLS, "spot_klines_1m": SYMBOLS,
+                         "um_agg_trades": UM, "um_klines_1m": UM},
+        D3.isoformat(): {t: SYMBOLS if t.startswith("spot_") else UM for t in RAW_TABLES},
     }
-    assert all([k.path[-1] for k in r.asset_selection] == list(RAW_TABLES) for r in requests)
+    assert [k.path[-1] for k in requests[0].asset_selection] == [t for t in RAW_TABLES if t != "um_trades"]
+    assert [k.path[-1] for k in requests[1].asset_selection] == list(RAW_TABLES)
     assert len({r.run_key for r in requests}) == 2
     assert all(k in {raw_asset_key(t) for t in RAW_TABLES} for r in requests for k in r.asset_selection)
 

@@ -20,6 +20,8 @@ import pandas as pd
 import pyarrow as pa
 
 from binance_assets.binance.archive_client import ArchiveClient
+from binance_assets.binance.datasets import DATASETS
+from binance_assets.binance.schema import Market
 from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ingestion.load import load_partition
 from binance_assets.settings import DBT_PROJECT_DIR
@@ -28,13 +30,16 @@ from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, Warehouse
 from binance_assets.warehouse.dbt_profile import dbt_env
 
 MODEL = "price_direction_classifier"
+UM_SYMBOLS = ["BTCUSDT"]
 
 
-def load_raw(warehouse: Warehouse, mirror: Path, work: Path, symbols: list[str], days: list[dt.date]) -> None:
+def load_raw(warehouse: Warehouse, mirror: Path, work: Path, symbols: list[str], days: list[dt.date],
+             um_symbols: list[str] = ()) -> None:
+    """The spot tables of `symbols` and the USD-M futures tables of `um_symbols`, every day of `days`."""
     client = ArchiveClient(str(mirror), work / "downloads", work / "quarantine")
     for day in days:
-        for symbol in symbols:
-            for table in RAW_TABLES.values():
+        for table in RAW_TABLES.values():
+            for symbol in symbols if table.dataset.market is Market.SPOT else um_symbols:
                 load_partition(client, warehouse, table, day, symbol)
 
 
@@ -99,8 +104,11 @@ def build_api_warehouse(
     mirror = work / "mirror"
     day_list = [start + dt.timedelta(days=i) for i in range(days)]
     simulate_mirror(mirror, symbols, start, days, seed=seed, trades_per_day=trades_per_day)
+    # One USD-M perpetual beside the spot symbols (the /fapi/v1 paths): the first symbol's futures archives.
+    simulate_mirror(mirror, UM_SYMBOLS, start, days, seed=seed + 1, trades_per_day=trades_per_day,
+                    datasets=[ds for ds in DATASETS.values() if ds.raw and ds.market is Market.FUTURES_UM])
     warehouse = DuckDBWarehouse(work / "warehouse.duckdb")
-    load_raw(warehouse, mirror, work, symbols, day_list)
+    load_raw(warehouse, mirror, work, symbols, day_list, UM_SYMBOLS)
     run_dbt(warehouse)
     write_features(warehouse, symbols, day_list)
     write_predictions(warehouse, symbols, day_list)

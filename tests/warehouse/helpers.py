@@ -108,7 +108,8 @@ def features(n: int = 5, *, symbol: str = "BTCUSDT", day: dt.date = DAY, close0:
     )
 
 
-TABLE_DATA = {"spot_trades": trades, "spot_agg_trades": agg_trades, "spot_klines_1m": klines}
+TABLE_DATA = {"spot_trades": trades, "spot_agg_trades": agg_trades, "spot_klines_1m": klines,
+              "um_trades": trades, "um_agg_trades": agg_trades, "um_klines_1m": klines}  # same layouts
 
 
 def sample(table: str, **kwargs) -> pa.Table:
