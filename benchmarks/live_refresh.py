@@ -311,8 +311,9 @@ def main() -> None:
         env.pop(name, None)
     dev = None
     try:
-        print(f"history: demo, {args.history} day(s) x {len(SYMBOLS)} symbols, {args.trades_per_day:,} trades/day",
-              flush=True)
+        what = (f"a {args.universe}-symbol universe, {args.trades_per_day:,} trades/day in all" if args.universe
+                else f"{len(SYMBOLS)} symbols, {args.trades_per_day:,} trades/day each")
+        print(f"history: demo, {args.history} day(s) of {what}", flush=True)
         began = time.perf_counter()
         subprocess.run([str(BIN / "binance-assets"), "demo", "--days", str(args.history)], cwd=ROOT, env=env,
                        check=True, stdout=(tmp / "demo.log").open("w"), stderr=subprocess.STDOUT)
