@@ -69,8 +69,10 @@ def _dbt_sources() -> dict[str, list[str]]:
 
 
 def _dbt_staged() -> set[str]:
-    """The raw tables a staging model selects from (`{{ source('raw', '<table>') }}`)."""
-    found = (re.findall(r"source\(\s*'raw'\s*,\s*'(\w+)'\s*\)", p.read_text()) for p in STAGING.glob("stg_*.sql"))
+    """The raw tables a staging model selects from: `{{ source('raw', '<table>') }}`, or through a staging macro of
+    `macros/staging.sql`, `{{ stg_trades('<table>') }}`."""
+    pattern = r"(?:source\(\s*'raw'\s*,\s*|\{\{\s*stg_\w+\(\s*)'(\w+)'\s*\)"
+    found = (re.findall(pattern, p.read_text()) for p in STAGING.glob("stg_*.sql"))
     return {name for names in found for name in names}
 
 
