@@ -50,13 +50,12 @@ class Klines(RootModel[list[list[int | str]]]):
     model_config = ConfigDict(json_schema_extra={"examples": [[KLINE_EXAMPLE]]})
 
 
-class AggTrade(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"a": 26129, "p": "0.01633102", "q": "4.70443515", "f": 27781, "l": 27781,
-                          "T": 1498793709153, "m": True, "M": True}]
-        }
-    )
+class FuturesAggTrade(BaseModel):
+    """An aggregated trade as USD-M futures (`/fapi/v1/aggTrades`) gives it: spot's without `M`."""
+
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"a": 26129, "p": "0.01633102", "q": "4.70443515", "f": 27781, "l": 27781, "T": 1498793709153,
+                      "m": True}]})
     a: int
     p: str
     q: str
@@ -64,6 +63,17 @@ class AggTrade(BaseModel):
     l: int  # noqa: E741 - Binance's field name
     T: int
     m: bool
+
+
+class AggTrade(FuturesAggTrade):
+    """An aggregated trade as spot (`/api/v3/aggTrades`) gives it: the futures fields plus `M` (best match)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"a": 26129, "p": "0.01633102", "q": "4.70443515", "f": 27781, "l": 27781,
+                          "T": 1498793709153, "m": True, "M": True}]
+        }
+    )
     M: bool
 
 

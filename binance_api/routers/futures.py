@@ -28,19 +28,6 @@ router = APIRouter(
 )
 
 
-class FuturesAggTrade(BaseModel):
-    model_config = ConfigDict(json_schema_extra={
-        "examples": [{"a": 26129, "p": "0.01633102", "q": "4.70443515", "f": 27781, "l": 27781, "T": 1498793709153,
-                      "m": True}]})
-    a: int
-    p: str
-    q: str
-    f: int
-    l: int  # noqa: E741 - Binance's field name
-    T: int
-    m: bool
-
-
 class FuturesSymbol(BaseModel):
     model_config = ConfigDict(extra="allow")
     symbol: str
@@ -110,7 +97,7 @@ async def klines(
     return json_response(body)
 
 
-@router.get("/aggTrades", response_model=list[FuturesAggTrade],
+@router.get("/aggTrades", response_model=list[schemas.FuturesAggTrade],
             summary="USD-M futures aggregate trades (weight 20): by id from fromId, or by time (startTime and "
                     "endTime at most one hour apart), else the most recent.")
 async def agg_trades(
