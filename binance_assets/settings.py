@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     # Binance REST API (gap-fill, merchant C2C orders). Keys are never settings values: see
     # binance_assets/lib/rest_resources.py (BINANCE_ASSETS_MERCHANT_<ACCOUNT>_API_KEY, ... read via dg.EnvVar).
     rest_base_url: str = "https://api.binance.com"
+    # USD-M futures' REST host (the gap-fill of the um_* tables); the simulator serves both at one URL.
+    rest_um_base_url: str = "https://fapi.binance.com"
     rest_weight_share: float = 0.8
     rest_recv_window_ms: int = 5000
     merchant_accounts: Annotated[list[str], NoDecode] = Field(default_factory=list)

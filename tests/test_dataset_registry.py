@@ -28,6 +28,7 @@ from binance_assets.automation.landing import find_landed, is_wanted, parse_arch
 from binance_assets.automation.mirrors import LocalMirror
 from binance_assets.automation.poller import day_specs
 from binance_assets.binance import datasets as registry
+from binance_assets.binance import fapi_shapes
 from binance_assets.binance.datasets import DATASETS, Dataset
 from binance_assets.binance.formats import KLINES
 from binance_assets.binance.reader import read_archive
@@ -206,14 +207,17 @@ def test_the_registry_covers_what_is_loaded_and_nothing_else_lists_datasets() ->
     assert {key.path[-1] for key in RAW_ASSETS} == loaded
     assert set(DBT_SOURCES) == loaded == DBT_STAGED
     assert set(SERVED) | NOT_SERVED >= loaded and not set(SERVED) & NOT_SERVED
-    # Binance's published request weights (https://developers.binance.com/docs/binance-spot-api-docs/rest-api)
-    assert {ds.id: ds.rest_weight for ds in DATASETS.values() if ds.raw} == {
-        "spot_trades": 25, "spot_agg_trades": 4, "spot_klines_1m": 2,
-        "um_trades": None, "um_agg_trades": None, "um_klines_1m": None,  # no REST gap-fill for futures (yet)
+    # Binance's published request weights (https://developers.binance.com/docs/binance-spot-api-docs/rest-api, and
+    # derivatives/usds-margined-futures/market-data: klines 5 at the 720 rows a page the gap-fill asks for)
+    assert {ds.id: (ds.rest_path, ds.rest_weight) for ds in DATASETS.values() if ds.raw} == {
+        "spot_trades": ("/api/v3/historicalTrades", 25), "spot_agg_trades": ("/api/v3/aggTrades", 4),
+        "spot_klines_1m": ("/api/v3/klines", 2),
+        "um_trades": ("/fapi/v1/historicalTrades", 20), "um_agg_trades": ("/fapi/v1/aggTrades", 20),
+        "um_klines_1m": ("/fapi/v1/klines", 5),
     }  # fmt: skip
-    # USD-M futures' request weights (developers.binance.com, derivatives/usds-margined-futures/market-data)
-    assert {p: REQUEST_WEIGHTS[p] for p in ("/fapi/v1/exchangeInfo", "/fapi/v1/aggTrades", "/fapi/v1/klines")} == {
-        "/fapi/v1/exchangeInfo": 1, "/fapi/v1/aggTrades": 20, "/fapi/v1/klines": 5
+    assert fapi_shapes.klines_weight(720) == REQUEST_WEIGHTS["/fapi/v1/klines"]
+    assert {p: REQUEST_WEIGHTS[p] for p in ("/fapi/v1/exchangeInfo", "/fapi/v1/trades")} == {
+        "/fapi/v1/exchangeInfo": 1, "/fapi/v1/trades": 5
     }  # fmt: skip
 
 
@@ -236,6 +240,8 @@ def test_a_dataset_declares_consistent_facts() -> None:
         Dataset("x", Market.SPOT, ArchiveKind.TRADES, (KLINES,))
     with pytest.raises(ValueError, match="request weight"):
         Dataset("x", Market.SPOT, ArchiveKind.KLINES, (KLINES,), interval="1h", rest_path="/api/v3/nothing")
+    with pytest.raises(ValueError, match=r"not a futures/um path \(/fapi/v1/\)"):
+        Dataset("x", Market.FUTURES_UM, ArchiveKind.KLINES, (KLINES,), interval="1m", rest_path="/api/v3/klines")
 
 
 def _register(monkeypatch, ds: Dataset) -> None:
@@ -265,7 +271,7 @@ def test_a_new_loaded_dataset_without_its_consumers_is_reported(monkeypatch, tmp
 
 def test_a_new_dataset_the_simulator_cannot_render_is_reported(monkeypatch, tmp_path: Path) -> None:
     new = Dataset("um_trades_loaded", Market.FUTURES_UM, ArchiveKind.TRADES, registry.DATASETS["um_trades"].layouts,
-                  rest_path="/api/v3/historicalTrades", raw=True)  # fmt: skip
+                  rest_path="/fapi/v1/historicalTrades", raw=True)  # fmt: skip
     _register(monkeypatch, new)
     missing = missing_consumers(new, tmp_path)
     assert {"raw table", "raw asset", "pandera model", "simulator", "gap-fill", "dbt source"} <= set(missing)

@@ -23,12 +23,14 @@ import dagster as dg
 
 from binance_assets.automation.selections import partition_run_checks
 from binance_assets.automation.sensor_support import TAG_SOURCE, run_selection
+from binance_assets.binance.schema import Market
 from binance_assets.ingestion.assets import rest_run_config
 from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import WAREHOUSE_POOL, raw_asset_key
 from binance_assets.lib.partitions import DaySymbol, day_key, parse_day_key, scope_tags, universe_on
 from binance_assets.lib.resources import WarehouseResource
+from binance_assets.lib.rest_resources import can_call
 from binance_assets.settings import Settings
 from binance_assets.warehouse import RAW_TABLES, RawTable
 
@@ -70,7 +72,7 @@ def build_rest_match_check(
         day = parse_day_key(context.partition_key)
         wh = warehouse.get()
         compared: dict[str, dict] = {}
-        for symbol in universe_on(settings, wh, day):
+        for symbol in universe_on(settings, wh, day, raw_table.dataset.market):
             if load_source(wh.load_log(raw_table.name, symbol, day)) != "archive":
                 continue
             comparison = compare_rest_copy(wh, raw_table, day, symbol)
@@ -112,9 +114,9 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
         )
         if now < due or day < settings.start_date:
             continue
-        for symbol in universe_on(settings, warehouse, day):
+        for symbol, symbol_tables in _tables_by_symbol(settings, warehouse, day).items():
             tables, state = [], []
-            for table in gapfillable_tables():
+            for table in symbol_tables:
                 log = warehouse.load_log(table.name, symbol, day)
                 if log is None:
                     tables.append(table.name)
@@ -127,6 +129,22 @@ def partitions_to_fill(warehouse, settings: Settings, now: dt.datetime) -> list[
             if tables:
                 out.append((DaySymbol(day, symbol), tables, f"gapfill:{day}:{symbol}:{','.join(state)}"))
     return out
+
+
+def _tables_by_symbol(settings: Settings, warehouse, day: dt.date) -> dict[str, list[RawTable]]:
+    """symbol -> the gap-fillable tables that expect it on `day` (each table: its market's symbols), leaving out
+    those whose REST path needs a market-data key while none is configured (USD-M trades)."""
+    by_symbol: dict[str, list[RawTable]] = {}
+    markets: dict[Market, list[str]] = {}
+    for table in gapfillable_tables():
+        if not can_call(table.dataset.rest_path):
+            continue
+        market = table.dataset.market
+        if market not in markets:
+            markets[market] = universe_on(settings, warehouse, day, market)
+        for symbol in markets[market]:
+            by_symbol.setdefault(symbol, []).append(table)
+    return dict(sorted(by_symbol.items()))
 
 
 def _digest(keys: list[str]) -> str:

@@ -2,7 +2,8 @@
 
 A dataset is one market's archives of one kind (and, for klines, one interval): `spot_trades` is
 `data/spot/daily/trades/<SYMBOL>/<SYMBOL>-trades-<day>.zip`. Its entry states the Binance-level facts
-(market, kind, interval, the CSV layouts it comes in, the REST path that fills it, whether the simulator
+(market, kind, interval, the CSV layouts it comes in, the REST path that fills it (on its market's host: spot's
+`/api/v3`, USD-M futures' `/fapi/v1`), whether the simulator
 renders it, whether the warehouse loads it); the rest follows from them (archive path words, Arrow schema,
 id and time columns, REST request weight). No Dagster and no warehouse here: the layers above attach
 what they own keyed by the same id (the raw table in `warehouse/tables.py`, the pandera model and the
@@ -38,6 +39,11 @@ HEADER_WORDS: dict[ArchiveKind, tuple[str, ...]] = {
     ArchiveKind.KLINES: ("opentime",),
 }
 
+# Each market's REST API (a dataset's `rest_path` is one of its market's): spot, USD-M and COIN-M futures.
+REST_PREFIX: dict[Market, str] = {
+    Market.SPOT: "/api/v3/", Market.FUTURES_UM: "/fapi/v1/", Market.FUTURES_CM: "/dapi/v1/"
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -62,6 +68,9 @@ class Dataset:
             raise ValueError(f"{self.id}: a header of {len(self.header)} names fits none of its layouts")
         if self.rest_path is not None and self.rest_path not in REQUEST_WEIGHTS:
             raise ValueError(f"{self.id}: {self.rest_path} has no request weight in rest_shapes.REQUEST_WEIGHTS")
+        prefix = REST_PREFIX[self.market]
+        if self.rest_path is not None and not self.rest_path.startswith(prefix):
+            raise ValueError(f"{self.id}: {self.rest_path} is not a {self.market.value} path ({prefix})")
 
     @property
     def folder(self) -> str:
@@ -127,10 +136,13 @@ _DECLARED = (
             simulated=True, raw=True),
     Dataset("spot_klines_1m", Market.SPOT, _K, (formats.KLINES,), interval="1m", rest_path="/api/v3/klines",
             simulated=True, raw=True),
-    Dataset("um_trades", _UM, _T, (formats.FUTURES_TRADES,), simulated=True, raw=True, header=_TRADES_HEADER),
-    Dataset("um_agg_trades", _UM, _A, (formats.FUTURES_AGG_TRADES,), simulated=True, raw=True, header=_AGG_HEADER),
-    Dataset("um_klines_1m", _UM, _K, (formats.KLINES,), interval="1m", simulated=True, raw=True,
-            header=_KLINES_HEADER),
+    # USD-M's historicalTrades wants the API key (X-MBX-APIKEY, no secret): rest_protocol.API_KEY_PATHS.
+    Dataset("um_trades", _UM, _T, (formats.FUTURES_TRADES,), rest_path="/fapi/v1/historicalTrades", simulated=True,
+            raw=True, header=_TRADES_HEADER),
+    Dataset("um_agg_trades", _UM, _A, (formats.FUTURES_AGG_TRADES,), rest_path="/fapi/v1/aggTrades", simulated=True,
+            raw=True, header=_AGG_HEADER),
+    Dataset("um_klines_1m", _UM, _K, (formats.KLINES,), interval="1m", rest_path="/fapi/v1/klines", simulated=True,
+            raw=True, header=_KLINES_HEADER),
     # COIN-M trades' base_qty needs the contract size, which the simulator does not model.
     Dataset("cm_trades", _CM, _T, (formats.COIN_M_TRADES,), header=_CM_TRADES_HEADER),
     Dataset("cm_agg_trades", _CM, _A, (formats.FUTURES_AGG_TRADES,), simulated=True, header=_AGG_HEADER),

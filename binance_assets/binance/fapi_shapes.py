@@ -9,6 +9,9 @@ Binance's USD-M futures market data (developers.binance.com, derivatives/usds-ma
 * `GET /fapi/v1/klines` (weight 1/2/5/10 by limit): the spot kline arrays; limit default 500, max 1500.
 * `GET /fapi/v1/aggTrades` (weight 20): `{"a","p","q","f","l","T","m"}` (no `M`: futures have no best match);
   limit default 500, max 1000; startTime and endTime together at most one hour apart.
+* `GET /fapi/v1/trades` (weight 5, the most recent trades) and `GET /fapi/v1/historicalTrades` (weight 20, by
+  `fromId`; security MARKET_DATA: the `X-MBX-APIKEY` header, no signature): `{"id","price","qty","quoteQty",
+  "time","isBuyerMaker"}` (no `isBestMatch`); limit default 500, max 1000.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from .rest_shapes import split_symbol
 EXCHANGE_INFO = "/fapi/v1/exchangeInfo"
 KLINES = "/fapi/v1/klines"
 AGG_TRADES = "/fapi/v1/aggTrades"
+TRADES = "/fapi/v1/trades"
+HISTORICAL_TRADES = "/fapi/v1/historicalTrades"
 KLINES_DEFAULT_LIMIT, KLINES_MAX_LIMIT = 500, 1500
 AGG_TRADES_DEFAULT_LIMIT, AGG_TRADES_MAX_LIMIT = 500, 1000
 AGG_TRADES_MAX_WINDOW_MS = 3_600_000
@@ -35,6 +40,11 @@ def klines_weight(limit: int) -> int:
 def agg_trade(obj: dict) -> dict:
     """A spot aggTrades item (`rest_shapes.agg_trade_obj`) in the futures shape: without `M`."""
     return {key: value for key, value in obj.items() if key != "M"}
+
+
+def trade(obj: dict) -> dict:
+    """A spot trades item (`rest_shapes.trade_obj`) in the futures shape: without `isBestMatch`."""
+    return {key: value for key, value in obj.items() if key != "isBestMatch"}
 
 
 def _step(decimals: int) -> str:

@@ -7,6 +7,9 @@
 * 5xx and connection errors: retried with exponential backoff (tenacity), then `ServerError`.
 * Any other error: `BinanceApiError` with Binance's code and message.
 * Signed requests: `timestamp`, `recvWindow`, `signature` (HMAC-SHA256 or Ed25519), `X-MBX-APIKEY`.
+  MARKET_DATA paths (`rest_protocol.API_KEY_PATHS`, e.g. /fapi/v1/historicalTrades): `X-MBX-APIKEY` only.
+* Market data of spot (`/api/v3`, the default path of each endpoint) or USD-M futures (`/fapi/v1`: pass the path
+  and a client whose `base_url` is fapi.binance.com); the futures items lack the best-match flag.
   The key and secret are never logged, put in an exception or in a URL that is logged.
 """
 
@@ -29,12 +32,14 @@ from .rest_parse import (
     C2C_HISTORY_PATH,
     TICKER_KEYS,
     TRADE_KEYS,
+    agg_keys,
     error_from_response,
     parse_c2c_page,
     peek,
     rows_of,
+    trade_keys,
 )
-from .rest_protocol import API_KEY_HEADER, DEFAULT_WEIGHT, TIME_UNIT_HEADER, WEIGHT_HEADER
+from .rest_protocol import API_KEY_HEADER, API_KEY_PATHS, DEFAULT_WEIGHT, TIME_UNIT_HEADER, WEIGHT_HEADER
 from .rest_shapes import REQUEST_WEIGHTS, WEIGHT_LIMIT_1M
 from .rest_signing import Signer
 
@@ -170,6 +175,10 @@ class BinanceRestClient:
                 raise BinanceApiError(0, None, "signed endpoint needs an API key and a signing key", path)
             params = {**params, "recvWindow": self.recv_window_ms, "timestamp": self.server_now_ms()}
             headers[API_KEY_HEADER] = self._api_key
+        elif path in API_KEY_PATHS:
+            if not self._api_key:
+                raise BinanceApiError(0, None, f"{path} needs an API key (X-MBX-APIKEY; no secret)", path)
+            headers[API_KEY_HEADER] = self._api_key
         query = urlencode(params)
         if signed and self._signer is not None:  # checked above
             query += "&signature=" + quote(self._signer.sign(query), safe="")
@@ -221,24 +230,30 @@ class BinanceRestClient:
             raise ResponseShapeError(f"/api/v3/exchangeInfo: expected an object with 'symbols', got {peek(body)}")
         return body
 
-    def agg_trades(self, symbol: str, *, from_id=None, start_time=None, end_time=None, limit: int = 1000) -> list[dict]:
+    def agg_trades(
+        self, symbol: str, *, from_id=None, start_time=None, end_time=None, limit: int = 1000,
+        path: str = "/api/v3/aggTrades",
+    ) -> list[dict]:  # fmt: skip
         body = self.request(
-            "/api/v3/aggTrades",
-            {"symbol": symbol, "fromId": from_id, "startTime": start_time, "endTime": end_time, "limit": limit},
+            path, {"symbol": symbol, "fromId": from_id, "startTime": start_time, "endTime": end_time, "limit": limit}
         )
-        return rows_of(body, AGG_KEYS, "/api/v3/aggTrades")
+        return rows_of(body, agg_keys(path), path)
 
-    def historical_trades(self, symbol: str, *, from_id: int | None = None, limit: int = 1000) -> list[dict]:
-        body = self.request("/api/v3/historicalTrades", {"symbol": symbol, "fromId": from_id, "limit": limit})
-        return rows_of(body, TRADE_KEYS, "/api/v3/historicalTrades")
+    def historical_trades(
+        self, symbol: str, *, from_id: int | None = None, limit: int = 1000, path: str = "/api/v3/historicalTrades"
+    ) -> list[dict]:
+        body = self.request(path, {"symbol": symbol, "fromId": from_id, "limit": limit})
+        return rows_of(body, trade_keys(path), path)
 
-    def klines(self, symbol: str, interval: str, *, start_time=None, end_time=None, limit: int = 1000) -> list[list]:
+    def klines(
+        self, symbol: str, interval: str, *, start_time=None, end_time=None, limit: int = 1000,
+        path: str = "/api/v3/klines",
+    ) -> list[list]:  # fmt: skip
         body = self.request(
-            "/api/v3/klines",
-            {"symbol": symbol, "interval": interval, "startTime": start_time, "endTime": end_time, "limit": limit},
+            path, {"symbol": symbol, "interval": interval, "startTime": start_time, "endTime": end_time, "limit": limit}
         )
         if not isinstance(body, list) or any(not isinstance(r, list) or len(r) != 12 for r in body):
-            raise ResponseShapeError(f"/api/v3/klines: expected a list of 12-element arrays, got {peek(body)}")
+            raise ResponseShapeError(f"{path}: expected a list of 12-element arrays, got {peek(body)}")
         return body
 
     def ticker_24hr_mini(self) -> list[dict]:

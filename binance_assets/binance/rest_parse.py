@@ -12,6 +12,10 @@ from .rest_protocol import TIMESTAMP_OUTSIDE_RECV_WINDOW
 C2C_HISTORY_PATH = "/sapi/v1/c2c/orderMatch/listUserOrderHistory"
 AGG_KEYS = frozenset("apqflTmM")
 TRADE_KEYS = frozenset({"id", "price", "qty", "quoteQty", "time", "isBuyerMaker", "isBestMatch"})
+# USD-M futures' items lack the best-match flag (`M`, `isBestMatch`): futures have no best match.
+FUTURES_AGG_KEYS = AGG_KEYS - {"M"}
+FUTURES_TRADE_KEYS = TRADE_KEYS - {"isBestMatch"}
+FUTURES_PREFIX = "/fapi/"
 TICKER_KEYS = frozenset({"symbol", "quoteVolume"})  # what the universe reads of a 24 h ticker
 
 
@@ -31,6 +35,15 @@ def parse_c2c_page(body: Any) -> tuple[list[dict], int | None]:
         if missing:
             raise ResponseShapeError(f"{C2C_HISTORY_PATH}: order row lacks {sorted(missing)}: {peek(row)}")
     return data, (int(total) if total is not None else None)
+
+
+def agg_keys(path: str) -> frozenset[str]:
+    """The keys every aggTrades item of `path` has (spot's, or USD-M futures' without `M`)."""
+    return FUTURES_AGG_KEYS if path.startswith(FUTURES_PREFIX) else AGG_KEYS
+
+
+def trade_keys(path: str) -> frozenset[str]:
+    return FUTURES_TRADE_KEYS if path.startswith(FUTURES_PREFIX) else TRADE_KEYS
 
 
 def rows_of(body: Any, keys: frozenset[str], path: str) -> list[dict]:

@@ -25,6 +25,8 @@ REQUEST_WEIGHTS: dict[str, int] = {
     "/fapi/v1/exchangeInfo": 1,
     "/fapi/v1/klines": 5,
     "/fapi/v1/aggTrades": 20,
+    "/fapi/v1/trades": 5,
+    "/fapi/v1/historicalTrades": 20,
 }
 WEIGHT_LIMIT_1M = 6000
 
@@ -45,6 +47,7 @@ ERR_TIMESTAMP_OUTSIDE_RECV_WINDOW = -1021
 ERR_INVALID_SIGNATURE = -1022
 ERR_INVALID_PARAMETER = -1130  # "Invalid data sent for a parameter."
 ERR_OPTIONAL_PARAMS_BAD_COMBO = -1128  # "Combination of optional parameters invalid."
+ERR_API_KEY_FORMAT = -2014  # "API-key format invalid." (also: no key sent)
 ERR_BAD_API_KEY = -2015
 
 _EIGHT = Decimal("0.00000001")

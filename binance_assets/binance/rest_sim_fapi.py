@@ -31,4 +31,7 @@ def fapi_route(market: SimMarket, path: str, params: dict[str, str], now: int) -
         limit = limit_param(params)  # default 500, max 1000
         rows = market.agg_trades(symbol, from_id, start_us, end_us, limit, micros=False)
         return [fapi_shapes.agg_trade(row) for row in rows]
+    if path in (fapi_shapes.TRADES, fapi_shapes.HISTORICAL_TRADES):  # the key is checked by the server
+        from_id = opt_int(params, "fromId") if path == fapi_shapes.HISTORICAL_TRADES else None
+        return [fapi_shapes.trade(row) for row in market.trades(symbol, from_id, limit_param(params), micros=False)]
     raise SimError(404, -1000, f"Unknown path {path}")

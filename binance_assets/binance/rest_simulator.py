@@ -1,7 +1,8 @@
 """A Binance REST simulator: a real HTTP server on loopback (stdlib `ThreadingHTTPServer`).
 
 It serves `/api/v3/{ping,time,exchangeInfo,klines (1m, 1d),aggTrades,historicalTrades,ticker/24hr (MINI)}`
-and USD-M futures' `/fapi/v1/{exchangeInfo,klines (1m),aggTrades}` (`fapi_shapes`) from the same simulated days
+and USD-M futures' `/fapi/v1/{exchangeInfo,klines (1m),aggTrades,trades,historicalTrades}` (`fapi_shapes`; the
+last one needs an API key, of `market_data_keys` or a merchant's, as Binance's does) from the same simulated days
 as the archive mirror (`SimMarket`) and a simulated merchant's
 `/sapi/v1/c2c/orderMatch/listUserOrderHistory` (signed: the API key, the HMAC or Ed25519 signature
 and the timestamp's recvWindow are checked as Binance does). It counts request weight per minute
@@ -66,6 +67,7 @@ class RestSimulator:
     c2c_shape: str = "wrapped"  # or "bare": both shapes Binance has served
     clock: Callable[[], float] = time.time
     clock_skew_ms: int = 0
+    market_data_keys: frozenset[str] = frozenset()  # API keys the MARKET_DATA paths accept (besides merchants')
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -215,6 +217,8 @@ class RestSimulator:
                 limit,
                 micros,
             )
+        if path in protocol.API_KEY_PATHS:
+            self._market_data_key(headers)
         if path.startswith("/fapi/v1/"):
             if path != fapi_shapes.EXCHANGE_INFO:
                 self._symbol(params, self.market.um_symbols)
@@ -231,6 +235,13 @@ class RestSimulator:
         if symbol not in (self.market.symbols if listed is None else listed):
             raise SimError(400, protocol.INVALID_SYMBOL, "Invalid symbol.")
         return symbol
+
+    def _market_data_key(self, headers: dict[str, str]) -> None:
+        key = headers.get(protocol.API_KEY_HEADER.lower(), "")
+        if not key:
+            raise SimError(401, protocol.API_KEY_FORMAT, "API-key format invalid.")
+        if key not in self.market_data_keys and key not in self.accounts:
+            raise SimError(401, protocol.INVALID_API_KEY, "Invalid API-key, IP, or permissions for action.")
 
     def _authenticate(self, query: str, headers: dict[str, str], now: int) -> MerchantAccount:
         account = self.accounts.get(headers.get(protocol.API_KEY_HEADER.lower(), ""))

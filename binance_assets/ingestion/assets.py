@@ -218,7 +218,7 @@ def _symbol_load(context, raw_table: RawTable, day, symbol: str, load: Partition
 
 
 def _rest_loader(context, rest: BinanceRestResource, warehouse, raw_table: RawTable):
-    fetcher = RestFetcher(rest.client())
+    fetcher = RestFetcher(rest.client(raw_table.dataset.market))  # the market's host (spot or fapi)
 
     def load_symbols(day, symbols) -> list[SymbolLoad]:
         return [load(day, symbol) for symbol in symbols]

@@ -76,7 +76,7 @@ def _missing_id_ranges(fetcher: RestFetcher, raw_table: RawTable, symbol: str, d
     """(first, last or None) id ranges missing from the partition: holes, the day's head and its tail."""
     ranges: list[tuple[int, int | None]] = [(g.after_id + 1, g.before_id - 1) for g in find_id_gaps(ids)]
     start, end = day_bounds_ms(day)
-    first = fetcher.first_agg_at(symbol, start, end)
+    first = fetcher.first_agg_at(raw_table.dataset, symbol, start, end)
     if first is not None:
         day_first = first["f"] if raw_table.kind is ArchiveKind.TRADES else first["a"]
         if day_first < int(ids.min()):
@@ -96,20 +96,20 @@ def gapfill_partition(
     requests0, weight0 = stats.requests, stats.weight
     existing = warehouse.read_partition_arrow(raw_table.name, symbol, day)
     _, end_ms = day_bounds_ms(day)
-    kind = raw_table.kind
+    dataset = raw_table.dataset
     if existing.num_rows == 0:
-        fetched, reason = fetcher.fetch_day(kind, symbol, day), "missing"
+        fetched, reason = fetcher.fetch_day(dataset, symbol, day), "missing"
         merged = fetched
     elif raw_table.id_column is None:
         if existing.num_rows >= MINUTES_PER_DAY:
             fetched, reason = existing.schema.empty_table(), "complete"
         else:
-            fetched, reason = fetcher.fetch_day(kind, symbol, day), "missing_minutes"
+            fetched, reason = fetcher.fetch_day(dataset, symbol, day), "missing_minutes"
         merged = fetched if fetched.num_rows else existing
     else:
         ids = existing.column(raw_table.id_column).to_pandas()
         pieces = [
-            fetcher.fetch_ids(kind, symbol, a, b, end_ms)
+            fetcher.fetch_ids(dataset, symbol, a, b, end_ms)
             for a, b in _missing_id_ranges(fetcher, raw_table, symbol, day, ids)
         ]
         fetched = pa.concat_tables(pieces) if pieces else existing.schema.empty_table()

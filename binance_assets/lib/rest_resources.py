@@ -1,7 +1,8 @@
 """Dagster resources for the Binance REST API: public market data and one signed client per merchant.
 
 Keys are secrets: they reach Dagster only as `dg.EnvVar` references (the UI and run config show the
-variable's name, never its value). For merchant account `acme`:
+variable's name, never its value). The public client's market-data key (USD-M futures' historicalTrades asks for
+one, no secret): BINANCE_ASSETS_REST_API_KEY. For merchant account `acme`:
   BINANCE_ASSETS_MERCHANT_ACME_API_KEY       the API key (header X-MBX-APIKEY)
   BINANCE_ASSETS_MERCHANT_ACME_PRIVATE_KEY   an Ed25519 private key, PEM (Binance's recommended kind), or
   BINANCE_ASSETS_MERCHANT_ACME_API_SECRET    an HMAC-SHA256 secret
@@ -17,16 +18,26 @@ import re
 import dagster as dg
 
 from binance_assets.binance.rest_client import BinanceRestClient
+from binance_assets.binance.rest_protocol import API_KEY_PATHS
 from binance_assets.binance.rest_signing import make_signer
+from binance_assets.binance.schema import Market
 from binance_assets.settings import Settings
 
 PUBLIC_REST_KEY = "binance_rest"
+MARKET_DATA_KEY_ENV = "BINANCE_ASSETS_REST_API_KEY"
+
+
+def can_call(path: str | None) -> bool:
+    """Whether the public client can call `path`: it needs no key, or the market-data key is configured."""
+    return path is not None and (path not in API_KEY_PATHS or MARKET_DATA_KEY_ENV in os.environ)
 
 
 class BinanceRestResource(dg.ConfigurableResource):
-    """A Binance REST client: `base_url` (api.binance.com or the simulator), weight share, recvWindow, keys."""
+    """A Binance REST client: `base_url` (api.binance.com or the simulator; `um_base_url` for USD-M futures,
+    fapi.binance.com), weight share, recvWindow, keys."""
 
     base_url: str
+    um_base_url: str | None = None
     weight_share: float = 0.8
     recv_window_ms: int = 5000
     api_key: str | None = None
@@ -34,12 +45,16 @@ class BinanceRestResource(dg.ConfigurableResource):
     private_key_pem: str | None = None
     private_key_password: str | None = None
 
-    def client(self) -> BinanceRestClient:
+    def client(self, market: Market = Market.SPOT) -> BinanceRestClient:
+        """A client of `market`'s REST host (spot: `base_url`, USD-M futures: `um_base_url`)."""
         signer = None
         if self.api_secret or self.private_key_pem:
             signer = make_signer(self.api_secret, self.private_key_pem, self.private_key_password)
+        hosts = {Market.SPOT: self.base_url, Market.FUTURES_UM: self.um_base_url}
+        if hosts.get(market) is None:
+            raise ValueError(f"no REST base URL for {market.value} (spot: base_url, USD-M futures: um_base_url)")
         return BinanceRestClient(
-            self.base_url,
+            str(hosts[market]),
             api_key=self.api_key,
             signer=signer,
             weight_share=self.weight_share,
@@ -78,11 +93,14 @@ def merchant_resource(settings: Settings, account: str) -> BinanceRestResource:
 
 
 def rest_resources(settings: Settings) -> dict[str, BinanceRestResource]:
+    key = {"api_key": dg.EnvVar(MARKET_DATA_KEY_ENV)} if MARKET_DATA_KEY_ENV in os.environ else {}
     resources = {
         PUBLIC_REST_KEY: BinanceRestResource(
             base_url=settings.rest_base_url,
+            um_base_url=settings.rest_um_base_url,
             weight_share=settings.rest_weight_share,
             recv_window_ms=settings.rest_recv_window_ms,
+            **key,
         )
     }
     for account in settings.merchant_accounts:

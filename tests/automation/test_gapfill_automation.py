@@ -21,6 +21,7 @@ from binance_assets.automation.gapfill import GAPFILL_JOB, GAPFILL_SENSOR, build
 from binance_assets.automation.local_daemon import LocalDaemon
 from binance_assets.binance.rest_sim_market import SimMarket
 from binance_assets.binance.rest_simulator import RestSimulator
+from binance_assets.binance.schema import Market
 from binance_assets.binance.simulator import simulate_day, simulate_mirror
 from binance_assets.features.definitions import build_features_defs
 from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
@@ -38,8 +39,9 @@ TRADES, SEED = 200, 7
 MARTS = {dg.AssetKey(["marts", name]) for name in ("fct_bars_1m", "fct_symbol_daily", "fct_data_gaps")}
 BARS_MARTS = {dg.AssetKey(["marts", name]) for name in ("fct_bars_1m", "fct_data_gaps")}  # from staging models
 FEATURES = dg.AssetKey(["features", "minute_features"])
-# The tables REST fills (the spot ones; USD-M futures have no REST gap-fill).
-FILLABLE = sorted(name for name, table in RAW_TABLES.items() if table.dataset.rest_path is not None)
+# The tables REST fills here: the spot ones (the suite has no USD-M symbol, BINANCE_ASSETS_UM_SYMBOLS=""; the USD-M
+# gap-fill through Dagster is tests/binance/test_rest_gapfill.py's).
+FILLABLE = sorted(name for name, t in RAW_TABLES.items() if t.dataset.rest_path and t.dataset.market is Market.SPOT)
 STAGING = {dg.AssetKey(["staging", f"stg_binance__{table}"]) for table in FILLABLE}
 DAY_KEY = DAY.isoformat()  # both symbols' day: one partition
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}

@@ -32,17 +32,20 @@ def binanceusdm(base: str):
                              "options": {"fetchCurrencies": False}, "timeout": 10_000})
 
 
+KEY = "a-market-data-key"
+
+
 @pytest.fixture(scope="module")
 def server():
     market = SimMarket(("ETHUSDT",), DAY, DAY, trades_per_day=TRADES, um_symbols=("BTCUSDT",))
-    with RestSimulator(market) as sim:
+    with RestSimulator(market, market_data_keys=frozenset({KEY})) as sim:
         yield sim.base_url
 
 
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory) -> dict[str, pd.DataFrame]:
     out = tmp_path_factory.mktemp("um")
-    datasets = [DATASETS[i] for i in ("um_agg_trades", "um_klines_1m")]
+    datasets = [DATASETS[i] for i in ("um_trades", "um_agg_trades", "um_klines_1m")]
     frames = {}
     for path in simulate_mirror(out, ["BTCUSDT"], DAY, 1, trades_per_day=TRADES, datasets=datasets):
         with zipfile.ZipFile(path) as zf:
@@ -87,3 +90,23 @@ def test_futures_shapes_are_binances(server, fixtures_dir: Path):
                                                      "endTime": DAY_MS + 3_600_001})
         assert (wide.status_code, wide.json()["code"]) == (400, -1127)
         assert http.get("/fapi/v1/klines", params={"symbol": "ETHUSDT", "interval": "1m"}).json()["code"] == -1121
+
+
+def test_futures_trades_are_the_archives_and_historical_trades_want_an_api_key(server, archives):
+    """`/fapi/v1/trades` (the most recent) and `/fapi/v1/historicalTrades` (by fromId, MARKET_DATA: the key, no
+    signature) in the futures shape: id, price, qty, quoteQty, time, isBuyerMaker, no isBestMatch."""
+    trades = archives["trades"]
+    with httpx.Client(base_url=server, timeout=10) as http:
+        recent = http.get("/fapi/v1/trades", params={"symbol": "BTCUSDT", "limit": 5}).json()
+        assert [r["id"] for r in recent] == trades.id.tail(5).tolist()
+        assert [sorted(r) for r in recent] == [sorted(["id", "price", "qty", "quoteQty", "time", "isBuyerMaker"])] * 5
+        old = {"symbol": "BTCUSDT", "fromId": int(trades.id[10]), "limit": 3}
+        keyed = http.get("/fapi/v1/historicalTrades", params=old, headers={"X-MBX-APIKEY": KEY}).json()
+        rows = trades.iloc[10:13]
+        assert [(r["id"], float(r["price"]), float(r["qty"]), float(r["quoteQty"]), r["time"], r["isBuyerMaker"])
+                for r in keyed] == list(zip(rows.id, rows.price, rows.qty, rows.quote_qty, rows.time,
+                                            rows.is_buyer_maker, strict=True))  # fmt: skip
+        unkeyed = http.get("/fapi/v1/historicalTrades", params=old)
+        assert (unkeyed.status_code, unkeyed.json()["code"]) == (401, -2014)
+        wrong = http.get("/fapi/v1/historicalTrades", params=old, headers={"X-MBX-APIKEY": "not-a-key"})
+        assert (wrong.status_code, wrong.json()["code"]) == (401, -2015)
