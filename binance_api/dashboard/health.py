@@ -27,6 +27,7 @@ from typing import Any, overload
 from urllib.parse import quote
 
 from binance_api.dashboard.dagster_storage import CheckOutcome, CheckStore
+from binance_api.dashboard.market import UM_PREFIX
 from binance_assets.binance.publication import ARRIVALS_SQL, arrived_late, as_utc, deadline_for
 from binance_assets.binance.schema import Market
 from binance_assets.warehouse.load_log import LOAD_LOG
@@ -37,9 +38,25 @@ STATUSES = ("failed", "missing", "replaced", "warning", "late", "loaded", "unlis
 DERIVED_SCHEMAS = ("marts", "features", "ml")
 # Derived tables where a (symbol, day) without rows is normal (a day without data gaps), not "missing".
 SPARSE_TABLES = frozenset({DATA_GAPS_TABLE})
-# The heat map's rows are the spot universe's symbols: the USD-M futures tables (their own symbols) stay off it.
-FUTURES_TABLES = frozenset({UM_BARS_1M_TABLE, *(t.qualified_name for t in RAW_TABLES.values()
-                                                if t.dataset.market is not Market.SPOT)})
+# The heat map's rows: the spot universe's symbols, then the USD-M perpetuals as the Market page names them
+# (`UM:BTCUSDT`). A table's cells are its market's rows only: a raw table's market is its dataset's (the registry).
+ROW_PREFIX = {Market.SPOT: "", Market.FUTURES_UM: UM_PREFIX}
+
+
+def table_market(table: str) -> Market:
+    """The market of a heat-map table (`schema.name`): a raw table's dataset's; the USD-M bars'; else spot."""
+    schema, _, name = table.partition(".")
+    if schema == "raw" and name in RAW_TABLES:
+        return RAW_TABLES[name].dataset.market
+    return Market.FUTURES_UM if table == UM_BARS_1M_TABLE else Market.SPOT
+
+
+def row_prefix(table: str) -> str:
+    """What the table's symbols are prefixed with in the heat map's rows ("" for spot, `UM:` for USD-M)."""
+    market = table_market(table)
+    if market not in ROW_PREFIX:
+        raise ValueError(f"{table}: the heat map has no rows for {market.value} symbols")
+    return ROW_PREFIX[market]
 
 
 def partition_key(day: dt.date, symbol: str) -> str:
@@ -67,7 +84,7 @@ def derived_tables(session) -> list[str]:
     ).to_pylist()
     order = {s: i for i, s in enumerate(DERIVED_SCHEMAS)}
     names = [f"{r['table_schema']}.{r['table_name']}" for r in sorted(rows, key=lambda r: order[r["table_schema"]])]
-    return [n for n in names if n not in SPARSE_TABLES | FUTURES_TABLES]
+    return [n for n in names if n not in SPARSE_TABLES]
 
 
 def arrivals(session, start: dt.date, end: dt.date) -> dict[tuple[str, str, dt.date], dict[str, Any]]:

@@ -6,7 +6,8 @@ by the caller); the check outcomes and archive versions come from Dagster's stor
 bit mask of the statuses that apply (binance_api.dashboard.health's rules: failed, missing, replaced, warning,
 late; loaded when none applies; `unlisted` for a day outside the symbol's listing with no data, which is no
 problem). A symbol's problems are its cells with any of the first five. Only the shown page's rows are
-turned into labels.
+turned into labels. The rows are spot symbols and USD-M perpetuals (`UM:BTCUSDT`): each table has cells for
+its own market's rows only (`health.row_prefix`), so a spot table shows no futures row and the reverse.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from binance_api.dashboard.dagster_storage import CheckOutcome
-from binance_api.dashboard.health import FUTURES_TABLES
+from binance_api.dashboard.health import ROW_PREFIX, row_prefix
 from binance_api.services.universe import Listing
 from binance_assets.binance.publication import check_due_hours
 from binance_assets.warehouse.load_log import LOAD_LOG
@@ -55,6 +56,8 @@ class TableCells:
     kind: str  # raw or derived
     present: np.ndarray  # bool, symbols x days
     late: np.ndarray  # bool, symbols x days (raw only; False for derived tables)
+    prefix: str = ""  # its symbols' prefix in the grid's rows (`UM:` for a USD-M futures table)
+    applies: np.ndarray | None = None  # bool per row: the rows of its market (None: every row)
 
 
 @dataclass
@@ -84,10 +87,14 @@ def _rows_of(column: pa.ChunkedArray, symbols: pa.Array) -> np.ndarray:
 
 
 def _cells(
-    table: pa.Table, symbols: pa.Array, start: dt.date, n_days: int
+    table: pa.Table, symbols: pa.Array, start: dt.date, n_days: int, prefix: str = ""
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(symbol row, day column) of the result rows inside the grid, and which result rows those are."""
-    rows = _rows_of(table.column("symbol"), symbols)
+    """(symbol row, day column) of the result rows inside the grid, and which result rows those are (`prefix`:
+    what the table's symbols are prefixed with in the grid's rows)."""
+    column = table.column("symbol")
+    if prefix:
+        column = pc.binary_join_element_wise(prefix, column, "")
+    rows = _rows_of(column, symbols)
     epoch_day = pc.cast(pc.cast(table.column("trade_date"), pa.date32()), pa.int32()).to_numpy(zero_copy_only=False)
     cols = epoch_day - (start - dt.date(1970, 1, 1)).days
     keep = (rows >= 0) & (cols >= 0) & (cols < n_days)
@@ -115,31 +122,39 @@ def build_grid(
     day0_us = (start - dt.date(1970, 1, 1)).days * US_PER_DAY
     deadline = day0_us + (np.arange(len(days)) + 1) * US_PER_DAY + int(check_due_hours(due_hours) * 3_600_000_000)
     tables = []
+    prefixes = np.array([_row_prefix(s) for s in symbols], dtype=object)
     for name in sorted(set(loads.column("table_name").to_pylist())):
-        if f"raw.{name}" in FUTURES_TABLES:
-            continue
+        prefix = row_prefix(f"raw.{name}")
         part = loads.filter(pc.equal(loads.column("table_name"), name))
-        rows, cols, keep = _cells(part, value_set, start, len(days))
+        rows, cols, keep = _cells(part, value_set, start, len(days), prefix)
         present = np.zeros(shape, bool)
         present[rows, cols] = pc.cast(part.column("present"), pa.int64()).to_numpy(zero_copy_only=False)[keep] > 0
         arrived = np.zeros(shape, np.int64)
         arrived[rows, cols] = _us(part.column("arrived_at"))[keep]
         since = np.full(len(symbols), np.iinfo(np.int64).max, np.int64)
         mine = first.filter(pc.equal(first.column("table_name"), name))
-        at = _rows_of(mine.column("symbol"), value_set)
+        mine_symbols = mine.column("symbol")
+        at = _rows_of(pc.binary_join_element_wise(prefix, mine_symbols, "") if prefix else mine_symbols, value_set)
         since[at[at >= 0]] = _us(mine.column("expected_since"))[at >= 0]
         # publication.arrived_late: after the deadline, and the deadline after the platform started expecting it.
         late = present & (arrived > deadline[None, :]) & (deadline[None, :] > since[:, None])
-        tables.append(TableCells(f"raw.{name}", f"raw/{name}", "raw", present, late))
+        tables.append(TableCells(f"raw.{name}", f"raw/{name}", "raw", present, late, prefix, prefixes == prefix))
     for table in derived:
+        prefix = row_prefix(table)
         held = session.query(
             f"SELECT DISTINCT symbol, trade_date FROM {table} WHERE trade_date >= ? AND trade_date <= ?", [start, end]
         )
-        rows, cols, _ = _cells(held, value_set, start, len(days))
+        rows, cols, _ = _cells(held, value_set, start, len(days), prefix)
         present = np.zeros(shape, bool)
         present[rows, cols] = True
-        tables.append(TableCells(table, table.replace(".", "/"), "derived", present, np.zeros(shape, bool)))
+        tables.append(TableCells(table, table.replace(".", "/"), "derived", present, np.zeros(shape, bool), prefix,
+                                 prefixes == prefix))
     return Grid(days, symbols, listed_matrix(listings, days), tables)
+
+
+def _row_prefix(symbol: str) -> str:
+    """A grid row's market prefix: `UM:` for a USD-M perpetual's row, "" for a spot symbol's."""
+    return next((p for p in ROW_PREFIX.values() if p and symbol.startswith(p)), "")
 
 
 def masks(
@@ -158,7 +173,7 @@ def masks(
         if k is None or not partition:
             return None
         day, _, symbol = partition.partition("|")
-        i, j = index.get(symbol), day_col.get(day)
+        i, j = index.get(grid.tables[k].prefix + symbol), day_col.get(day)
         return None if i is None or j is None else (k, i, j)
 
     for outcome in outcomes:
@@ -178,6 +193,8 @@ def masks(
         bits |= np.where(t.present & replaced[k], REPLACED, 0).astype(np.uint8)
         bits |= np.where(t.late, LATE, 0).astype(np.uint8)
         bits |= np.where(~t.present & ~grid.listed & (bits == 0), UNLISTED, 0).astype(np.uint8)
+        if t.applies is not None:
+            bits[~t.applies] = 0  # another market's row: no cell here
         out.append(bits)
     return out
 
@@ -191,14 +208,18 @@ def problems(grid: Grid, cell_masks: list[np.ndarray]) -> dict[str, int]:
 
 
 def page_tables(grid: Grid, cell_masks: list[np.ndarray], symbols: Sequence[str]) -> list[dict]:
-    """The heat maps of the page's `symbols`: per table, one row per symbol with one label per day."""
+    """The heat maps of the page's `symbols`: per table, one row per symbol of its market with one label per day
+    (a table none of whose market's symbols is on the page is left out)."""
     index = grid.index()
-    rows = [index[s] for s in symbols]
     tables = []
     for t, bits in zip(grid.tables, cell_masks, strict=True):
+        mine = [s for s in symbols if t.applies is None or t.applies[index[s]]]
+        if not mine:
+            continue
+        rows = [index[s] for s in mine]
         chosen, present = bits[rows].tolist(), t.present[rows].tolist()
         tables.append({"table": t.table, "asset": t.asset, "kind": t.kind, "rows": [
             {"symbol": s, "cells": [label(m, p) for m, p in zip(masks_row, present_row, strict=True)]}
-            for s, masks_row, present_row in zip(symbols, chosen, present, strict=True)
+            for s, masks_row, present_row in zip(mine, chosen, present, strict=True)
         ]})
     return tables

@@ -178,10 +178,12 @@ def partition_data(
         when = parse_day(day, "day")
         if when is None:
             raise ValueError("day must be a date YYYY-MM-DD, got ''")
+        um = market.futures_symbol(symbol)  # a heat-map row of a USD-M perpetual (`UM:BTCUSDT`)
         with read(services) as session:
-            listing = services.exchange_info.get(session).by_symbol.get(symbol)
+            listing = None if um else services.exchange_info.get(session).by_symbol.get(symbol)
             detail = health.partition_detail(
-                session, store(services), services.dashboard.dagster_ui_url, table, symbol, when, due_hours(services),
+                session, store(services), services.dashboard.dagster_ui_url, table, um or symbol, when,
+                due_hours(services),
                 listed=listing is None or listing.listed_on(when),
             )
     except (ValueError, KeyError) as exc:

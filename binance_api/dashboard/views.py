@@ -36,7 +36,8 @@ def listings(services: Services, session: ReadSession, expected: Sequence[str] =
 
 
 def health_listings(services: Services, session: ReadSession) -> list[Listing]:
-    return listings(services, session, services.config.core.symbols)
+    """The heat map's rows: the spot symbols, then the USD-M perpetuals the warehouse holds (`UM:BTCUSDT`)."""
+    return listings(services, session, services.config.core.symbols) + market.futures_listings(session)
 
 
 def grid(services: Services, session: ReadSession, start: dt.date, end: dt.date, due_hours: float) -> Grid:

@@ -157,10 +157,9 @@ def test_gapfill_job_sensor_and_check_through_dagster(sim, tmp_path, monkeypatch
     from binance_assets.ingestion.definitions import INGEST_JOB, build_ingestion_defs
     from binance_assets.lib.keys import raw_asset_key
     from binance_assets.lib.partitions import SYMBOLS_TAG, daily_partitions
+    from binance_assets.lib.rest_resources import MARKET_DATA_KEY_ENV
     from binance_assets.resources import resources_for
     from binance_assets.settings import Environment, Settings
-
-    from binance_assets.lib.rest_resources import MARKET_DATA_KEY_ENV
 
     monkeypatch.setenv(MARKET_DATA_KEY_ENV, UM_KEY)
     both = [t.dataset for t in SPOT_TABLES + UM_TABLES]
