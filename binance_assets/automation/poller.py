@@ -1,8 +1,8 @@
 """Poll data.binance.vision (or any http(s) mirror) for the next day's archives. No Dagster imports.
 
 A day's archive is published once its `.CHECKSUM` answers 200 (Binance writes it with the zip); 404
-means not yet. Per symbol, `PollState` remembers the day it waits for and backs off while that day is
-not published.
+means not yet. Per symbol of each loaded market (spot's universe, USD-M futures' BINANCE_ASSETS_UM_SYMBOLS; keys of
+`poll_key`), `PollState` remembers the day it waits for and backs off while that day is not published.
 
 Timing that meets the deadline. Day D is due `due_hours` (6 h) after midnight of D+1. Waits double
 from 5 min, but before the deadline a wait never reaches past half the time left until `deadline - lead`
@@ -66,6 +66,17 @@ def next_expected_day(last_loaded: date | None, start_date: date) -> date:
     if last_loaded is None:
         return start_date
     return max(last_loaded + timedelta(days=1), start_date)
+
+
+def poll_key(market: Market, symbol: str) -> str:
+    """A polled symbol's key in `PollState`: the symbol for spot (as older cursors hold it), else
+    `<market>:<symbol>` (`futures/um:BTCUSDT`): each market's symbols are polled apart."""
+    return symbol if market is Market.SPOT else f"{market.value}:{symbol}"
+
+
+def parse_poll_key(key: str) -> tuple[Market, str]:
+    market, sep, symbol = key.rpartition(":")
+    return (Market(market), symbol) if sep else (Market.SPOT, key)
 
 
 def day_specs(symbol: str, day: date, market: Market = Market.SPOT) -> list[ArchiveSpec]:

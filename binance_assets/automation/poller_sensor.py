@@ -1,10 +1,11 @@
-"""`archive_poller` (ticks every minute): for an http(s) base URL (data.binance.vision), per symbol, probes
-the day after the last one loaded (`raw.load_log`); the symbols whose archives of a day are all published
-make one run of the raw assets for that day (run config and tag `binance/symbols` name them); it backs
-off while they are not, on a schedule that meets the raw deadline (binance_assets.automation.poller). Every
-hour it also re-reads the `.CHECKSUM`s of the last `recheck_days` loaded days and requests a reload of a
-replaced archive. It skips (with a reason) for
-a mirror, which `archive_landing_sensor` watches (binance_assets.automation.landing_sensor)."""
+"""`archive_poller` (ticks every minute): for an http(s) base URL (data.binance.vision), per symbol of each
+market the warehouse loads (spot's universe; USD-M futures' symbols, `lib.partitions.universe_on`), probes
+the day after the last one loaded (`raw.load_log`); the symbols of a market whose archives of a day are all
+published make one run of that market's raw assets for that day (run config and tag `binance/symbols` name
+them); it backs off while they are not, on a schedule that meets the raw deadline (binance_assets.automation.
+poller). Every hour it also re-reads the `.CHECKSUM`s of the last `recheck_days` loaded days and requests a
+reload of a replaced archive. It skips (with a reason) for a mirror, which `archive_landing_sensor` watches
+(binance_assets.automation.landing_sensor)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from binance_assets.automation.poller import (
     is_http_url,
     make_session,
     next_expected_day,
+    parse_poll_key,
+    poll_key,
     probe,
 )
 from binance_assets.automation.recheck import fetch_checksum, recheck_window, replaced_archives
@@ -44,7 +47,7 @@ from binance_assets.binance.schema import Market
 from binance_assets.ingestion.assets import symbols_run_config
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import raw_asset_key
-from binance_assets.lib.partitions import day_key, scope_tags
+from binance_assets.lib.partitions import day_key, scope_tags, universe_on
 from binance_assets.lib.resources import ArchiveResource, WarehouseResource
 from binance_assets.settings import Settings
 from binance_assets.warehouse import Warehouse, WarehouseLockTimeout
@@ -55,8 +58,16 @@ MAX_DAYS_PER_TICK = 7
 POLL_TICK_SECONDS = 60
 
 
-# The raw assets of the archives the poller polls (`poller.day_specs`: the spot universe's).
-POLLED_KEYS = [raw_asset_key(ds.id) for ds in raw_datasets() if ds.market is Market.SPOT]
+# The markets the warehouse loads (the registry's, in declaration order), and each one's raw assets: a day of a
+# market's symbol is published once every archive of `poller.day_specs` is.
+MARKETS = list(dict.fromkeys(ds.market for ds in raw_datasets()))
+
+
+def polled_keys(market: Market) -> list[dg.AssetKey]:
+    return [raw_asset_key(ds.id) for ds in raw_datasets() if ds.market is market]
+
+
+POLLED_KEYS = polled_keys(Market.SPOT)
 
 
 def build_archive_poller(
@@ -91,50 +102,48 @@ def build_archive_poller(
         now = clock()
         try:
             wh = warehouse_for_sensor(warehouse)
-            # Every symbol of the universe since the start date, each from its listing to its delisting.
-            universe = universe_for(settings, wh)
-            last_day_now = last_partition_day(now)
-            symbols = (
-                universe.symbols_between(settings.start_date, last_day_now)
-                if last_day_now >= settings.start_date else []
-            )
-            last_loaded = last_loaded_days(wh, symbols)
+            subjects = _polled(settings, wh, last_partition_day(now))
+            last_loaded: dict[str, date] = {}
+            for market in MARKETS:
+                symbols = [symbol for m, symbol, _, _ in subjects.values() if m is market]
+                for symbol, day in last_loaded_days(wh, symbols, market).items():
+                    last_loaded[poll_key(market, symbol)] = day
         except WarehouseLockTimeout as exc:
             yield dg.SkipReason(f"warehouse busy, trying again next tick: {exc}")
             return
         state = PollState.from_json(context.cursor)
-        state.retain(symbols)
-        for symbol in symbols:
-            first = max(settings.start_date, universe.listing(symbol).first_day)
-            state.expect(symbol, next_expected_day(last_loaded.get(symbol), first))
-        checks = partition_run_checks(context.repository_def, POLLED_KEYS)
+        state.retain(subjects)
+        for key, (_, _, first, _) in subjects.items():
+            state.expect(key, next_expected_day(last_loaded.get(key), first))
+        checks = {market: partition_run_checks(context.repository_def, polled_keys(market)) for market in MARKETS}
 
         session = session_factory()
         requested: list[str] = []
         notes: list[str] = []
-        published_days: dict[date, list[str]] = {}
+        published_days: dict[tuple[date, int], list[str]] = {}
         try:
-            for symbol in state.due(now):
+            for key in state.due(now):
+                market, symbol, _, last_day = subjects[key]
                 for _ in range(max_days_per_tick):
-                    day = state.next_day(symbol)
-                    last_day = universe.listing(symbol).last_day
+                    day = state.next_day(key)
                     if day > last_partition_day(now) or (last_day is not None and day > last_day):
                         break
                     try:
-                        published = all(probe(session, base_url, spec) for spec in day_specs(symbol, day))
+                        published = all(probe(session, base_url, spec) for spec in day_specs(symbol, day, market))
                     except (ProbeError, requests.RequestException) as exc:
                         context.log.warning(f"{symbol} {day}: probe failed, trying again next tick: {exc}")
-                        notes.append(f"{symbol} {day}: probe failed ({type(exc).__name__})")
+                        notes.append(f"{key} {day}: probe failed ({type(exc).__name__})")
                         break
                     if not published:
                         deadline = deadline_for(day, settings.raw_due_hours_after_midnight)
-                        wait = state.missing(symbol, now, deadline=deadline)
-                        notes.append(f"{symbol} {day}: not published yet, next probe in {wait}")
+                        wait = state.missing(key, now, deadline=deadline)
+                        notes.append(f"{key} {day}: not published yet, next probe in {wait}")
                         break
-                    published_days.setdefault(day, []).append(symbol)
-                    state.published(symbol)
-            for day, symbols in sorted(published_days.items()):
-                request = _day_request(day, symbols, checks)
+                    published_days.setdefault((day, MARKETS.index(market)), []).append(symbol)
+                    state.published(key)
+            for (day, index), symbols in sorted(published_days.items()):
+                market = MARKETS[index]
+                request = _day_request(day, symbols, checks[market], market)
                 yield request
                 requested.append(str(request.run_key))
             if state.recheck_due(now):
@@ -166,9 +175,10 @@ def _replaced_archive_requests(
     """A reload request for each archive of the last `recheck_days` loaded days whose published sha256
     is not the loaded one. The run key names the new sha256: each replacement is loaded once."""
     loaded, published = {}, {}
-    for symbol in sorted(last_loaded):
-        for day in recheck_window(last_loaded.get(symbol), settings.recheck_days):
-            for spec in day_specs(symbol, day):
+    for key in sorted(last_loaded):
+        market, symbol = parse_poll_key(key)
+        for day in recheck_window(last_loaded.get(key), settings.recheck_days):
+            for spec in day_specs(symbol, day, market):
                 table = _table_name(spec)
                 sha = warehouse.loaded_sha256(table, day, symbol)
                 if sha:
@@ -201,15 +211,36 @@ def _digest(values: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()[:16]
 
 
-def _day_request(day: date, symbols: list[str], checks) -> dg.RunRequest:
-    """One run of every raw table for the symbols whose archives of `day` are all published."""
-    symbols = sorted(symbols)
+Polled = tuple[Market, str, date, date | None]  # market, symbol, first day, last day (None: still listed)
+
+
+def _polled(settings: Settings, warehouse: Warehouse, last_day: date) -> dict[str, Polled]:
+    """poll key -> (market, symbol, first day, last day or None) of every symbol polled: the spot universe's since
+    the start date, each from its listing to its delisting; the other markets' symbol lists (`universe_on`)."""
+    if last_day < settings.start_date:
+        return {}
+    universe = universe_for(settings, warehouse)
+    out: dict[str, Polled] = {}
+    for symbol in universe.symbols_between(settings.start_date, last_day):
+        listing = universe.listing(symbol)
+        out[symbol] = (Market.SPOT, symbol, max(settings.start_date, listing.first_day), listing.last_day)
+    for market in MARKETS:
+        if market is not Market.SPOT:
+            for symbol in universe_on(settings, warehouse, last_day, market):
+                out[poll_key(market, symbol)] = (market, symbol, settings.start_date, None)
+    return out
+
+
+def _day_request(day: date, symbols: list[str], checks, market: Market = Market.SPOT) -> dg.RunRequest:
+    """One run of `market`'s raw tables for its symbols whose archives of `day` are all published."""
+    symbols, keys = sorted(symbols), polled_keys(market)
+    prefix = day_key(day) if market is Market.SPOT else f"{day_key(day)}|{market.value}"
     return dg.RunRequest(
-        run_key=f"{day_key(day)}|{','.join(symbols)}" if len(symbols) <= 20 else f"{day_key(day)}|{_digest(symbols)}",
+        run_key=f"{prefix}|{','.join(symbols)}" if len(symbols) <= 20 else f"{prefix}|{_digest(symbols)}",
         partition_key=day_key(day),
-        asset_selection=POLLED_KEYS,
+        asset_selection=keys,
         asset_check_keys=checks,
-        run_config=symbols_run_config({key.path[-1]: symbols for key in POLLED_KEYS}),
+        run_config=symbols_run_config({key.path[-1]: symbols for key in keys}),
         tags={**scope_tags(symbols), TAG_SOURCE: POLLER_SENSOR},
     )
 

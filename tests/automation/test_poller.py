@@ -424,3 +424,24 @@ def test_fetch_checksum_reads_the_published_sha256(http_mirror, mirror) -> None:
     assert fetch_checksum(fast_session(), base, day_specs("ETHUSDT", DAY3)[1]) is None
     with pytest.raises(ProbeError, match="HTTP 403"):
         fetch_checksum(fast_session(), f"{base}/status/403", spec)
+
+
+def test_poller_polls_the_usd_m_symbols_archives_apart_from_spot(dagster_instance, http_mirror, mirror, tmp_path):
+    """BINANCE_ASSETS_UM_SYMBOLS' archives (data/futures/um/...) are polled too, per USD-M symbol: a day whose three
+    futures archives are published makes a run of the three um_* raw assets; spot's runs stay as they were."""
+    from binance_assets.binance.datasets import raw_datasets
+
+    base, _ = http_mirror
+    um = [ds for ds in raw_datasets() if ds.market is Market.FUTURES_UM]
+    simulate_mirror(mirror, ["BTCUSDT"], START, 1, seed=7, trades_per_day=200, datasets=um)  # DAY2's not yet
+    settings = make_settings(tmp_path, base).model_copy(update={"um_symbols": ["BTCUSDT"]})
+    requests_, cursor = evaluate(build_archive_poller(settings, session_factory=fast_session), dagster_instance,
+                                 None, settings)
+    um_keys = [dg.AssetKey(["raw", ds.id]) for ds in um]
+    assert [(r.run_key, r.asset_selection) for r in requests_] == [
+        ("2025-01-01|BTCUSDT,ETHUSDT", POLLED_KEYS), ("2025-01-01|futures/um|BTCUSDT", um_keys),
+        ("2025-01-02|BTCUSDT,ETHUSDT", POLLED_KEYS),
+    ]
+    assert requests_[1].run_config == {"ops": {f"raw__{ds.id}": {"config": {"symbols": ["BTCUSDT"]}} for ds in um}}
+    state = json.loads(cursor)["symbols"]
+    assert (state["futures/um:BTCUSDT"]["next_day"], state["BTCUSDT"]["next_day"]) == ("2025-01-02", "2025-01-03")
