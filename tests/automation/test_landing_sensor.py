@@ -255,3 +255,22 @@ def test_landing_sensor_waits_while_the_warehouse_is_locked(dagster_instance, mi
     assert context.cursor is None
     requests, _ = evaluate(build_landing_sensor(settings), dagster_instance, None, settings)
     assert len(requests) == 2
+
+
+def test_landing_sensor_loads_the_usd_m_symbols_archives(dagster_instance, mirror, tmp_path) -> None:
+    """Pins that landed USD-M archives (data/futures/um/...) are loaded for BINANCE_ASSETS_UM_SYMBOLS' symbols, into
+    the um_* raw tables (`universe_on` of their market), and ignored without a USD-M symbol."""
+    from binance_assets.binance.datasets import raw_datasets
+    from binance_assets.binance.simulator import simulate_mirror
+
+    um = [ds for ds in raw_datasets() if ds.market is Market.FUTURES_UM]
+    simulate_mirror(mirror, ["BTCUSDT", "SOLUSDT"], START, 1, seed=7, trades_per_day=200, datasets=um)
+
+    def um_ops(settings: Settings) -> dict[str, list[str]]:
+        requests, _ = evaluate(build_landing_sensor(settings), dagster_instance, None, settings)
+        ops = [(op, c["config"]["symbols"]) for r in requests for op, c in r.run_config["ops"].items()]
+        return {op: symbols for op, symbols in ops if op.startswith("raw__um_")}
+
+    with_um = make_settings(tmp_path / "a", str(mirror), um_symbols=["BTCUSDT"])  # SOLUSDT: not a USD-M symbol here
+    assert um_ops(with_um) == {f"raw__{ds.id}": ["BTCUSDT"] for ds in um}
+    assert um_ops(make_settings(tmp_path / "b", str(mirror), um_symbols=[])) == {}
