@@ -230,6 +230,13 @@ class BinanceRestClient:
             raise ResponseShapeError(f"/api/v3/exchangeInfo: expected an object with 'symbols', got {peek(body)}")
         return body
 
+    def um_exchange_info(self) -> dict:
+        """USD-M futures' `/fapi/v1/exchangeInfo` (weight 1), on a client of fapi.binance.com (or the simulator)."""
+        body = self.request("/fapi/v1/exchangeInfo")
+        if not isinstance(body, dict) or not isinstance(body.get("symbols"), list):
+            raise ResponseShapeError(f"/fapi/v1/exchangeInfo: expected an object with 'symbols', got {peek(body)}")
+        return body
+
     def agg_trades(
         self, symbol: str, *, from_id=None, start_time=None, end_time=None, limit: int = 1000,
         path: str = "/api/v3/aggTrades",

@@ -5,13 +5,17 @@ day D is expected from D, a delisted one until its last trading day, filtered by
 `BINANCE_ASSETS_SYMBOLS`, quote assets, deny-list, minimum volume). The `daily_symbol_universe` schedule
 refreshes it just after midnight UTC. In production the source is Binance's REST API; in the embedded default,
 the exchangeInfo the simulator wrote into the mirror. A mirror without one (`binance-assets simulate` without
-`--universe`) leaves the universe to the allow-list, and says so.
+`--universe`) leaves the universe to the allow-list, and says so. With the REST source, the USD-M symbols
+(`BINANCE_ASSETS_UM_SYMBOLS`) are checked against `/fapi/v1/exchangeInfo` (TRADING perpetuals,
+`binance.um_universe`): an unknown one fails the refresh with an error naming it.
 """
 
 import dagster as dg
 
 from binance_assets.binance.errors import UniverseError
-from binance_assets.binance.universe_source import MirrorUniverseSource, source_from_settings
+from binance_assets.binance.rest_client import BinanceRestClient
+from binance_assets.binance.um_universe import check_um_symbols
+from binance_assets.binance.universe_source import MirrorUniverseSource, RestUniverseSource, source_from_settings
 from binance_assets.lib.keys import RAW_GROUP, WAREHOUSE_POOL
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.settings import Settings
@@ -48,6 +52,13 @@ def build_universe_asset(settings: Settings) -> dg.AssetsDefinition:
                 raise dg.Failure(f"the symbol universe could not be refreshed: {exc}", allow_retries=False) from exc
             context.log.warning(f"{exc}; the universe is the allow-list BINANCE_ASSETS_SYMBOLS")
             recorded = None
+        um = "none" if not settings.um_symbols else "not checked (no /fapi/v1/exchangeInfo in a mirror)"
+        if isinstance(source, RestUniverseSource) and settings.um_symbols:
+            futures = BinanceRestClient(settings.rest_um_base_url, weight_share=settings.rest_weight_share)
+            try:
+                um = ", ".join(check_um_symbols(settings.um_symbols, futures.um_exchange_info()))
+            except UniverseError as exc:
+                raise dg.Failure(str(exc), allow_retries=False) from exc
         universe = universe_for(settings, wh)
         statuses = {}
         for listing in universe.listings:
@@ -57,6 +68,7 @@ def build_universe_asset(settings: Settings) -> dg.AssetsDefinition:
             "exchange_symbols": len(recorded) if recorded is not None else 0,
             "symbols": len(universe),
             "by_status": dg.MetadataValue.json(statuses),
+            "um_symbols": um,
         })
 
     return symbol_universe
