@@ -52,15 +52,17 @@ def main() -> None:
     day, symbol = args.day, args.symbol
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        simulate_mirror(tmp / "mirror", [symbol], day, 1, trades_per_day=args.trades)
-        market = SimMarket((symbol,), day, day, trades_per_day=args.trades)
+        tables = [t for t in RAW_TABLES.values() if t.dataset.rest_path is not None]  # what REST fills: spot, USD-M
+        datasets = [t.dataset for t in tables]
+        simulate_mirror(tmp / "mirror", [symbol], day, 1, trades_per_day=args.trades, datasets=datasets)
+        market = SimMarket((symbol,), day, day, trades_per_day=args.trades, um_symbols=(symbol,))
         rest_wh, archive_wh = DuckDBWarehouse(tmp / "rest.duckdb"), DuckDBWarehouse(tmp / "archive.duckdb")
         archive = ArchiveClient(str(tmp / "mirror"), tmp / "dl", tmp / "q")
         rows = []
-        with RestSimulator(market) as sim:
-            client = BinanceRestClient(sim.base_url, weight_share=args.weight_share)
+        with RestSimulator(market, market_data_keys=frozenset({"bench"})) as sim:  # USD-M trades want a key
+            client = BinanceRestClient(sim.base_url, weight_share=args.weight_share, api_key="bench")
             fetcher = RestFetcher(client)
-            for table in [t for t in RAW_TABLES.values() if t.dataset.rest_path is not None]:  # what REST fills
+            for table in tables:
                 start = time.perf_counter()
                 fill = gapfill_partition(fetcher, rest_wh, table, day, symbol)
                 rest_s = time.perf_counter() - start

@@ -17,6 +17,7 @@ import re
 
 import dagster as dg
 
+from binance_assets.binance import fapi_shapes, rest_shapes
 from binance_assets.binance.rest_client import BinanceRestClient
 from binance_assets.binance.rest_protocol import API_KEY_PATHS
 from binance_assets.binance.rest_signing import make_signer
@@ -25,6 +26,7 @@ from binance_assets.settings import Settings
 
 PUBLIC_REST_KEY = "binance_rest"
 MARKET_DATA_KEY_ENV = "BINANCE_ASSETS_REST_API_KEY"
+WEIGHT_LIMITS = {Market.SPOT: rest_shapes.WEIGHT_LIMIT_1M, Market.FUTURES_UM: fapi_shapes.WEIGHT_LIMIT_1M}
 
 
 def can_call(path: str | None) -> bool:
@@ -55,6 +57,7 @@ class BinanceRestResource(dg.ConfigurableResource):
             raise ValueError(f"no REST base URL for {market.value} (spot: base_url, USD-M futures: um_base_url)")
         return BinanceRestClient(
             str(hosts[market]),
+            weight_limit=WEIGHT_LIMITS[market],  # each host has its own budget: 6000/min spot, 2400/min USD-M
             api_key=self.api_key,
             signer=signer,
             weight_share=self.weight_share,

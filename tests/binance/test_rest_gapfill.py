@@ -255,3 +255,19 @@ def test_sensor_logic_fills_usd_m_tables_for_the_usd_m_symbols(tmp_path, monkeyp
     assert [(p.day, p.symbol, tables) for p, tables, _ in wanted] == [
         (BEFORE, SYMBOL, um), (BEFORE, "ETHUSDT", ["spot_trades", "spot_agg_trades", "spot_klines_1m"])
     ]
+
+
+def test_the_rest_resource_gives_each_market_its_host_budget_and_key(monkeypatch):
+    """USD-M futures are another host (fapi.binance.com) with its own weight budget (2400/min, Binance's USD-M
+    exchangeInfo rateLimits) and the market-data key by reference; spot's client is unchanged."""
+    import dagster as dg
+
+    from binance_assets.lib.rest_resources import MARKET_DATA_KEY_ENV, PUBLIC_REST_KEY, rest_resources
+    from binance_assets.settings import Settings
+
+    monkeypatch.setenv(MARKET_DATA_KEY_ENV, UM_KEY)
+    resource = rest_resources(Settings())[PUBLIC_REST_KEY]
+    assert isinstance(resource.api_key, dg.EnvVar) and resource.api_key.env_var_name == MARKET_DATA_KEY_ENV
+    spot, um = resource.client(), resource.client(Market.FUTURES_UM)
+    assert (spot.base_url, spot.weight_budget) == ("https://api.binance.com", int(6000 * 0.8))
+    assert (um.base_url, um.weight_budget) == ("https://fapi.binance.com", int(2400 * 0.8))
