@@ -111,7 +111,6 @@ docs: install  ## the docs site, built strictly into site/
 bench: install  ## benchmarks (big simulated days; minutes)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/incremental.py
-	$(BIN)/python benchmarks/refresh_latency.py
 	$(BIN)/python benchmarks/rest_gapfill.py
 
 bench-live: install  ## latency a user waits: a new day landed -> raw, marts, features, predictions through `dagster dev`

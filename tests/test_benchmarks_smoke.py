@@ -22,7 +22,6 @@ BENCHMARKS = sorted(p for p in (ROOT / "benchmarks").glob("*.py") if not p.name.
 SUMMARIES = {
     "ingest.py": ("ingest", ["vs_naive", "vs_naive_postgres", "vs_duckdb_limit", "peak_rss_mb"]),
     "incremental.py": ("incremental", ["duckdb_ratio", "postgres_ratio"]),
-    "refresh_latency.py": ("refresh", ["raw_s", "marts_s", "predictions_s"]),
     "rest_gapfill.py": ("rest_gapfill", ["requests", "weight", "rest_seconds", "archive_seconds", "rows",
                                          "waited_seconds", "peak_weight_1m"]),
     "live_refresh.py": ("live_refresh", ["raw_s", "marts_s", "features_s", "predictions_s", "symbols", "trades",

@@ -104,6 +104,8 @@ from binance_assets.warehouse.tables import (
 )
 
 TableRef = str | ArchiveKind | RawTable
+# Databases whose schema this process has ensured (`Warehouse.ensure_schema`), by `_schema_identity()`.
+_SCHEMA_ENSURED: set[tuple] = set()
 
 
 class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, ABC):
@@ -179,10 +181,22 @@ class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, AB
 
     def ensure_schema(self) -> None:
         """Create schemas `raw` and `raw_staging`, the raw tables (and their indexes) and
-        `raw.load_log` if missing; bring an older load_log layout up to date."""
-        self._create_schema()
-        self._migrate_load_log()
+        `raw.load_log` if missing; bring an older load_log layout up to date. On one connection, and once per
+        process for a database whose identity the engine can tell (`_schema_identity`): every resource
+        `get()` calls it, and a run or a sensor tick makes many."""
+        identity = self._schema_identity()
+        if identity is None or identity not in _SCHEMA_ENSURED:
+            with self.hold():
+                self._create_schema()
+                self._migrate_load_log()
+            if identity is not None or (identity := self._schema_identity()) is not None:
+                _SCHEMA_ENSURED.add(identity)
         self._schema_ready = True
+
+    def _schema_identity(self) -> tuple | None:
+        """What identifies this database for the process-wide `ensure_schema` memo while it exists (None: no
+        memo, ensure every time)."""
+        return None
 
     def replace_partition(self, table: TableRef, symbol: str, day: DayRef, data: pa.Table, load: LoadRecord) -> int:
         """Atomically replace partition (symbol, day) of `table` with `data` (a publish without an audit);
@@ -228,6 +242,7 @@ class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, AB
 
     def drop_all(self) -> None:
         """Drop every raw table and the load_log (tests, resets). Schema `raw` itself stays."""
+        _SCHEMA_ENSURED.discard(self._schema_identity())
         self._drop_tables()
         self._schema_ready = False
 

@@ -156,6 +156,14 @@ class DuckDBWarehouse(Warehouse):
 
     # --- engine hooks --------------------------------------------------------------------------
 
+    def _schema_identity(self) -> tuple | None:
+        """The file itself (device and inode): a warehouse deleted and made again is ensured again."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return ("duckdb", str(self.path), stat.st_dev, stat.st_ino)
+
     def _create_schema(self) -> None:
         with self.connect() as con:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")

@@ -6,6 +6,7 @@ Importable as `warehouse.helpers` (pytest puts `tests/` on sys.path; spawned chi
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -144,3 +145,13 @@ def hold_foreign_connection(path: str, opened, seconds: float) -> None:
     opened.set()
     time.sleep(seconds)
     con.close()
+
+
+def opened_by_a_new_process(warehouse):
+    """The same database as a process that never saw it would open it: a DuckDB file is copied (this process
+    remembers which files' schemas it has ensured), PostgreSQL is connected to again."""
+    if warehouse.engine != "duckdb":
+        return type(warehouse)(warehouse.url)
+    copy = warehouse.path.with_name("copied.duckdb")
+    shutil.copyfile(warehouse.path, copy)
+    return type(warehouse)(copy)

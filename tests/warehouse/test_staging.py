@@ -7,7 +7,7 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from warehouse.helpers import DAY, load, trades
+from warehouse.helpers import DAY, load, opened_by_a_new_process, trades
 
 from binance_assets.warehouse import PartitionDataError
 from binance_assets.warehouse.staging import staging_prefix
@@ -94,6 +94,7 @@ def test_a_load_log_of_the_layout_before_versions_is_migrated(warehouse):
             f"INSERT INTO raw.load_log ({names}) VALUES (?, ?, ?, 4, 1, 4, NULL, NULL, 'u', ?, ?)",
             ["spot_trades", "BTCUSDT", DAY, "aa" * 32, dt.datetime(2025, 1, 2, 6)],
         )
+    warehouse = opened_by_a_new_process(warehouse)
     warehouse.ensure_schema()
     warehouse.ensure_schema()  # idempotent
     [row] = warehouse.load_log_history("spot_trades", DAY, "BTCUSDT")

@@ -8,6 +8,7 @@ import datetime as dt
 from datetime import date, timedelta
 
 import pytest
+from warehouse.helpers import opened_by_a_new_process
 
 from binance_assets.binance.errors import UniverseError
 from binance_assets.binance.schema import ArchiveKind
@@ -16,7 +17,7 @@ from binance_assets.binance.simulator import simulate_universe_mirror
 from binance_assets.binance.universe import Listing, SymbolUniverse
 from binance_assets.binance.universe_source import MirrorUniverseSource
 from binance_assets.settings import Settings
-from binance_assets.warehouse import PartitionWriteError, Warehouse, make_warehouse
+from binance_assets.warehouse import PartitionWriteError, Warehouse
 from binance_assets.warehouse.table_names import SYMBOL_UNIVERSE_TABLE
 from binance_assets.warehouse.universe import (
     read_universe,
@@ -108,9 +109,7 @@ def test_many_symbols_in_one_write(warehouse: Warehouse):
 
 def test_an_old_warehouse_gets_the_table(warehouse: Warehouse):
     warehouse.query(f"DROP TABLE {SYMBOL_UNIVERSE_TABLE}")
-    fresh = make_warehouse(
-        warehouse.engine, duckdb_path=getattr(warehouse, "path", None), postgres_url=getattr(warehouse, "url", None)
-    )
+    fresh = opened_by_a_new_process(warehouse)
     fresh.ensure_schema()
     assert write_universe(fresh, LISTINGS) == 4
 
