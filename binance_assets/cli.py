@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 from typing import Annotated
 
-import dagster as dg
 import typer
 
 from binance_assets.binance.errors import BinanceDataError
@@ -227,8 +226,12 @@ def smoke(
 
 def main() -> None:
     # Partitioned asset checks are a Dagster preview feature: said once in docs/concepts/partitions.md, not per run.
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    # From dagster_shared, where dagster defines them: `import dagster` here would cost every command (validating
+    # one archive, simulating a mirror) half a second before it starts; the commands that need Dagster import it.
+    from dagster_shared.utils.warnings import BetaWarning, PreviewWarning
+
+    warnings.filterwarnings("ignore", category=PreviewWarning)
+    warnings.filterwarnings("ignore", category=BetaWarning)
     try:
         app()
     except KeyboardInterrupt:

@@ -117,3 +117,14 @@ def test_checksum_mismatch_is_reported(sim_out, tmp_path):
     proc = run("validate-archive", str(source), "--checksum", str(wrong))
     assert proc.returncode != 0
     assert proc.stderr.startswith("error: ChecksumMismatch: ")
+
+
+def test_archive_commands_start_without_importing_dagster():
+    """`validate-archive` and `simulate` are the Binance library's commands: they start in a fraction of a second
+    because the CLI imports Dagster only in the commands that run it (importing it costs ~0.5 s of every call)."""
+    code = ("import sys; from binance_assets import cli; "
+            "sys.argv = ['binance-assets', 'validate-archive', '--help']\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m == 'dagster' or m.startswith('dagster.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
