@@ -282,6 +282,9 @@ def critical_path(instance: dg.DagsterInstance, ready: dict, landed_at: float) -
 
 
 def main() -> None:
+    # Started as a shell's background job (`make bench-live &`), this process ignores SIGINT and its children would
+    # too: `dagster dev` could then be stopped neither by SIGINT nor by SIGTERM (it gives SIGTERM SIGINT's handler).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=int, default=3, help="days built by the demo before the new one")
     parser.add_argument("--trades-per-day", type=int, default=20_000)

@@ -35,6 +35,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -258,6 +259,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Started as a shell's background job (`make bench-live &`), this process ignores SIGINT and its children would
+    # too: the webserver could then be stopped neither by SIGINT nor by SIGTERM (it gives SIGTERM SIGINT's handler).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     args = parse(argv)
     if args.worker:
         _worker(args.worker)(json.loads(args.spec), args.result)
