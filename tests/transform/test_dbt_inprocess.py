@@ -22,9 +22,18 @@ def _invoke(resource: ProjectDbtCliResource, args: list[str], target: Path, env:
     return invocation, events
 
 
-@pytest.fixture
-def profile_env(tmp_path) -> dict[str, str]:
-    return dbt_env("local", duckdb_path=str(tmp_path / "w.duckdb"))
+@pytest.fixture(scope="module")
+def profile_env(tmp_path_factory) -> dict[str, str]:
+    """One warehouse for the module: dbt's partial parse stays valid from one test's invocation to the next."""
+    return dbt_env("local", duckdb_path=str(tmp_path_factory.mktemp("dbt-inprocess") / "w.duckdb"))
+
+
+@pytest.fixture(scope="module")
+def targets(tmp_path_factory) -> dict[bool, Path]:
+    """dbt's target folder per way of running it (in process or not), shared by the module's tests: each way
+    parses the project once and reuses its partial parse, as a run process does."""
+    root = tmp_path_factory.mktemp("dbt-targets")
+    return {True: root / "in-process", False: root / "subprocess"}
 
 
 def test_dbt_version_is_read_without_starting_dbt():
@@ -34,13 +43,13 @@ def test_dbt_version_is_read_without_starting_dbt():
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_in_process_list_equals_the_subprocess_list(tmp_path, profile_env):
+def test_in_process_list_equals_the_subprocess_list(targets, profile_env):
     args = ["ls", "--resource-type", "model", "--exclude", "tag:merchant", "--output", "name"]
     listed = {}
     for in_process in (True, False):
         resource = dbt_cli_resource("local", in_process=in_process)
         cwd, environ = os.getcwd(), dict(os.environ)
-        invocation, events = _invoke(resource, args, tmp_path / str(in_process), profile_env)
+        invocation, events = _invoke(resource, args, targets[in_process], profile_env)
         assert invocation.process.wait() == 0 and invocation.get_error() is None
         assert isinstance(invocation.process, InProcessDbtProcess) == in_process
         assert (os.getcwd(), dict(os.environ)) == (cwd, environ)
@@ -49,11 +58,11 @@ def test_in_process_list_equals_the_subprocess_list(tmp_path, profile_env):
     assert listed[True] == listed[False]
 
 
-def test_a_failing_command_fails_the_same_way(tmp_path, profile_env):
+def test_a_failing_command_fails_the_same_way(targets, profile_env):
     failures = {}
     for in_process in (True, False):
         resource = dbt_cli_resource("local", in_process=in_process)
-        invocation, _ = _invoke(resource, ["run-operation", "no_such_macro"], tmp_path / str(in_process),
+        invocation, _ = _invoke(resource, ["run-operation", "no_such_macro"], targets[in_process],
                                      profile_env)
         error = invocation.get_error()
         assert error is not None
@@ -61,7 +70,7 @@ def test_a_failing_command_fails_the_same_way(tmp_path, profile_env):
     assert failures[True] == failures[False] == (True, True)
 
 
-def test_the_warehouse_is_released_for_other_processes_after_dbt(tmp_path, profile_env):
+def test_the_warehouse_is_released_for_other_processes_after_dbt(targets, profile_env):
     """dbt-duckdb keeps its database open for the process; after an in-process invocation the DuckDB
     file must be free again, or a run waiting for the pool slot and another's dbt wait for each other."""
     import subprocess
@@ -72,7 +81,7 @@ def test_the_warehouse_is_released_for_other_processes_after_dbt(tmp_path, profi
     path = profile_env["BINANCE_ASSETS_DUCKDB_PATH"]
     DuckDBWarehouse(path).ensure_schema()  # the raw tables dbt's staging views read
     resource = dbt_cli_resource("local")
-    invocation, _ = _invoke(resource, ["run", "--select", "stg_binance__spot_trades"], tmp_path / "t", profile_env)
+    invocation, _ = _invoke(resource, ["run", "--select", "stg_binance__spot_trades"], targets[True], profile_env)
     assert invocation.get_error() is None
     writer = subprocess.run(
         [sys.executable, "-c", f"import duckdb; duckdb.connect({path!r}).execute('create table t as select 1 as x')"],
@@ -81,12 +90,12 @@ def test_the_warehouse_is_released_for_other_processes_after_dbt(tmp_path, profi
     assert writer.returncode == 0, writer.stderr[-800:]
 
 
-def test_secrets_are_scrubbed_from_dbt_events_as_by_the_subprocess(tmp_path, profile_env):
+def test_secrets_are_scrubbed_from_dbt_events_as_by_the_subprocess(targets, profile_env):
     secret = "s3cr3t-value-9f2"
     env = {**profile_env, "DBT_ENV_SECRET_TOKEN": secret}
     for in_process in (True, False):
         resource = dbt_cli_resource("local", in_process=in_process)
-        _, events = _invoke(resource, ["ls", "--select", secret], tmp_path / str(in_process), env)
+        _, events = _invoke(resource, ["ls", "--select", secret], targets[in_process], env)
         text = repr(events)
         assert "does not match any enabled nodes" in text or "NoNodesForSelectionCriteria" in text, text[-800:]
         assert secret not in text, in_process
