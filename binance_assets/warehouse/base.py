@@ -184,12 +184,11 @@ class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, AB
         `raw.load_log` if missing; bring an older load_log layout up to date. On one connection, and once per
         process for a database whose identity the engine can tell (`_schema_identity`): every resource
         `get()` calls it, and a run or a sensor tick makes many."""
-        identity = self._schema_identity()
-        if identity is None or identity not in _SCHEMA_ENSURED:
+        if self._schema_identity() not in _SCHEMA_ENSURED:  # None (no identity) never is in it
             with self.hold():
                 self._create_schema()
                 self._migrate_load_log()
-            if identity is not None or (identity := self._schema_identity()) is not None:
+            if (identity := self._schema_identity()) is not None:  # a DuckDB file exists only now, the first time
                 _SCHEMA_ENSURED.add(identity)
         self._schema_ready = True
 
