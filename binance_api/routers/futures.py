@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from binance_api import schemas
 from binance_api.deps import ReadSessionDep, ServicesDep, require_public_market_data
 from binance_api.routers.errors import BinanceApiError
-from binance_api.routers.market_data import ERRORS, _times
+from binance_api.routers.market_data import ERRORS, _check_symbol_form, _limit, _times
 from binance_api.services import futures
 from binance_api.services.cache import json_response
 from binance_assets.binance import fapi_shapes
@@ -52,17 +52,8 @@ class FuturesExchangeInfo(BaseModel):
     symbols: list[FuturesSymbol]
 
 
-def _limit(limit: int | None, default: int, most: int) -> int:
-    if limit is None:
-        return default
-    if limit < 1:
-        raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
-    return min(limit, most)
-
-
 async def _symbol(session, symbol: str) -> str:
-    if symbol != symbol.upper() or not symbol.isalnum():
-        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
+    _check_symbol_form(symbol)
     if symbol not in await run_in_threadpool(futures.symbols, session):
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
     return symbol

@@ -39,17 +39,22 @@ router = APIRouter(
 MAX_LIMIT = 1000
 
 
-def _limit(limit: int | None, default: int) -> int:
+def _limit(limit: int | None, default: int, most: int = MAX_LIMIT) -> int:
     if limit is None:
         return default
     if limit < 1:
         raise BinanceApiError(rs.ERR_INVALID_PARAMETER, "Invalid data sent for a parameter.")
-    return min(limit, MAX_LIMIT)  # Binance caps larger limits at the maximum
+    return min(limit, most)  # Binance caps larger limits at the maximum
+
+
+def _check_symbol_form(symbol: str) -> None:
+    """Binance's -1121 for a symbol that is not upper-case letters and digits (before any lookup)."""
+    if symbol != symbol.upper() or not symbol.isalnum():
+        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
 
 
 def _symbol(services: Services, session: ReadSession, symbol: str) -> str:
-    if symbol != symbol.upper() or not symbol.isalnum():
-        raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
+    _check_symbol_form(symbol)
     if symbol not in known_symbols(services, session):
         raise BinanceApiError(rs.ERR_INVALID_SYMBOL, "Invalid symbol.")
     return symbol
