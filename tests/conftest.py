@@ -20,6 +20,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+pytest_plugins = ["support.untraced"]  # the `e2e` marker: scenarios run without coverage's tracer
+
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_FIXTURES = frozenset({"postgres_url", "fresh_postgres_url", "module_postgres_url", "postgres_admin_url"})
 

@@ -30,7 +30,7 @@ from binance_assets.definitions import MAIN_JOB, build_defs
 from binance_assets.lib.partitions import SYMBOLS_TAG
 from binance_assets.ml.definitions import TRAIN_JOB, build_ml_defs
 
-pytestmark = pytest.mark.xdist_group("e2e")
+pytestmark = [pytest.mark.xdist_group("e2e"), pytest.mark.e2e]
 
 SYMBOL = "ETHUSDT"
 OTHER = "BTCUSDT"  # in the history, then only on APART_DAY, landing apart from SYMBOL

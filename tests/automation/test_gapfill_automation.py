@@ -32,6 +32,8 @@ from binance_assets.settings import Environment, Settings
 from binance_assets.transform.definitions import build_transform_defs
 from binance_assets.warehouse import RAW_TABLES
 
+pytestmark = pytest.mark.e2e
+
 ARCHIVED, FILLED = "BTCUSDT", "ETHUSDT"
 DAY = dt.date(2025, 1, 1)
 NOW = dt.datetime(2025, 1, 2, 12, tzinfo=dt.UTC)  # DAY was due at 06:00

@@ -26,7 +26,7 @@ from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 from binance_assets.settings import Environment, Settings
 
-pytestmark = pytest.mark.xdist_group("merchant")
+pytestmark = [pytest.mark.xdist_group("merchant"), pytest.mark.e2e]
 
 DAY = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)  # inside Binance's 6-month window
 PAIR = "USDTTRY"

@@ -23,7 +23,7 @@ from binance_assets.ml.definitions import PREDICT_JOB, TRAIN_JOB, build_ml_defs
 from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 
-pytestmark = pytest.mark.xdist_group("ml")
+pytestmark = [pytest.mark.xdist_group("ml"), pytest.mark.e2e]
 
 SYMBOL = "BTCUSDT"
 START = dt.date(2025, 1, 1)

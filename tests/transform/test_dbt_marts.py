@@ -15,7 +15,7 @@ from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.ops.history import load_raw_days, run_dbt
 from binance_assets.resources import resources_for
 
-pytestmark = pytest.mark.xdist_group("dbt-marts")
+pytestmark = [pytest.mark.xdist_group("dbt-marts"), pytest.mark.e2e]
 
 START = dt.date(2025, 1, 1)
 DAYS = 2

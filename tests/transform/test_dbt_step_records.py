@@ -21,7 +21,7 @@ from binance_assets.definitions import build_defs
 from binance_assets.ops.history import load_raw_days
 from binance_assets.settings import DBT_PROJECT_DIR
 
-pytestmark = pytest.mark.xdist_group("dbt-records")
+pytestmark = [pytest.mark.xdist_group("dbt-records"), pytest.mark.e2e]
 
 DAY = dt.date(2025, 1, 1)
 NEXT_DAY = DAY + dt.timedelta(days=1)  # the failing run's partition

@@ -29,7 +29,7 @@ from binance_assets.transform.dbt_vars import pairs_window_vars
 from binance_assets.warehouse import LoadRecord
 
 # Its own group: the longest single test (PostgreSQL), so the scheduler can balance it against the "dbt" group.
-pytestmark = pytest.mark.xdist_group("dbt-property")
+pytestmark = [pytest.mark.xdist_group("dbt-property"), pytest.mark.e2e]
 
 START = dt.date(2025, 1, 1)
 DAYS = [START + dt.timedelta(days=i) for i in range(3)]

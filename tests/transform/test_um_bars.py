@@ -26,7 +26,7 @@ from binance_assets.binance.simulator import simulate_mirror
 from binance_assets.lib.partitions import day_key
 from binance_assets.resources import resources_for
 
-pytestmark = pytest.mark.xdist_group("dbt-marts")
+pytestmark = [pytest.mark.xdist_group("dbt-marts"), pytest.mark.e2e]
 
 DAY = dt.date(2025, 1, 1)
 SPOT = ["BTCUSDT", "ETHUSDT"]
