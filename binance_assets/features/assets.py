@@ -82,12 +82,10 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, setting
                 raise dg.Failure(f"no bars in {BARS_1M_TABLE} for {day} ({len(wanted)} symbols): materialize the "
                                  "marts first")
             history = _day_bars(wh, day - ONE_DAY, wanted)  # warms up the trailing windows (all before t)
+            history_of = dict(_by_symbol(history))  # split once: one pass over the day, not one per symbol
             frames = {
-                symbol: compute_minute_features(
-                    group.reset_index(drop=True), horizon=horizon,
-                    history=_symbol_rows(history, symbol),
-                )
-                for symbol, group in bars.groupby("symbol", sort=True)
+                symbol: compute_minute_features(group, horizon=horizon, history=history_of.get(symbol))
+                for symbol, group in _by_symbol(bars)
             }
             frame = pd.concat(frames.values(), ignore_index=True)
             audit = audit_features(MINUTE_FEATURES_KEY, frame)  # audit the staged day...
@@ -99,11 +97,9 @@ def build_minute_features_asset(partitions_def: dg.PartitionsDefinition, setting
                     "the published rows were left unchanged",
                     metadata={"failure_count": audit.metadata["failure_count"]},
                 )
-            with wh.hold():  # ...and publish it only when it passed: one connection for the day's symbols
-                for symbol, rows in frames.items():
-                    metadata["dagster/row_count"] += wh.replace_table_partition(
-                        FEATURES_TABLE, symbol, day, pa.Table.from_pandas(rows, preserve_index=False)
-                    )
+            # ...and publish it only when it passed: the day's symbols in one transaction
+            metadata["dagster/row_count"] += wh.replace_table_partitions(FEATURES_TABLE, day,
+                                                                        _symbol_slices(frame, frames))
             audits.append(audit)
             metadata["symbols"] += len(frames)
             metadata["null_feature_share"] = float(frame[FEATURE_COLUMNS].isna().mean().mean())
@@ -124,8 +120,18 @@ def _day_bars(wh, day: dt.date, symbols: set[str]) -> pd.DataFrame:
     return bars[bars["symbol"].isin(symbols)] if len(bars) else bars
 
 
-def _symbol_rows(frame: pd.DataFrame, symbol: str) -> pd.DataFrame | None:
+def _by_symbol(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(symbol, its rows from 0) for each symbol of `frame`, in symbol order."""
     if frame.empty:
-        return None
-    rows = frame[frame["symbol"] == symbol].reset_index(drop=True)
-    return rows if len(rows) else None
+        return []
+    return [(str(symbol), rows.reset_index(drop=True)) for symbol, rows in frame.groupby("symbol", sort=True)]
+
+
+def _symbol_slices(frame: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> list[tuple[str, pa.Table]]:
+    """`frame` (the concatenation of `frames`, symbol by symbol) as one Arrow table, sliced without a copy into
+    each symbol's rows."""
+    table, start, slices = pa.Table.from_pandas(frame, preserve_index=False), 0, []
+    for symbol, rows in frames.items():
+        slices.append((symbol, table.slice(start, len(rows))))
+        start += len(rows)
+    return slices

@@ -174,17 +174,13 @@ def scoring_scope(context: dg.AssetExecutionContext, wh: Warehouse) -> list[tupl
 
 
 def write_scored(wh: Warehouse, table: str, day: dt.date, scored: list[pd.DataFrame]) -> int:
-    """The models' scored frames as the day's rows of `table`, each symbol's replaced in one transaction; the
+    """The models' scored frames as the day's rows of `table`, every symbol's replaced in one transaction; the
     row count."""
     frame = pd.concat(scored, ignore_index=True)
     frame.insert(1, "trade_date", day)
-    rows = 0
-    with wh.hold():  # one connection for the day's symbols (DuckDB: opening one costs more than a small write)
-        for symbol, group in frame.groupby("symbol", sort=True):
-            rows += wh.replace_table_partition(
-                table, str(symbol), day, pa.Table.from_pandas(group.reset_index(drop=True), preserve_index=False)
-            )
-    return rows
+    parts = [(str(symbol), pa.Table.from_pandas(group.reset_index(drop=True), preserve_index=False))
+             for symbol, group in frame.groupby("symbol", sort=True)]
+    return wh.replace_table_partitions(table, day, parts)
 
 
 def build_predictions_asset(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:

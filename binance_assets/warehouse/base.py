@@ -97,7 +97,6 @@ from binance_assets.warehouse.tables import (
     create_table_sql,
     get_raw_table,
     quote_ident,
-    quote_table,
     record_publish_sql,
     select_sql,
     where_sql,
@@ -287,10 +286,6 @@ class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, AB
         self._ensure_schema_once()
         rows = self._query_arrow(PUBLISH_VERSION_SQL, None).to_pylist()
         return int(rows[0]["version"]) if rows else 0
-
-    def _replace_rows(self, con: Any, table: str, symbol: str, day: dt.date, data: pa.Table) -> None:
-        self._execute(con, f"DELETE FROM {quote_table(table)} WHERE symbol = ? AND trade_date = ?", [symbol, day])
-        self._insert_rows(con, table, symbol, day, data)
 
     def _table_columns(self, table: str, con: Any = None) -> TableColumns | None:
         """(name, data_type) of the columns of `table` in order; None if it does not exist."""

@@ -24,6 +24,7 @@ from binance_assets.warehouse.tables import (
     WRITABLE_SQL_TYPES,
     Filter,
     check_table_name,
+    quote_table,
     read_type,
 )
 
@@ -32,35 +33,54 @@ TIME_COLUMNS = ("minute", "open_time")
 
 
 class DerivedTablesMixin:
-    """Uses the `Warehouse`'s `_replacing`, `_table_columns`, `_create_table`, `_replace_rows`, `_read_rows`."""
+    """Uses the `Warehouse`'s `_replacing`, `_lock_partition`, `_table_columns`, `_create_table`, `_execute`,
+    `_insert_many`, `_read_rows`."""
 
     def replace_table_partition(
         self, table: str, symbol: str, day: DayRef, data: pa.Table | pa.RecordBatch | pd.DataFrame
     ) -> int:
         """Atomically replace partition (symbol, day) of derived table `table` (`schema.name`) with
         `data`, creating the table on first write; returns rows written. See the module docstring."""
+        return self.replace_table_partitions(table, day, [(symbol, data)])
+
+    def replace_table_partitions(
+        self, table: str, day: DayRef, parts: Sequence[tuple[str, pa.Table | pa.RecordBatch | pd.DataFrame]]
+    ) -> int:
+        """Replace the partitions (symbol, day) of derived table `table` of several symbols, each with its
+        data, in ONE transaction (a day of many symbols: a few statements in all instead of a transaction
+        each); each partition is replaced whole, as by `replace_table_partition`, and a failure rolls back
+        all. Returns the rows written."""
         table = check_table_name(table)
         if table.split(".")[0] == RAW_SCHEMA:
             raise ValueError(f"{table}: schema {RAW_SCHEMA!r} holds the raw tables, written by replace_partition")
-        symbol = check_symbol(symbol)
         day = parse_day(day)
-        data = conform_table_data(table, symbol, day, data)
-        with self._replacing(table, symbol, day) as con:
+        symbols = [check_symbol(symbol) for symbol, _ in parts]
+        if len(set(symbols)) != len(symbols):
+            raise PartitionDataError(f"replace_table_partitions: a symbol appears twice in {symbols}")
+        if not parts:
+            return 0
+        conformed = [conform_table_data(table, symbol, day, data)
+                     for symbol, (_, data) in zip(symbols, parts, strict=True)]
+        with self._replacing(table, symbols[0], day) as con:
+            for symbol in symbols[1:]:
+                self._lock_partition(con, f"{table}/{symbol}/{day.isoformat()}")
             existing = self._table_columns(table, con)
             if existing is None:
-                unsupported = [f"{f.name}: {f.type}" for f in data.schema if f.type not in WRITABLE_SQL_TYPES.values()]
+                schema = conformed[0].schema
+                unsupported = [f"{f.name}: {f.type}" for f in schema if f.type not in WRITABLE_SQL_TYPES.values()]
                 if unsupported:
                     raise PartitionDataError(
                         f"cannot create {table}: unsupported column types {unsupported} (use string, date32, "
                         "timestamp[us], float64, int64 or bool)"
                     )
-                self._create_table(
-                    con, table, pa.schema([*PARTITION_SCHEMA, *(f.with_nullable(True) for f in data.schema)])
-                )
+                self._create_table(con, table, pa.schema([*PARTITION_SCHEMA, *(f.with_nullable(True) for f in schema)]))
                 existing = self._table_columns(table, con) or []
-            data = fit_table_columns(table, existing, data)
-            self._replace_rows(con, table, symbol, day, data)
-        return data.num_rows
+            fitted = [fit_table_columns(table, existing, data) for data in conformed]
+            marks = ", ".join("?" for _ in symbols)
+            self._execute(con, f"DELETE FROM {quote_table(table)} WHERE trade_date = ? AND symbol IN ({marks})",
+                          [day, *symbols])  # fmt: skip
+            self._insert_many(con, table, day, symbols, fitted)
+        return sum(data.num_rows for data in fitted)
 
     def table_exists(self, table: str) -> bool:
         """Whether table (or view) `schema.name` exists."""

@@ -295,6 +295,48 @@ def test_a_changed_layout_is_rejected_and_the_table_is_not_altered(warehouse, ch
     assert partition(warehouse, "BTCUSDT", DAY2) == []
 
 
+def test_a_days_symbols_are_replaced_together(warehouse):
+    """`replace_table_partitions`: each named symbol's partition of the day replaced whole (an empty one
+    cleared), in one call; other symbols and days untouched."""
+    untouched = {("BTCUSDT", DAY2): features(3, day=DAY2), ("XRPUSDT", DAY): features(2, symbol="XRPUSDT")}
+    for (symbol, day), data in {("BTCUSDT", DAY): features(6), ("ETHUSDT", DAY): features(4, symbol="ETHUSDT"),
+                                **untouched}.items():
+        warehouse.replace_table_partition(FEATURES, symbol, day, data)
+    new = {"BTCUSDT": features(2, close0=7.0), "ETHUSDT": features(0, symbol="ETHUSDT"),
+           "SOLUSDT": features(5, symbol="SOLUSDT", close0=1.0)}
+    assert warehouse.replace_table_partitions(FEATURES, DAY, list(new.items())) == 7
+    for symbol, data in new.items():
+        assert partition(warehouse, symbol, DAY) == data.to_pylist(), symbol
+    for (symbol, day), data in untouched.items():
+        assert partition(warehouse, symbol, day) == data.to_pylist(), symbol
+    assert warehouse.replace_table_partitions(FEATURES, DAY, []) == 0
+
+
+def test_one_bad_symbol_of_a_day_leaves_every_symbol_as_it_was(warehouse):
+    warehouse.replace_table_partition(FEATURES, "BTCUSDT", DAY, features(6))
+    warehouse.replace_table_partition(FEATURES, "ETHUSDT", DAY, features(4, symbol="ETHUSDT"))
+    before = warehouse.read_table_arrow(FEATURES).to_pylist()
+    with pytest.raises(PartitionDataError, match=r"other than 'ETHUSDT'"):  # refused before anything is written
+        warehouse.replace_table_partitions(FEATURES, DAY, [("BTCUSDT", features(1)), ("ETHUSDT", features(2))])
+    with pytest.raises(PartitionDataError, match="a symbol appears twice"):
+        warehouse.replace_table_partitions(FEATURES, DAY, [("BTCUSDT", features(1)), ("BTCUSDT", features(2))])
+    assert warehouse.read_table_arrow(FEATURES).to_pylist() == before
+    # A failure in the database on the second symbol's rows, after the first one's: both roll back.
+    warehouse.query("CREATE SCHEMA IF NOT EXISTS ml")
+    warehouse.query("CREATE TABLE ml.scores (symbol VARCHAR NOT NULL, trade_date DATE NOT NULL, "
+                    "minute TIMESTAMP, score DOUBLE PRECISION NOT NULL)")
+    good = {s: predictions(3, symbol=s).drop_columns(["model"]).rename_columns(["symbol", "trade_date", "minute",
+                                                                                "score"])
+            for s in ("BTCUSDT", "ETHUSDT")}
+    assert warehouse.replace_table_partitions("ml.scores", DAY, list(good.items())) == 6
+    bad = [("BTCUSDT", good["BTCUSDT"].slice(0, 1)),
+           ("ETHUSDT", _set(good["ETHUSDT"], "score", pa.array([1.0, None, 2.0])))]
+    with pytest.raises(PartitionWriteError, match="rolled back"):
+        warehouse.replace_table_partitions("ml.scores", DAY, bad)
+    assert warehouse.read_table_arrow("ml.scores").to_pylist() == [*good["BTCUSDT"].to_pylist(),
+                                                                    *good["ETHUSDT"].to_pylist()]
+
+
 # --- failures inside the transaction ---------------------------------------------------------------
 
 
