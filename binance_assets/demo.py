@@ -149,6 +149,10 @@ def _print_models(ml_defs: dg.Definitions, echo: Callable[[str], None]) -> None:
         for card in registry.list_versions(name):
             echo(f"  {name} {card.version} {card.status}: {card.primary_metric} {format_metric(card.primary_value)} "
                  f"vs baseline {format_metric(card.baseline_value)}  ({card.status_reason})")
+    if not warehouse.table_exists(PREDICTIONS_TABLE):
+        echo(f"  {PREDICTIONS_TABLE}: no predictions yet: no model has a champion (a version is promoted only "
+             "when it beats its baseline; a longer history helps: binance-assets demo --days N)")
+        return
     counts = warehouse.query(
         f"select model_name, count(*) as n from {PREDICTIONS_TABLE} group by model_name order by 1"
     )

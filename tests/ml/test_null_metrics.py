@@ -77,3 +77,15 @@ def test_demo_summary_prints_na_for_a_null_metric(registry_dir, tmp_path):
     # The only prediction is in sample: no accuracy figure, and the summary says why (n/a, not 0 or 1).
     assert ("  price_direction_classifier realised accuracy out of sample: n/a on 0 minutes (1 in-sample "
             "minutes left out: scored by a model trained on their day)") in lines
+
+
+def test_demo_summary_without_any_prediction_says_why_instead_of_failing(registry_dir, tmp_path):
+    """A universe whose models were all refused by the gate has no ml.predictions table: the demo's summary says
+    so (it used to end in DuckDB's CatalogException)."""
+    warehouse = WarehouseResource(kind="duckdb", duckdb_path=str(tmp_path / "wh.duckdb"), dbt_target="local")
+    defs = dg.Definitions(resources={"warehouse": warehouse,
+                                     "model_registry": ModelRegistryResource(url=str(registry_dir))})
+    lines: list[str] = []
+    _print_models(defs, lines.append)
+    assert f"  {NAME} v0001 challenger: skill n/a vs baseline n/a  (registered)" in lines
+    assert lines[-1].startswith("  ml.predictions: no predictions yet: no model has a champion"), lines
