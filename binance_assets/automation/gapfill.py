@@ -25,7 +25,7 @@ from binance_assets.automation.selections import partition_run_checks
 from binance_assets.automation.sensor_support import TAG_SOURCE, run_selection
 from binance_assets.binance.schema import Market
 from binance_assets.ingestion.assets import rest_run_config
-from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source
+from binance_assets.ingestion.gapfill_load import MINUTES_PER_DAY, compare_rest_copy, load_source, rest_copy_symbols
 from binance_assets.lib.defaults import sensor_status
 from binance_assets.lib.keys import WAREHOUSE_POOL, raw_asset_key
 from binance_assets.lib.partitions import DaySymbol, day_key, parse_day_key, scope_tags, universe_on
@@ -72,7 +72,9 @@ def build_rest_match_check(
         day = parse_day_key(context.partition_key)
         wh = warehouse.get()
         compared: dict[str, dict] = {}
-        for symbol in universe_on(settings, wh, day, raw_table.dataset.market):
+        # Only the symbols REST filled that day can differ from their archive (one query, not one per symbol).
+        filled = rest_copy_symbols(wh, raw_table, day)
+        for symbol in [s for s in universe_on(settings, wh, day, raw_table.dataset.market) if s in filled]:
             if load_source(wh.load_log(raw_table.name, symbol, day)) != "archive":
                 continue
             comparison = compare_rest_copy(wh, raw_table, day, symbol)

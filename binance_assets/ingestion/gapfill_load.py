@@ -151,6 +151,15 @@ class RestComparison:
         return self.only_rest == self.only_archive == self.differing == 0
 
 
+def rest_copy_symbols(warehouse: Warehouse, raw_table: RawTable, day: dt.date) -> set[str]:
+    """The symbols of `day` whose partition REST filled (a copy of its rows is kept for the comparison): one query
+    for the day, whatever the universe's size."""
+    table = copy_table(raw_table)
+    if not warehouse.table_exists(table):
+        return set()
+    return set(warehouse.query(f"select distinct symbol from {table} where trade_date = ?", [day])["symbol"])
+
+
 def compare_rest_copy(warehouse: Warehouse, raw_table: RawTable, day: dt.date, symbol: str) -> RestComparison | None:
     """The partition as loaded now against its REST copy; None if REST never filled it."""
     table = copy_table(raw_table)

@@ -20,7 +20,7 @@ from binance_assets.binance.rest_simulator import RestSimulator
 from binance_assets.binance.rest_tables import RestFetcher
 from binance_assets.binance.schema import Market
 from binance_assets.binance.simulator import simulate_day, simulate_mirror
-from binance_assets.ingestion.gapfill_load import compare_rest_copy, gapfill_partition, load_source
+from binance_assets.ingestion.gapfill_load import compare_rest_copy, gapfill_partition, load_source, rest_copy_symbols
 from binance_assets.ingestion.load import load_partition
 from binance_assets.warehouse import RAW_TABLES, DuckDBWarehouse, LoadRecord
 
@@ -76,6 +76,9 @@ def test_withheld_day_gap_filled_then_archive_published_identical(sim, warehouse
         comparison = compare_rest_copy(warehouse, table, DAY, SYMBOL)
         assert comparison is not None and comparison.matches, comparison
         assert comparison.rest_rows == comparison.archive_rows == expected.table(table.kind).num_rows
+        # the check's one query for the day: the symbols REST filled (none on the day the archive loaded)
+        assert rest_copy_symbols(warehouse, table, DAY) == {SYMBOL}
+        assert rest_copy_symbols(warehouse, table, BEFORE) == set()
     # trade ids run on from the previous (archive) day into the REST-filled one
     log_before = warehouse.load_log("spot_trades", SYMBOL, BEFORE)
     assert warehouse.load_log("spot_trades", SYMBOL, DAY)["first_id"] == log_before["last_id"] + 1
