@@ -8,7 +8,7 @@ from binance_assets.lib.partitions import run_days
 from binance_assets.lib.resources import WarehouseResource
 from binance_assets.ml.assets import CLASSIFIER, PREDICTIONS_KEY
 from binance_assets.ml.drift import drift_report
-from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference, training_end, training_start
+from binance_assets.ml.point_in_time import choose_scoring_model, drift_references, training_end, training_start
 from binance_assets.ml.resources import ModelRegistryResource
 from binance_assets.warehouse.table_names import FEATURES_TABLE
 
@@ -55,10 +55,12 @@ def build_drift_checks(partitions_def: dg.PartitionsDefinition) -> list[dg.Asset
         window = wh.read_table(FEATURES_TABLE, symbols=symbols, start=start, end=end)
         rank = {"ok": 0, "warn": 1, "error": 2}
         reports, reference_rows = {}, {}
+        references = drift_references(window, day)  # each symbol's own rows, without the scored day
+        current_of = dict(list(current_day.groupby(current_day["symbol"].astype(str), sort=False)))
         for symbol in symbols:
-            reference = drift_reference(window, symbol, day)  # same symbol, without the scored day
+            reference = references.get(symbol, window.iloc[:0])
             reference_rows[symbol] = len(reference)
-            current = current_day[current_day["symbol"].astype(str) == symbol]
+            current = current_of[symbol]
             reports[symbol] = drift_report(
                 reference, current, card.features,
                 psi_warn=config.psi_warn, psi_error=config.psi_error, ks_pvalue_error=config.ks_pvalue_error,

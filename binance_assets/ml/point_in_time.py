@@ -58,9 +58,10 @@ def choose_scoring_model(lineage: Sequence[ModelCard], day: dt.date) -> ScoringC
                                      f"(trained on {training_start(card)}..{training_end(card)}) scored it")
 
 
-def drift_reference(window: pd.DataFrame, symbol: str, day: dt.date) -> pd.DataFrame:
-    """The drift reference of (``day``, ``symbol``) from the feature rows of a model's training window:
-    the same symbol's rows, without ``day``."""
+def drift_references(window: pd.DataFrame, day: dt.date) -> dict[str, pd.DataFrame]:
+    """The drift reference of each symbol for a scored ``day``, from the feature rows of a model's training
+    window: that symbol's rows, without ``day``. One pass over the window, whatever the number of symbols; a
+    symbol the window lacks has no entry (no reference)."""
     dates = pd.to_datetime(window["trade_date"].astype(str)).dt.date
-    keep = (window["symbol"].astype(str) == symbol).to_numpy() & (dates != day).to_numpy()
-    return window.loc[keep]
+    kept = window.loc[(dates != day).to_numpy()]
+    return {str(symbol): rows for symbol, rows in kept.groupby(kept["symbol"].astype(str), sort=False)}

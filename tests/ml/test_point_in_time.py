@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from binance_assets.ml.point_in_time import choose_scoring_model, drift_reference
+from binance_assets.ml.point_in_time import choose_scoring_model, drift_references
 from binance_assets.model_registry.card import ModelCard
 from binance_assets.model_registry.stores import LocalModelRegistry
 
@@ -61,15 +61,19 @@ def test_a_backfill_of_old_days_is_marked_in_sample(lineage):
         choose_scoring_model([], JAN[5])
 
 
-def test_drift_reference_is_the_same_symbol_without_the_scored_day():
+def test_drift_references_are_each_symbols_rows_without_the_scored_day():
     days = [JAN[1], JAN[2], JAN[3]]
     window = pd.DataFrame({
         "symbol": [s for s in ("BTCUSDT", "ETHUSDT") for _ in days for _ in range(4)],
         "trade_date": [d for _ in range(2) for d in days for _ in range(4)],
         "x": np.arange(24, dtype=float),
     })
-    reference = drift_reference(window, "ETHUSDT", JAN[2])
-    assert set(reference["symbol"]) == {"ETHUSDT"}
-    assert sorted(set(reference["trade_date"])) == [JAN[1], JAN[3]]
-    assert len(reference) == 8
-    assert len(drift_reference(window, "BNBUSDT", JAN[2])) == 0  # a symbol the model never saw
+    references = drift_references(window, JAN[2])
+    assert set(references) == {"BTCUSDT", "ETHUSDT"}
+    for symbol, reference in references.items():
+        assert set(reference["symbol"]) == {symbol}
+        assert sorted(set(reference["trade_date"])) == [JAN[1], JAN[3]]
+        assert len(reference) == 8
+        assert reference["x"].tolist() == window.loc[(window["symbol"] == symbol) & (window["trade_date"] != JAN[2]),
+                                                     "x"].tolist()
+    assert "BNBUSDT" not in references  # a symbol the model never saw
