@@ -35,6 +35,8 @@ BIN = Path(sys.executable).parent
 COMPOSE = ROOT / "deploy" / "compose" / "docker-compose.yml"
 LOCAL_INSTANCE = ROOT / "deploy" / "dagster" / "local.yaml"
 START_TIMEOUT = 240  # seconds; a code server loads in ~10 s alone, the suite shares 2 cores
+# The whole platform as the images start it: its servers run untraced (tests/support/untraced.py).
+pytestmark = pytest.mark.e2e
 
 
 def compose_service(name: str) -> dict:
