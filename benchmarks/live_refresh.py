@@ -281,6 +281,25 @@ def critical_path(instance: dg.DagsterInstance, ready: dict, landed_at: float) -
     return rows
 
 
+def promote_refused_models(demo: subprocess.CompletedProcess, env: dict, registry: Path, log: Path) -> None:
+    """A simulated universe's days are mostly thin symbols whose next minute is flat: its models may not beat
+    their baselines by the gate's margin, so nothing is promoted and the demo fails at its predictions. This
+    benchmark measures the path, not the models: then each model's latest version is promoted by hand, as an
+    operator would (`binance-assets models promote`, the reason recorded), and said. Any other failure stops it."""
+    from binance_assets.model_registry.stores import LocalModelRegistry
+
+    models = LocalModelRegistry(registry)
+    refused = {name: models.list_versions(name)[-1].version for name in models.model_names()
+               if models.champion(name) is None and models.list_versions(name)}
+    if not refused or "predictions: FAILED" not in log.read_text():
+        raise subprocess.CalledProcessError(demo.returncode, demo.args)
+    for name, version in refused.items():
+        subprocess.run([str(BIN / "binance-assets"), "models", "promote", name, version, "--reason",
+                        "benchmarks/live_refresh.py: the path is measured, not the model"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    print(f"  the gate promoted no model on this history; promoted by hand: {refused}", flush=True)
+
+
 def main() -> None:
     # Started as a shell's background job (`make bench-live &`), this process ignores SIGINT and its children would
     # too: `dagster dev` could then be stopped neither by SIGINT nor by SIGTERM (it gives SIGTERM SIGINT's handler).
@@ -318,8 +337,10 @@ def main() -> None:
                 else f"{len(SYMBOLS)} symbols, {args.trades_per_day:,} trades/day each")
         print(f"history: demo, {args.history} day(s) of {what}", flush=True)
         began = time.perf_counter()
-        subprocess.run([str(BIN / "binance-assets"), "demo", "--days", str(args.history)], cwd=ROOT, env=env,
-                       check=True, stdout=(tmp / "demo.log").open("w"), stderr=subprocess.STDOUT)
+        demo = subprocess.run([str(BIN / "binance-assets"), "demo", "--days", str(args.history)], cwd=ROOT, env=env,
+                              stdout=(tmp / "demo.log").open("w"), stderr=subprocess.STDOUT)
+        if demo.returncode != 0:
+            promote_refused_models(demo, env, data / "models", tmp / "demo.log")
         print(f"  built in {time.perf_counter() - began:.0f} s; starting dagster dev", flush=True)
         universe = recorded_universe(data / "warehouse.duckdb", new_day)
         dev = DagsterDev(env, tmp / "dev.log")
