@@ -289,8 +289,8 @@ def promote_refused_models(demo: subprocess.CompletedProcess, env: dict, registr
     from binance_assets.model_registry.stores import LocalModelRegistry
 
     models = LocalModelRegistry(registry)
-    refused = {name: models.list_versions(name)[-1].version for name in models.model_names()
-               if models.champion(name) is None and models.list_versions(name)}
+    versions = {name: models.list_versions(name) for name in models.model_names()}
+    refused = {name: cards[-1].version for name, cards in versions.items() if cards and models.champion(name) is None}
     if not refused or "predictions: FAILED" not in log.read_text():
         raise subprocess.CalledProcessError(demo.returncode, demo.args)
     for name, version in refused.items():

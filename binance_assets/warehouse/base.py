@@ -97,6 +97,7 @@ from binance_assets.warehouse.tables import (
     create_table_sql,
     get_raw_table,
     quote_ident,
+    quote_table,
     record_publish_sql,
     select_sql,
     where_sql,
@@ -156,6 +157,18 @@ class Warehouse(LoadLogMixin, PublishMixin, StagingMixin, DerivedTablesMixin, AB
 
     def _lock_partition(self, con: Any, key: str) -> None:
         """Also hold partition `key` in the transaction of `con` (`_partition_transaction` holds the first)."""
+
+    def _replace_day_rows(
+        self, con: Any, table: str, day: dt.date, symbols: Sequence[str], datas: Sequence[pa.Table]
+    ) -> None:
+        """Inside the transaction `_replacing(table, symbols[0], day)` opened: hold the other symbols' partitions,
+        delete the day's rows of every symbol, insert each one's `data`."""
+        for symbol in symbols[1:]:
+            self._lock_partition(con, f"{table}/{symbol}/{day.isoformat()}")
+        marks = ", ".join("?" for _ in symbols)
+        self._execute(con, f"DELETE FROM {quote_table(table)} WHERE trade_date = ? AND symbol IN ({marks})",
+                      [day, *symbols])  # fmt: skip
+        self._insert_many(con, table, day, symbols, datas)
 
     def _create_table(self, con: Any, table: str, schema: pa.Schema) -> None:
         """Create a derived table (and its schema) inside the partition transaction."""

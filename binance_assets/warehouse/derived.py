@@ -24,7 +24,6 @@ from binance_assets.warehouse.tables import (
     WRITABLE_SQL_TYPES,
     Filter,
     check_table_name,
-    quote_table,
     read_type,
 )
 
@@ -33,8 +32,7 @@ TIME_COLUMNS = ("minute", "open_time")
 
 
 class DerivedTablesMixin:
-    """Uses the `Warehouse`'s `_replacing`, `_lock_partition`, `_table_columns`, `_create_table`, `_execute`,
-    `_insert_many`, `_read_rows`."""
+    """Uses the `Warehouse`'s `_replacing`, `_table_columns`, `_create_table`, `_replace_day_rows`, `_read_rows`."""
 
     def replace_table_partition(
         self, table: str, symbol: str, day: DayRef, data: pa.Table | pa.RecordBatch | pd.DataFrame
@@ -62,8 +60,6 @@ class DerivedTablesMixin:
         conformed = [conform_table_data(table, symbol, day, data)
                      for symbol, (_, data) in zip(symbols, parts, strict=True)]
         with self._replacing(table, symbols[0], day) as con:
-            for symbol in symbols[1:]:
-                self._lock_partition(con, f"{table}/{symbol}/{day.isoformat()}")
             existing = self._table_columns(table, con)
             if existing is None:
                 schema = conformed[0].schema
@@ -76,10 +72,7 @@ class DerivedTablesMixin:
                 self._create_table(con, table, pa.schema([*PARTITION_SCHEMA, *(f.with_nullable(True) for f in schema)]))
                 existing = self._table_columns(table, con) or []
             fitted = [fit_table_columns(table, existing, data) for data in conformed]
-            marks = ", ".join("?" for _ in symbols)
-            self._execute(con, f"DELETE FROM {quote_table(table)} WHERE trade_date = ? AND symbol IN ({marks})",
-                          [day, *symbols])  # fmt: skip
-            self._insert_many(con, table, day, symbols, fitted)
+            self._replace_day_rows(con, table, day, symbols, fitted)
         return sum(data.num_rows for data in fitted)
 
     def table_exists(self, table: str) -> bool:

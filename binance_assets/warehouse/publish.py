@@ -34,8 +34,7 @@ class PublishedPartition:
 
 
 class PublishMixin:
-    """The publish half of `Warehouse` (uses its `_replacing`, `_lock_partition`, `_execute`, `_insert_many`,
-    `_write_load_logs`)."""
+    """The publish half of `Warehouse` (uses its `_replacing`, `_replace_day_rows`, `_write_load_logs`)."""
 
     def publish_partition(
         self, table: Any, symbol: str, day: DayRef, data: pa.Table | pd.DataFrame, load: LoadRecord
@@ -65,13 +64,7 @@ class PublishMixin:
             check_load_record(raw, load, partition_stats)
         wh: Any = self
         with wh._replacing(raw.qualified_name, symbols[0], day) as con:
-            for symbol in symbols[1:]:
-                wh._lock_partition(con, f"{raw.qualified_name}/{symbol}/{day.isoformat()}")
-            marks = ", ".join("?" for _ in symbols)
-            wh._execute(
-                con, f"DELETE FROM {raw.qualified_name} WHERE trade_date = ? AND symbol IN ({marks})", [day, *symbols]
-            )
-            wh._insert_many(con, raw.qualified_name, day, symbols, conformed)
+            wh._replace_day_rows(con, raw.qualified_name, day, symbols, conformed)
             rows = [
                 load_log_row(raw, symbol, day, partition_stats, load)
                 for (symbol, _, load), partition_stats in zip(parts, stats, strict=True)
