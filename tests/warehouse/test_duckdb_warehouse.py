@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 import filelock
+import numpy as np
+import pyarrow as pa
 import pytest
 from warehouse.helpers import DAY, features, hold_foreign_connection, load, replace_many, trades
 
+from binance_assets.binance.schema import TRADES_SCHEMA
 from binance_assets.warehouse import DuckDBWarehouse, WarehouseLockTimeout
 
 
@@ -107,3 +111,45 @@ def test_concurrent_writer_processes_are_serialised(duckdb_path, processes):
     assert int(totals["n"][0]) == processes * sum(10 + k for k in range(len(days)))
     current = warehouse.query("SELECT count(*) AS n FROM raw.load_log WHERE superseded_at IS NULL")
     assert int(current["n"][0]) == processes * len(days)  # earlier versions (other sha256s) are kept
+
+
+def _many_trades(n: int) -> pa.Table:
+    """`n` spot trades of DAY in id order, built with numpy (the helper's lists are for small tables)."""
+    ids = np.arange(5_000_000, 5_000_000 + n, dtype=np.int64)
+    micros = dt.datetime(DAY.year, DAY.month, DAY.day).timestamp() * 1_000_000 + np.arange(n) * (86_400_000_000 // n)
+    return pa.table(
+        {
+            "trade_id": ids,
+            "price": 95_000 + (ids % 1_000) / 100,
+            "qty": (ids % 97 + 1) / 1_000,
+            "quote_qty": (95_000 + (ids % 1_000) / 100) * (ids % 97 + 1) / 1_000,
+            "trade_time": pa.array(micros.astype(np.int64), pa.int64()).cast(pa.timestamp("us")),
+            "is_buyer_maker": ids % 2 == 0,
+            "is_best_match": np.ones(n, dtype=bool),
+        },
+        schema=TRADES_SCHEMA,
+    )
+
+
+def test_a_partition_bigger_than_the_insert_memory_cap_loads_whole_and_the_settings_do_not_leak(duckdb_path):
+    """The raw insert runs with DuckDB's buffer pool capped at 64 MB and rows in any order: 1.5 M trades (~60 MB
+    in Arrow, more in DuckDB's vectors) still load whole, read back in id order equal to what was given, and
+    the connection's settings are as before once the publish is done (the held connection serves later
+    statements too)."""
+    warehouse = DuckDBWarehouse(duckdb_path)
+    data = _many_trades(1_500_000)
+    with warehouse.hold(), warehouse.connect() as con:
+        before = con.execute(SETTINGS_SQL).fetchone()
+        warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, data, load())
+        assert con.execute(SETTINGS_SQL).fetchone() == before
+    assert before[0] is True  # DuckDB's default, back for the statements that follow
+    stored = warehouse.read_partition_arrow("spot_trades", "BTCUSDT", DAY)
+    assert stored.num_rows == data.num_rows
+    assert stored.column_names == data.column_names
+    for name in data.column_names:  # values in id order (the schemas differ only in nullability)
+        assert stored.column(name).equals(data.column(name)), name
+
+
+SETTINGS_SQL = (
+    "SELECT current_setting('preserve_insertion_order'), current_setting('memory_limit'), current_setting('threads')"
+)
