@@ -197,6 +197,7 @@ class DuckDBWarehouse(Warehouse):
                 yield con
             except BaseException:
                 con.rollback()
+                _reset_insert_settings(con)  # a failed insert left them set (a held connection goes on)
                 raise
             con.commit()
 
@@ -216,11 +217,10 @@ class DuckDBWarehouse(Warehouse):
             con.execute(f"SET {name} = {value}")
         con.register(_DATA_VIEW, data)
         con.execute(sql, params)
-        # Not in a `finally`: after a failed statement DuckDB refuses everything but ROLLBACK (and
-        # would mask the real error); the connection is closed (or rolled back) right after anyway.
+        # Not in a `finally`: after a failed statement DuckDB refuses everything but ROLLBACK (and would mask the
+        # real error); `_partition_transaction` rolls back, then resets the settings.
         con.unregister(_DATA_VIEW)
-        for name, _ in _INSERT_SETTINGS:
-            con.execute(f"RESET {name}")
+        _reset_insert_settings(con)
 
     def _insert_many(
         self, con: duckdb.DuckDBPyConnection, table: str, day: dt.date, symbols: Sequence[str],
@@ -244,3 +244,8 @@ class DuckDBWarehouse(Warehouse):
         if relation is None:
             return pa.table({})
         return relation.to_arrow_table()
+
+
+def _reset_insert_settings(con: duckdb.DuckDBPyConnection) -> None:
+    for name, _ in _INSERT_SETTINGS:
+        con.execute(f"RESET {name}")

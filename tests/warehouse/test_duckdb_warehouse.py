@@ -14,7 +14,7 @@ import pytest
 from warehouse.helpers import DAY, features, hold_foreign_connection, load, replace_many, trades
 
 from binance_assets.binance.schema import TRADES_SCHEMA
-from binance_assets.warehouse import DuckDBWarehouse, WarehouseLockTimeout
+from binance_assets.warehouse import DuckDBWarehouse, PartitionWriteError, WarehouseLockTimeout
 
 
 def test_creates_missing_parent_folder_and_file(duckdb_path):
@@ -134,13 +134,20 @@ def _many_trades(n: int) -> pa.Table:
 def test_a_partition_bigger_than_the_insert_memory_cap_loads_whole_and_the_settings_do_not_leak(duckdb_path):
     """The raw insert runs with DuckDB's buffer pool capped at 64 MB and rows in any order: 1.5 M trades (~60 MB
     in Arrow, more in DuckDB's vectors) still load whole, read back in id order equal to what was given, and
-    the connection's settings are as before once the publish is done (the held connection serves later
-    statements too)."""
+    the connection's settings are as before once the publish is done, or failed (the held connection serves
+    later statements too)."""
     warehouse = DuckDBWarehouse(duckdb_path)
     data = _many_trades(1_500_000)
     with warehouse.hold(), warehouse.connect() as con:
         before = con.execute(SETTINGS_SQL).fetchone()
         warehouse.replace_partition("spot_trades", "BTCUSDT", DAY, data, load())
+        assert con.execute(SETTINGS_SQL).fetchone() == before
+        # An insert that DuckDB refuses (a NULL into a NOT NULL column) is rolled back; the settings too.
+        con.execute("CREATE SCHEMA ml; CREATE TABLE ml.scores (symbol VARCHAR NOT NULL, "
+                    "trade_date DATE NOT NULL, score DOUBLE NOT NULL)")  # fmt: skip
+        scores = pa.table({"symbol": ["BTCUSDT"] * 2, "trade_date": [DAY] * 2, "score": [1.0, None]})
+        with pytest.raises(PartitionWriteError, match="rolled back"):
+            warehouse.replace_table_partition("ml.scores", "BTCUSDT", DAY, scores)
         assert con.execute(SETTINGS_SQL).fetchone() == before
     assert before[0] is True  # DuckDB's default, back for the statements that follow
     stored = warehouse.read_partition_arrow("spot_trades", "BTCUSDT", DAY)
