@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import zipfile
-import zlib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -38,8 +31,8 @@ from .formats import (
     kind_from_name,
     split_fields,
 )
-from .inflate import DeflatedMember
 from .schema import TIMESTAMP, ArchiveKind, Market, canonical_schema
+from .sources import ZIP_ERRORS, CsvBytes, Source, ZipMember, first_lines
 
 __all__ = [
     "ArchiveContents",
@@ -51,20 +44,18 @@ __all__ = [
 
 MICROS_THRESHOLD = 10**14  # ms values stay below this until year 5138, µs values pass it in 1973
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_BOM = b"\xef\xbb\xbf"
-_SNIFF_BYTES = 1 << 16  # enough for a header and a first row; read further only for longer lines
 # Arrow parses blocks in parallel while the next ones are inflated; small blocks keep the parser's buffers small
 # (peak RSS of a 2 M-trade file: 16 MiB blocks ~+330 MB, 4 MiB ~+185 MB; a whole load, 1/2/4 MiB blocks: ~385,
-# ~385, ~390 MB, 2-4 MiB the fastest on the busy 2-core machine).
+# ~385, ~390 MB, 2-4 MiB the fastest on the busy 2-core machine; measured while the zip was still read whole).
 _BLOCK_SIZE = 2 << 20
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError)
 
 
 def read_archive(path: Path, kind: ArchiveKind | None = None, *, market: Market | None = None) -> ArchiveContents:
     """Parse a `.zip` holding one CSV, or a plain `.csv`; `kind`/`market` override detection.
 
-    A zip member is streamed into the CSV parser (unzip and parse overlap, the unzipped CSV is never
-    held whole); only an error re-reads it in full, to name the bad line.
+    A zip member is streamed from the file into the CSV parser (read, unzip and parse overlap; neither the
+    zip nor the unzipped CSV is held whole); only an error re-reads it in full, to name the bad line. The
+    sha256 is that of the bytes read for the parse (`DeflatedMember`).
     """
     path = Path(path)
     with open(path, "rb") as fh:
@@ -74,136 +65,22 @@ def read_archive(path: Path, kind: ArchiveKind | None = None, *, market: Market 
     if magic in _ZIP_MAGIC or path.suffix.lower() == ".zip":
         if magic not in _ZIP_MAGIC:
             raise CorruptArchive(f"{path}: not a zip file")
-        data = path.read_bytes()  # read once: the sha256 is of exactly the bytes parsed
-        with _ZipMember(path, data) as member:
+        with ZipMember(path) as member:
             kind = kind or kind_from_name(member.csv_name) or kind_from_name(path.name)
-            return _parse(member, kind, market, hashlib.sha256(data).hexdigest())
-    raw = path.read_bytes()
-    return _parse(_CsvBytes(raw, str(path), path.name), kind, market, hashlib.sha256(raw).hexdigest())
+            return _parse(member, kind, market)
+    return _parse(CsvBytes(path.read_bytes(), str(path), path.name), kind, market)
 
 
 def read_csv_bytes(
     data: bytes, *, name: str, kind: ArchiveKind | None = None, market: Market | None = None
 ) -> ArchiveContents:
     """Parse CSV bytes; `name` is used for kind detection and in error messages."""
-    return _parse(_CsvBytes(data, name, name), kind, market, hashlib.sha256(data).hexdigest())
+    return _parse(CsvBytes(data, name, name), kind, market)
 
 
-class _CsvBytes:
-    """CSV already in memory."""
-
-    def __init__(self, data: bytes, display: str, csv_name: str) -> None:
-        self.data = data[len(_BOM) :] if data.startswith(_BOM) else data
-        self.display = display
-        self.csv_name = csv_name
-
-    def head(self) -> bytes:
-        return self.data
-
-    def stream(self) -> pa.NativeFile:
-        return pa.BufferReader(pa.py_buffer(self.data))
-
-    def read_all(self) -> bytes:
-        return self.data
-
-
-class _ZipMember:
-    """The one CSV in a zip, read from the file as needed; every zip failure is CorruptArchive."""
-
-    def __init__(self, path: Path, data: bytes) -> None:
-        self.path = path
-        self.data = data
-        with self._zip_errors():
-            self.zf = zipfile.ZipFile(io.BytesIO(data))
-        try:
-            members = [
-                info
-                for info in self.zf.infolist()
-                if not info.is_dir()
-                and info.filename.lower().endswith(".csv")
-                and not info.filename.startswith("__MACOSX/")
-            ]
-            if len(members) != 1:
-                listed = ", ".join(i.filename for i in members) or "none"
-                raise ArchiveLayoutError(
-                    f"{path}: expected exactly one CSV in the zip, found {len(members)} ({listed})"
-                )
-        except BaseException:
-            self.zf.close()
-            raise
-        self.info = members[0]
-        self.csv_name = self.info.filename
-        self.display = f"{path} ({self.csv_name})"
-        self._data: bytes | None = None
-
-    def __enter__(self) -> _ZipMember:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.zf.close()
-
-    @contextlib.contextmanager
-    def _zip_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except _ZIP_ERRORS as exc:
-            raise self.corrupt(exc) from exc
-
-    def corrupt(self, exc: BaseException) -> CorruptArchive:
-        return CorruptArchive(f"{self.path}: unreadable zip ({exc})")
-
-    def head(self) -> bytes:
-        """The member's first complete lines: 64 KiB cut at its last newline, or more if a line is longer."""
-        with self._zip_errors(), self.zf.open(self.info) as fh:
-            head, size = b"", _SNIFF_BYTES
-            while chunk := fh.read(size):
-                head += chunk
-                cut = head[: head.rfind(b"\n") + 1]
-                if len(_first_lines(cut.removeprefix(_BOM), 2)) == 2:
-                    return cut.removeprefix(_BOM)
-                size = len(head)  # doubling: a very long first line costs O(n), not O(n^2)
-        return head.removeprefix(_BOM)  # the whole member, shorter than two lines
-
-    def stream(self) -> IO[bytes]:
-        with self._zip_errors():
-            if DeflatedMember.usable(self.info):  # ISA-L's inflate when installed (inflate.py)
-                return DeflatedMember(self.data, self.info)
-            return self.zf.open(self.info)
-
-    def read_all(self) -> bytes:
-        """The whole unzipped member (error paths only)."""
-        if self._data is None:
-            with self._zip_errors():
-                data = self.zf.read(self.info)
-            self._data = data.removeprefix(_BOM)
-        return self._data
-
-
-_Source = _CsvBytes | _ZipMember
-
-
-def _first_lines(data: bytes, count: int) -> list[str]:
-    """The first `count` non-empty lines (decoded leniently; only used for sniffing)."""
-    lines: list[str] = []
-    start = 0
-    while len(lines) < count and start < len(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        line = data[start:end].decode("utf-8", errors="replace").strip()
-        if line:
-            lines.append(line)
-        start = end + 1
-    return lines
-
-
-def _parse(
-    source: _Source,
-    kind: ArchiveKind | None,
-    market: Market | None,
-    sha: str,
-) -> ArchiveContents:
+def _parse(source: Source, kind: ArchiveKind | None, market: Market | None) -> ArchiveContents:
     display = source.display
-    lines = _first_lines(source.head(), 2)
+    lines = first_lines(source.head(), 2)
     if not lines:
         raise EmptyArchive(f"{display}: no data rows (empty CSV)")
     had_header = is_header(lines[0])
@@ -231,11 +108,11 @@ def _parse(
         timestamp_unit=unit,
         had_header=had_header,
         csv_name=source.csv_name,
-        sha256=sha,
+        sha256=source.sha256(),
     )
 
 
-def _read_typed(source: _Source, fmt: CsvFormat, skip_rows: int) -> pa.Table:
+def _read_typed(source: Source, fmt: CsvFormat, skip_rows: int) -> pa.Table:
     types = {n: (pa.int64() if t == TIME else t) for n, t in fmt.columns if t != SKIP}
     display = source.display
     try:
@@ -256,8 +133,8 @@ def _read_typed(source: _Source, fmt: CsvFormat, skip_rows: int) -> pa.Table:
         # read_all() first: a damaged zip member (bad CRC, broken deflate stream), even if it surfaced
         # wrapped in an arrow error, is CorruptArchive, not a CSV error.
         raise diagnose(source.read_all(), display, fmt, skip_rows, exc) from None
-    except _ZIP_ERRORS as exc:  # raised by the zip stream while arrow was reading it
-        if isinstance(source, _ZipMember):
+    except ZIP_ERRORS as exc:  # raised by the zip stream while arrow was reading it
+        if isinstance(source, ZipMember):
             raise source.corrupt(exc) from exc
         raise
     if table.num_rows == 0:
@@ -268,7 +145,7 @@ def _read_typed(source: _Source, fmt: CsvFormat, skip_rows: int) -> pa.Table:
     return table
 
 
-def _to_micros(table: pa.Table, fmt: CsvFormat, source: _Source, skip_rows: int) -> tuple[pa.Table, str]:
+def _to_micros(table: pa.Table, fmt: CsvFormat, source: Source, skip_rows: int) -> tuple[pa.Table, str]:
     """Detect ms vs µs by magnitude (whole file must agree) and convert to timestamp[us]."""
     time_cols = [n for n, t in fmt.columns if t == TIME]
     lows = [pc.min(table[n]).as_py() for n in time_cols]
@@ -286,7 +163,7 @@ def _to_micros(table: pa.Table, fmt: CsvFormat, source: _Source, skip_rows: int)
     return table, unit
 
 
-def _mixed_units(table: pa.Table, time_cols: list[str], source: _Source, skip_rows: int) -> FieldParseError:
+def _mixed_units(table: pa.Table, time_cols: list[str], source: Source, skip_rows: int) -> FieldParseError:
     flags = np.concatenate([table[n].to_numpy() >= MICROS_THRESHOLD for n in time_cols])
     row = int(np.argmax(flags != flags[0])) % table.num_rows
     line = int(data_lines(source.read_all())[0][skip_rows + row])
