@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -29,7 +29,8 @@ from .urls import ArchiveSpec
 
 @dataclass(frozen=True)
 class FetchedArchive:
-    """A zip whose sha256 matched its .CHECKSUM."""
+    """A zip and its .CHECKSUM: `checksum_ok`, the zip's sha256 (`sha256`) matched it (what `fetch` returns);
+    else not verified yet (`sha256` empty: `load` verifies the bytes it reads)."""
 
     spec: ArchiveSpec
     url: str
@@ -97,7 +98,9 @@ class ArchiveClient:
             return UnknownSymbol(f"{where}: symbol {spec.symbol} is not listed by the archive")
         return ArchiveNotYetAvailable(f"{where}: not yet published")
 
-    def _fetch_mirror(self, spec: ArchiveSpec) -> FetchedArchive:
+    def _fetch_mirror(self, spec: ArchiveSpec, *, verify: bool = True) -> FetchedArchive:
+        """The mirror's zip and checksum; `verify=False` (`load`): not hashed here, the caller verifies the sha256
+        of the bytes it reads (`checksum_ok=False`, `sha256` empty until then)."""
         assert self.mirror is not None  # nosec B101 # type narrowing (only called with a mirror)
         zip_path = self.mirror / spec.relative_path
         checksum_path = self.mirror / spec.checksum_relative_path
@@ -107,6 +110,8 @@ class ArchiveClient:
         if not checksum_path.is_file():
             raise ArchiveNotYetAvailable(f"{checksum_path}: checksum not yet published, so the zip is not usable yet")
         expected = self._expected(spec, checksum_path, zip_path, move=False)
+        if not verify:
+            return FetchedArchive(spec, zip_path.as_uri(), zip_path, "", expected, False, checksum_path)
         actual = sha256_file(zip_path)
         if actual != expected:
             self._mismatch(spec, zip_path, checksum_path, expected, actual, str(zip_path), False)
@@ -187,23 +192,38 @@ class ArchiveClient:
     def load(self, spec: ArchiveSpec) -> LoadedArchive:
         """fetch + parse; a file that fails is quarantined, error re-raised.
 
-        The sha256 of the bytes actually parsed (hashed by the reader from the bytes it parsed) must
-        equal the `.CHECKSUM`'s: a file replaced between verifying and parsing is a ChecksumMismatch.
-        Row rules (duplicate ids, prices, times) are the pipeline's checks, not parse errors.
+        The sha256 of the bytes actually parsed (hashed by the reader in the pass that parses them) must
+        equal the `.CHECKSUM`'s. A download is verified before it is kept, so a file replaced after that is a
+        ChecksumMismatch here. A mirror's file is read once: that pass is its verification (it is not hashed
+        beforehand as `fetch` does), and a file that does not match is a ChecksumMismatch, also when it could
+        not be parsed either (the checksum's verdict comes first, as with `fetch`). Row rules (duplicate ids,
+        prices, times) are the pipeline's checks, not parse errors.
         """
-        fetched = self.fetch(spec)
+        fetched = self._fetch_mirror(spec, verify=False) if self.mirror is not None else self.fetch(spec)
         try:
             contents = read_archive(fetched.local_path, kind=spec.kind, market=spec.market)
-            if contents.sha256 != fetched.expected_sha256:
-                raise ChecksumMismatch(
-                    f"{fetched.local_path}: the bytes parsed have sha256 {contents.sha256}, not the "
-                    f"{fetched.expected_sha256} of its .CHECKSUM (the file changed while it was read)"
-                )
         except BinanceDataError as exc:
-            where = self.quarantine(fetched, str(exc))
-            exc.add_note(f"quarantined to {where}")
+            if not fetched.checksum_ok:
+                self._verify(fetched, sha256_file(fetched.local_path))
+            exc.add_note(f"quarantined to {self.quarantine(fetched, str(exc))}")
             raise
-        return LoadedArchive(fetched, contents)
+        if not fetched.checksum_ok:
+            self._verify(fetched, contents.sha256)
+        elif contents.sha256 != fetched.expected_sha256:
+            changed = ChecksumMismatch(
+                f"{fetched.local_path}: the bytes parsed have sha256 {contents.sha256}, not the "
+                f"{fetched.expected_sha256} of its .CHECKSUM (the file changed while it was read)"
+            )
+            changed.add_note(f"quarantined to {self.quarantine(fetched, str(changed))}")
+            raise changed
+        return LoadedArchive(replace(fetched, sha256=contents.sha256, checksum_ok=True), contents)
+
+    def _verify(self, fetched: FetchedArchive, actual: str) -> None:
+        """ChecksumMismatch (the file quarantined) unless `actual` is the sha256 its .CHECKSUM names."""
+        if actual != fetched.expected_sha256:
+            assert fetched.checksum_path is not None  # nosec B101 # a mirror's fetch always has one
+            self._mismatch(fetched.spec, fetched.local_path, fetched.checksum_path, fetched.expected_sha256, actual,
+                           str(fetched.local_path), False)  # fmt: skip
 
     def quarantine(self, fetched: FetchedArchive, reason: str) -> Path:
         """Keep a file the pipeline refused (copied from a mirror, moved out of our downloads)."""

@@ -133,15 +133,33 @@ def test_sha256_recorded_is_that_of_the_bytes_parsed(tmp_path, mirror, duckdb_pa
     load = load_partition(client, warehouse, SPOT_TRADES, START, SPEC.symbol)
     assert load.sha256 == good == warehouse.loaded_sha256(SPOT_TRADES, START, SPEC.symbol)
 
-    # The file is replaced after its checksum was verified and before it is parsed: the bytes
-    # parsed do not match the verified checksum, so nothing is loaded and nothing is recorded.
+    # A mirror's file is replaced after its .CHECKSUM was read and before the file is: the one pass that reads
+    # it for the parse hashes it, the bytes do not match, so nothing is loaded and nothing is recorded.
+    replaced = zip_bytes("\n".join(lines[:-1]) + "\n")
+    locate = ArchiveClient._fetch_mirror
+
+    def locate_then_replace(self, spec, **kwargs):
+        fetched = locate(self, spec, **kwargs)
+        (mirror / SPEC.relative_path).write_bytes(replaced)
+        return fetched
+
+    monkeypatch.setattr(ArchiveClient, "_fetch_mirror", locate_then_replace)
+    with pytest.raises(ChecksumMismatch, match="sha256 mismatch"):
+        load_partition(client, warehouse, SPOT_TRADES, START, SPEC.symbol)
+    monkeypatch.undo()
+
+    # A download (verified by `fetch` before it is kept) replaced after that and before it is parsed: the bytes
+    # parsed do not match the verified checksum; the same.
+    publish_file(mirror, zip_bytes("\n".join(lines) + "\n"))
+    verified = ArchiveClient(base_url=str(mirror), download_dir=tmp_path / "downloads", quarantine_dir=tmp_path / "q")
     fetch = ArchiveClient.fetch
 
     def fetch_then_replace(self, spec):
-        fetched = fetch(self, spec)
-        (mirror / SPEC.relative_path).write_bytes(zip_bytes("\n".join(lines[:-1]) + "\n"))
+        fetched = fetch(verified, spec)  # hashed and matched, as a download is before it is kept
+        (mirror / SPEC.relative_path).write_bytes(replaced)
         return fetched
 
+    monkeypatch.setattr(client, "mirror", None)  # `load` takes its download path
     monkeypatch.setattr(ArchiveClient, "fetch", fetch_then_replace)
     with pytest.raises(ChecksumMismatch, match="bytes parsed"):
         load_partition(client, warehouse, SPOT_TRADES, START, SPEC.symbol)
