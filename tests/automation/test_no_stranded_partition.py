@@ -10,14 +10,8 @@ import datetime as dt
 import threading
 
 import dagster as dg
-import pytest
 
 from binance_assets.lib.conditions import partition_refresh
-
-# Untraced (tests/support/untraced.py): under coverage's tracer the held run's thread and the runs of the test's
-# own thread waited on each other until the 60 s timeouts (64-72 s in `make test`, 3 s untraced). What it checks
-# (which partitions the conditions request) does not depend on the tracer.
-pytestmark = pytest.mark.e2e
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2025-01-01")
 D1, D2 = "2025-01-01", "2025-01-02"
