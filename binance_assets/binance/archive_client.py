@@ -207,23 +207,24 @@ class ArchiveClient:
                 self._verify(fetched, sha256_file(fetched.local_path))
             exc.add_note(f"quarantined to {self.quarantine(fetched, str(exc))}")
             raise
-        if not fetched.checksum_ok:
-            self._verify(fetched, contents.sha256)
-        elif contents.sha256 != fetched.expected_sha256:
-            changed = ChecksumMismatch(
-                f"{fetched.local_path}: the bytes parsed have sha256 {contents.sha256}, not the "
-                f"{fetched.expected_sha256} of its .CHECKSUM (the file changed while it was read)"
-            )
-            changed.add_note(f"quarantined to {self.quarantine(fetched, str(changed))}")
-            raise changed
+        self._verify(fetched, contents.sha256)
         return LoadedArchive(replace(fetched, sha256=contents.sha256, checksum_ok=True), contents)
 
     def _verify(self, fetched: FetchedArchive, actual: str) -> None:
-        """ChecksumMismatch (the file quarantined) unless `actual` is the sha256 its .CHECKSUM names."""
-        if actual != fetched.expected_sha256:
+        """ChecksumMismatch (the file quarantined) unless `actual` is the sha256 its .CHECKSUM names: as `fetch`
+        says it for a file not verified yet, else (a download verified when it was kept) as a file changed since."""
+        if actual == fetched.expected_sha256:
+            return
+        if not fetched.checksum_ok:
             assert fetched.checksum_path is not None  # nosec B101 # a mirror's fetch always has one
             self._mismatch(fetched.spec, fetched.local_path, fetched.checksum_path, fetched.expected_sha256, actual,
                            str(fetched.local_path), False)  # fmt: skip
+        changed = ChecksumMismatch(
+            f"{fetched.local_path}: the bytes parsed have sha256 {actual}, not the {fetched.expected_sha256} of its "
+            ".CHECKSUM (the file changed while it was read)"
+        )
+        changed.add_note(f"quarantined to {self.quarantine(fetched, str(changed))}")
+        raise changed
 
     def quarantine(self, fetched: FetchedArchive, reason: str) -> Path:
         """Keep a file the pipeline refused (copied from a mirror, moved out of our downloads)."""
